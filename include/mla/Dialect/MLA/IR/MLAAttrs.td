@@ -1,0 +1,176 @@
+//===- MLAAttrs.td - Attributes of the mla dialect ----------*- tablegen -*-===//
+//
+// `#mla.config` carries every shape fact and numeric constant of an MLA block;
+// `#mla.yarn` the YaRN RoPE scaling it may use; the enums print as keywords.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_DIALECT_MLA_IR_MLAATTRS_TD
+#define MLA_DIALECT_MLA_IR_MLAATTRS_TD
+
+include "mla/Dialect/MLA/IR/MLADialect.td"
+include "mla/Dialect/MLA/IR/MLAEnums.td"
+include "mlir/IR/AttrTypeBase.td"
+
+class MLA_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MLA_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+// Enum attributes print as bare keywords inside op formats (`phase decode`),
+// as `#mla<phase decode>` elsewhere.
+def MLA_PhaseAttr : EnumAttr<MLA_Dialect, MLA_Phase, "phase">;
+def MLA_RopeStyleAttr : EnumAttr<MLA_Dialect, MLA_RopeStyle, "rope_style">;
+def MLA_ProjectionAttr : EnumAttr<MLA_Dialect, MLA_Projection, "projection">;
+
+// A double, stored as an APFloat (attribute storage needs hashing) and
+// printed so that it re-parses to the same bits.
+class MLA_F64Parameter<string desc, string default = "">
+    : APFloatParameter<desc> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<::llvm::APFloat> {
+      double value;
+      if (::mlir::failed($_parser.parseFloat(value)))
+        return ::mlir::failure();
+      return ::llvm::APFloat(value);
+    }() }];
+  let printer = [{ $_printer.printFloat($_self) }];
+  let defaultValue = !if(!empty(default), "", "::llvm::APFloat(" # default # ")");
+}
+
+// An optional double: omitted from the printed form when absent.
+class MLA_OptionalF64Parameter<string desc>
+    : AttrParameter<"std::optional<::llvm::APFloat>", desc> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<std::optional<::llvm::APFloat>> {
+      double value;
+      if (::mlir::failed($_parser.parseFloat(value)))
+        return ::mlir::failure();
+      return std::optional<::llvm::APFloat>(::llvm::APFloat(value));
+    }() }];
+  let printer = [{ $_printer.printFloat(*$_self) }];
+  let comparator = [{ $_lhs.has_value() == $_rhs.has_value() &&
+                      (!$_lhs || $_lhs->bitwiseIsEqual(*$_rhs)) }];
+  let defaultValue = "std::optional<::llvm::APFloat>()";
+}
+
+def MLA_YarnAttr : MLA_Attr<"Yarn", "yarn"> {
+  let summary = "YaRN RoPE scaling parameters";
+  let description = [{
+    The `rope_scaling` block of a DeepSeek config.json with `type = "yarn"`:
+    the context extension `factor`, the `original_max_position` the model was
+    trained at, the ramp bounds `beta_fast` > `beta_slow` (in rotations), and
+    the two attention-scale coefficients. YaRN changes two things:
+
+    * the RoPE inverse frequencies: dims whose wavelength is short
+      (rotations > beta_fast over the original context) keep their frequency,
+      long ones are divided by `factor`, with a linear ramp in between; cos/sin
+      are multiplied by `m(factor, mscale) / m(factor, mscale_all_dim)`;
+    * the softmax scale, multiplied by `m(factor, mscale_all_dim)²`,
+
+    where `m(s, c) = 0.1 · c · ln(s) + 1` for s > 1, else 1.
+
+    Example (DeepSeek-V3):
+
+    ```mlir
+    #mla.yarn<factor = 40.0, original_max_position = 4096,
+              mscale = 1.0, mscale_all_dim = 1.0>
+    ```
+  }];
+  let parameters = (ins
+    MLA_F64Parameter<"context extension factor (> 1)">:$factor,
+    "int64_t":$original_max_position,
+    MLA_F64Parameter<"ramp upper bound in rotations", "32.0">:$beta_fast,
+    MLA_F64Parameter<"ramp lower bound in rotations", "1.0">:$beta_slow,
+    MLA_F64Parameter<"mscale for cos/sin", "1.0">:$mscale,
+    MLA_F64Parameter<"mscale for the softmax scale", "0.0">:$mscale_all_dim
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// YaRN's attention-magnitude correction m(factor, coefficient).
+    double getMScale(double coefficient) const;
+    /// The parameters as doubles.
+    double getFactorValue() const { return getFactor().convertToDouble(); }
+    double getMscaleValue() const { return getMscale().convertToDouble(); }
+    double getMscaleAllDimValue() const {
+      return getMscaleAllDim().convertToDouble();
+    }
+  }];
+}
+
+class MLA_DefaultValuedEnumParameter<EnumInfo info, string default>
+    : EnumParameter<info> {
+  let defaultValue = default;
+}
+
+def MLA_ConfigAttr : MLA_Attr<"Config", "config"> {
+  let summary = "shape facts and constants of one MLA block";
+  let description = [{
+    Everything an MLA block's shapes and numerics depend on, named as in a
+    DeepSeek config.json:
+
+    | parameter | meaning | V3 | V2-Lite |
+    |---|---|---|---|
+    | `heads` | attention heads H | 128 | 16 |
+    | `hidden` | model width D | 7168 | 2048 |
+    | `q_lora_rank` | query latent Q (0: no query compression) | 1536 | 0 |
+    | `kv_lora_rank` | kv latent L | 512 | 512 |
+    | `qk_nope_dim` | per-head key/query dims without RoPE, N | 128 | 128 |
+    | `qk_rope_dim` | per-head (query) / shared (key) RoPE dims, R | 64 | 64 |
+    | `v_head_dim` | per-head value dims V | 128 | 128 |
+    | `rope_theta` | RoPE base (default 10000) | 10000 | 10000 |
+    | `rope_style` | `interleaved` (default) or `half` | | |
+    | `rms_eps` | RMSNorm epsilon (default 1e-6) | | |
+    | `yarn` | optional `#mla.yarn` RoPE scaling | factor 40 | factor 40 |
+    | `softmax_scale` | optional explicit scale | | |
+
+    The softmax scale is `softmax_scale` when given, else
+    `(qk_nope_dim + qk_rope_dim)^-1/2 · m²` with `m` YaRN's mscale of
+    `mscale_all_dim` (1 without YaRN): 0.13523378 for V3, 0.0721688 for a
+    192-dim head without YaRN. The absorbed form keeps this scale (not
+    576^-1/2).
+
+    Example (DeepSeek-V2-Lite):
+
+    ```mlir
+    #mla.config<heads = 16, hidden = 2048, kv_lora_rank = 512,
+                qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128,
+                yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                 mscale = 0.707, mscale_all_dim = 0.707>>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$heads,
+    "int64_t":$hidden,
+    DefaultValuedParameter<"int64_t", "0">:$q_lora_rank,
+    "int64_t":$kv_lora_rank,
+    "int64_t":$qk_nope_dim,
+    "int64_t":$qk_rope_dim,
+    "int64_t":$v_head_dim,
+    MLA_F64Parameter<"RoPE base", "10000.0">:$rope_theta,
+    MLA_DefaultValuedEnumParameter<MLA_RopeStyle,
+        "::mlir::mla::RopeStyle::Interleaved">:$rope_style,
+    MLA_F64Parameter<"RMSNorm epsilon", "1.0e-6">:$rms_eps,
+    OptionalParameter<"::mlir::mla::YarnAttr">:$yarn,
+    MLA_OptionalF64Parameter<"explicit softmax scale">:$softmax_scale
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether queries go through the q_lora_rank latent (V2, V3) or are
+    /// projected straight from the hidden state (V2-Lite).
+    bool hasQueryCompression() const { return getQLoraRank() > 0; }
+    /// Per-head query/key dims of the decompressed form: N + R (192).
+    int64_t getQkHeadDim() const { return getQkNopeDim() + getQkRopeDim(); }
+    /// Elements per cached token: L + R (576).
+    int64_t getLatentCacheDim() const {
+      return getKvLoraRank() + getQkRopeDim();
+    }
+    /// The softmax scale both forms use: explicit, or derived from the head
+    /// dims and YaRN's mscale_all_dim.
+    double getEffectiveSoftmaxScale() const;
+    double getRopeThetaValue() const { return getRopeTheta().convertToDouble(); }
+    double getRmsEpsValue() const { return getRmsEps().convertToDouble(); }
+  }];
+}
+
+#endif // MLA_DIALECT_MLA_IR_MLAATTRS_TD

@@ -1,0 +1,49 @@
+//===- MLAEnums.td - Enums of the mla dialect ---------------*- tablegen -*-===//
+//
+// Choices that the IR makes explicit: the phase a block runs in, the RoPE
+// pairing, which half of kv_b_proj a decompression applies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_DIALECT_MLA_IR_MLAENUMS_TD
+#define MLA_DIALECT_MLA_IR_MLAENUMS_TD
+
+include "mlir/IR/EnumAttr.td"
+
+def MLA_Phase : I32EnumAttr<"Phase", "inference phase of an attention block", [
+    I32EnumAttrCase<"Prefill", 0, "prefill">,
+    I32EnumAttrCase<"Decode", 1, "decode">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+  let description = [{
+    `prefill`: many new tokens per request (the decompressed form usually
+    wins); `decode`: one or a few new tokens per request against a long cache
+    (the absorbed form wins). Read by the phase-specialising passes.
+  }];
+}
+
+def MLA_RopeStyle : I32EnumAttr<"RopeStyle", "how RoPE pairs the rope dims", [
+    I32EnumAttrCase<"Interleaved", 0, "interleaved">,
+    I32EnumAttrCase<"Half", 1, "half">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+  let description = [{
+    `interleaved`: rotates pairs (x0, x1), (x2, x3), ... (GPT-J style; what
+    DeepSeek's reference inference code does). `half`: rotates (x_i,
+    x_{i+d/2}) (GPT-NeoX style, what HF transformers' port computes after
+    permuting the weights).
+  }];
+}
+
+def MLA_Projection : I32EnumAttr<"Projection",
+    "which half of kv_b_proj a decompression applies", [
+    I32EnumAttrCase<"Key", 0, "key">,
+    I32EnumAttrCase<"Value", 1, "value">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+}
+
+#endif // MLA_DIALECT_MLA_IR_MLAENUMS_TD

@@ -1,0 +1,435 @@
+//===- MLAOps.td - Operations of the mla dialect ------------*- tablegen -*-===//
+//
+// The whole MLA block and the primitives `mla-decompose` turns it into. Shape
+// letters used throughout (also in verifier messages):
+//
+//   B batch (requests)   S new tokens per request   T cache positions
+//   P pages              G page size                M pages per request
+//   D hidden             H heads                    Q q_lora_rank
+//   L kv_lora_rank       N qk_nope_dim              R qk_rope_dim
+//   V v_head_dim
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_DIALECT_MLA_IR_MLAOPS_TD
+#define MLA_DIALECT_MLA_IR_MLAOPS_TD
+
+include "mla/Dialect/MLA/IR/MLADialect.td"
+include "mla/Dialect/MLA/IR/MLAAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def MLA_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def MLA_IndexTensor : RankedTensorOf<[I32]>;
+
+// Every mla op is a pure function of its tensors: the cache is updated by
+// returning a new cache value.
+class MLA_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MLA_Dialect, mnemonic, !listconcat([Pure], traits)> {
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Whole block
+//===----------------------------------------------------------------------===//
+
+def MLA_AttentionBlockOp : MLA_Op<"attention_block", [AttrSizedOperandSegments]> {
+  let summary = "one MLA attention block: projections, RoPE, cache update, attention, output";
+  let description = [{
+    Runs one Multi-head Latent Attention block for `S` new tokens of each of
+    `B` requests, as DeepSeek-V2/V3 define it (DESIGN §1):
+
+    ```
+    c_Q     = RMSNorm(h · W_DQ)            (no query compression: q = h · W_UQ)
+    q_nope, q_pe = split_heads(c_Q · W_UQ);   q_pe = RoPE(q_pe, pos)
+    c_KV, k_pe   = split(h · W_DKV);          c_KV = RMSNorm(c_KV);  k_pe = RoPE(k_pe, pos)
+    cache'  = cache with (c_KV, k_pe) written at positions seq_lens - S .. seq_lens - 1
+    o_i     = softmax(scale · (q_nope_i · k_nope_iᵀ + q_pe_i · k_peᵀ)) · v_i   (causal)
+              with k_nope_i = c_KV · W_UK_i and v_i = c_KV · W_UV_i over the cache
+    out     = concat_i(o_i) · W_O
+    ```
+
+    Operands: `hidden` [B, S, D]; `positions` [B, S] (i32, RoPE positions);
+    weights `q_down` W_DQ [D, Q] and `q_norm` [Q] (present iff
+    `q_lora_rank > 0`), `q_up` [Q or D, H·(N+R)], `kv_down` W_DKV [D, L+R],
+    `kv_norm` [L], `k_up` W_UK [H, L, N], `v_up` W_UV [H, L, V], `out` W_O
+    [H·V, D]; the paged latent cache [P, G, L+R] with its `block_table`
+    [B, M] and `seq_lens` [B] (i32; tokens per request after this step, new
+    ones included). Results: the block output [B, S, D] and the updated cache.
+    Padding slots of the cache may hold anything (even NaN); they never reach
+    the output. The optional `phase` records the inference phase.
+
+    Example (DeepSeek-V3, decode, page size 64):
+
+    ```mlir
+    #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                      kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                      v_head_dim = 128,
+                      yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                       mscale = 1.0, mscale_all_dim = 1.0>>
+    %out, %cache1 = mla.attention_block %h, %pos
+        weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+                kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+        cache(%cache[%block_table, %seq_lens]) phase decode {config = #v3}
+        : (tensor<?x1x7168xbf16>, tensor<?x1xi32>, tensor<7168x1536xbf16>,
+           tensor<1536xbf16>, tensor<1536x24576xbf16>, tensor<7168x576xbf16>,
+           tensor<512xbf16>, tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+           tensor<16384x7168xbf16>, tensor<?x64x576xbf16>, tensor<?x?xi32>,
+           tensor<?xi32>) -> (tensor<?x1x7168xbf16>, tensor<?x64x576xbf16>)
+    ```
+  }];
+  let arguments = (ins
+    MLA_FloatTensor:$hidden,
+    MLA_IndexTensor:$positions,
+    Optional<MLA_FloatTensor>:$w_dq,
+    Optional<MLA_FloatTensor>:$q_norm,
+    MLA_FloatTensor:$w_uq,
+    MLA_FloatTensor:$w_dkv,
+    MLA_FloatTensor:$kv_norm,
+    MLA_FloatTensor:$w_uk,
+    MLA_FloatTensor:$w_uv,
+    MLA_FloatTensor:$w_o,
+    MLA_FloatTensor:$cache,
+    MLA_IndexTensor:$block_table,
+    MLA_IndexTensor:$seq_lens,
+    MLA_ConfigAttr:$config,
+    OptionalAttr<MLA_PhaseAttr>:$phase
+  );
+  let results = (outs MLA_FloatTensor:$output, MLA_FloatTensor:$new_cache);
+  let assemblyFormat = [{
+    $hidden `,` $positions
+    `weights` `(` (`q_down` `=` $w_dq^ `,` `q_norm` `=` $q_norm `,`)?
+      `q_up` `=` $w_uq `,` `kv_down` `=` $w_dkv `,` `kv_norm` `=` $kv_norm `,`
+      `k_up` `=` $w_uk `,` `v_up` `=` $w_uv `,` `out` `=` $w_o `)`
+    `cache` `(` $cache `[` $block_table `,` $seq_lens `]` `)`
+    (`phase` `` $phase^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Projections and normalisation
+//===----------------------------------------------------------------------===//
+
+def MLA_RMSNormOp : MLA_Op<"rms_norm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMSNorm over the last dimension";
+  let description = [{
+    `result = input / sqrt(mean(input², last dim) + epsilon) · weight`, with
+    the mean and the reciprocal square root computed in f32 for f16/bf16
+    inputs. `weight` has the size of the last dimension.
+
+    ```mlir
+    %n = mla.rms_norm %c_kv, %w {epsilon = 1.0e-06 : f64}
+        : tensor<4x1x512xbf16>, tensor<512xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$input, MLA_FloatTensor:$weight,
+                       F64Attr:$epsilon);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+}
+
+def MLA_QueryProjOp : MLA_Op<"query_proj", [AttrSizedOperandSegments]> {
+  let summary = "query projection, with or without query compression";
+  let description = [{
+    Projects hidden states [B, S, D] to per-head queries and splits them into
+    the part without RoPE `q_nope` [B, S, H, N] and the (not yet rotated)
+    RoPE part `q_pe` [B, S, H, R].
+
+    With query compression (`q_lora_rank = Q > 0`, V2/V3):
+    `c_Q = RMSNorm(h · W_DQ, q_norm)`, `q = c_Q · W_UQ` with `down` W_DQ [D, Q],
+    `norm` [Q] and `up` W_UQ [Q, H·(N+R)]. Without (V2-Lite): `q = h · W_Q`
+    with `up` W_Q [D, H·(N+R)]. Each head's N+R columns are contiguous, nope
+    first, as in DeepSeek's q_b_proj.
+
+    ```mlir
+    %q_nope, %q_pe = mla.query_proj %h down %wdq norm %qn up %wuq {config = #v3}
+        : (tensor<4x1x7168xbf16>, tensor<7168x1536xbf16>, tensor<1536xbf16>,
+           tensor<1536x24576xbf16>)
+        -> (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>)
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$hidden,
+                       Optional<MLA_FloatTensor>:$w_dq,
+                       Optional<MLA_FloatTensor>:$q_norm,
+                       MLA_FloatTensor:$w_uq,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$q_nope, MLA_FloatTensor:$q_pe);
+  let assemblyFormat = [{
+    $hidden (`down` $w_dq^ `norm` $q_norm)? `up` $w_uq attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def MLA_KVCompressOp : MLA_Op<"kv_compress"> {
+  let summary = "down-projection to the normalised latent c_KV and the shared k_pe";
+  let description = [{
+    `c_KV, k_pe = split(h · W_DKV)`, then `c_KV = RMSNorm(c_KV, kv_norm)`:
+    hidden [B, S, D], `down` W_DKV [D, L+R], `norm` [L] → `c_kv` [B, S, L]
+    and the (not yet rotated) `k_pe` [B, S, R], one for all heads. This is
+    what the latent cache holds per token (after RoPE on `k_pe`).
+
+    ```mlir
+    %c_kv, %k_pe = mla.kv_compress %h down %wdkv norm %kvn {config = #v3}
+        : (tensor<4x1x7168xbf16>, tensor<7168x576xbf16>, tensor<512xbf16>)
+        -> (tensor<4x1x512xbf16>, tensor<4x1x64xbf16>)
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$hidden, MLA_FloatTensor:$w_dkv,
+                       MLA_FloatTensor:$kv_norm, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$c_kv, MLA_FloatTensor:$k_pe);
+  let assemblyFormat = [{
+    $hidden `down` $w_dkv `norm` $kv_norm attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def MLA_RopeOp : MLA_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding of the rope dims";
+  let description = [{
+    Rotates the last dimension (R = `qk_rope_dim`) of per-head queries
+    [B, S, H, R] or shared keys [B, S, R] by the angles `position · θ_j`,
+    θ_j = `rope_theta`^(-2j/R) (YaRN-corrected when the config has `yarn`),
+    pairing dims as the config's `rope_style` says. `positions` is [B, S]
+    (i32).
+
+    ```mlir
+    %q_rot = mla.rope %q_pe, %pos {config = #v3}
+        : tensor<4x1x128x64xbf16>, tensor<4x1xi32>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$input, MLA_IndexTensor:$positions,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions attr-dict `:` type($input) `,` type($positions)
+  }];
+}
+
+def MLA_OutputProjOp : MLA_Op<"output_proj"> {
+  let summary = "output projection of the concatenated heads";
+  let description = [{
+    `out = concat_i(o_i) · W_O`: per-head outputs [B, S, H, V] and W_O
+    [H·V, D] → [B, S, D].
+
+    ```mlir
+    %out = mla.output_proj %o, %wo {config = #v3}
+        : (tensor<4x1x128x128xbf16>, tensor<16384x7168xbf16>)
+        -> tensor<4x1x7168xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$input, MLA_FloatTensor:$w_o,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $w_o attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Paged latent cache
+//===----------------------------------------------------------------------===//
+
+def MLA_CacheAppendOp : MLA_Op<"cache.append", [AllTypesMatch<["cache", "result"]>]> {
+  let summary = "writes the new tokens' latent and rope key into the paged cache";
+  let description = [{
+    For request b and new token s (of S), writes `concat(c_kv[b, s], k_pe[b,
+    s])` (L+R elements) at logical position `t = seq_lens[b] - S + s`, i.e.
+    page `block_table[b, t / G]`, slot `t mod G` of the cache [P, G, L+R].
+    `seq_lens` [B] counts the tokens of each request including the new ones.
+    Returns the updated cache; every other slot is unchanged.
+
+    ```mlir
+    %cache1 = mla.cache.append %c_kv, %k_pe into %cache[%bt, %lens] {config = #v3}
+        : tensor<4x1x512xbf16>, tensor<4x1x64xbf16>
+          into tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$c_kv, MLA_FloatTensor:$k_pe,
+                       MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
+                       MLA_IndexTensor:$seq_lens, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $c_kv `,` $k_pe `into` $cache `[` $block_table `,` $seq_lens `]` attr-dict
+    `:` type($c_kv) `,` type($k_pe) `into` type($cache) `,`
+    type($block_table) `,` type($seq_lens)
+  }];
+}
+
+def MLA_CacheGatherOp : MLA_Op<"cache.gather"> {
+  let summary = "reads each request's cached tokens into contiguous tensors";
+  let description = [{
+    The decompressed form's view of the paged cache: for request b and
+    position t < M·G, `c_kv[b, t]` and `k_pe[b, t]` are the L and R parts of
+    cache slot `block_table[b, t / G]`, `t mod G`, for t < `seq_lens[b]`, and
+    zero beyond (so garbage in unused slots never reaches the decompression).
+    Results are [B, T, L] and [B, T, R] with T = M·G.
+
+    ```mlir
+    %c_all, %kpe_all = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+        : (tensor<?x64x576xbf16>, tensor<4x8xi32>, tensor<4xi32>)
+        -> (tensor<4x512x512xbf16>, tensor<4x512x64xbf16>)
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
+                       MLA_IndexTensor:$seq_lens, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$c_kv, MLA_FloatTensor:$k_pe);
+  let assemblyFormat = [{
+    $cache `[` $block_table `,` $seq_lens `]` attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Decompression and absorption
+//===----------------------------------------------------------------------===//
+
+def MLA_DecompressOp : MLA_Op<"decompress"> {
+  let summary = "per-head up-projection of the latent by W_UK or W_UV";
+  let description = [{
+    `out[b, t, i] = c_kv[b, t] · W[i]`: the latent [B, T, L] times one half of
+    kv_b_proj, W_UK [H, L, N] (`key`, giving k_nope) or W_UV [H, L, V]
+    (`value`, giving v), → [B, T, H, N or V]. The decompressed form runs it
+    over every cached token; the absorbed form never does.
+
+    ```mlir
+    %k_nope = mla.decompress key %c_all, %wuk {config = #v3}
+        : (tensor<4x512x512xbf16>, tensor<128x512x128xbf16>)
+        -> tensor<4x512x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_ProjectionAttr:$projection, MLA_FloatTensor:$c_kv,
+                       MLA_FloatTensor:$weight, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    `` $projection $c_kv `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def MLA_QueryToLatentOp : MLA_Op<"query_to_latent"> {
+  let summary = "absorbs W_UK into the query: q_lat_i = q_nope_i · W_UK_iᵀ";
+  let description = [{
+    Moves each head's query into the latent space, so that
+    `q_lat_i · c_KVᵀ = q_nope_i · (c_KV · W_UK_i)ᵀ = q_nope_i · k_nope_iᵀ`:
+    `q_nope` [B, S, H, N] and W_UK [H, L, N] → [B, S, H, L].
+
+    ```mlir
+    %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+        : (tensor<4x1x128x128xbf16>, tensor<128x512x128xbf16>)
+        -> tensor<4x1x128x512xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$q_nope, MLA_FloatTensor:$w_uk,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q_nope `,` $w_uk attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def MLA_LatentToValueOp : MLA_Op<"latent_to_value"> {
+  let summary = "applies W_UV after latent attention: o_i = o_lat_i · W_UV_i";
+  let description = [{
+    `Σ_t p_t · (c_KV,t · W_UV_i) = (Σ_t p_t · c_KV,t) · W_UV_i`: the latent
+    attention output [B, S, H, L] times W_UV [H, L, V] → [B, S, H, V].
+
+    ```mlir
+    %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+        : (tensor<4x1x128x512xbf16>, tensor<128x512x128xbf16>)
+        -> tensor<4x1x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$o_lat, MLA_FloatTensor:$w_uv,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $o_lat `,` $w_uv attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def MLA_DecompressedAttentionOp : MLA_Op<"decompressed_attention"> {
+  let summary = "multi-head attention with decompressed keys and values (head dims N+R / V)";
+  let description = [{
+    Ordinary multi-head attention in DeepSeek's split form, per request b,
+    query s, head i:
+
+    ```
+    score_t = scale · (q_nope[b,s,i] · k_nope[b,t,i] + q_pe[b,s,i] · k_pe[b,t])
+    o[b,s,i] = Σ_t softmax_t(score) · v[b,t,i]      over the valid keys t
+    ```
+
+    `q_nope` [B, S, H, N], `q_pe` [B, S, H, R] (rotated), `k_nope`
+    [B, T, H, N], `k_pe` [B, T, R] (rotated, shared by the heads), `v`
+    [B, T, H, V], `kv_lens` [B] (i32) → [B, S, H, V]. Key t is valid for
+    request b when `t < kv_lens[b]` and, with `causal`, `t ≤ kv_lens[b] - S + s`
+    (the new tokens are the last S of the request). A query with no valid key
+    yields zeros. The scale is the config's effective softmax scale. Softmax
+    runs in f32.
+
+    ```mlir
+    %o = mla.decompressed_attention %q_nope, %q_pe, %k_nope, %k_pe, %v
+        lengths %lens causal {config = #v3}
+        : (tensor<4x16x128x128xbf16>, tensor<4x16x128x64xbf16>,
+           tensor<4x512x128x128xbf16>, tensor<4x512x64xbf16>,
+           tensor<4x512x128x128xbf16>, tensor<4xi32>)
+        -> tensor<4x16x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$q_nope, MLA_FloatTensor:$q_pe,
+                       MLA_FloatTensor:$k_nope, MLA_FloatTensor:$k_pe,
+                       MLA_FloatTensor:$v, MLA_IndexTensor:$kv_lens,
+                       UnitAttr:$causal, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q_nope `,` $q_pe `,` $k_nope `,` $k_pe `,` $v `lengths` $kv_lens
+    (`causal` $causal^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def MLA_LatentAttentionOp : MLA_Op<"latent_attention"> {
+  let summary = "absorbed attention: one latent KV head (576/512) over the paged cache";
+  let description = [{
+    MQA over the paged latent cache, per request b, query s, head i:
+
+    ```
+    score_t = scale · (q_lat[b,s,i] · c_KV[b,t] + q_pe[b,s,i] · k_pe[b,t])
+    o_lat[b,s,i] = Σ_t softmax_t(score) · c_KV[b,t]
+    ```
+
+    where `(c_KV, k_pe)[b, t]` is cache slot `block_table[b, t / G]`,
+    `t mod G`. `q_lat` [B, S, H, L] (from `mla.query_to_latent`), `q_pe`
+    [B, S, H, R] (rotated), cache [P, G, L+R], `block_table` [B, M],
+    `kv_lens` [B] → `o_lat` [B, S, H, L]. Validity and `causal` as in
+    `mla.decompressed_attention`; unused slots may hold anything, even NaN.
+    The scale is the config's (that of the 192-dim head, not 576^-1/2).
+    Each cached token is read once for all heads of its request.
+
+    ```mlir
+    %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens]
+        {config = #v3}
+        : (tensor<4x1x128x512xbf16>, tensor<4x1x128x64xbf16>,
+           tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>)
+        -> tensor<4x1x128x512xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$q_lat, MLA_FloatTensor:$q_pe,
+                       MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
+                       MLA_IndexTensor:$kv_lens, UnitAttr:$causal,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q_lat `,` $q_pe `over` $cache `[` $block_table `,` $kv_lens `]`
+    (`causal` $causal^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+#endif // MLA_DIALECT_MLA_IR_MLAOPS_TD

@@ -1,0 +1,23 @@
+//===- Passes.h - Transformations of the mla dialect ------------*- C++ -*-===//
+//
+// Declarations of the mla transformation passes, generated from Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_DIALECT_MLA_TRANSFORMS_PASSES_H
+#define MLA_DIALECT_MLA_TRANSFORMS_PASSES_H
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::mla {
+
+#define GEN_PASS_DECL
+#include "mla/Dialect/MLA/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mla/Dialect/MLA/Transforms/Passes.h.inc"
+
+} // namespace mlir::mla
+
+#endif // MLA_DIALECT_MLA_TRANSFORMS_PASSES_H

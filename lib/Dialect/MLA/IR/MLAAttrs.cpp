@@ -1,0 +1,131 @@
+//===- MLAAttrs.cpp - Attributes of the mla dialect -------------*- C++ -*-===//
+//
+// Verification of `#mla.config` and `#mla.yarn`, and the numbers derived from
+// them (YaRN's mscale, the effective softmax scale).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+#include "mla/Dialect/MLA/IR/MLAEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mla/Dialect/MLA/IR/MLAAttrs.cpp.inc"
+
+void MLADialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "mla/Dialect/MLA/IR/MLAAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// YarnAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               APFloat factorAttr, int64_t originalMaxPosition,
+                               APFloat betaFastAttr, APFloat betaSlowAttr,
+                               APFloat mscaleAttr, APFloat mscaleAllDimAttr) {
+  double factor = factorAttr.convertToDouble();
+  double betaFast = betaFastAttr.convertToDouble();
+  double betaSlow = betaSlowAttr.convertToDouble();
+  double mscale = mscaleAttr.convertToDouble();
+  double mscaleAllDim = mscaleAllDimAttr.convertToDouble();
+  if (!(factor >= 1.0))
+    return emitError() << "expects yarn factor to be at least 1, found "
+                       << factor;
+  if (originalMaxPosition <= 0)
+    return emitError()
+           << "expects yarn original_max_position to be positive, found "
+           << originalMaxPosition;
+  if (!(betaSlow >= 0.0) || !(betaFast > betaSlow))
+    return emitError() << "expects yarn beta_fast (" << betaFast
+                       << ") > beta_slow (" << betaSlow << ") >= 0";
+  if (!(mscale >= 0.0) || !(mscaleAllDim >= 0.0))
+    return emitError() << "expects yarn mscale (" << mscale
+                       << ") and mscale_all_dim (" << mscaleAllDim
+                       << ") to be non-negative";
+  return success();
+}
+
+double YarnAttr::getMScale(double coefficient) const {
+  // DeepSeek's yarn_get_mscale: no correction without context extension.
+  double factor = getFactorValue();
+  if (factor <= 1.0)
+    return 1.0;
+  return 0.1 * coefficient * std::log(factor) + 1.0;
+}
+
+//===----------------------------------------------------------------------===//
+// ConfigAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t heads, int64_t hidden,
+                                 int64_t qLoraRank, int64_t kvLoraRank,
+                                 int64_t qkNopeDim, int64_t qkRopeDim,
+                                 int64_t vHeadDim, APFloat ropeThetaAttr,
+                                 RopeStyle ropeStyle, APFloat rmsEpsAttr,
+                                 YarnAttr yarn,
+                                 std::optional<APFloat> softmaxScaleAttr) {
+  double ropeTheta = ropeThetaAttr.convertToDouble();
+  double rmsEps = rmsEpsAttr.convertToDouble();
+  std::optional<double> softmaxScale;
+  if (softmaxScaleAttr)
+    softmaxScale = softmaxScaleAttr->convertToDouble();
+  struct Positive {
+    const char *name;
+    int64_t value;
+  };
+  for (Positive p : {Positive{"heads", heads}, Positive{"hidden", hidden},
+                     Positive{"kv_lora_rank", kvLoraRank},
+                     Positive{"qk_nope_dim", qkNopeDim},
+                     Positive{"qk_rope_dim", qkRopeDim},
+                     Positive{"v_head_dim", vHeadDim}}) {
+    if (p.value <= 0)
+      return emitError() << "expects " << p.name << " to be positive, found "
+                         << p.value;
+  }
+  if (qLoraRank < 0)
+    return emitError() << "expects q_lora_rank to be non-negative (0: no "
+                          "query compression), found "
+                       << qLoraRank;
+  if (qkRopeDim % 2 != 0)
+    return emitError() << "expects qk_rope_dim to be even (RoPE rotates "
+                          "pairs), found "
+                       << qkRopeDim;
+  if (!(ropeTheta > 0.0))
+    return emitError() << "expects rope_theta to be positive, found "
+                       << ropeTheta;
+  if (!(rmsEps > 0.0))
+    return emitError() << "expects rms_eps to be positive, found " << rmsEps;
+  if (softmaxScale && !(*softmaxScale > 0.0 && std::isfinite(*softmaxScale)))
+    return emitError() << "expects softmax_scale to be positive and finite, "
+                          "found "
+                       << *softmaxScale;
+  return success();
+}
+
+double ConfigAttr::getEffectiveSoftmaxScale() const {
+  if (std::optional<APFloat> explicitScale = getSoftmaxScale())
+    return explicitScale->convertToDouble();
+  double scale = 1.0 / std::sqrt(static_cast<double>(getQkHeadDim()));
+  if (YarnAttr yarn = getYarn()) {
+    // DeepSeek multiplies the scale by mscale(factor, mscale_all_dim)²: the
+    // attention logits grow with the extended context. Forgetting the square
+    // is the classic porting bug (DESIGN §1).
+    double m = yarn.getMScale(yarn.getMscaleAllDimValue());
+    scale *= m * m;
+  }
+  return scale;
+}

@@ -1,0 +1,43 @@
+//===- MLADialect.cpp - The mla dialect -------------------------*- C++ -*-===//
+//
+// Registers the mla operations and attributes, and names `#mla.config` and
+// `#mla.yarn` aliases in printed IR so that a block's config is spelled once
+// at the top of a module instead of on every op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+#include "mla/Dialect/MLA/IR/MLAOpsDialect.cpp.inc"
+
+namespace {
+struct MLAOpAsmDialectInterface : public OpAsmDialectInterface {
+  using OpAsmDialectInterface::OpAsmDialectInterface;
+
+  AliasResult getAlias(Attribute attr, raw_ostream &os) const override {
+    if (isa<ConfigAttr>(attr)) {
+      os << "mla_config";
+      return AliasResult::FinalAlias;
+    }
+    if (isa<YarnAttr>(attr)) {
+      os << "mla_yarn";
+      return AliasResult::FinalAlias;
+    }
+    return AliasResult::NoAlias;
+  }
+};
+} // namespace
+
+void MLADialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "mla/Dialect/MLA/IR/MLAOps.cpp.inc"
+      >();
+  registerAttributes();
+  addInterfaces<MLAOpAsmDialectInterface>();
+}

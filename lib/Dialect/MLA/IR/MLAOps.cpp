@@ -1,0 +1,391 @@
+//===- MLAOps.cpp - Operations of the mla dialect ---------------*- C++ -*-===//
+//
+// Verifiers of the mla operations. Each op states its shape signature in the
+// letters of MLAOps.td (B, S, H, N, ...); a ShapeChecker walks the signature:
+// config letters have their sizes up front, data letters (batch, tokens,
+// pages, ...) take the first static size they meet and every later use must
+// agree. Dynamic sizes match anything. All floating-point tensors of one op
+// share one element type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+/// What a shape letter stands for, for messages.
+StringRef describeLetter(StringRef letter) {
+  return llvm::StringSwitch<StringRef>(letter)
+      .Case("B", "batch")
+      .Case("S", "new tokens")
+      .Case("T", "cache positions")
+      .Case("P", "pages")
+      .Case("G", "page size")
+      .Case("M", "pages per request")
+      .Case("C", "normalised dim")
+      .Default("");
+}
+
+/// Checks values against shape signatures such as {"B", "S", "H", "R"}.
+class ShapeChecker {
+public:
+  /// Binds the config's letters: D, H, Q, L, N, R, V and the compound sizes
+  /// `H*(N+R)`, `L+R` and `H*V`.
+  ShapeChecker(Operation *op, ConfigAttr config) : op(op) {
+    if (!config)
+      return;
+    bindConfig("D", config.getHidden(), "hidden");
+    bindConfig("H", config.getHeads(), "heads");
+    bindConfig("Q", config.getQLoraRank(), "q_lora_rank");
+    bindConfig("L", config.getKvLoraRank(), "kv_lora_rank");
+    bindConfig("N", config.getQkNopeDim(), "qk_nope_dim");
+    bindConfig("R", config.getQkRopeDim(), "qk_rope_dim");
+    bindConfig("V", config.getVHeadDim(), "v_head_dim");
+    bindConfig("H*(N+R)", config.getHeads() * config.getQkHeadDim(),
+               "heads * (qk_nope_dim + qk_rope_dim)");
+    bindConfig("L+R", config.getLatentCacheDim(),
+               "kv_lora_rank + qk_rope_dim");
+    bindConfig("H*V", config.getHeads() * config.getVHeadDim(),
+               "heads * v_head_dim");
+  }
+
+  /// Checks that `value` (called `name` in messages) has one dim per letter of
+  /// `signature`, each agreeing with what is known of that letter.
+  LogicalResult check(StringRef name, Value value,
+                      ArrayRef<StringRef> signature) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() != static_cast<int64_t>(signature.size()))
+      return op->emitOpError("expects ")
+             << name << " to be a rank-" << signature.size() << " tensor ["
+             << llvm::join(signature, ", ") << "], found rank "
+             << type.getRank();
+    for (auto [dim, letter] : llvm::enumerate(signature)) {
+      if (failed(checkDim(name, type, dim, letter)))
+        return failure();
+    }
+    return checkElementType(name, type);
+  }
+
+  /// The size bound to `letter`, if any static one was seen.
+  std::optional<int64_t> lookup(StringRef letter) const {
+    auto it = bindings.find(letter);
+    if (it == bindings.end())
+      return std::nullopt;
+    return it->second.size;
+  }
+
+private:
+  struct Binding {
+    int64_t size;
+    /// Where the size came from: a config parameter or "as in <value>".
+    std::string origin;
+    bool fromConfig;
+  };
+
+  void bindConfig(StringRef letter, int64_t size, StringRef parameter) {
+    bindings[letter] = Binding{size, parameter.str(), /*fromConfig=*/true};
+  }
+
+  LogicalResult checkDim(StringRef name, RankedTensorType type, unsigned dim,
+                         StringRef letter) {
+    int64_t size = type.getDimSize(dim);
+    if (ShapedType::isDynamic(size))
+      return success();
+    auto it = bindings.find(letter);
+    if (it == bindings.end()) {
+      bindings[letter] = Binding{size, name.str(), /*fromConfig=*/false};
+      return success();
+    }
+    const Binding &known = it->second;
+    if (known.size == size)
+      return success();
+    InFlightDiagnostic diag = op->emitOpError("expects ")
+                              << name << " dim " << dim << " (" << letter;
+    if (StringRef what = describeLetter(letter); !what.empty())
+      diag << ": " << what;
+    diag << ") to be " << known.size;
+    if (known.fromConfig)
+      diag << " (" << known.origin << ")";
+    else
+      diag << " as in " << known.origin;
+    return diag << ", found " << size;
+  }
+
+  LogicalResult checkElementType(StringRef name, RankedTensorType type) {
+    Type elementType = type.getElementType();
+    if (!isa<FloatType>(elementType))
+      return success();
+    if (!floatType) {
+      floatType = elementType;
+      floatOrigin = name.str();
+      return success();
+    }
+    if (floatType == elementType)
+      return success();
+    return op->emitOpError("expects ")
+           << name << " element type to be " << floatType << " as in "
+           << floatOrigin << ", found " << elementType;
+  }
+
+  Operation *op;
+  llvm::StringMap<Binding> bindings;
+  Type floatType;
+  std::string floatOrigin;
+};
+
+/// Checks a list of (name, value, signature) in order, stopping at the first
+/// error.
+struct ShapeSpec {
+  StringRef name;
+  Value value;
+  SmallVector<StringRef> signature;
+};
+
+LogicalResult checkShapes(ShapeChecker &checker, ArrayRef<ShapeSpec> specs) {
+  for (const ShapeSpec &spec : specs) {
+    if (failed(checker.check(spec.name, spec.value, spec.signature)))
+      return failure();
+  }
+  return success();
+}
+
+/// Query compression weights are present exactly when the config says so;
+/// returns the letter of W_UQ's input dim (Q with compression, D without).
+FailureOr<StringRef> checkQueryCompression(Operation *op, ConfigAttr config,
+                                           Value wDq, Value qNorm) {
+  if (config.hasQueryCompression()) {
+    if (!wDq || !qNorm)
+      return op->emitOpError("expects query down-projection and norm weights "
+                             "because q_lora_rank is ")
+             << config.getQLoraRank();
+    return StringRef("Q");
+  }
+  if (wDq || qNorm)
+    return op->emitOpError("expects no query down-projection or norm weights "
+                           "because q_lora_rank is 0");
+  return StringRef("D");
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AttentionBlockOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionBlockOp::verify() {
+  ConfigAttr config = getConfig();
+  FailureOr<StringRef> qIn =
+      checkQueryCompression(*this, config, getWDq(), getQNorm());
+  if (failed(qIn))
+    return failure();
+  ShapeChecker checker(*this, config);
+  SmallVector<ShapeSpec> specs = {
+      {"hidden", getHidden(), {"B", "S", "D"}},
+      {"positions", getPositions(), {"B", "S"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"seq_lens", getSeqLens(), {"B"}},
+  };
+  if (config.hasQueryCompression()) {
+    specs.push_back({"q_down", getWDq(), {"D", "Q"}});
+    specs.push_back({"q_norm", getQNorm(), {"Q"}});
+  }
+  specs.append({
+      {"q_up", getWUq(), {*qIn, "H*(N+R)"}},
+      {"kv_down", getWDkv(), {"D", "L+R"}},
+      {"kv_norm", getKvNorm(), {"L"}},
+      {"k_up", getWUk(), {"H", "L", "N"}},
+      {"v_up", getWUv(), {"H", "L", "V"}},
+      {"out", getWO(), {"H*V", "D"}},
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"output", getOutput(), {"B", "S", "D"}},
+      {"new_cache", getNewCache(), {"P", "G", "L+R"}},
+  });
+  return checkShapes(checker, specs);
+}
+
+//===----------------------------------------------------------------------===//
+// Projections and normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError("expects epsilon to be positive, found ")
+           << getEpsilon().convertToDouble();
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  if (inputType.getRank() == 0)
+    return emitOpError("expects input to have at least one dimension");
+  ShapeChecker checker(*this, /*config=*/nullptr);
+  // Leading dims are free: each gets a letter of its own so that none
+  // constrains another; only the last (C) must match the weight.
+  SmallVector<std::string> leading;
+  for (int64_t i = 0; i + 1 < inputType.getRank(); ++i)
+    leading.push_back("d" + std::to_string(i));
+  SmallVector<StringRef> inputSignature(leading.begin(), leading.end());
+  inputSignature.push_back("C");
+  return checkShapes(checker, {{"input", getInput(), inputSignature},
+                               {"weight", getWeight(), {"C"}}});
+}
+
+LogicalResult QueryProjOp::verify() {
+  ConfigAttr config = getConfig();
+  FailureOr<StringRef> qIn =
+      checkQueryCompression(*this, config, getWDq(), getQNorm());
+  if (failed(qIn))
+    return failure();
+  ShapeChecker checker(*this, config);
+  SmallVector<ShapeSpec> specs = {{"hidden", getHidden(), {"B", "S", "D"}}};
+  if (config.hasQueryCompression()) {
+    specs.push_back({"down", getWDq(), {"D", "Q"}});
+    specs.push_back({"norm", getQNorm(), {"Q"}});
+  }
+  specs.append({
+      {"up", getWUq(), {*qIn, "H*(N+R)"}},
+      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+  });
+  return checkShapes(checker, specs);
+}
+
+LogicalResult KVCompressOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"hidden", getHidden(), {"B", "S", "D"}},
+                                  {"down", getWDkv(), {"D", "L+R"}},
+                                  {"norm", getKvNorm(), {"L"}},
+                                  {"c_kv", getCKv(), {"B", "S", "L"}},
+                                  {"k_pe", getKPe(), {"B", "S", "R"}},
+                              });
+}
+
+LogicalResult RopeOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (type.getRank() != 3 && type.getRank() != 4)
+    return emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
+                       "[B, S, H, R] tensor, found rank ")
+           << type.getRank();
+  ShapeChecker checker(*this, getConfig());
+  SmallVector<StringRef> signature = {"B", "S", "H", "R"};
+  if (type.getRank() == 3)
+    signature = {"B", "S", "R"};
+  return checkShapes(checker, {{"input", getInput(), signature},
+                               {"positions", getPositions(), {"B", "S"}}});
+}
+
+LogicalResult OutputProjOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"input", getInput(), {"B", "S", "H", "V"}},
+                                  {"w_o", getWO(), {"H*V", "D"}},
+                                  {"result", getResult(), {"B", "S", "D"}},
+                              });
+}
+
+//===----------------------------------------------------------------------===//
+// Paged latent cache
+//===----------------------------------------------------------------------===//
+
+LogicalResult CacheAppendOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"c_kv", getCKv(), {"B", "S", "L"}},
+                                  {"k_pe", getKPe(), {"B", "S", "R"}},
+                                  {"cache", getCache(), {"P", "G", "L+R"}},
+                                  {"block_table", getBlockTable(), {"B", "M"}},
+                                  {"seq_lens", getSeqLens(), {"B"}},
+                              });
+}
+
+LogicalResult CacheGatherOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  if (failed(checkShapes(checker,
+                         {
+                             {"cache", getCache(), {"P", "G", "L+R"}},
+                             {"block_table", getBlockTable(), {"B", "M"}},
+                             {"seq_lens", getSeqLens(), {"B"}},
+                             {"c_kv", getCKv(), {"B", "T", "L"}},
+                             {"k_pe", getKPe(), {"B", "T", "R"}},
+                         })))
+    return failure();
+  std::optional<int64_t> pages = checker.lookup("M");
+  std::optional<int64_t> pageSize = checker.lookup("G");
+  std::optional<int64_t> positions = checker.lookup("T");
+  if (pages && pageSize && positions && *pages * *pageSize != *positions)
+    return emitOpError("expects c_kv dim 1 (T: cache positions) to be ")
+           << *pages * *pageSize << " (pages per request " << *pages
+           << " * page size " << *pageSize << "), found " << *positions;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Decompression and absorption
+//===----------------------------------------------------------------------===//
+
+LogicalResult DecompressOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  StringRef out = getProjection() == Projection::Key ? "N" : "V";
+  return checkShapes(checker, {
+                                  {"c_kv", getCKv(), {"B", "T", "L"}},
+                                  {"weight", getWeight(), {"H", "L", out}},
+                                  {"result", getResult(), {"B", "T", "H", out}},
+                              });
+}
+
+LogicalResult QueryToLatentOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+                                  {"w_uk", getWUk(), {"H", "L", "N"}},
+                                  {"result", getResult(), {"B", "S", "H", "L"}},
+                              });
+}
+
+LogicalResult LatentToValueOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"o_lat", getOLat(), {"B", "S", "H", "L"}},
+                                  {"w_uv", getWUv(), {"H", "L", "V"}},
+                                  {"result", getResult(), {"B", "S", "H", "V"}},
+                              });
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult DecompressedAttentionOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+                                  {"k_nope", getKNope(), {"B", "T", "H", "N"}},
+                                  {"k_pe", getKPe(), {"B", "T", "R"}},
+                                  {"v", getV(), {"B", "T", "H", "V"}},
+                                  {"kv_lens", getKvLens(), {"B"}},
+                                  {"result", getResult(), {"B", "S", "H", "V"}},
+                              });
+}
+
+LogicalResult LatentAttentionOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"q_lat", getQLat(), {"B", "S", "H", "L"}},
+                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+                                  {"cache", getCache(), {"P", "G", "L+R"}},
+                                  {"block_table", getBlockTable(), {"B", "M"}},
+                                  {"kv_lens", getKvLens(), {"B"}},
+                                  {"result", getResult(), {"B", "S", "H", "L"}},
+                              });
+}
+
+#define GET_OP_CLASSES
+#include "mla/Dialect/MLA/IR/MLAOps.cpp.inc"

@@ -1,0 +1,35 @@
+# -*- Python -*-
+# lit configuration of the mla test suite.
+
+import os
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MLA"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mla_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%mla_src_root", config.mla_src_root))
+config.substitutions.append(("%python", config.python_executable))
+
+# Strict FileCheck: variables are scoped to their CHECK-LABEL block and every
+# prefix a RUN line names must be used.
+config.environment["FILECHECK_OPTS"] = (
+    "-enable-var-scope --allow-unused-prefixes=false"
+)
+config.environment["PYTHONPATH"] = os.path.join(config.mla_src_root, "python")
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
+tools = ["mla-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
