@@ -41,3 +41,16 @@ void MLADialect::initialize() {
   registerAttributes();
   addInterfaces<MLAOpAsmDialectInterface>();
 }
+
+LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  if (attr.getName() == kPhaseAttrName) {
+    if (!isa<PhaseAttr>(attr.getValue()))
+      return op->emitError("expects '")
+             << kPhaseAttrName << "' to be a #mla<phase ...> attribute, found "
+             << attr.getValue();
+    return success();
+  }
+  return op->emitError("unknown mla discardable attribute '")
+         << attr.getName().getValue() << "'";
+}

@@ -109,7 +109,7 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
         queries.getQNope(), qPe, kNope, gathered.getKPe(), v, op.getSeqLens(),
         /*causal=*/true, config);
     if (std::optional<Phase> phase = op.getPhase())
-      attention->setAttr("mla.phase",
+      attention->setAttr(MLADialect::kPhaseAttrName,
                          PhaseAttr::get(rewriter.getContext(), *phase));
 
     Value output = OutputProjOp::create(rewriter, loc, op.getOutput().getType(),

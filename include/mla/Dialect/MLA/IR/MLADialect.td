@@ -40,8 +40,13 @@ def MLA_Dialect : Dialect {
     tokens of a step are the last `S` of them.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
+
+    /// The discardable attribute that carries an inference phase onto ops
+    /// that have none of their own (e.g. from a decomposed block).
+    static constexpr ::llvm::StringLiteral kPhaseAttrName = "mla.phase";
   }];
 }
 
