@@ -131,6 +131,13 @@ struct MLADecomposePass
     populateMLADecomposePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // Contract with later passes: no whole block survives.
+    WalkResult remaining = getOperation()->walk([](AttentionBlockOp block) {
+      block.emitOpError("was not decomposed");
+      return WalkResult::interrupt();
+    });
+    if (remaining.wasInterrupted())
+      signalPassFailure();
   }
 };
 
