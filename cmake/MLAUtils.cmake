@@ -16,18 +16,39 @@ function(mla_link_mlir target scope)
 endfunction()
 
 if(MLA_STATIC_TOOLS)
-  # Static archives whose dependencies are missing from Debian's packages or
-  # would drag in large system libraries; nothing in mla uses them.
-  set(_mla_drop_components
-    Polly Exegesis Debuginfod LineEditor WindowsManifest Interpreter
-    LLVM MLIR)
-  get_property(_mla_targets DIRECTORY "${MLIR_DIR}" PROPERTY IMPORTED_TARGETS)
-  foreach(_tgt IN ITEMS ${MLIR_EXPORTED_TARGETS} ${LLVM_EXPORTED_TARGETS})
-    if(NOT TARGET ${_tgt})
+  # LINK_COMPONENTS (e.g. Support) must name the static LLVM components, not
+  # libLLVM.so.
+  set(LLVM_LINK_LLVM_DYLIB OFF)
+
+  # Components whose archives are missing from Debian's packages or whose
+  # dependencies (libpfm, curl, libedit, libxml2, libffi) are not installed;
+  # nothing in mla uses them.
+  set(_mla_dropped_components
+    LLVMExegesis LLVMDebuginfod LLVMLineEditor LLVMWindowsManifest
+    LLVMInterpreter Polly LLVMPolly)
+  set(_mla_dropped_system_libs z3 pfm curl edit xml2 ffi)
+
+  # Every static LLVM component that exists on disk. With lld, archives cost
+  # nothing unless a member is needed, so listing all of them is simplest.
+  set(_mla_llvm_static)
+  foreach(_lib IN LISTS LLVM_AVAILABLE_LIBS)
+    if(NOT TARGET ${_lib} OR _lib IN_LIST _mla_dropped_components)
       continue()
     endif()
-    get_target_property(_type ${_tgt} TYPE)
-    if(NOT _type STREQUAL "STATIC_LIBRARY")
+    get_target_property(_type ${_lib} TYPE)
+    get_target_property(_location ${_lib} IMPORTED_LOCATION_RELWITHDEBINFO)
+    if(_type STREQUAL "STATIC_LIBRARY" AND EXISTS "${_location}")
+      list(APPEND _mla_llvm_static ${_lib})
+    endif()
+  endforeach()
+  add_library(MLAStaticLLVM INTERFACE)
+  target_link_libraries(MLAStaticLLVM INTERFACE ${_mla_llvm_static})
+
+  # Debian's static MLIR targets name the shared `LLVM` (and some `MLIR`) in
+  # their link interfaces: point them at the static components instead, and
+  # drop system libraries that are not installed.
+  foreach(_tgt IN LISTS MLIR_EXPORTED_TARGETS _mla_llvm_static)
+    if(NOT TARGET ${_tgt})
       continue()
     endif()
     get_target_property(_deps ${_tgt} INTERFACE_LINK_LIBRARIES)
@@ -36,21 +57,29 @@ if(MLA_STATIC_TOOLS)
     endif()
     set(_new_deps)
     foreach(_dep IN LISTS _deps)
-      if(_dep STREQUAL "LLVM" OR _dep STREQUAL "MLIR")
-        # The shared libraries stand for every component; the static targets
-        # name their real components elsewhere in the list.
+      if(_dep STREQUAL "LLVM")
+        list(APPEND _new_deps MLAStaticLLVM)
+        continue()
+      endif()
+      if(_dep STREQUAL "MLIR" OR _dep IN_LIST _mla_dropped_components)
+        continue()
+      endif()
+      # Compression libraries: their static archives, so that the tools need
+      # only libc and libm at run time.
+      if(_dep STREQUAL "ZLIB::ZLIB")
+        list(APPEND _new_deps libz.a)
+        continue()
+      endif()
+      if(_dep MATCHES "^zstd::")
+        list(APPEND _new_deps libzstd.a)
         continue()
       endif()
       set(_skip FALSE)
-      foreach(_drop IN LISTS _mla_drop_components)
-        if(_dep STREQUAL "LLVM${_drop}")
+      foreach(_sys IN LISTS _mla_dropped_system_libs)
+        if(_dep MATCHES "(^|/|lib)${_sys}([.]|$)")
           set(_skip TRUE)
         endif()
       endforeach()
-      if(_dep MATCHES "z3" OR _dep MATCHES "libpfm" OR _dep MATCHES "curl"
-         OR _dep MATCHES "edit" OR _dep MATCHES "xml2" OR _dep MATCHES "ffi")
-        set(_skip TRUE)
-      endif()
       if(NOT _skip)
         list(APPEND _new_deps ${_dep})
       endif()
