@@ -41,6 +41,16 @@ LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   double betaSlow = betaSlowAttr.convertToDouble();
   double mscale = mscaleAttr.convertToDouble();
   double mscaleAllDim = mscaleAllDimAttr.convertToDouble();
+  for (auto [name, value] :
+       {std::pair<const char *, double>{"factor", factor},
+        {"beta_fast", betaFast},
+        {"beta_slow", betaSlow},
+        {"mscale", mscale},
+        {"mscale_all_dim", mscaleAllDim}}) {
+    if (!std::isfinite(value))
+      return emitError() << "expects yarn " << name << " to be finite, found "
+                         << value;
+  }
   if (!(factor >= 1.0))
     return emitError() << "expects yarn factor to be at least 1, found "
                        << factor;
@@ -70,6 +80,11 @@ double YarnAttr::getMScale(double coefficient) const {
 // ConfigAttr
 //===----------------------------------------------------------------------===//
 
+/// The largest size a config dimension may have: far above any real model,
+/// small enough that products such as heads * (qk_nope_dim + qk_rope_dim)
+/// cannot overflow.
+static constexpr int64_t kMaxConfigDim = int64_t(1) << 24;
+
 LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t heads, int64_t hidden,
                                  int64_t qLoraRank, int64_t kvLoraRank,
@@ -95,7 +110,14 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (p.value <= 0)
       return emitError() << "expects " << p.name << " to be positive, found "
                          << p.value;
+    // Products of dims (heads * head dims) must not overflow int64_t.
+    if (p.value > kMaxConfigDim)
+      return emitError() << "expects " << p.name << " to be at most "
+                         << kMaxConfigDim << ", found " << p.value;
   }
+  if (qLoraRank > kMaxConfigDim)
+    return emitError() << "expects q_lora_rank to be at most " << kMaxConfigDim
+                       << ", found " << qLoraRank;
   if (qLoraRank < 0)
     return emitError() << "expects q_lora_rank to be non-negative (0: no "
                           "query compression), found "
@@ -104,11 +126,13 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "expects qk_rope_dim to be even (RoPE rotates "
                           "pairs), found "
                        << qkRopeDim;
-  if (!(ropeTheta > 0.0))
-    return emitError() << "expects rope_theta to be positive, found "
+  if (!(ropeTheta > 0.0) || !std::isfinite(ropeTheta))
+    return emitError() << "expects rope_theta to be positive and finite, "
+                          "found "
                        << ropeTheta;
-  if (!(rmsEps > 0.0))
-    return emitError() << "expects rms_eps to be positive, found " << rmsEps;
+  if (!(rmsEps > 0.0) || !std::isfinite(rmsEps))
+    return emitError() << "expects rms_eps to be positive and finite, found "
+                       << rmsEps;
   if (softmaxScale && !(*softmaxScale > 0.0 && std::isfinite(*softmaxScale)))
     return emitError() << "expects softmax_scale to be positive and finite, "
                           "found "

@@ -319,10 +319,16 @@ LogicalResult CacheGatherOp::verify() {
   std::optional<int64_t> pages = checker.lookup("M");
   std::optional<int64_t> pageSize = checker.lookup("G");
   std::optional<int64_t> positions = checker.lookup("T");
-  if (pages && pageSize && positions && *pages * *pageSize != *positions)
-    return emitOpError("expects c_kv dim 1 (T: cache positions) to be ")
+  if (pages && pageSize && positions && *pages * *pageSize != *positions) {
+    // Name the result whose static size bound T.
+    StringRef holder =
+        ShapedType::isDynamic(getCKv().getType().getDimSize(1)) ? "k_pe"
+                                                                 : "c_kv";
+    return emitOpError("expects ")
+           << holder << " dim 1 (T: cache positions) to be "
            << *pages * *pageSize << " (pages per request " << *pages
            << " * page size " << *pageSize << "), found " << *positions;
+  }
   return success();
 }
 

@@ -76,7 +76,7 @@ def MLA_YarnAttr : MLA_Attr<"Yarn", "yarn"> {
     ```
   }];
   let parameters = (ins
-    MLA_F64Parameter<"context extension factor (> 1)">:$factor,
+    MLA_F64Parameter<"context extension factor (>= 1)">:$factor,
     "int64_t":$original_max_position,
     MLA_F64Parameter<"ramp upper bound in rotations", "32.0">:$beta_fast,
     MLA_F64Parameter<"ramp lower bound in rotations", "1.0">:$beta_slow,

@@ -1,0 +1,11 @@
+"""mla: pure-Python side of the MLA compiler.
+
+Builds `mla` dialect IR from a DeepSeek HF config.json: `MLAConfig` holds a
+block's shape facts and constants (config.py), `block_module` writes a module
+around one `mla.attention_block` (ir.py); `python -m mla` is the command line.
+"""
+
+from .config import ROPE_STYLES, FieldError, MLAConfig, Yarn
+from .ir import DTYPES, PHASES, block_module
+
+__all__ = ["DTYPES", "PHASES", "FieldError", "MLAConfig", "ROPE_STYLES", "Yarn", "block_module"]

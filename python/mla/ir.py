@@ -1,0 +1,107 @@
+"""Textual `mla` IR: a module holding one `mla.attention_block`.
+
+`block_module` writes a func.func whose arguments are the block's operands
+(hidden states, positions, weights in the dialect's [in, out] layout, the
+paged latent cache with its block table and sequence lengths) and which
+returns the block's output and updated cache. The config is a `#config`
+alias at the top, so that every op a pass creates from the block shares it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .config import MLAConfig
+
+__all__ = ["DTYPES", "PHASES", "block_module"]
+
+DTYPES = ("bf16", "f16", "f32")
+PHASES = ("prefill", "decode")
+
+_SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*")
+
+
+def _tensor(shape: list[int | str], element: str) -> str:
+    return f"tensor<{'x'.join(str(d) for d in shape)}x{element}>"
+
+
+def _check_sizes(**sizes: int) -> None:
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {size!r}")
+
+
+def _operands(cfg: MLAConfig, batch: int | str, tokens: int, page_size: int,
+              pages: int | str, max_pages: int | str,
+              dtype: str) -> list[tuple[str, str]]:
+    """(name, type) of each block operand, in operand order."""
+    h, d, q = cfg.heads, cfg.hidden, cfg.q_lora_rank
+    l, n, v = cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.v_head_dim
+    qk_head = n + cfg.qk_rope_dim
+    query = [("w_dq", _tensor([d, q], dtype)), ("q_norm", _tensor([q], dtype))] if q else []
+    return [
+        ("hidden", _tensor([batch, tokens, d], dtype)),
+        ("positions", _tensor([batch, tokens], "i32")),
+        *query,
+        ("w_uq", _tensor([q or d, h * qk_head], dtype)),
+        ("w_dkv", _tensor([d, cfg.latent_cache_dim], dtype)),
+        ("kv_norm", _tensor([l], dtype)),
+        ("w_uk", _tensor([h, l, n], dtype)),
+        ("w_uv", _tensor([h, l, v], dtype)),
+        ("w_o", _tensor([h * v, d], dtype)),
+        ("cache", _tensor([pages, page_size, cfg.latent_cache_dim], dtype)),
+        ("block_table", _tensor([batch, max_pages], "i32")),
+        ("seq_lens", _tensor([batch], "i32")),
+    ]
+
+
+def _block_op(has_query_compression: bool, phase: str | None,
+              operand_types: list[str], result_types: list[str]) -> str:
+    """The mla.attention_block op in its declarative syntax."""
+    query = "q_down = %w_dq, q_norm = %q_norm, " if has_query_compression else ""
+    phase_clause = f" phase {phase}" if phase else ""
+    return (
+        "    %out, %new_cache = mla.attention_block %hidden, %positions\n"
+        f"        weights({query}q_up = %w_uq,\n"
+        "                kv_down = %w_dkv, kv_norm = %kv_norm, "
+        "k_up = %w_uk, v_up = %w_uv, out = %w_o)\n"
+        f"        cache(%cache[%block_table, %seq_lens]){phase_clause} {{config = #config}}\n"
+        f"        : ({', '.join(operand_types)})\n"
+        f"        -> ({', '.join(result_types)})\n"
+    )
+
+
+def block_module(cfg: MLAConfig, batch: int, tokens: int, page_size: int,
+                 pages: int, max_pages: int, dtype: str = "bf16",
+                 dynamic: bool = False, phase: str | None = None,
+                 func_name: str = "attention_block") -> str:
+    """The text of a module with one func.func running one attention block.
+
+    `dynamic` leaves batch, pages and max_pages unknown ('?') in the types;
+    `phase` ('prefill' | 'decode') sets the block's phase attribute.
+    """
+    _check_sizes(batch=batch, tokens=tokens, page_size=page_size, pages=pages,
+                 max_pages=max_pages)
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if phase is not None and phase not in PHASES:
+        raise ValueError(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+    if not _SYMBOL.fullmatch(func_name):
+        raise ValueError(f"func_name {func_name!r} is not a valid symbol name")
+    if dynamic:
+        batch = pages = max_pages = "?"
+
+    operands = _operands(cfg, batch, tokens, page_size, pages, max_pages, dtype)
+    types = dict(operands)
+    results = [types["hidden"], types["cache"]]
+    arguments = ",\n".join(f"      %{name}: {type_}" for name, type_ in operands)
+    return (
+        f"#config = {cfg.to_mlir()}\n"
+        "module {\n"
+        f"  func.func @{func_name}(\n{arguments})\n"
+        f"      -> ({', '.join(results)}) {{\n"
+        + _block_op(cfg.q_lora_rank > 0, phase, [t for _, t in operands], results)
+        + f"    return %out, %new_cache : {', '.join(results)}\n"
+        "  }\n"
+        "}\n"
+    )
