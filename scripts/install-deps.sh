@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing mla needs on a Debian bookworm machine:
 # LLVM/MLIR 22 (Debian's packages), the toolchain measured fastest on 2 cores
-# (clang++, lld, ccache, ninja; docs/build.md), and lit's Python. Idempotent:
+# (clang++, lld, ccache, ninja; docs/build.md), lit's Python and the Python
+# packages of python/mla. Idempotent:
 # prints nothing and installs nothing when everything is already there.
 set -euo pipefail
 
@@ -26,6 +27,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
+# Python packages of python/mla (the numpy reference, bf16 .npy files).
+python_packages=(numpy ml_dtypes)
+missing_py=()
+for p in "${python_packages[@]}"; do
+  python3 -c "import $p" 2>/dev/null || missing_py+=("$p")
+done
+if [ ${#missing_py[@]} -gt 0 ]; then
+  echo "install-deps: pip installing ${missing_py[*]}"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${missing_py[@]}"
 fi
 
 # The CUDA toolkit is not a Debian package here: the GPU stages look for it in
