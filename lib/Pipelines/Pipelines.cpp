@@ -6,7 +6,16 @@
 
 #include "mla/Pipelines/Pipelines.h"
 
+#include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -25,7 +34,50 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+void mla::buildMLACPUPipeline(OpPassManager &pm) {
+  // The reference semantics: linalg on tensors, f32 arithmetic.
+  pm.addPass(createConvertMLAToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Tensors to buffers across function boundaries, with identity layouts so
+  // that callers (mla-run, C code) pass plain strided descriptors; the cache
+  // update becomes an in-place write into the caller's buffer.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // Clones the deallocation pipeline inserted (e.g. of a returned cache that
+  // aliases an argument) become alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Buffers to loops to the LLVM dialect.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // bf16 <-> f32 as integer ops: the JIT then needs no soft-float helpers
+  // (Debian's libgcc 12 has no __truncsfbf2).
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
 void mla::registerMLAPipelines() {
+  PassPipelineRegistration<>(
+      "mla-cpu-pipeline",
+      "Lower mla to the LLVM dialect for the CPU: linalg on tensors, "
+      "bufferization, loops, LLVM",
+      buildMLACPUPipeline);
   PassPipelineRegistration<>(
       "mla-pipeline",
       "The default mla pipeline: decompose blocks into verified primitives",

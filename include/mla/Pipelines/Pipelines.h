@@ -16,6 +16,12 @@ namespace mla {
 /// primitives. Later stages (absorption, fusion, lowering) extend it.
 void buildMLADefaultPipeline(OpPassManager &pm);
 
+/// The CPU pipeline (`mla-cpu-pipeline`): every mla op to linalg on tensors
+/// (convert-mla-to-linalg), bufferization, loops, and the LLVM dialect, ready
+/// for mlir::ExecutionEngine or mlir-translate. f16/bf16 tensors compute in
+/// f32; bf16 conversions are expanded to integer ops (no compiler-rt needed).
+void buildMLACPUPipeline(OpPassManager &pm);
+
 /// Registers every mla pipeline with the global pipeline registry.
 void registerMLAPipelines();
 

@@ -11,6 +11,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -152,4 +153,50 @@ double ConfigAttr::getEffectiveSoftmaxScale() const {
     scale *= m * m;
   }
   return scale;
+}
+
+SmallVector<double> ConfigAttr::getRopeInverseFrequencies() const {
+  int64_t dim = getQkRopeDim();
+  double base = getRopeThetaValue();
+  SmallVector<double> inverse;
+  for (int64_t j = 0; j < dim / 2; ++j)
+    inverse.push_back(std::pow(base, -2.0 * j / dim));
+  YarnAttr yarn = getYarn();
+  if (!yarn)
+    return inverse;
+
+  // YaRN (HF DeepseekV2YarnRotaryEmbedding): pairs that turn more than
+  // beta_fast times over the original context keep their frequency, those
+  // turning fewer than beta_slow times are interpolated (divided by factor),
+  // with a linear ramp between the two correction dims.
+  double factor = yarn.getFactorValue();
+  auto correctionDim = [&](double rotations) {
+    return dim *
+           std::log(yarn.getOriginalMaxPosition() / (rotations * 2 * M_PI)) /
+           (2 * std::log(base));
+  };
+  double low = std::max(
+      std::floor(correctionDim(yarn.getBetaFast().convertToDouble())), 0.0);
+  double high =
+      std::min(std::ceil(correctionDim(yarn.getBetaSlow().convertToDouble())),
+               static_cast<double>(dim - 1));
+  if (low == high)
+    high += 0.001; // The ramp must not divide by zero.
+  for (int64_t j = 0; j < dim / 2; ++j) {
+    double ramp = std::clamp((j - low) / (high - low), 0.0, 1.0);
+    double extrapolationWeight = 1.0 - ramp;
+    double extrapolated = inverse[j];
+    double interpolated = inverse[j] / factor;
+    inverse[j] = interpolated * (1.0 - extrapolationWeight) +
+                 extrapolated * extrapolationWeight;
+  }
+  return inverse;
+}
+
+double ConfigAttr::getRopeMagnitude() const {
+  YarnAttr yarn = getYarn();
+  if (!yarn)
+    return 1.0;
+  return yarn.getMScale(yarn.getMscaleValue()) /
+         yarn.getMScale(yarn.getMscaleAllDimValue());
 }

@@ -1,0 +1,30 @@
+//===- Passes.h - Conversions out of the mla dialect ------------*- C++ -*-===//
+//
+// Declarations of the mla conversion passes, generated from Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_CONVERSION_PASSES_H
+#define MLA_CONVERSION_PASSES_H
+
+#include "mla/Conversion/MLAToLinalg/MLAToLinalg.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::mla {
+
+#define GEN_PASS_DECL
+#include "mla/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mla/Conversion/Passes.h.inc"
+
+} // namespace mlir::mla
+
+#endif // MLA_CONVERSION_PASSES_H

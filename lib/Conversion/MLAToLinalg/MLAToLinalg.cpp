@@ -1,0 +1,787 @@
+//===- MLAToLinalg.cpp - mla to linalg on tensors ---------------*- C++ -*-===//
+//
+// Implements `convert-mla-to-linalg`, the reference semantics of every mla op:
+//
+//  - contractions (projections, decompression, absorption, scores, P·V) are
+//    linalg.generic ops built from einsum-like specs ("bsd,dq->bsq");
+//  - RMSNorm, RoPE, masking and softmax are elementwise maps and reductions;
+//  - the paged cache is read through the block table inside a linalg.generic
+//    (tensor.extract at computed indices) and written by an scf loop of
+//    tensor.insert_slice, with cf.assert runtime checks.
+//
+// Arithmetic is f32 whatever the element type: f16/bf16 operands are
+// extended on entry and results truncated on exit, so bf16 inputs accumulate
+// in f32. RoPE angles are computed in f64 (positions reach 10^5 and f32
+// angles would lose ~1e-2 rad). Sizes may be dynamic; they are read with
+// tensor.dim where needed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Conversion/MLAToLinalg/MLAToLinalg.h"
+
+#include "mla/Conversion/Passes.h"
+#include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLA/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <limits>
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_CONVERTMLATOLINALG
+#include "mla/Conversion/Passes.h.inc"
+} // namespace mlir::mla
+
+#define DEBUG_TYPE "convert-mla-to-linalg"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+using BodyFn = function_ref<Value(ImplicitLocOpBuilder &, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Emission helpers
+//===----------------------------------------------------------------------===//
+
+Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+
+/// The sizes of `v`: attributes where static, tensor.dim where dynamic.
+SmallVector<OpFoldResult> sizesOf(ImplicitLocOpBuilder &b, Value v) {
+  return tensor::getMixedSizes(b, b.getLoc(), v);
+}
+
+Value constantIndex(ImplicitLocOpBuilder &b, int64_t value) {
+  return arith::ConstantIndexOp::create(b, value);
+}
+
+Value constantF32(ImplicitLocOpBuilder &b, double value) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(value));
+}
+
+/// The value of a size as an index.
+Value indexOf(ImplicitLocOpBuilder &b, OpFoldResult size) {
+  if (auto value = dyn_cast<Value>(size))
+    return value;
+  return constantIndex(b, cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+}
+
+/// An i32 tensor element at `indices`, as an index.
+Value extractIndex(ImplicitLocOpBuilder &b, Value tensor, ValueRange indices) {
+  Value element = tensor::ExtractOp::create(b, tensor, indices);
+  return arith::IndexCastOp::create(b, b.getIndexType(), element);
+}
+
+/// A linalg.generic producing a new tensor of `sizes` x `elementType`: the
+/// output is indexed by the identity over the first `sizes.size()` loops,
+/// the inputs by `inputMaps`; `body` gets the input elements (and the output
+/// element last) and returns the result element.
+Value buildGeneric(ImplicitLocOpBuilder &b, ArrayRef<OpFoldResult> sizes,
+                   Type elementType, ValueRange inputs,
+                   ArrayRef<AffineMap> inputMaps, BodyFn body,
+                   Value init = nullptr,
+                   ArrayRef<utils::IteratorType> iterators = {},
+                   AffineMap outputMap = {}) {
+  if (!init)
+    init = tensor::EmptyOp::create(b, sizes, elementType);
+  unsigned numLoops = iterators.empty() ? sizes.size() : iterators.size();
+  SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
+  maps.push_back(outputMap ? outputMap
+                           : b.getMultiDimIdentityMap(numLoops));
+  SmallVector<utils::IteratorType> iteratorTypes(iterators.begin(),
+                                                 iterators.end());
+  if (iteratorTypes.empty())
+    iteratorTypes.assign(numLoops, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iteratorTypes, [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        linalg::YieldOp::create(ib, body(ib, args));
+      });
+  return generic.getResult(0);
+}
+
+/// `v` with every element converted to `type` (extf or truncf), or `v`.
+Value convertElements(ImplicitLocOpBuilder &b, Value v, Type type) {
+  Type from = elementTypeOf(v);
+  if (from == type)
+    return v;
+  bool widen = type.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth();
+  return buildGeneric(
+      b, sizesOf(b, v), type, v, b.getMultiDimIdentityMap(rankOf(v)),
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        if (widen)
+          return arith::ExtFOp::create(ib, type, args[0]);
+        return arith::TruncFOp::create(ib, type, args[0]);
+      });
+}
+
+Value toF32(ImplicitLocOpBuilder &b, Value v) {
+  return convertElements(b, v, b.getF32Type());
+}
+
+/// A tensor of `sizes` filled with `value`.
+Value filled(ImplicitLocOpBuilder &b, ArrayRef<OpFoldResult> sizes,
+             Value value) {
+  Value empty = tensor::EmptyOp::create(b, sizes, value.getType());
+  return linalg::FillOp::create(b, ValueRange{value}, ValueRange{empty})
+      .getResult(0);
+}
+
+/// A contraction written as an einsum spec, e.g. "bsd,dq->bsq": one letter
+/// per dim of each operand; letters missing from the output are summed over.
+/// Operands must be f32; the result is f32. With `maskZeroLhs`, a zero lhs
+/// element contributes nothing even when the rhs is NaN or inf (P·V over
+/// masked keys).
+Value einsum(ImplicitLocOpBuilder &b, StringRef spec, Value lhs, Value rhs,
+             bool maskZeroLhs = false) {
+  auto [inputs, out] = spec.split("->");
+  auto [lhsLetters, rhsLetters] = inputs.split(',');
+  // Loops: output letters first (parallel), then the summed ones.
+  std::string loops = out.str();
+  for (char c : (lhsLetters + rhsLetters).str())
+    if (loops.find(c) == std::string::npos)
+      loops.push_back(c);
+  auto mapOf = [&](StringRef letters) {
+    SmallVector<AffineExpr> exprs;
+    for (char c : letters)
+      exprs.push_back(b.getAffineDimExpr(loops.find(c)));
+    return AffineMap::get(loops.size(), 0, exprs, b.getContext());
+  };
+  SmallVector<OpFoldResult> sizes;
+  for (char c : out) {
+    size_t inLhs = lhsLetters.find(c);
+    sizes.push_back(inLhs != StringRef::npos
+                        ? sizesOf(b, lhs)[inLhs]
+                        : sizesOf(b, rhs)[rhsLetters.find(c)]);
+  }
+  SmallVector<utils::IteratorType> iterators(out.size(),
+                                             utils::IteratorType::parallel);
+  iterators.append(loops.size() - out.size(), utils::IteratorType::reduction);
+  Value zero = constantF32(b, 0.0);
+  return buildGeneric(
+      b, sizes, b.getF32Type(), {lhs, rhs}, {mapOf(lhsLetters), mapOf(rhsLetters)},
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value product = arith::MulFOp::create(ib, args[0], args[1]);
+        if (maskZeroLhs) {
+          Value isZero = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
+                                               args[0], zero);
+          product = arith::SelectOp::create(ib, isZero, zero, product);
+        }
+        return arith::AddFOp::create(ib, args[2], product);
+      },
+      filled(b, sizes, zero), iterators, mapOf(out));
+}
+
+/// A static slice of the last dim of `v`: [.., offset : offset + size].
+Value sliceLastDim(ImplicitLocOpBuilder &b, Value v, int64_t offset,
+                   int64_t size) {
+  int64_t rank = rankOf(v);
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = sizesOf(b, v);
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  offsets.back() = b.getIndexAttr(offset);
+  sizes.back() = b.getIndexAttr(size);
+  return tensor::ExtractSliceOp::create(b, v, offsets, sizes, strides);
+}
+
+/// Splits dim `dim` of `v` into `parts` (one of which may be dynamic).
+Value expandDim(ImplicitLocOpBuilder &b, Value v, unsigned dim,
+                ArrayRef<int64_t> parts) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> outputShape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, v);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    ReassociationIndices group;
+    if (d == static_cast<int64_t>(dim)) {
+      for (int64_t part : parts) {
+        group.push_back(shape.size());
+        shape.push_back(part);
+        outputShape.push_back(b.getIndexAttr(part));
+      }
+    } else {
+      group.push_back(shape.size());
+      shape.push_back(type.getDimSize(d));
+      outputShape.push_back(sizes[d]);
+    }
+    groups.push_back(group);
+  }
+  return tensor::ExpandShapeOp::create(
+      b, RankedTensorType::get(shape, type.getElementType()), v, groups,
+      outputShape);
+}
+
+/// An AffineMap from `numLoops` loops onto the listed loop dims.
+AffineMap loopsMap(ImplicitLocOpBuilder &b, unsigned numLoops,
+                   ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(numLoops, 0, exprs, b.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNorm and RoPE
+//===----------------------------------------------------------------------===//
+
+/// x / sqrt(mean(x², last dim) + eps) · w, on f32 tensors.
+Value emitRMSNorm(ImplicitLocOpBuilder &b, Value x, Value weight, double eps) {
+  unsigned rank = rankOf(x);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, x);
+  SmallVector<OpFoldResult> leading(sizes.begin(), sizes.end() - 1);
+  SmallVector<unsigned> leadingDims;
+  for (unsigned d = 0; d + 1 < rank; ++d)
+    leadingDims.push_back(d);
+
+  SmallVector<utils::IteratorType> iterators(rank - 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value sumOfSquares = buildGeneric(
+      b, leading, b.getF32Type(), x, b.getMultiDimIdentityMap(rank),
+      [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value square = arith::MulFOp::create(ib, args[0], args[0]);
+        return arith::AddFOp::create(ib, args[1], square);
+      },
+      filled(b, leading, constantF32(b, 0.0)), iterators,
+      loopsMap(b, rank, leadingDims));
+
+  Value count = arith::UIToFPOp::create(
+      b, b.getF32Type(),
+      arith::IndexCastOp::create(b, b.getI64Type(), indexOf(b, sizes.back())));
+  Value epsilon = constantF32(b, eps);
+  return buildGeneric(
+      b, sizes, b.getF32Type(), {x, sumOfSquares, weight},
+      {b.getMultiDimIdentityMap(rank), loopsMap(b, rank, leadingDims),
+       loopsMap(b, rank, {rank - 1})},
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value mean = arith::DivFOp::create(ib, args[1], count);
+        Value inverse = math::RsqrtOp::create(
+            ib, arith::AddFOp::create(ib, mean, epsilon));
+        return arith::MulFOp::create(
+            ib, arith::MulFOp::create(ib, args[0], inverse), args[2]);
+      });
+}
+
+/// RoPE on the last dim of an f32 tensor [B, S, (H,) R] at positions [B, S].
+///
+/// Element j is rotated with its partner p(j) by the angle pos · θ_{pair(j)}:
+///
+///   interleaved: pairs (0,1) (2,3) ...     p(j) = j xor 1,  pair = j / 2
+///   half:        pairs (0,R/2) (1,R/2+1)   p(j) = (j + R/2) mod R, pair = j mod R/2
+///
+///   out[j] = x[j] · cos − x[p(j)] · sin   for the first of a pair
+///   out[j] = x[j] · cos + x[p(j)] · sin   for the second
+///
+/// with cos and sin scaled by YaRN's magnitude.
+Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
+               ConfigAttr config) {
+  unsigned rank = rankOf(x);
+  int64_t ropeDim = config.getQkRopeDim();
+  bool interleaved = config.getRopeStyle() == RopeStyle::Interleaved;
+  auto frequencyType = RankedTensorType::get({ropeDim / 2}, b.getF64Type());
+  Value frequencies = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(
+             frequencyType, ArrayRef<double>(config.getRopeInverseFrequencies())));
+  Value magnitude = arith::ConstantOp::create(
+      b, b.getF64FloatAttr(config.getRopeMagnitude()));
+
+  return buildGeneric(
+      b, sizesOf(b, x), b.getF32Type(), {x, positions},
+      {b.getMultiDimIdentityMap(rank), loopsMap(b, rank, {0, 1})},
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        SmallVector<Value> indices;
+        for (unsigned d = 0; d < rank; ++d)
+          indices.push_back(linalg::IndexOp::create(ib, d));
+        Value j = indices.back();
+        Value one = constantIndex(ib, 1);
+        Value half = constantIndex(ib, ropeDim / 2);
+        Value partner, pair, isFirst;
+        if (interleaved) {
+          partner = arith::XOrIOp::create(ib, j, one);
+          pair = arith::DivUIOp::create(ib, j, constantIndex(ib, 2));
+          isFirst = arith::CmpIOp::create(
+              ib, arith::CmpIPredicate::eq,
+              arith::AndIOp::create(ib, j, one), constantIndex(ib, 0));
+        } else {
+          partner = arith::RemUIOp::create(
+              ib, arith::AddIOp::create(ib, j, half),
+              constantIndex(ib, ropeDim));
+          pair = arith::RemUIOp::create(ib, j, half);
+          isFirst = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, j, half);
+        }
+        indices.back() = partner;
+        Value partnerValue = tensor::ExtractOp::create(ib, x, indices);
+
+        Value position =
+            arith::SIToFPOp::create(ib, ib.getF64Type(), args[1]);
+        Value frequency = tensor::ExtractOp::create(ib, frequencies, pair);
+        Value angle = arith::MulFOp::create(ib, position, frequency);
+        auto scaled = [&](Value v) -> Value {
+          return arith::TruncFOp::create(
+              ib, ib.getF32Type(), arith::MulFOp::create(ib, v, magnitude));
+        };
+        Value cos = scaled(math::CosOp::create(ib, angle));
+        Value sin = scaled(math::SinOp::create(ib, angle));
+        Value rotated = arith::MulFOp::create(ib, partnerValue, sin);
+        rotated = arith::SelectOp::create(
+            ib, isFirst, arith::NegFOp::create(ib, rotated), rotated);
+        return arith::AddFOp::create(
+            ib, arith::MulFOp::create(ib, args[0], cos), rotated);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Paged cache and attention
+//===----------------------------------------------------------------------===//
+
+/// An f32 scalar from any float scalar.
+Value toF32Scalar(ImplicitLocOpBuilder &b, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, b.getF32Type(), v);
+}
+
+/// Whether cache position `t` of request `b` is a valid key for new token `s`
+/// (of `tokens`): t < len and, when causal, t <= len - tokens + s.
+Value isValidKey(ImplicitLocOpBuilder &b, Value length, Value t, Value s,
+                 Value tokens, bool causal) {
+  Value valid = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, t, length);
+  if (!causal)
+    return valid;
+  Value last = arith::AddIOp::create(
+      b, arith::SubIOp::create(b, length, tokens), s);
+  Value notFuture =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::sle, t, last);
+  return arith::AndIOp::create(b, valid, notFuture);
+}
+
+/// The cache read through the block table as an f32 tensor [B, M·G, L+R]:
+/// element (b, t, e) = cache[block_table[b, t / G], t mod G, e] for
+/// t < seq_lens[b], and 0 beyond, so that whatever unused slots hold (even
+/// NaN) is never read into a result.
+Value emitGather(ImplicitLocOpBuilder &b, Value cache, Value blockTable,
+                 Value seqLens) {
+  SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
+  SmallVector<OpFoldResult> tableSizes = sizesOf(b, blockTable);
+  Value pageSize = indexOf(b, cacheSizes[1]);
+  OpFoldResult positions;
+  std::optional<int64_t> pages = getConstantIntValue(tableSizes[1]);
+  std::optional<int64_t> size = getConstantIntValue(cacheSizes[1]);
+  if (pages && size)
+    positions = b.getIndexAttr(*pages * *size);
+  else
+    positions = arith::MulIOp::create(b, indexOf(b, tableSizes[1]), pageSize)
+                    .getResult();
+  SmallVector<OpFoldResult> sizes = {tableSizes[0], positions, cacheSizes[2]};
+  Value zero = constantF32(b, 0.0);
+  return buildGeneric(
+      b, sizes, b.getF32Type(), {}, {},
+      [&](ImplicitLocOpBuilder &ib, ValueRange) -> Value {
+        Value request = linalg::IndexOp::create(ib, 0);
+        Value t = linalg::IndexOp::create(ib, 1);
+        Value e = linalg::IndexOp::create(ib, 2);
+        Value length = extractIndex(ib, seqLens, request);
+        Value valid =
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, t, length);
+        Value page = extractIndex(
+            ib, blockTable,
+            {request, arith::DivUIOp::create(ib, t, pageSize).getResult()});
+        // Unused table entries may be anything: never index with them.
+        page = arith::SelectOp::create(ib, valid, page, constantIndex(ib, 0));
+        Value slot = arith::RemUIOp::create(ib, t, pageSize);
+        Value element = tensor::ExtractOp::create(ib, cache, {page, slot, e});
+        element = toF32Scalar(ib, element);
+        return arith::SelectOp::create(ib, valid, element, zero);
+      });
+}
+
+/// scale · scores masked to the valid keys, softmax over the last dim of
+/// f32 scores [B, S, H, T]; a row with no valid key is all zeros.
+Value emitMaskedSoftmax(ImplicitLocOpBuilder &b, Value scores, Value seqLens,
+                        bool causal, double scale) {
+  SmallVector<OpFoldResult> sizes = sizesOf(b, scores);
+  SmallVector<OpFoldResult> rows(sizes.begin(), sizes.end() - 1);
+  Value tokens = indexOf(b, sizes[1]);
+  Value scaleValue = constantF32(b, scale);
+  Value negInf = constantF32(b, -std::numeric_limits<double>::infinity());
+  Value zero = constantF32(b, 0.0);
+  AffineMap identity = b.getMultiDimIdentityMap(4);
+  AffineMap rowMap = loopsMap(b, 4, {0, 1, 2});
+  SmallVector<utils::IteratorType> reduceLast(3, utils::IteratorType::parallel);
+  reduceLast.push_back(utils::IteratorType::reduction);
+
+  Value masked = buildGeneric(
+      b, sizes, b.getF32Type(), scores, identity,
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value request = linalg::IndexOp::create(ib, 0);
+        Value s = linalg::IndexOp::create(ib, 1);
+        Value t = linalg::IndexOp::create(ib, 3);
+        Value valid = isValidKey(ib, extractIndex(ib, seqLens, request), t, s,
+                                 tokens, causal);
+        Value scaled = arith::MulFOp::create(ib, args[0], scaleValue);
+        return arith::SelectOp::create(ib, valid, scaled, negInf);
+      });
+  Value rowMax = buildGeneric(
+      b, rows, b.getF32Type(), masked, identity,
+      [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(ib, args[1], args[0]);
+      },
+      filled(b, rows, negInf), reduceLast, rowMap);
+  Value exps = buildGeneric(
+      b, sizes, b.getF32Type(), {masked, rowMax}, {identity, rowMap},
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value isMasked = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
+                                               args[0], negInf);
+        Value e = math::ExpOp::create(
+            ib, arith::SubFOp::create(ib, args[0], args[1]));
+        return arith::SelectOp::create(ib, isMasked, zero, e);
+      });
+  Value rowSum = buildGeneric(
+      b, rows, b.getF32Type(), exps, identity,
+      [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        return arith::AddFOp::create(ib, args[1], args[0]);
+      },
+      filled(b, rows, zero), reduceLast, rowMap);
+  return buildGeneric(
+      b, sizes, b.getF32Type(), {exps, rowSum}, {identity, rowMap},
+      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
+                                            args[1], zero);
+        return arith::SelectOp::create(
+            ib, empty, zero, arith::DivFOp::create(ib, args[0], args[1]));
+      });
+}
+
+/// Writes each new token's latent and rope key into its cache slot:
+///
+///   for b < B, s < S:   t = seq_lens[b] - S + s
+///     cache[block_table[b, t / G], t mod G, 0:L]   = c_kv[b, s]
+///     cache[block_table[b, t / G], t mod G, L:L+R] = k_pe[b, s]
+///
+/// with runtime checks that t is a position of the block table and the page a
+/// page of the cache.
+Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
+                 Value blockTable, Value seqLens, int64_t latentDim) {
+  SmallVector<OpFoldResult> newSizes = sizesOf(b, cKv);
+  SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
+  Value batch = indexOf(b, newSizes[0]);
+  Value tokens = indexOf(b, newSizes[1]);
+  Value pageCount = indexOf(b, cacheSizes[0]);
+  Value pageSize = indexOf(b, cacheSizes[1]);
+  Value tableWidth = indexOf(b, sizesOf(b, blockTable)[1]);
+  Value zero = constantIndex(b, 0);
+  Value one = constantIndex(b, 1);
+
+  auto writeToken = [&](ImplicitLocOpBuilder &ib, Value request, Value s,
+                        Value current) -> Value {
+    Value length = extractIndex(ib, seqLens, request);
+    Value t = arith::AddIOp::create(
+        ib, arith::SubIOp::create(ib, length, tokens), s);
+    cf::AssertOp::create(
+        ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::sge, t, zero),
+        "mla.cache.append: seq_lens[b] is smaller than the number of new "
+        "tokens");
+    Value tableIndex = arith::DivUIOp::create(ib, t, pageSize);
+    cf::AssertOp::create(ib,
+                         arith::CmpIOp::create(ib, arith::CmpIPredicate::ult,
+                                               tableIndex, tableWidth),
+                         "mla.cache.append: a new token lies beyond its "
+                         "block table row");
+    Value page = extractIndex(ib, blockTable, {request, tableIndex});
+    cf::AssertOp::create(
+        ib,
+        arith::AndIOp::create(
+            ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::sge, page, zero),
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, page,
+                                  pageCount)),
+        "mla.cache.append: the block table names a page outside the cache");
+    Value slot = arith::RemUIOp::create(ib, t, pageSize);
+
+    auto copyRow = [&](Value source, int64_t width, int64_t offset,
+                       Value into) -> Value {
+      SmallVector<OpFoldResult> unit = {ib.getIndexAttr(1), ib.getIndexAttr(1),
+                                        ib.getIndexAttr(width)};
+      SmallVector<OpFoldResult> strides(3, ib.getIndexAttr(1));
+      Value row = tensor::ExtractSliceOp::create(
+          ib, source,
+          SmallVector<OpFoldResult>{request, s, ib.getIndexAttr(0)}, unit,
+          strides);
+      return tensor::InsertSliceOp::create(
+          ib, row, into,
+          SmallVector<OpFoldResult>{page, slot, ib.getIndexAttr(offset)}, unit,
+          strides);
+    };
+    int64_t ropeDim = cast<RankedTensorType>(kPe.getType()).getDimSize(2);
+    Value updated = copyRow(cKv, latentDim, 0, current);
+    return copyRow(kPe, ropeDim, latentDim, updated);
+  };
+
+  auto outer = scf::ForOp::create(
+      b, zero, batch, one, ValueRange{cache},
+      [&](OpBuilder &ob, Location loc, Value request, ValueRange outerArgs) {
+        auto inner = scf::ForOp::create(
+            ob, loc, zero, tokens, one, outerArgs,
+            [&](OpBuilder &nb, Location innerLoc, Value s,
+                ValueRange innerArgs) {
+              ImplicitLocOpBuilder ib(innerLoc, nb);
+              scf::YieldOp::create(
+                  ib, writeToken(ib, request, s, innerArgs[0]));
+            });
+        scf::YieldOp::create(ob, loc, inner.getResults());
+      });
+  return outer.getResult(0);
+}
+
+/// `value` (f32) in the element type and static shape of `type`.
+Value finish(ImplicitLocOpBuilder &b, Value value, Type type) {
+  auto tensorType = cast<RankedTensorType>(type);
+  value = convertElements(b, value, tensorType.getElementType());
+  if (value.getType() != type)
+    value = tensor::CastOp::create(b, type, value);
+  return value;
+}
+
+//===----------------------------------------------------------------------===//
+// Op lowerings
+//===----------------------------------------------------------------------===//
+
+/// Base of the op lowerings: gives each an ImplicitLocOpBuilder and replaces
+/// the op with what `lower` returns, converted to the op's result types.
+template <typename OpTy>
+struct MLALowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
+
+  virtual SmallVector<Value> lower(ImplicitLocOpBuilder &b, OpTy op,
+                                   OpAdaptor adaptor) const = 0;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    SmallVector<Value> results = lower(b, op, adaptor);
+    for (auto [result, type] : llvm::zip(results, op->getResultTypes()))
+      result = finish(b, result, type);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct RMSNormLowering : MLALowering<RMSNormOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, RMSNormOp op,
+                           OpAdaptor adaptor) const override {
+    return {emitRMSNorm(b, toF32(b, adaptor.getInput()),
+                        toF32(b, adaptor.getWeight()),
+                        op.getEpsilon().convertToDouble())};
+  }
+};
+
+struct RopeLowering : MLALowering<RopeOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, RopeOp op,
+                           OpAdaptor adaptor) const override {
+    return {emitRope(b, toF32(b, adaptor.getInput()), adaptor.getPositions(),
+                     op.getConfig())};
+  }
+};
+
+/// c = h (or RMSNorm(h · W_DQ)); q = c · W_UQ split per head into the N nope
+/// and R rope columns: W_UQ [C, H·(N+R)] is viewed as [C, H, N+R].
+struct QueryProjLowering : MLALowering<QueryProjOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, QueryProjOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value c = toF32(b, adaptor.getHidden());
+    if (config.hasQueryCompression()) {
+      c = einsum(b, "bsd,dq->bsq", c, toF32(b, adaptor.getWDq()));
+      c = emitRMSNorm(b, c, toF32(b, adaptor.getQNorm()),
+                      config.getRmsEpsValue());
+    }
+    Value up = expandDim(b, toF32(b, adaptor.getWUq()), 1,
+                         {config.getHeads(), config.getQkHeadDim()});
+    Value upNope = sliceLastDim(b, up, 0, config.getQkNopeDim());
+    Value upRope =
+        sliceLastDim(b, up, config.getQkNopeDim(), config.getQkRopeDim());
+    return {einsum(b, "bsc,chn->bshn", c, upNope),
+            einsum(b, "bsc,chr->bshr", c, upRope)};
+  }
+};
+
+/// [c_KV | k_pe] = h · W_DKV; c_KV = RMSNorm(c_KV).
+struct KVCompressLowering : MLALowering<KVCompressOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, KVCompressOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value h = toF32(b, adaptor.getHidden());
+    Value down = toF32(b, adaptor.getWDkv());
+    Value latent = einsum(
+        b, "bsd,dl->bsl", h, sliceLastDim(b, down, 0, config.getKvLoraRank()));
+    Value rope = einsum(b, "bsd,dr->bsr", h,
+                        sliceLastDim(b, down, config.getKvLoraRank(),
+                                     config.getQkRopeDim()));
+    return {emitRMSNorm(b, latent, toF32(b, adaptor.getKvNorm()),
+                        config.getRmsEpsValue()),
+            rope};
+  }
+};
+
+/// out = Σ_{h,v} o[b,s,h,v] · W_O[h·V + v, d], W_O viewed as [H, V, D].
+struct OutputProjLowering : MLALowering<OutputProjOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, OutputProjOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value weight = expandDim(b, toF32(b, adaptor.getWO()), 0,
+                             {config.getHeads(), config.getVHeadDim()});
+    return {einsum(b, "bshv,hvd->bsd", toF32(b, adaptor.getInput()), weight)};
+  }
+};
+
+struct CacheAppendLowering : MLALowering<CacheAppendOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, CacheAppendOp op,
+                           OpAdaptor adaptor) const override {
+    return {emitAppend(b, adaptor.getCKv(), adaptor.getKPe(),
+                       adaptor.getCache(), adaptor.getBlockTable(),
+                       adaptor.getSeqLens(), op.getConfig().getKvLoraRank())};
+  }
+};
+
+struct CacheGatherLowering : MLALowering<CacheGatherOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, CacheGatherOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
+                                adaptor.getSeqLens());
+    return {sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
+            sliceLastDim(b, gathered, config.getKvLoraRank(),
+                         config.getQkRopeDim())};
+  }
+};
+
+struct DecompressLowering : MLALowering<DecompressOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, DecompressOp op,
+                           OpAdaptor adaptor) const override {
+    return {einsum(b, "btl,hln->bthn", toF32(b, adaptor.getCKv()),
+                   toF32(b, adaptor.getWeight()))};
+  }
+};
+
+struct QueryToLatentLowering : MLALowering<QueryToLatentOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, QueryToLatentOp op,
+                           OpAdaptor adaptor) const override {
+    return {einsum(b, "bshn,hln->bshl", toF32(b, adaptor.getQNope()),
+                   toF32(b, adaptor.getWUk()))};
+  }
+};
+
+struct LatentToValueLowering : MLALowering<LatentToValueOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, LatentToValueOp op,
+                           OpAdaptor adaptor) const override {
+    return {einsum(b, "bshl,hlv->bshv", toF32(b, adaptor.getOLat()),
+                   toF32(b, adaptor.getWUv()))};
+  }
+};
+
+/// scores = q_nope · k_nopeᵀ + q_pe · k_peᵀ per head; P = masked softmax;
+/// o = P · V (masked keys contribute nothing, whatever V holds there).
+struct DecompressedAttentionLowering : MLALowering<DecompressedAttentionOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, DecompressedAttentionOp op,
+                           OpAdaptor adaptor) const override {
+    Value nope = einsum(b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()),
+                        toF32(b, adaptor.getKNope()));
+    Value rope = einsum(b, "bshr,btr->bsht", toF32(b, adaptor.getQPe()),
+                        toF32(b, adaptor.getKPe()));
+    Value scores = buildGeneric(
+        b, sizesOf(b, nope), b.getF32Type(), {nope, rope},
+        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
+        [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+          return arith::AddFOp::create(ib, args[0], args[1]);
+        });
+    Value probs =
+        emitMaskedSoftmax(b, scores, adaptor.getKvLens(), op.getCausal(),
+                          op.getConfig().getEffectiveSoftmaxScale());
+    return {einsum(b, "bsht,bthv->bshv", probs, toF32(b, adaptor.getV()),
+                   /*maskZeroLhs=*/true)};
+  }
+};
+
+/// The same attention with one latent head read from the paged cache:
+/// scores = q_lat · c_KVᵀ + q_pe · k_peᵀ, o_lat = P · c_KV.
+struct LatentAttentionLowering : MLALowering<LatentAttentionOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, LatentAttentionOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
+                                adaptor.getKvLens());
+    Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
+    Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
+                                  config.getQkRopeDim());
+    Value nope =
+        einsum(b, "bshl,btl->bsht", toF32(b, adaptor.getQLat()), latent);
+    Value rope =
+        einsum(b, "bshr,btr->bsht", toF32(b, adaptor.getQPe()), ropeKeys);
+    Value scores = buildGeneric(
+        b, sizesOf(b, nope), b.getF32Type(), {nope, rope},
+        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
+        [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+          return arith::AddFOp::create(ib, args[0], args[1]);
+        });
+    Value probs = emitMaskedSoftmax(b, scores, adaptor.getKvLens(),
+                                    op.getCausal(),
+                                    config.getEffectiveSoftmaxScale());
+    return {einsum(b, "bsht,btl->bshl", probs, latent)};
+  }
+};
+
+struct ConvertMLAToLinalgPass
+    : public mla::impl::ConvertMLAToLinalgBase<ConvertMLAToLinalgPass> {
+  void runOnOperation() override {
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<MLADialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    populateMLAToLinalgConversionPatterns(patterns);
+    // Contract: every mla op is converted or the pass fails, naming it.
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::mla::populateMLAToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  // Whole blocks are lowered through their definition.
+  populateMLADecomposePatterns(patterns);
+  patterns.add<RMSNormLowering, RopeLowering, QueryProjLowering,
+               KVCompressLowering, OutputProjLowering, CacheAppendLowering,
+               CacheGatherLowering, DecompressLowering, QueryToLatentLowering,
+               LatentToValueLowering, DecompressedAttentionLowering,
+               LatentAttentionLowering>(patterns.getContext());
+}
