@@ -96,3 +96,12 @@ macro(mla_add_tool name)
     target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
   endif()
 endmacro()
+
+# mla_link_llvm(<target>): LLVM itself (targets, JIT), shared or static.
+function(mla_link_llvm target)
+  if(MLA_STATIC_TOOLS)
+    target_link_libraries(${target} PRIVATE MLAStaticLLVM)
+  else()
+    target_link_libraries(${target} PRIVATE LLVM)
+  endif()
+endfunction()

@@ -31,5 +31,5 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
-tools = ["mla-opt", "not", "count", "split-file"]
+tools = ["mla-opt", "mla-run", "mlir-translate", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

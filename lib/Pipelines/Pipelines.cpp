@@ -37,6 +37,9 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm) {
 void mla::buildMLACPUPipeline(OpPassManager &pm) {
   // The reference semantics: linalg on tensors, f32 arithmetic.
   pm.addPass(createConvertMLAToLinalg());
+  // Elementwise arith/math on tensors (as users write them around mla ops)
+  // become linalg.generic, which bufferizes.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -1,0 +1,424 @@
+//===- mla-run.cpp - JIT-execute mla modules --------------------*- C++ -*-===//
+//
+// Runs one function of an mla module: lowers the module with the CPU pipeline
+// (mla-cpu-pipeline), JIT-compiles it with mlir::ExecutionEngine, feeds the
+// function's tensor arguments from .npy files or seeded random numbers,
+// writes its results as .npy files, prints a summary of each, and optionally
+// times repeated calls.
+//
+// The entry function's arguments and results must be ranked tensors of f32,
+// f16, bf16 or i32. It is called through its C interface
+// (llvm.emit_c_interface): results come back as memref descriptors, which
+// mla-run frees unless they alias an argument.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "mla/InitAll.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using npy::ElementKind;
+using npy::HostArray;
+
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<input .mlir file>"),
+                                      cl::init("-"));
+static cl::opt<std::string>
+    entryName("entry", cl::desc("Function to run (default: the only public one)"),
+              cl::init(""));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Where to run: cpu, cuda, or auto (cuda when a GPU is "
+                    "present, else cpu)"),
+           cl::init("auto"));
+static cl::list<std::string>
+    inputs("input", cl::desc("An .npy file for the next function argument, in "
+                             "order (repeatable)"));
+static cl::opt<std::string>
+    inputDir("input-dir",
+             cl::desc("Folder with arg0.npy, arg1.npy, ... for arguments not "
+                      "given by --input"),
+             cl::init(""));
+static cl::opt<uint64_t> randomSeed(
+    "random-seed",
+    cl::desc("Fill float arguments without a file with numbers uniform in "
+             "[-1, 1) from SplitMix64(seed, argument index)"),
+    cl::init(0));
+static cl::opt<bool> useRandom(
+    "random", cl::desc("Allow random float arguments (see --random-seed)"),
+    cl::init(false));
+static cl::opt<std::string>
+    outputDir("output-dir",
+              cl::desc("Write result i to <dir>/out<i>.npy"), cl::init(""));
+static cl::opt<unsigned> warmup("warmup",
+                                cl::desc("Untimed calls before timing"),
+                                cl::init(0));
+static cl::opt<unsigned> repeat("repeat",
+                                cl::desc("Timed calls (median reported)"),
+                                cl::init(0));
+
+namespace {
+
+/// Prints `message` prefixed with "mla-run: " and returns exit code 1.
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "mla-run: " << message << "\n";
+  return 1;
+}
+
+std::optional<ElementKind> kindOf(Type type) {
+  if (type.isF32())
+    return ElementKind::F32;
+  if (type.isF16())
+    return ElementKind::F16;
+  if (type.isBF16())
+    return ElementKind::BF16;
+  if (type.isSignlessInteger(32))
+    return ElementKind::I32;
+  return std::nullopt;
+}
+
+std::string describe(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text;
+  for (int64_t size : shape)
+    text += (text.empty() ? "" : "x") + std::to_string(size);
+  return "[" + text + "]";
+}
+
+/// SplitMix64: a small, well-mixed generator with a documented sequence.
+struct SplitMix64 {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [-1, 1) with 53 random bits.
+  double uniform() { return (next() >> 11) * 0x1.0p-52 - 1.0; }
+};
+
+/// Loads or generates the array for argument `index` of type `type`.
+llvm::Expected<HostArray> prepareArgument(unsigned index,
+                                          RankedTensorType type) {
+  std::optional<ElementKind> kind = kindOf(type.getElementType());
+  auto error = [&](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "argument " + llvm::Twine(index) + " (" +
+                                       describe(type) + "): " + what);
+  };
+  if (!kind)
+    return error("unsupported element type (expected f32, f16, bf16 or i32)");
+
+  std::string path;
+  if (index < inputs.size())
+    path = inputs[index];
+  else if (!inputDir.empty())
+    path = (inputDir + "/arg" + llvm::Twine(index) + ".npy").str();
+  if (!path.empty()) {
+    llvm::Expected<HostArray> array = npy::readNpy(path);
+    if (!array)
+      return error(llvm::toString(array.takeError()));
+    if (array->kind != *kind)
+      return error(path + " holds " + kindName(array->kind) +
+                   " elements, expected " + kindName(*kind));
+    bool shapeMatches =
+        array->shape.size() == static_cast<size_t>(type.getRank()) &&
+        llvm::all_of(llvm::seq<int64_t>(0, type.getRank()), [&](int64_t d) {
+          return type.isDynamicDim(d) ||
+                 type.getDimSize(d) == array->shape[d];
+        });
+    if (!shapeMatches)
+      return error(path + " has shape " + shapeString(array->shape));
+    return array;
+  }
+
+  if (!useRandom)
+    return error("no input: give --input, --input-dir, or --random");
+  if (*kind == ElementKind::I32)
+    return error("i32 arguments (positions, block tables, lengths) need an "
+                 "input file: random integers would index outside the cache");
+  if (!type.hasStaticShape())
+    return error("has dynamic sizes: give it an input file");
+  HostArray array = HostArray::allocate(*kind, std::vector<int64_t>(
+                                                   type.getShape().begin(),
+                                                   type.getShape().end()));
+  SplitMix64 generator{randomSeed * 0x100000001b3ULL + index};
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i)
+    array.set(i, generator.uniform());
+  return array;
+}
+
+/// A memref descriptor as the C interface lays it out: allocated and aligned
+/// pointers, offset, sizes, strides; every field 8 bytes.
+std::vector<int64_t> descriptorOf(HostArray &array) {
+  std::vector<int64_t> descriptor;
+  auto pointer = reinterpret_cast<int64_t>(array.data());
+  descriptor = {pointer, pointer, 0};
+  descriptor.insert(descriptor.end(), array.shape.begin(), array.shape.end());
+  std::vector<int64_t> strides(array.shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * array.shape[d + 1];
+  descriptor.insert(descriptor.end(), strides.begin(), strides.end());
+  return descriptor;
+}
+
+/// Statistics printed for each result.
+void summarise(unsigned index, Type type, const HostArray &array) {
+  double minimum = INFINITY, maximum = -INFINITY, sum = 0;
+  int64_t nans = 0;
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
+    double value = array.get(i);
+    if (std::isnan(value)) {
+      ++nans;
+      continue;
+    }
+    minimum = std::min(minimum, value);
+    maximum = std::max(maximum, value);
+    sum += value;
+  }
+  int64_t counted = array.numElements() - nans;
+  llvm::outs() << llvm::formatv(
+      "result {0}: {1} shape={2} min={3:e} max={4:e} mean={5:e} "
+      "sum={6:e} nan={7}\n",
+      index, describe(type), shapeString(array.shape), minimum, maximum,
+      counted ? sum / counted : 0.0, sum, nans);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "mla-run: JIT-execute a function of an mla module on the CPU\n");
+
+  if (target != "cpu" && target != "cuda" && target != "auto")
+    return fail("--target must be cpu, cuda or auto, not '" + target + "'");
+  if (target == "cuda")
+    return fail("--target=cuda: this mla-run has no GPU path yet (the CUDA "
+                "runtime and GPU pipeline are not built); use --target=cpu");
+  // auto: no GPU path exists yet, so the CPU.
+
+  DialectRegistry registry;
+  mla::registerAllMLADialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFile, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse " + inputFile);
+
+  // The entry function: named, or the only public one.
+  func::FuncOp entry;
+  if (!entryName.empty()) {
+    entry = module->lookupSymbol<func::FuncOp>(entryName);
+    if (!entry)
+      return fail("no function named '" + entryName + "' in " + inputFile);
+  } else {
+    for (auto function : module->getOps<func::FuncOp>()) {
+      if (function.isPrivate() || function.isExternal())
+        continue;
+      if (entry)
+        return fail(inputFile + " has several public functions: choose one "
+                                "with --entry");
+      entry = function;
+    }
+    if (!entry)
+      return fail("no public function in " + inputFile);
+  }
+  std::string name = entry.getName().str();
+  FunctionType signature = entry.getFunctionType();
+  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !kindOf(tensor.getElementType()))
+      return fail("result " + llvm::Twine(i) + " of @" + name + " is " +
+                  describe(type) +
+                  ": expected a ranked tensor of f32, f16, bf16 or i32");
+  }
+  if (inputs.size() > signature.getNumInputs())
+    return fail(llvm::Twine(inputs.size()) + " --input files for @" + name +
+                ", which takes " + llvm::Twine(signature.getNumInputs()) +
+                " arguments");
+
+  // Arguments, checked against the signature before anything is compiled.
+  std::vector<HostArray> arguments;
+  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      return fail("argument " + llvm::Twine(i) + " of @" + name + " is " +
+                  describe(type) + ": expected a ranked tensor");
+    llvm::Expected<HostArray> array = prepareArgument(i, tensor);
+    if (!array)
+      return fail(llvm::toString(array.takeError()));
+    arguments.push_back(std::move(*array));
+  }
+
+  // Lower and JIT-compile. Arguments are read-only for bufferization, so
+  // that repeated (timed) calls see the same inputs: a result that would
+  // update an argument in place (the cache) is written to a copy.
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(&context));
+  for (unsigned i = 0; i < entry.getNumArguments(); ++i)
+    entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(&context, false));
+  PassManager pm(&context);
+  mla::buildMLACPUPipeline(pm);
+  if (failed(pm.run(*module)))
+    return fail("lowering " + inputFile + " for the CPU failed");
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
+      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return fail("JIT compilation failed: " +
+                llvm::toString(engine.takeError()));
+
+  // The call: pointers to descriptor pointers, results first.
+  std::vector<std::vector<int64_t>> descriptors;
+  for (HostArray &array : arguments)
+    descriptors.push_back(descriptorOf(array));
+  size_t resultWords = 0;
+  for (Type type : signature.getResults())
+    resultWords += 3 + 2 * cast<RankedTensorType>(type).getRank();
+  std::vector<int64_t> results(resultWords);
+  std::vector<void *> descriptorPointers;
+  for (auto &descriptor : descriptors)
+    descriptorPointers.push_back(descriptor.data());
+  void *resultPointer = results.data();
+  std::vector<void *> packed;
+  if (resultWords)
+    packed.push_back(&resultPointer);
+  for (void *&pointer : descriptorPointers)
+    packed.push_back(&pointer);
+
+  // Frees the results' buffers once each, except arguments' buffers.
+  auto releaseResults = [&]() {
+    size_t at = 0;
+    llvm::SmallPtrSet<void *, 4> released;
+    for (HostArray &array : arguments)
+      released.insert(array.data());
+    for (Type type : signature.getResults()) {
+      auto allocated = reinterpret_cast<void *>(results[at]);
+      if (released.insert(allocated).second)
+        free(allocated);
+      at += 3 + 2 * cast<RankedTensorType>(type).getRank();
+    }
+  };
+  auto call = [&]() -> llvm::Error {
+    return (*engine)->invokePacked("_mlir_ciface_" + name, packed);
+  };
+
+  for (unsigned i = 0; i < warmup; ++i) {
+    if (llvm::Error error = call())
+      return fail(llvm::toString(std::move(error)));
+    releaseResults();
+  }
+  std::vector<double> times;
+  for (unsigned i = 0; i < repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (llvm::Error error = call())
+      return fail(llvm::toString(std::move(error)));
+    auto stop = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::micro>(stop - start)
+                        .count());
+    releaseResults();
+  }
+  if (llvm::Error error = call())
+    return fail(llvm::toString(std::move(error)));
+
+  // Copy the results out of their descriptors (any strides) and report.
+  size_t at = 0;
+  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+    auto tensor = cast<RankedTensorType>(type);
+    int64_t rank = tensor.getRank();
+    auto *aligned = reinterpret_cast<uint8_t *>(results[at + 1]);
+    int64_t offset = results[at + 2];
+    std::vector<int64_t> shape(&results[at + 3], &results[at + 3 + rank]);
+    std::vector<int64_t> strides(&results[at + 3 + rank],
+                                 &results[at + 3 + 2 * rank]);
+    HostArray out =
+        HostArray::allocate(*kindOf(tensor.getElementType()), shape);
+    size_t width = npy::byteWidth(out.kind);
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t linear = 0, e = out.numElements(); linear < e; ++linear) {
+      int64_t source = offset;
+      for (int64_t d = 0; d < rank; ++d)
+        source += index[d] * strides[d];
+      std::memcpy(out.data() + linear * width, aligned + source * width,
+                  width);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    summarise(i, type, out);
+    if (!outputDir.empty()) {
+      if (std::error_code error = llvm::sys::fs::create_directories(outputDir))
+        return fail("cannot create " + outputDir + ": " + error.message());
+      std::string path = (outputDir + "/out" + llvm::Twine(i) + ".npy").str();
+      if (llvm::Error error = npy::writeNpy(path, out))
+        return fail(llvm::toString(std::move(error)));
+    }
+    at += 3 + 2 * rank;
+  }
+  releaseResults();
+
+  if (!times.empty()) {
+    std::sort(times.begin(), times.end());
+    llvm::outs() << llvm::formatv(
+        "time: median {0:f1} us, min {1:f1} us, max {2:f1} us over {3} "
+        "calls ({4} warm-up)\n",
+        times[times.size() / 2], times.front(), times.back(), times.size(),
+        unsigned(warmup));
+  }
+  return 0;
+}
