@@ -222,6 +222,43 @@ void summarise(unsigned index, Type type, const HostArray &array) {
       counted ? sum / counted : 0.0, sum, nans);
 }
 
+/// `memrefCopy`, which lowered code calls to copy between memrefs that are
+/// not both contiguous: both operands are unranked descriptors {rank,
+/// pointer to a ranked descriptor}. Implemented here rather than loaded from
+/// libmlir_c_runner_utils so that mla-run stays one self-contained binary.
+extern "C" void mlaMemrefCopy(int64_t elementSize, int64_t *source,
+                              int64_t *target) {
+  int64_t rank = source[0];
+  auto *from = reinterpret_cast<int64_t *>(source[1]);
+  auto *to = reinterpret_cast<int64_t *>(target[1]);
+  auto *fromData = reinterpret_cast<uint8_t *>(from[1]);
+  auto *toData = reinterpret_cast<uint8_t *>(to[1]);
+  int64_t *sizes = from + 3;
+  int64_t *fromStrides = from + 3 + rank;
+  int64_t *toStrides = to + 3 + rank;
+  for (int64_t d = 0; d < rank; ++d)
+    if (sizes[d] == 0)
+      return;
+  std::vector<int64_t> index(rank, 0);
+  while (true) {
+    int64_t fromOffset = from[2], toOffset = to[2];
+    for (int64_t d = 0; d < rank; ++d) {
+      fromOffset += index[d] * fromStrides[d];
+      toOffset += index[d] * toStrides[d];
+    }
+    std::memcpy(toData + toOffset * elementSize,
+                fromData + fromOffset * elementSize, elementSize);
+    int64_t d = rank - 1;
+    for (; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -320,6 +357,15 @@ int main(int argc, char **argv) {
   if (!engine)
     return fail("JIT compilation failed: " +
                 llvm::toString(engine.takeError()));
+  // Runtime helpers the lowered code calls, registered before the engine
+  // initialises (and runs global constructors).
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("memrefCopy")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&mlaMemrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
 
   // The call: pointers to descriptor pointers, results first.
   std::vector<std::vector<int64_t>> descriptors;

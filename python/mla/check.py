@@ -1,0 +1,113 @@
+"""End-to-end check of one MLA block: generate, run with mla-run, compare.
+
+`python -m mla.check --config C --batch B --tokens S --page-size G --pages P
+--max-pages M [--dtype] [--seed] [--mla-run PATH] [--tol T] [--repeat N]`
+
+1. writes the block module for the config (`mla.ir.block_module`) and seeded
+   operands (`mla.inputs`) into a work folder;
+2. runs the float64 reference (`mla.reference.attention_block`) on them;
+3. runs the module with mla-run on the CPU, with timing when --repeat > 0;
+4. prints, per result, ‖out − ref‖ / ‖ref‖ (NaN slots of the cache must match
+   the reference's) and the median time, and exits 1 when an error is over
+   the tolerance (default 1e-5 for f32, 2e-2 for f16/bf16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import inputs, reference
+from .config import MLAConfig
+from .ir import DTYPES, block_module
+
+DEFAULT_TOLERANCE = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
+
+
+def relative_error(got: np.ndarray, want: np.ndarray) -> float:
+    """‖got − want‖ / ‖want‖ over the positions where want is not NaN; inf
+    when NaN positions differ (a NaN leaked or a value went missing)."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        raise ValueError(f"shape {got.shape} differs from the reference's {want.shape}")
+    nan = np.isnan(want)
+    if not np.array_equal(nan, np.isnan(got)):
+        return float("inf")
+    norm = np.linalg.norm(want[~nan])
+    diff = np.linalg.norm(got[~nan] - want[~nan])
+    return float(diff / norm) if norm > 0 else float(diff)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mla.check", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="HF config.json")
+    for name in ("--batch", "--tokens", "--page-size", "--pages", "--max-pages"):
+        parser.add_argument(name, type=int, required=True)
+    parser.add_argument("--dtype", choices=DTYPES, default="f32")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mla-run", default="mla-run", help="the mla-run binary")
+    parser.add_argument("--tol", type=float, help="relative error bound")
+    parser.add_argument("--warmup", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=0, help="timed calls")
+    parser.add_argument("--work-dir", help="keep the files here (default: a temporary folder)")
+    return parser
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
+    cfg = MLAConfig.from_hf(args.config)
+    sizes = dict(batch=args.batch, tokens=args.tokens, page_size=args.page_size,
+                 pages=args.pages, max_pages=args.max_pages)
+    module = work / "block.mlir"
+    module.write_text(block_module(cfg, dtype=args.dtype, **sizes))
+    operands = inputs.block_inputs(cfg, dtype=args.dtype, seed=args.seed, **sizes)
+    inputs.save_npy(work / "in", operands)
+    want = reference.attention_block(cfg, *operands)
+
+    command = [args.mla_run, str(module), "--target=cpu", f"--input-dir={work / 'in'}",
+               f"--output-dir={work / 'out'}", f"--warmup={args.warmup}",
+               f"--repeat={args.repeat}"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"mla.check: mla-run failed:\n{result.stderr.strip()}", file=sys.stderr)
+        return 1
+
+    tolerance = args.tol if args.tol is not None else DEFAULT_TOLERANCE[args.dtype]
+    worst = 0.0
+    for index, (name, expected) in enumerate(zip(("output", "new_cache"), want)):
+        got = inputs.load_npy(work / "out" / f"out{index}.npy")
+        error = relative_error(got, expected)
+        worst = max(worst, error)
+        print(f"{name}: rel_error={error:.3e} (tolerance {tolerance:.0e})")
+    timing = re.search(r"^time: .*$", result.stdout, re.MULTILINE)
+    if timing:
+        print(timing.group(0))
+    if worst > tolerance:
+        print(f"mla.check: FAIL: relative error {worst:.3e} over {tolerance:.0e}", file=sys.stderr)
+        return 1
+    print("PASS")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.work_dir:
+            work = Path(args.work_dir)
+            work.mkdir(parents=True, exist_ok=True)
+            return run(args, work)
+        with tempfile.TemporaryDirectory(prefix="mla-check-") as folder:
+            return run(args, Path(folder))
+    except (OSError, ValueError) as error:
+        print(f"mla.check: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
