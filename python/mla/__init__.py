@@ -3,6 +3,9 @@
 Builds `mla` dialect IR from a DeepSeek HF config.json: `MLAConfig` holds a
 block's shape facts and constants (config.py), `block_module` writes a module
 around one `mla.attention_block` (ir.py); `python -m mla` is the command line.
+With numpy: `mla.reference` is the float64 reference of every op and of the
+block, `mla.inputs` draws a block's operands and reads and writes .npy files
+(imported on demand, so that the IR side needs no numpy).
 """
 
 from .config import ROPE_STYLES, FieldError, MLAConfig, Yarn

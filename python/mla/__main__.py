@@ -1,18 +1,26 @@
-"""Command line: `python -m mla gen|scale --config CONFIG.json ...`.
+"""Command line: `python -m mla gen|scale|inputs|reference|compare ...`.
 
 `gen` prints (or writes with -o) a module holding one mla.attention_block
 for a DeepSeek HF config.json; `scale` prints the block's effective softmax
-scale. Bad input ends with a one-line message on stderr and exit code 1.
+scale; `inputs` writes seeded random block operands (argN.npy and
+manifest.json) in the generated function's argument order; `reference` runs
+the float64 reference of the block on such a folder (out0.npy the output,
+out1.npy the new cache); `compare` prints the relative error of an array
+against a reference. Bad input ends with a one-line message on stderr and
+exit code 1; so does a comparison that fails. numpy is loaded only by the
+commands that compute, so that gen and scale start fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 from typing import NoReturn, Sequence
 
 from .config import MLAConfig
-from .ir import DTYPES, PHASES, block_module
+from .ir import DTYPES, FORMS, PHASES, block_module, operand_names
 
 PROG = "mla"
 
@@ -25,16 +33,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"{PROG}: error: {message}\n")
 
 
+_SIZES = (("--batch", "requests B"), ("--tokens", "new tokens per request S"),
+          ("--page-size", "tokens per cache page G"), ("--pages", "pages in the cache P"),
+          ("--max-pages", "block table columns M"))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Build mla dialect IR from a DeepSeek config.json.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("gen", help="print a module with one mla.attention_block")
     gen.add_argument("--config", required=True, help="HF config.json (or its folder)")
-    for name, help_text in (("--batch", "requests B"), ("--tokens", "new tokens per request S"),
-                            ("--page-size", "tokens per cache page G"),
-                            ("--pages", "pages in the cache P"),
-                            ("--max-pages", "block table columns M")):
+    for name, help_text in _SIZES:
         gen.add_argument(name, type=int, required=True, help=help_text)
     gen.add_argument("--dtype", choices=DTYPES, default="bf16", help="element type")
     gen.add_argument("--dynamic", action="store_true",
@@ -44,6 +54,33 @@ def _parser() -> argparse.ArgumentParser:
 
     scale = commands.add_parser("scale", help="print the effective softmax scale")
     scale.add_argument("--config", required=True, help="HF config.json (or its folder)")
+
+    inputs = commands.add_parser("inputs", help="write seeded random block operands as .npy")
+    inputs.add_argument("--config", required=True, help="HF config.json (or its folder)")
+    for name, help_text in _SIZES:
+        inputs.add_argument(name, type=int, required=True, help=help_text)
+    inputs.add_argument("--dtype", choices=DTYPES, default="bf16",
+                        help="element type of the float operands (as gen's)")
+    inputs.add_argument("--seed", type=int, default=0, help="random seed")
+    inputs.add_argument("--out-dir", required=True,
+                        help="folder for arg0.npy, arg1.npy, ... and manifest.json")
+
+    reference = commands.add_parser("reference", help="run the float64 reference block")
+    reference.add_argument("--config", required=True, help="HF config.json (or its folder)")
+    reference.add_argument("--inputs", required=True, help="folder written by `inputs`")
+    reference.add_argument("--form", choices=FORMS, default="decompressed",
+                           help="attention form to compute with")
+    reference.add_argument("--out-dir", required=True,
+                           help="folder for out0.npy (output) and out1.npy (new cache)")
+
+    compare = commands.add_parser(
+        "compare", help="print rel_error=|a-b|/|b| of A against the reference B")
+    compare.add_argument("a", help="array to check (.npy)")
+    compare.add_argument("b", help="reference array (.npy)")
+    compare.add_argument("--tol", type=float, default=1e-5,
+                         help="largest relative error that passes (default 1e-5)")
+    compare.add_argument("--ignore-nan-slots", action="store_true",
+                         help="skip the positions where B is NaN, whatever A holds there")
     return parser
 
 
@@ -65,14 +102,62 @@ def _scale(args: argparse.Namespace) -> None:
     print(repr(MLAConfig.from_hf(args.config).softmax_scale_effective()))
 
 
+def _inputs(args: argparse.Namespace) -> None:
+    from .inputs import block_inputs, save_inputs
+
+    cfg = MLAConfig.from_hf(args.config)
+    sizes = dict(batch=args.batch, tokens=args.tokens, page_size=args.page_size,
+                 pages=args.pages, max_pages=args.max_pages)
+    arrays = block_inputs(cfg, **sizes, dtype=args.dtype, seed=args.seed)
+    save_inputs(args.out_dir, arrays, operand_names(cfg),
+                dict(config=cfg.to_mlir(), **sizes, dtype=args.dtype, seed=args.seed))
+
+
+def _reference(args: argparse.Namespace) -> None:
+    from .inputs import MANIFEST, load_inputs, read_manifest, save_npy
+    from .reference import attention_block
+
+    cfg = MLAConfig.from_hf(args.config)
+    arrays = load_inputs(args.inputs)
+    made_for = (read_manifest(args.inputs) or {}).get("config", cfg.to_mlir())
+    if made_for != cfg.to_mlir():
+        raise ValueError(f"{Path(args.inputs) / MANIFEST}: the inputs were made for "
+                         f"another config than {args.config}")
+    save_npy(args.out_dir, attention_block(cfg, *arrays, form=args.form), prefix="out")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .inputs import load_npy
+    from .reference import compare
+
+    if not (math.isfinite(args.tol) and args.tol >= 0):
+        raise ValueError(f"--tol must be finite and non-negative, got {args.tol!r}")
+    a, b = load_npy(args.a), load_npy(args.b)
+    if a.shape != b.shape:
+        raise ValueError(f"shape mismatch: {args.a} is {list(a.shape)}, "
+                         f"{args.b} is {list(b.shape)}")
+    result = compare(a, b, ignore_nan_slots=args.ignore_nan_slots)
+    print(f"rel_error={result.rel_error:.6e}", flush=True)
+    if result.mismatches:
+        where = result.first_mismatch
+        print(f"{PROG}: compare: {result.mismatches} non-finite mismatch(es), first at "
+              f"{list(where)}: {float(a[where])!r} vs {float(b[where])!r}", file=sys.stderr)
+        return 1
+    if result.rel_error > args.tol:
+        print(f"{PROG}: compare: rel_error exceeds --tol {args.tol!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"gen": _gen, "scale": _scale, "inputs": _inputs, "reference": _reference,
+                "compare": _compare}
     try:
-        {"gen": _gen, "scale": _scale}[args.command](args)
+        return commands[args.command](args) or 0
     except ValueError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import subprocess
 import sys
@@ -31,18 +32,10 @@ DEFAULT_TOLERANCE = {"f32": 1e-5, "f16": 2e-2, "bf16": 2e-2}
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
-    """‖got − want‖ / ‖want‖ over the positions where want is not NaN; inf
-    when NaN positions differ (a NaN leaked or a value went missing)."""
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        raise ValueError(f"shape {got.shape} differs from the reference's {want.shape}")
-    nan = np.isnan(want)
-    if not np.array_equal(nan, np.isnan(got)):
-        return float("inf")
-    norm = np.linalg.norm(want[~nan])
-    diff = np.linalg.norm(got[~nan] - want[~nan])
-    return float(diff / norm) if norm > 0 else float(diff)
+    """‖got − want‖ / ‖want‖ where both are finite; inf when any non-finite
+    value differs (a NaN leaked, or a NaN slot of the cache was lost)."""
+    comparison = reference.compare(got, want)
+    return math.inf if comparison.mismatches else comparison.rel_error
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -92,6 +92,24 @@ class Yarn:
             return 1.0
         return 0.1 * coefficient * math.log(self.factor) + 1.0
 
+    def correction_range(self, dim: int, base: float) -> tuple[float, float]:
+        """YaRN's ramp bounds (low, high) over the dim / 2 rotated pairs of RoPE base `base`.
+
+        d(rot) = dim·ln(original_max_position / (2π·rot)) / (2·ln base);
+        low = max(floor(d(beta_fast)), 0), high = min(ceil(d(beta_slow)), dim − 1),
+        and high + 0.001 when the two meet (the ramp divides by high − low).
+        """
+        def dim_of(rotations: float) -> float:
+            if rotations == 0.0:  # beta_slow = 0: no pair turns fewer times
+                return math.inf
+            return dim * math.log(self.original_max_position / (rotations * 2 * math.pi)) \
+                / (2 * math.log(base))
+
+        low = max(math.floor(dim_of(self.beta_fast)), 0)
+        slow = dim_of(self.beta_slow)
+        high = dim - 1 if slow > dim - 1 else math.ceil(slow)
+        return float(low), high + 0.001 if low == high else float(high)
+
     def to_mlir(self) -> str:
         """The `#mla.yarn<...>` attribute text."""
         return (f"#mla.yarn<factor = {mlir_float(self.factor)}, "
@@ -147,6 +165,39 @@ class MLAConfig:
             return self.softmax_scale
         m = self.yarn.mscale_of(self.yarn.mscale_all_dim) if self.yarn else 1.0
         return (self.qk_nope_dim + self.qk_rope_dim) ** -0.5 * m * m
+
+    def rope_inverse_frequencies(self) -> list[float]:
+        """The inverse frequency of each of the qk_rope_dim / 2 rotated pairs.
+
+        θ_j = rope_theta^(-2j/R); with YaRN, θ_j·(1 − r_j) + (θ_j / factor)·r_j,
+        r_j = clamp((j − low) / (high − low), 0, 1) the linear ramp between the
+        correction dims low = max(floor(d(beta_fast)), 0) and
+        high = min(ceil(d(beta_slow)), R − 1) (high + 0.001 when equal), where
+        d(rot) = R·ln(original_max_position / (2π·rot)) / (2·ln rope_theta) is
+        the dim that turns `rot` times over the original context. Pairs turning
+        more than beta_fast times keep θ_j, fewer than beta_slow get θ_j / factor.
+
+        This is DeepSeek's HF code (DeepseekV2YarnRotaryEmbedding with
+        yarn_find_correction_range and yarn_linear_ramp_mask) in float64: the
+        correction always applies, and `high` is clamped to R − 1 (not R/2 − 1).
+        DeepSeek-V3's inference/model.py (precompute_freqs_cis) has the same
+        formulas but corrects only when its max_seq_len exceeds the original
+        context, and never scales cos/sin (V3 has mscale = mscale_all_dim).
+        """
+        dim, base = self.qk_rope_dim, self.rope_theta
+        theta = [base ** (-2.0 * j / dim) for j in range(dim // 2)]
+        if self.yarn is None:
+            return theta
+        low, high = self.yarn.correction_range(dim, base)
+        ramp = [min(max((j - low) / (high - low), 0.0), 1.0) for j in range(dim // 2)]
+        return [t * (1.0 - r) + t / self.yarn.factor * r for t, r in zip(theta, ramp)]
+
+    def rope_magnitude(self) -> float:
+        """The factor on RoPE's cos and sin: 1 without YaRN, else
+        m(factor, mscale) / m(factor, mscale_all_dim) (DeepSeek's HF code)."""
+        if self.yarn is None:
+            return 1.0
+        return self.yarn.mscale_of(self.yarn.mscale) / self.yarn.mscale_of(self.yarn.mscale_all_dim)
 
     def to_mlir(self) -> str:
         """The `#mla.config<...>` attribute text, every parameter explicit."""

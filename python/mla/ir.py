@@ -13,10 +13,14 @@ import re
 
 from .config import MLAConfig
 
-__all__ = ["DTYPES", "PHASES", "block_module"]
+__all__ = ["DTYPES", "FORMS", "PHASES", "block_module", "block_operands", "check_sizes",
+           "operand_names"]
 
 DTYPES = ("bf16", "f16", "f32")
 PHASES = ("prefill", "decode")
+# The two forms of a block's attention (docs/rationale.md): MHA over the
+# decompressed keys and values, or MQA over the latent cache.
+FORMS = ("decompressed", "absorbed")
 
 _SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*")
 
@@ -25,34 +29,54 @@ def _tensor(shape: list[int | str], element: str) -> str:
     return f"tensor<{'x'.join(str(d) for d in shape)}x{element}>"
 
 
-def _check_sizes(**sizes: int) -> None:
+def check_sizes(**sizes: int) -> None:
+    """Each named size must be a positive integer (ValueError naming it otherwise)."""
     for name, size in sizes.items():
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise ValueError(f"{name} must be a positive integer, got {size!r}")
+
+
+def block_operands(cfg: MLAConfig, batch: int | str, tokens: int, page_size: int,
+                   pages: int | str, max_pages: int | str
+                   ) -> list[tuple[str, list[int | str], bool]]:
+    """(name, shape, is_index) of each block operand, in the function's argument order.
+
+    `is_index` marks the i32 operands (positions, block table, sequence
+    lengths); the others have the block's float element type. `w_dq` and
+    `q_norm` are present iff the config has query compression.
+    """
+    h, d, q = cfg.heads, cfg.hidden, cfg.q_lora_rank
+    l, n, v = cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.v_head_dim
+    qk_head = n + cfg.qk_rope_dim
+    query = [("w_dq", [d, q], False), ("q_norm", [q], False)] if q else []
+    return [
+        ("hidden", [batch, tokens, d], False),
+        ("positions", [batch, tokens], True),
+        *query,
+        ("w_uq", [q or d, h * qk_head], False),
+        ("w_dkv", [d, cfg.latent_cache_dim], False),
+        ("kv_norm", [l], False),
+        ("w_uk", [h, l, n], False),
+        ("w_uv", [h, l, v], False),
+        ("w_o", [h * v, d], False),
+        ("cache", [pages, page_size, cfg.latent_cache_dim], False),
+        ("block_table", [batch, max_pages], True),
+        ("seq_lens", [batch], True),
+    ]
+
+
+def operand_names(cfg: MLAConfig) -> list[str]:
+    """The block operands' names, in the function's argument order."""
+    return [name for name, _, _ in block_operands(cfg, 1, 1, 1, 1, 1)]
 
 
 def _operands(cfg: MLAConfig, batch: int | str, tokens: int, page_size: int,
               pages: int | str, max_pages: int | str,
               dtype: str) -> list[tuple[str, str]]:
     """(name, type) of each block operand, in operand order."""
-    h, d, q = cfg.heads, cfg.hidden, cfg.q_lora_rank
-    l, n, v = cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.v_head_dim
-    qk_head = n + cfg.qk_rope_dim
-    query = [("w_dq", _tensor([d, q], dtype)), ("q_norm", _tensor([q], dtype))] if q else []
-    return [
-        ("hidden", _tensor([batch, tokens, d], dtype)),
-        ("positions", _tensor([batch, tokens], "i32")),
-        *query,
-        ("w_uq", _tensor([q or d, h * qk_head], dtype)),
-        ("w_dkv", _tensor([d, cfg.latent_cache_dim], dtype)),
-        ("kv_norm", _tensor([l], dtype)),
-        ("w_uk", _tensor([h, l, n], dtype)),
-        ("w_uv", _tensor([h, l, v], dtype)),
-        ("w_o", _tensor([h * v, d], dtype)),
-        ("cache", _tensor([pages, page_size, cfg.latent_cache_dim], dtype)),
-        ("block_table", _tensor([batch, max_pages], "i32")),
-        ("seq_lens", _tensor([batch], "i32")),
-    ]
+    return [(name, _tensor(shape, "i32" if is_index else dtype))
+            for name, shape, is_index in block_operands(cfg, batch, tokens, page_size,
+                                                        pages, max_pages)]
 
 
 def _block_op(has_query_compression: bool, phase: str | None,
@@ -80,7 +104,7 @@ def block_module(cfg: MLAConfig, batch: int, tokens: int, page_size: int,
     `dynamic` leaves batch, pages and max_pages unknown ('?') in the types;
     `phase` ('prefill' | 'decode') sets the block's phase attribute.
     """
-    _check_sizes(batch=batch, tokens=tokens, page_size=page_size, pages=pages,
+    check_sizes(batch=batch, tokens=tokens, page_size=page_size, pages=pages,
                  max_pages=max_pages)
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
