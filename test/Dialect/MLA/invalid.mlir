@@ -168,7 +168,7 @@ func.func @case() attributes {
 // -----
 
 // #mla.yarn: beta_fast must exceed beta_slow...
-// expected-error @+2 {{expects yarn beta_fast (1.000000e+00) > beta_slow (1.000000e+00) >= 0}}
+// expected-error @+2 {{expects yarn beta_fast (1.000000e+00) > beta_slow (1.000000e+00) > 0}}
 func.func @case() attributes {
   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096, beta_fast = 1.0, beta_slow = 1.0>
 } {
@@ -177,10 +177,10 @@ func.func @case() attributes {
 
 // -----
 
-// ...and beta_slow must be non-negative.
-// expected-error @+2 {{expects yarn beta_fast (3.200000e+01) > beta_slow (-1.000000e+00) >= 0}}
+// ...and beta_slow must be positive (the correction dims divide by it).
+// expected-error @+2 {{expects yarn beta_fast (3.200000e+01) > beta_slow (0.000000e+00) > 0}}
 func.func @case() attributes {
-  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096, beta_slow = -1.0>
+  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096, beta_slow = 0.0>
 } {
   return
 }

@@ -59,9 +59,10 @@ LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError()
            << "expects yarn original_max_position to be positive, found "
            << originalMaxPosition;
-  if (!(betaSlow >= 0.0) || !(betaFast > betaSlow))
+  // Rotation counts: the correction dims divide by them.
+  if (!(betaSlow > 0.0) || !(betaFast > betaSlow))
     return emitError() << "expects yarn beta_fast (" << betaFast
-                       << ") > beta_slow (" << betaSlow << ") >= 0";
+                       << ") > beta_slow (" << betaSlow << ") > 0";
   if (!(mscale >= 0.0) || !(mscaleAllDim >= 0.0))
     return emitError() << "expects yarn mscale (" << mscale
                        << ") and mscale_all_dim (" << mscaleAllDim
