@@ -41,9 +41,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 using namespace mlir;
 using npy::ElementKind;
@@ -259,6 +262,19 @@ extern "C" void mlaMemrefCopy(int64_t elementSize, int64_t *source,
   }
 }
 
+/// Runtime checks in lowered code (cf.assert) print their message and call
+/// abort(): turn that into mla-run's usual failure, exit code 1.
+extern "C" void onRuntimeCheckFailure(int) {
+  const char message[] = "mla-run: a runtime check of the program failed "
+                         "(its message is above)\n";
+  // abort() is called synchronously by the program's own thread, after
+  // puts() of the message into stdout's buffer: flush it before leaving.
+  std::fflush(stdout);
+  ssize_t ignored = write(STDERR_FILENO, message, sizeof(message) - 1);
+  (void)ignored;
+  _exit(1);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -348,6 +364,7 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return fail("lowering " + inputFile + " for the CPU failed");
 
+  std::signal(SIGABRT, onRuntimeCheckFailure);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   ExecutionEngineOptions engineOptions;
