@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the tools with MLA_STATIC_TOOLS=ON into <build>/static and checks that
-# they need nothing but the C library and libm at run time (what a GPU machine
+# Builds mla-opt and mla-run with MLA_STATIC_TOOLS=ON into <build>/static and
+# checks that they need nothing but the C library and libm at run time (what a GPU machine
 # without LLVM has), and that they still work.
 #   usage: scripts/check-static-tools.sh <build dir>
 set -euo pipefail
@@ -14,17 +14,22 @@ if [ ! -f "$build/build.ninja" ]; then
     -DMLA_STATIC_TOOLS=ON > "$build.configure.log" 2>&1 \
     || { cat "$build.configure.log"; exit 1; }
 fi
-ninja -C "$build" mla-opt > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+ninja -C "$build" mla-opt mla-run > "$build.build.log" 2>&1 \
+  || { tail -50 "$build.build.log"; exit 1; }
 
-tool="$build/bin/mla-opt"
-# Every shared library the tool loads, by soname, minus the loader itself.
-needed=$(ldd "$tool" | awk '/=>/ {print $1}' | sort -u | tr '\n' ' ')
-for lib in $needed; do
-  case "$lib" in
-    libc.so.*|libm.so.*) ;;
-    *) echo "FAIL: static $tool needs $lib (only libc and libm allowed)"; exit 1 ;;
-  esac
+for tool in "$build/bin/mla-opt" "$build/bin/mla-run"; do
+  # Every shared library the tool loads, by soname.
+  needed=$(ldd "$tool" | awk '/=>/ {print $1}' | sort -u | tr '\n' ' ')
+  for lib in $needed; do
+    case "$lib" in
+      libc.so.*|libm.so.*) ;;
+      *) echo "FAIL: static $tool needs $lib (only libc and libm allowed)"; exit 1 ;;
+    esac
+  done
+  echo "static $(basename "$tool"): $(stat -c %s "$tool") bytes, needs: $needed"
 done
-"$tool" --mla-pipeline "$root/examples/deepseek-v3-decode.mlir" | grep -q "mla.output_proj" \
-  || { echo "FAIL: static $tool did not run the default pipeline"; exit 1; }
-echo "static mla-opt: $(stat -c %s "$tool") bytes, needs: $needed"
+"$build/bin/mla-opt" --mla-pipeline "$root/examples/deepseek-v3-decode.mlir" \
+  | grep -q "mla.output_proj" \
+  || { echo "FAIL: static mla-opt did not run the default pipeline"; exit 1; }
+"$build/bin/mla-run" "$root/test/Tools/Inputs/add.mlir" --random | grep -q "^result 0:" \
+  || { echo "FAIL: static mla-run did not run a function"; exit 1; }
