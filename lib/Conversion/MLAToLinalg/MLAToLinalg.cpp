@@ -198,10 +198,20 @@ Value sliceLastDim(ImplicitLocOpBuilder &b, Value v, int64_t offset,
   return tensor::ExtractSliceOp::create(b, v, offsets, sizes, strides);
 }
 
-/// Splits dim `dim` of `v` into `parts` (one of which may be dynamic).
+/// Splits dim `dim` of `v` into the static `parts`. A dynamic `dim` is first
+/// cast to their product (the verifier accepts a dynamic weight dim; the
+/// config says what it must be).
 Value expandDim(ImplicitLocOpBuilder &b, Value v, unsigned dim,
                 ArrayRef<int64_t> parts) {
   auto type = cast<RankedTensorType>(v.getType());
+  if (type.isDynamicDim(dim)) {
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = 1;
+    for (int64_t part : parts)
+      shape[dim] *= part;
+    type = RankedTensorType::get(shape, type.getElementType());
+    v = tensor::CastOp::create(b, type, v);
+  }
   SmallVector<int64_t> shape;
   SmallVector<OpFoldResult> outputShape;
   SmallVector<ReassociationIndices> groups;
@@ -373,11 +383,13 @@ Value isValidKey(ImplicitLocOpBuilder &b, Value length, Value t, Value s,
 /// The cache read through the block table as an f32 tensor [B, M·G, L+R]:
 /// element (b, t, e) = cache[block_table[b, t / G], t mod G, e] for
 /// t < seq_lens[b], and 0 beyond, so that whatever unused slots hold (even
-/// NaN) is never read into a result.
+/// NaN) is never read into a result. A used table entry outside the cache
+/// fails a runtime check.
 Value emitGather(ImplicitLocOpBuilder &b, Value cache, Value blockTable,
                  Value seqLens) {
   SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
   SmallVector<OpFoldResult> tableSizes = sizesOf(b, blockTable);
+  Value pageCount = indexOf(b, cacheSizes[0]);
   Value pageSize = indexOf(b, cacheSizes[1]);
   OpFoldResult positions;
   std::optional<int64_t> pages = getConstantIntValue(tableSizes[1]);
@@ -401,8 +413,18 @@ Value emitGather(ImplicitLocOpBuilder &b, Value cache, Value blockTable,
         Value page = extractIndex(
             ib, blockTable,
             {request, arith::DivUIOp::create(ib, t, pageSize).getResult()});
-        // Unused table entries may be anything: never index with them.
+        // Unused table entries may be anything: never index with them. Used
+        // ones must name a page of the cache.
         page = arith::SelectOp::create(ib, valid, page, constantIndex(ib, 0));
+        Value inCache = arith::AndIOp::create(
+            ib,
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::sge, page,
+                                  constantIndex(ib, 0)),
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, page,
+                                  pageCount));
+        cf::AssertOp::create(ib, inCache,
+                             "mla.cache.gather: the block table names a page "
+                             "outside the cache");
         Value slot = arith::RemUIOp::create(ib, t, pageSize);
         Value element = tensor::ExtractOp::create(ib, cache, {page, slot, e});
         element = toF32Scalar(ib, element);
@@ -476,7 +498,8 @@ Value emitMaskedSoftmax(ImplicitLocOpBuilder &b, Value scores, Value seqLens,
 /// with runtime checks that t is a position of the block table and the page a
 /// page of the cache.
 Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
-                 Value blockTable, Value seqLens, int64_t latentDim) {
+                 Value blockTable, Value seqLens, int64_t latentDim,
+                 int64_t ropeDim) {
   SmallVector<OpFoldResult> newSizes = sizesOf(b, cKv);
   SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
   Value batch = indexOf(b, newSizes[0]);
@@ -526,7 +549,6 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
           SmallVector<OpFoldResult>{page, slot, ib.getIndexAttr(offset)}, unit,
           strides);
     };
-    int64_t ropeDim = cast<RankedTensorType>(kPe.getType()).getDimSize(2);
     Value updated = copyRow(cKv, latentDim, 0, current);
     return copyRow(kPe, ropeDim, latentDim, updated);
   };
@@ -661,7 +683,8 @@ struct CacheAppendLowering : MLALowering<CacheAppendOp> {
                            OpAdaptor adaptor) const override {
     return {emitAppend(b, adaptor.getCKv(), adaptor.getKPe(),
                        adaptor.getCache(), adaptor.getBlockTable(),
-                       adaptor.getSeqLens(), op.getConfig().getKvLoraRank())};
+                       adaptor.getSeqLens(), op.getConfig().getKvLoraRank(),
+                       op.getConfig().getQkRopeDim())};
   }
 };
 
