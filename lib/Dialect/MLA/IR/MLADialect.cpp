@@ -51,6 +51,15 @@ LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return success();
   }
+  if (attr.getName() == kDecodeBelowAttrName) {
+    auto threshold = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!threshold || threshold.getInt() < 1)
+      return op->emitError("expects '")
+             << kDecodeBelowAttrName
+             << "' to be a positive integer (a query count), found "
+             << attr.getValue();
+    return success();
+  }
   return op->emitError("unknown mla discardable attribute '")
          << attr.getName().getValue() << "'";
 }

@@ -47,6 +47,10 @@ def MLA_Dialect : Dialect {
     /// The discardable attribute that carries an inference phase onto ops
     /// that have none of their own (e.g. from a decomposed block).
     static constexpr ::llvm::StringLiteral kPhaseAttrName = "mla.phase";
+    /// The discardable attribute that asks for both attention forms behind a
+    /// runtime test: absorbed when the query count is below its value.
+    static constexpr ::llvm::StringLiteral kDecodeBelowAttrName =
+        "mla.decode_below";
   }];
 }
 

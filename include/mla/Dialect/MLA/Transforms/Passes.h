@@ -8,6 +8,9 @@
 #define MLA_DIALECT_MLA_TRANSFORMS_PASSES_H
 
 #include "mla/Dialect/MLA/IR/MLA.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::mla {

@@ -33,4 +33,74 @@ def MLADecompose : Pass<"mla-decompose"> {
   ];
 }
 
+def MLASelectPhase : Pass<"mla-select-phase"> {
+  let summary = "Choose each attention's form (decode: absorbed, prefill: decompressed) with the cost model";
+  let description = [{
+    For every `mla.decompressed_attention`, the roofline cost model
+    (docs/cost-model.md) predicts the bytes, FLOPs and time of the
+    decompressed form (per-head decompression of every cached token, MHA
+    192/128) and of the absorbed form (q·W_UKᵀ, MQA 576/512 over the latent
+    cache, ·W_UV) for the op's shapes on the target, and stamps the faster as
+    the discardable attribute `mla.phase`: `decode` (absorbed) or `prefill`
+    (decompressed). Chunked prefill over a cached prefix gets whichever
+    predicts faster.
+
+    A phase already on the op (from the block) is kept; `force` overrides
+    every op. When the number of queries per request is dynamic, the op gets
+    `mla.decode_below = K` instead, the crossover query count below which the
+    absorbed form wins, and `mla-absorb-weights` keeps both forms behind a
+    runtime test. A dynamic batch counts as 1, a dynamic cache length as
+    `assumed-cache-length`. `report` prints the numbers behind each choice
+    to stderr.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "Target preset: h100, h200 or a100">,
+    Option<"force", "force", "std::string", /*default=*/"\"auto\"",
+           "auto (cost model), prefill or decode">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Print the cost model's numbers for each op to stderr">,
+    Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
+           /*default=*/"4096", "Cache length assumed when it is dynamic">,
+  ];
+  let dependentDialects = ["::mlir::mla::MLADialect"];
+}
+
+def MLAAbsorbWeights : Pass<"mla-absorb-weights"> {
+  let summary = "Rewrite decompressed attention into the absorbed (latent) form";
+  let description = [{
+    Rewrites
+
+    ```
+    c, k_pe = cache.gather(cache[bt, lens])
+    k_nope = decompress key(c, W_UK);  v = decompress value(c, W_UV)
+    o = decompressed_attention(q_nope, q_pe, k_nope, k_pe, v, lens)
+    ```
+
+    into
+
+    ```
+    o = latent_to_value(latent_attention(query_to_latent(q_nope, W_UK),
+                                         q_pe, cache[bt, lens]), W_UV)
+    ```
+
+    by the algebra `q_nope·(c·W_UK)ᵀ = (q_nope·W_UKᵀ)·cᵀ` and
+    `Σ_t p_t (c_t·W_UV) = (Σ_t p_t c_t)·W_UV`. Only the nope part absorbs: the
+    rope part keeps its own q_pe·k_peᵀ term. It does not fire when K and V are
+    not decompressions of one gathered latent, when k_pe is not that
+    gather's, when the attention's lengths are not the gather's, or on ops
+    stamped `mla.phase = prefill`. Ops stamped `mla.decode_below = K` (a
+    dynamic query count) get both forms behind `scf.if` (queries < K).
+  }];
+  let dependentDialects = [
+    "::mlir::mla::MLADialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+  let statistics = [
+    Statistic<"numAbsorbed", "absorbed", "Attentions rewritten to the absorbed form">,
+    Statistic<"numDispatched", "dispatched",
+              "Attentions kept in both forms behind a runtime test">
+  ];
+}
+
 #endif // MLA_DIALECT_MLA_TRANSFORMS_PASSES_TD

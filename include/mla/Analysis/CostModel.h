@@ -1,0 +1,114 @@
+//===- CostModel.h - Roofline cost model of MLA attention -------*- C++ -*-===//
+//
+// Bytes moved, FLOPs and predicted time of the two forms of MLA attention
+// (decompressed MHA 192/128, absorbed MQA 576/512) for an op's shapes on a
+// target, and of folding weight pairs into one matrix. Each stage is timed by
+// the roofline: max(bytes / bandwidth, FLOPs / compute rate). The figures of
+// the target presets are stated, with their sources, in docs/cost-model.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_ANALYSIS_COSTMODEL_H
+#define MLA_ANALYSIS_COSTMODEL_H
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::mla {
+
+/// What the cost model knows of a chip: achievable (not datasheet) rates.
+struct TargetDescription {
+  std::string name;
+  /// Achievable HBM bandwidth, bytes per second.
+  double memoryBandwidth;
+  /// Achievable dense tensor-core rate for f16/bf16 inputs, FLOP per second.
+  double tensorFlops16;
+  /// Achievable f32 rate (CUDA cores), FLOP per second.
+  double flops32;
+  int64_t smCount;
+  /// Shared memory a block may use per SM, bytes.
+  int64_t sharedMemoryPerSM;
+};
+
+/// The preset named `name` (h100, h200, a100), if any.
+std::optional<TargetDescription> getTargetPreset(llvm::StringRef name);
+/// The names of the presets, for messages.
+llvm::StringRef getTargetPresetNames();
+
+/// The shape of one attention op, as the cost model sees it.
+struct AttentionShape {
+  ConfigAttr config;
+  int64_t batch;
+  /// New tokens (queries) per request.
+  int64_t queries;
+  /// Cache length per request (keys), new tokens included.
+  int64_t cacheLength;
+  /// Bytes per element of activations, weights and cache (2 for bf16).
+  int64_t elementBytes;
+  bool causal;
+};
+
+/// One step of a form: what it moves and computes, and its roofline time.
+struct Stage {
+  std::string name;
+  double bytes = 0;
+  double flops = 0;
+  double seconds = 0;
+};
+
+/// A form of attention as a list of stages.
+struct FormCost {
+  std::string name;
+  llvm::SmallVector<Stage> stages;
+  double bytes() const;
+  double flops() const;
+  double seconds() const;
+};
+
+/// Decompressed form: gather + per-head decompression of K and V over every
+/// cached token, then MHA with head dims N+R / V.
+FormCost estimateDecompressed(const AttentionShape &shape,
+                              const TargetDescription &target);
+/// Absorbed form: q_nope · W_UKᵀ, MQA over the latent cache (576/512), then
+/// · W_UV.
+FormCost estimateAbsorbed(const AttentionShape &shape,
+                          const TargetDescription &target);
+
+/// The smallest number of queries per request at which the decompressed form
+/// predicts no slower than the absorbed one, other sizes as in `shape`
+/// (capped at the cache length: past it no new token is cheaper either way).
+int64_t crossoverQueries(const AttentionShape &shape,
+                         const TargetDescription &target);
+
+/// Folding two weights into one matrix: W_UQ·W_UKᵀ (query side) or W_UV·W_O
+/// (output side), for `tokens` tokens per call.
+struct FoldCost {
+  std::string name;
+  /// Parameters of the two weights and of the folded one.
+  double separateParams, foldedParams;
+  /// FLOPs per token through the two weights and through the folded one.
+  double separateFlopsPerToken, foldedFlopsPerToken;
+  double separateSeconds, foldedSeconds;
+  bool pays() const { return foldedSeconds < separateSeconds; }
+};
+FoldCost estimateQueryFold(ConfigAttr config, int64_t tokens,
+                           int64_t elementBytes,
+                           const TargetDescription &target);
+FoldCost estimateOutputFold(ConfigAttr config, int64_t tokens,
+                            int64_t elementBytes,
+                            const TargetDescription &target);
+
+/// Prints the table of both forms, the choice and the folds.
+void printReport(llvm::raw_ostream &os, const AttentionShape &shape,
+                 const TargetDescription &target, const FormCost &decompressed,
+                 const FormCost &absorbed);
+
+} // namespace mlir::mla
+
+#endif // MLA_ANALYSIS_COSTMODEL_H

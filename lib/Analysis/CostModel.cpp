@@ -1,0 +1,273 @@
+//===- CostModel.cpp - Roofline cost model of MLA attention -----*- C++ -*-===//
+//
+// Counts, per stage of each attention form, the bytes that must cross HBM
+// (each operand read once, each result written once) and the FLOPs (2 per
+// multiply-add), and times the stage as max(bytes / bandwidth, FLOPs /
+// rate). Causal attention counts only the unmasked (query, key) pairs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Analysis/CostModel.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
+  // Achievable rates: H100 measured (D2D copy 2.9 TB/s, bf16 8192³ GEMM
+  // 760 TFLOP/s, DESIGN §7), i.e. 86.6% of its 3.35 TB/s and 76.8% of its
+  // 989 TFLOP/s datasheet figures; H200 and A100 scaled from their
+  // datasheets by the same fractions (docs/cost-model.md).
+  constexpr double bandwidthFraction = 2.9 / 3.35;
+  constexpr double computeFraction = 760.0 / 989.0;
+  if (name == "h100")
+    return TargetDescription{"h100", 2.9e12, 760e12, 67e12 * computeFraction,
+                             132, 227 * 1024};
+  if (name == "h200")
+    return TargetDescription{"h200", 4.8e12 * bandwidthFraction, 760e12,
+                             67e12 * computeFraction, 132, 227 * 1024};
+  if (name == "a100")
+    return TargetDescription{"a100", 2.039e12 * bandwidthFraction,
+                             312e12 * computeFraction,
+                             19.5e12 * computeFraction, 108, 163 * 1024};
+  return std::nullopt;
+}
+
+StringRef mla::getTargetPresetNames() { return "h100, h200, a100"; }
+
+double FormCost::bytes() const {
+  double total = 0;
+  for (const Stage &stage : stages)
+    total += stage.bytes;
+  return total;
+}
+
+double FormCost::flops() const {
+  double total = 0;
+  for (const Stage &stage : stages)
+    total += stage.flops;
+  return total;
+}
+
+double FormCost::seconds() const {
+  double total = 0;
+  for (const Stage &stage : stages)
+    total += stage.seconds;
+  return total;
+}
+
+namespace {
+
+double computeRate(int64_t elementBytes, const TargetDescription &target) {
+  return elementBytes <= 2 ? target.tensorFlops16 : target.flops32;
+}
+
+Stage makeStage(StringRef name, double bytes, double flops,
+                const AttentionShape &shape, const TargetDescription &target) {
+  double seconds = std::max(bytes / target.memoryBandwidth,
+                            flops / computeRate(shape.elementBytes, target));
+  return Stage{name.str(), bytes, flops, seconds};
+}
+
+/// (query, key) pairs per head that attention computes: all of them, or
+/// with causal masking only keys up to each query's own position.
+double attendedPairs(const AttentionShape &shape) {
+  double s = shape.queries, t = shape.cacheLength;
+  double perRequest = shape.causal ? s * t - s * (s - 1) / 2 : s * t;
+  return shape.batch * perRequest;
+}
+
+} // namespace
+
+FormCost mla::estimateDecompressed(const AttentionShape &shape,
+                                   const TargetDescription &target) {
+  ConfigAttr c = shape.config;
+  double e = shape.elementBytes, b = shape.batch, s = shape.queries,
+         t = shape.cacheLength, h = c.getHeads(), n = c.getQkNopeDim(),
+         r = c.getQkRopeDim(), v = c.getVHeadDim(), l = c.getKvLoraRank();
+  FormCost form{"decompressed", {}};
+  // Every cached token of every request, up-projected per head: the latent
+  // is read once, K_nope and V written once.
+  form.stages.push_back(makeStage(
+      "gather + decompress K, V",
+      e * (b * t * (l + r) + h * l * (n + v) + b * t * h * (n + v)),
+      2 * b * t * h * l * (n + v), shape, target));
+  form.stages.push_back(makeStage(
+      "attention (MHA " + std::to_string(int64_t(n + r)) + "/" +
+          std::to_string(int64_t(v)) + ")",
+      e * (b * s * h * (n + r) + b * t * (h * n + r + h * v) + b * s * h * v),
+      2 * attendedPairs(shape) * h * (n + r + v), shape, target));
+  return form;
+}
+
+FormCost mla::estimateAbsorbed(const AttentionShape &shape,
+                               const TargetDescription &target) {
+  ConfigAttr c = shape.config;
+  double e = shape.elementBytes, b = shape.batch, s = shape.queries,
+         t = shape.cacheLength, h = c.getHeads(), n = c.getQkNopeDim(),
+         r = c.getQkRopeDim(), v = c.getVHeadDim(), l = c.getKvLoraRank();
+  FormCost form{"absorbed", {}};
+  form.stages.push_back(makeStage(
+      "query absorption (q_nope W_UK^T)",
+      e * (b * s * h * n + h * l * n + b * s * h * l), 2 * b * s * h * n * l,
+      shape, target));
+  // The latent cache is read once for all heads of a request.
+  form.stages.push_back(makeStage(
+      "latent attention (MQA " + std::to_string(int64_t(l + r)) + "/" +
+          std::to_string(int64_t(l)) + ")",
+      e * (b * t * (l + r) + b * s * h * (l + r) + b * s * h * l),
+      2 * attendedPairs(shape) * h * (l + r + l), shape, target));
+  form.stages.push_back(makeStage(
+      "value projection (o_lat W_UV)",
+      e * (b * s * h * l + h * l * v + b * s * h * v), 2 * b * s * h * l * v,
+      shape, target));
+  return form;
+}
+
+int64_t mla::crossoverQueries(const AttentionShape &shape,
+                              const TargetDescription &target) {
+  // Bisection on the number of queries: absorbed wins below the crossover.
+  AttentionShape probe = shape;
+  auto decompressedWins = [&](int64_t queries) {
+    probe.queries = queries;
+    probe.cacheLength = std::max(shape.cacheLength, queries);
+    return estimateDecompressed(probe, target).seconds() <=
+           estimateAbsorbed(probe, target).seconds();
+  };
+  int64_t low = 1, high = std::max<int64_t>(shape.cacheLength, 1);
+  if (decompressedWins(low))
+    return low;
+  if (!decompressedWins(high))
+    return high + 1;
+  while (high - low > 1) {
+    int64_t middle = low + (high - low) / 2;
+    if (decompressedWins(middle))
+      high = middle;
+    else
+      low = middle;
+  }
+  return high;
+}
+
+static FoldCost makeFold(StringRef name, double separateParams,
+                         double foldedParams, double separateFlops,
+                         double foldedFlops, int64_t tokens,
+                         int64_t elementBytes,
+                         const TargetDescription &target) {
+  double rate = computeRate(elementBytes, target);
+  auto time = [&](double params, double flopsPerToken) {
+    return std::max(params * elementBytes / target.memoryBandwidth,
+                    tokens * flopsPerToken / rate);
+  };
+  return FoldCost{name.str(),
+                  separateParams,
+                  foldedParams,
+                  separateFlops,
+                  foldedFlops,
+                  time(separateParams, separateFlops),
+                  time(foldedParams, foldedFlops)};
+}
+
+FoldCost mla::estimateQueryFold(ConfigAttr c, int64_t tokens,
+                                int64_t elementBytes,
+                                const TargetDescription &target) {
+  // c_Q [Q] · W_UQ_nope [Q, H·N] then per head · W_UK_iᵀ [N, L], against
+  // c_Q · (W_UQ_nope ·_N W_UKᵀ) [Q, H·L]. Without query compression the
+  // input is the hidden state (Q = D).
+  double q = c.hasQueryCompression() ? c.getQLoraRank() : c.getHidden();
+  double h = c.getHeads(), n = c.getQkNopeDim(), l = c.getKvLoraRank();
+  return makeFold("W_UQ·W_UK^T", q * h * n + h * l * n, q * h * l,
+                  2 * (q * h * n + h * n * l), 2 * q * h * l, tokens,
+                  elementBytes, target);
+}
+
+FoldCost mla::estimateOutputFold(ConfigAttr c, int64_t tokens,
+                                 int64_t elementBytes,
+                                 const TargetDescription &target) {
+  // o_lat_i [L] · W_UV_i [L, V] then concat · W_O [H·V, D], against
+  // o_lat · (W_UV ·_V W_O) [H·L, D].
+  double h = c.getHeads(), l = c.getKvLoraRank(), v = c.getVHeadDim(),
+         d = c.getHidden();
+  return makeFold("W_UV·W_O", h * l * v + h * v * d, h * l * d,
+                  2 * (h * l * v + h * v * d), 2 * h * l * d, tokens,
+                  elementBytes, target);
+}
+
+namespace {
+
+std::string human(double value, StringRef unit) {
+  const char *prefixes[] = {"", "K", "M", "G", "T", "P"};
+  int index = 0;
+  while (std::fabs(value) >= 1000 && index < 5) {
+    value /= 1000;
+    ++index;
+  }
+  return llvm::formatv("{0:f2} {1}{2}", value, prefixes[index], unit).str();
+}
+
+std::string humanTime(double seconds) {
+  if (seconds >= 1e-3)
+    return llvm::formatv("{0:f3} ms", seconds * 1e3).str();
+  return llvm::formatv("{0:f2} us", seconds * 1e6).str();
+}
+
+void printForm(raw_ostream &os, const FormCost &form) {
+  for (const Stage &stage : form.stages)
+    os << llvm::formatv("  {0,-13} {1,-36} {2,12} {3,14} {4,11}\n",
+                        &stage == &form.stages.front() ? form.name : "",
+                        stage.name, human(stage.bytes, "B"),
+                        human(stage.flops, "FLOP"), humanTime(stage.seconds));
+  os << llvm::formatv("  {0,-13} {1,-36} {2,12} {3,14} {4,11}\n", "", "total",
+                      human(form.bytes(), "B"), human(form.flops(), "FLOP"),
+                      humanTime(form.seconds()));
+}
+
+void printFold(raw_ostream &os, const FoldCost &fold) {
+  os << llvm::formatv(
+      "  fold {0}: {1} -> {2} params, {3} -> {4} per token, {5} -> {6}: {7}\n",
+      fold.name, human(fold.separateParams, ""), human(fold.foldedParams, ""),
+      human(fold.separateFlopsPerToken, "FLOP"),
+      human(fold.foldedFlopsPerToken, "FLOP"), humanTime(fold.separateSeconds),
+      humanTime(fold.foldedSeconds),
+      fold.pays() ? "pays" : "does not pay");
+}
+
+} // namespace
+
+void mla::printReport(raw_ostream &os, const AttentionShape &shape,
+                      const TargetDescription &target,
+                      const FormCost &decompressed, const FormCost &absorbed) {
+  ConfigAttr c = shape.config;
+  os << llvm::formatv("  target {0}: HBM {1}/s, tensor cores {2}/s (16-bit), "
+                      "{3}/s (f32), {4} SMs\n",
+                      target.name, human(target.memoryBandwidth, "B"),
+                      human(target.tensorFlops16, "FLOP"),
+                      human(target.flops32, "FLOP"), target.smCount);
+  os << llvm::formatv("  shape: batch {0}, queries/request {1}, cache {2}, "
+                      "heads {3}, latent {4}+{5}, heads dims {6}+{5}/{7}, "
+                      "{8} B/element{9}\n",
+                      shape.batch, shape.queries, shape.cacheLength,
+                      c.getHeads(), c.getKvLoraRank(), c.getQkRopeDim(),
+                      c.getQkNopeDim(), c.getVHeadDim(), shape.elementBytes,
+                      shape.causal ? ", causal" : "");
+  os << llvm::formatv("  {0,-13} {1,-36} {2,12} {3,14} {4,11}\n", "form",
+                      "stage", "bytes", "FLOPs", "time");
+  printForm(os, decompressed);
+  printForm(os, absorbed);
+  bool absorbedWins = absorbed.seconds() < decompressed.seconds();
+  double ratio = absorbedWins ? decompressed.seconds() / absorbed.seconds()
+                              : absorbed.seconds() / decompressed.seconds();
+  os << llvm::formatv("  choice: {0} ({1} form), {2:f1}x faster than the "
+                      "other; absorbed wins below {3} queries per request\n",
+                      absorbedWins ? "decode" : "prefill",
+                      absorbedWins ? "absorbed" : "decompressed", ratio,
+                      crossoverQueries(shape, target));
+  int64_t tokens = shape.batch * shape.queries;
+  printFold(os, estimateQueryFold(c, tokens, shape.elementBytes, target));
+  printFold(os, estimateOutputFold(c, tokens, shape.elementBytes, target));
+}

@@ -1,0 +1,111 @@
+//===- SelectPhase.cpp - Choose each attention's form -----------*- C++ -*-===//
+//
+// Implements `mla-select-phase`: stamps `mla.phase` (or, for a dynamic query
+// count, `mla.decode_below`) on every mla.decompressed_attention from the
+// roofline cost model, and can print the numbers behind each choice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Analysis/CostModel.h"
+#include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLA/Transforms/Passes.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_MLASELECTPHASE
+#include "mla/Dialect/MLA/Transforms/Passes.h.inc"
+} // namespace mlir::mla
+
+#define DEBUG_TYPE "mla-select-phase"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+struct MLASelectPhasePass
+    : public mla::impl::MLASelectPhaseBase<MLASelectPhasePass> {
+  using MLASelectPhaseBase::MLASelectPhaseBase;
+
+  void runOnOperation() override {
+    std::optional<TargetDescription> chip = getTargetPreset(target);
+    if (!chip) {
+      getOperation()->emitError("mla-select-phase: unknown target '")
+          << target << "' (known: " << getTargetPresetNames() << ")";
+      return signalPassFailure();
+    }
+    std::optional<Phase> forced;
+    if (force == "prefill")
+      forced = Phase::Prefill;
+    else if (force == "decode")
+      forced = Phase::Decode;
+    else if (force != "auto") {
+      getOperation()->emitError("mla-select-phase: force must be auto, "
+                                "prefill or decode, not '")
+          << force << "'";
+      return signalPassFailure();
+    }
+    if (assumedCacheLength < 1) {
+      getOperation()->emitError(
+          "mla-select-phase: assumed-cache-length must be positive");
+      return signalPassFailure();
+    }
+    getOperation()->walk(
+        [&](DecompressedAttentionOp op) { select(op, *chip, forced); });
+  }
+
+  void select(DecompressedAttentionOp op, const TargetDescription &chip,
+              std::optional<Phase> forced) {
+    MLIRContext *context = op.getContext();
+    auto queryType = cast<RankedTensorType>(op.getQNope().getType());
+    auto keyType = cast<RankedTensorType>(op.getKNope().getType());
+    auto known = [](int64_t size, int64_t fallback) {
+      return ShapedType::isDynamic(size) ? fallback : size;
+    };
+    AttentionShape shape{
+        op.getConfig(),
+        known(queryType.getDimSize(0), 1),
+        known(queryType.getDimSize(1), 1),
+        known(keyType.getDimSize(1), assumedCacheLength),
+        std::max<int64_t>(1, queryType.getElementTypeBitWidth() / 8),
+        op.getCausal()};
+    bool dynamicQueries = queryType.isDynamicDim(1);
+    FormCost decompressed = estimateDecompressed(shape, chip);
+    FormCost absorbed = estimateAbsorbed(shape, chip);
+
+    auto given = op->getAttrOfType<PhaseAttr>(MLADialect::kPhaseAttrName);
+    std::string decision;
+    if (forced) {
+      op->setAttr(MLADialect::kPhaseAttrName, PhaseAttr::get(context, *forced));
+      op->removeAttr(MLADialect::kDecodeBelowAttrName);
+      decision = "forced";
+    } else if (given) {
+      decision = "given by the block";
+    } else if (dynamicQueries) {
+      int64_t threshold = crossoverQueries(shape, chip);
+      op->setAttr(MLADialect::kDecodeBelowAttrName,
+                  IntegerAttr::get(IntegerType::get(context, 64), threshold));
+      decision = "dynamic queries: both forms, absorbed below " +
+                 std::to_string(threshold);
+    } else {
+      Phase phase = absorbed.seconds() < decompressed.seconds()
+                        ? Phase::Decode
+                        : Phase::Prefill;
+      op->setAttr(MLADialect::kPhaseAttrName, PhaseAttr::get(context, phase));
+      decision = "cost model";
+    }
+    if (!report)
+      return;
+    llvm::errs() << "mla-select-phase: " << op->getLoc() << "\n";
+    printReport(llvm::errs(), shape, chip, decompressed, absorbed);
+    llvm::errs() << "  stamped: ";
+    if (auto phase = op->getAttrOfType<PhaseAttr>(MLADialect::kPhaseAttrName))
+      llvm::errs() << "mla.phase = " << stringifyPhase(phase.getValue());
+    else
+      llvm::errs() << "mla.decode_below";
+    llvm::errs() << " (" << decision << ")\n";
+  }
+};
+
+} // namespace
