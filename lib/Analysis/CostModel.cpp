@@ -40,6 +40,30 @@ std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
 
 StringRef mla::getTargetPresetNames() { return "h100, h200, a100"; }
 
+AttentionShape mla::getAttentionShape(ConfigAttr config,
+                                      RankedTensorType queries,
+                                      int64_t cacheLength, bool causal,
+                                      int64_t assumedCacheLength) {
+  auto known = [](int64_t size, int64_t fallback) {
+    return ShapedType::isDynamic(size) ? fallback : size;
+  };
+  return AttentionShape{
+      config,
+      known(queries.getDimSize(0), 1),
+      known(queries.getDimSize(1), 1),
+      known(cacheLength, assumedCacheLength),
+      std::max<int64_t>(1, queries.getElementTypeBitWidth() / 8),
+      causal};
+}
+
+int64_t mla::getCachePositions(Value blockTable, Value cache) {
+  int64_t pages = cast<RankedTensorType>(blockTable.getType()).getDimSize(1);
+  int64_t pageSize = cast<RankedTensorType>(cache.getType()).getDimSize(1);
+  if (ShapedType::isDynamic(pages) || ShapedType::isDynamic(pageSize))
+    return ShapedType::kDynamic;
+  return pages * pageSize;
+}
+
 double FormCost::bytes() const {
   double total = 0;
   for (const Stage &stage : stages)
@@ -196,6 +220,50 @@ FoldCost mla::estimateOutputFold(ConfigAttr c, int64_t tokens,
   return makeFold("W_UV·W_O", h * l * v + h * v * d, h * l * d,
                   2 * (h * l * v + h * v * d), 2 * h * l * d, tokens,
                   elementBytes, target);
+}
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
+                                         const TargetDescription &target) {
+  ConfigAttr c = shape.config;
+  constexpr int64_t rows = 64, blockTokens = 64;
+  int64_t heads = c.getHeads();
+  int64_t headsPerBlock =
+      std::clamp<int64_t>(rows / std::max<int64_t>(shape.queries, 1), 1, heads);
+  int64_t rowBytes = c.getLatentCacheDim() * shape.elementBytes;
+  int64_t queryTile = headsPerBlock * shape.queries * rowBytes;
+  int64_t tokenTile = blockTokens * rowBytes;
+  int64_t stages = std::clamp<int64_t>(
+      (target.sharedMemoryPerSM - queryTile) / std::max<int64_t>(tokenTile, 1),
+      1, 2);
+  int64_t blocks = shape.batch * ceilDiv(heads, headsPerBlock);
+  int64_t tiles = std::max<int64_t>(ceilDiv(shape.cacheLength, blockTokens), 1);
+  int64_t splits =
+      std::clamp<int64_t>(ceilDiv(target.smCount, blocks), 1, tiles);
+  return DecodeTilingAttr::get(c.getContext(), splits, blockTokens,
+                               headsPerBlock, stages);
+}
+
+PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
+                                           const TargetDescription &target) {
+  ConfigAttr c = shape.config;
+  int64_t blockQueries = shape.queries >= 128 ? 128 : 64;
+  int64_t blockKeys = 128;
+  auto tileBytes = [&](int64_t keys) {
+    return shape.elementBytes * (blockQueries * c.getQkHeadDim() +
+                                 keys * (c.getQkHeadDim() + c.getVHeadDim()));
+  };
+  while (blockKeys > 16 && tileBytes(blockKeys) > target.sharedMemoryPerSM)
+    blockKeys /= 2;
+  int64_t blocks =
+      shape.batch * c.getHeads() * ceilDiv(shape.queries, blockQueries);
+  int64_t chunks = std::clamp<int64_t>(ceilDiv(target.smCount, blocks), 1,
+                                       ceilDiv(shape.cacheLength, blockKeys));
+  int64_t prefixChunk =
+      ceilDiv(ceilDiv(shape.cacheLength, chunks), blockKeys) * blockKeys;
+  return PrefillTilingAttr::get(c.getContext(), blockQueries, blockKeys,
+                                prefixChunk);
 }
 
 namespace {

@@ -54,6 +54,17 @@ struct AttentionShape {
   bool causal;
 };
 
+/// The shape of an attention whose queries have type `queries` ([B, S, H,
+/// ...]) over `cacheLength` keys; dynamic sizes count as 1 (batch, queries)
+/// or `assumedCacheLength`.
+AttentionShape getAttentionShape(ConfigAttr config, RankedTensorType queries,
+                                 int64_t cacheLength, bool causal,
+                                 int64_t assumedCacheLength);
+
+/// The cache positions M·G a block table [B, M] gives over a cache
+/// [P, G, L+R]; dynamic if either size is.
+int64_t getCachePositions(Value blockTable, Value cache);
+
 /// One step of a form: what it moves and computes, and its roofline time.
 struct Stage {
   std::string name;
@@ -103,6 +114,21 @@ FoldCost estimateQueryFold(ConfigAttr config, int64_t tokens,
 FoldCost estimateOutputFold(ConfigAttr config, int64_t tokens,
                             int64_t elementBytes,
                             const TargetDescription &target);
+
+/// The tiling of a fused decode kernel for `shape` on `target`: 64 query
+/// rows per block (the wgmma M tile: heads_per_block = 64 / queries), 64
+/// cached tokens per tile, as many pipeline stages (up to 2) as shared memory
+/// holds beside the query tile, and enough KV splits that every SM gets a
+/// block (never more than there are tiles).
+DecodeTilingAttr chooseDecodeTiling(const AttentionShape &shape,
+                                    const TargetDescription &target);
+
+/// The tiling of a fused prefill kernel: 128 x 128 (query x key) tiles, 64
+/// queries when there are fewer than 128, fewer keys when the tiles would not
+/// fit shared memory; the cached prefix split into chunks only when the
+/// query tiles alone leave SMs idle.
+PrefillTilingAttr choosePrefillTiling(const AttentionShape &shape,
+                                      const TargetDescription &target);
 
 /// Prints the table of both forms, the choice and the folds.
 void printReport(llvm::raw_ostream &os, const AttentionShape &shape,

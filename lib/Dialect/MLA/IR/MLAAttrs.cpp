@@ -201,3 +201,39 @@ double ConfigAttr::getRopeMagnitude() const {
   return yarn.getMScale(yarn.getMscaleValue()) /
          yarn.getMScale(yarn.getMscaleAllDimValue());
 }
+
+//===----------------------------------------------------------------------===//
+// Tiling attributes
+//===----------------------------------------------------------------------===//
+
+/// Every tiling parameter is a positive count.
+static LogicalResult
+verifyPositive(function_ref<InFlightDiagnostic()> emitError, StringRef attr,
+               ArrayRef<std::pair<StringRef, int64_t>> parameters) {
+  for (auto [name, value] : parameters)
+    if (value < 1)
+      return emitError() << "expects " << attr << " " << name
+                         << " to be positive, found " << value;
+  return success();
+}
+
+LogicalResult
+DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t splits, int64_t blockTokens,
+                         int64_t headsPerBlock, int64_t stages) {
+  return verifyPositive(emitError, "decode_tiling",
+                        {{"splits", splits},
+                         {"block_tokens", blockTokens},
+                         {"heads_per_block", headsPerBlock},
+                         {"stages", stages}});
+}
+
+LogicalResult
+PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          int64_t blockQueries, int64_t blockKeys,
+                          int64_t prefixChunk) {
+  return verifyPositive(emitError, "prefill_tiling",
+                        {{"block_queries", blockQueries},
+                         {"block_keys", blockKeys},
+                         {"prefix_chunk", prefixChunk}});
+}

@@ -393,5 +393,36 @@ LogicalResult LatentAttentionOp::verify() {
                               });
 }
 
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+/// The operand shapes both fused attention ops share.
+template <typename FusedOp>
+static LogicalResult verifyFusedAttention(FusedOp op) {
+  ShapeChecker checker(op, op.getConfig());
+  return checkShapes(checker,
+                     {
+                         {"q_nope", op.getQNope(), {"B", "S", "H", "N"}},
+                         {"q_pe", op.getQPe(), {"B", "S", "H", "R"}},
+                         {"w_uk", op.getWUk(), {"H", "L", "N"}},
+                         {"w_uv", op.getWUv(), {"H", "L", "V"}},
+                         {"cache", op.getCache(), {"P", "G", "L+R"}},
+                         {"block_table", op.getBlockTable(), {"B", "M"}},
+                         {"kv_lens", op.getKvLens(), {"B"}},
+                         {"result", op.getResult(), {"B", "S", "H", "V"}},
+                     });
+}
+
+LogicalResult FusedDecodeOp::verify() {
+  if (getTiling().getHeadsPerBlock() > getConfig().getHeads())
+    return emitOpError("expects tiling heads_per_block (")
+           << getTiling().getHeadsPerBlock() << ") to be at most heads ("
+           << getConfig().getHeads() << ")";
+  return verifyFusedAttention(*this);
+}
+
+LogicalResult FusedPrefillOp::verify() { return verifyFusedAttention(*this); }
+
 #define GET_OP_CLASSES
 #include "mla/Dialect/MLA/IR/MLAOps.cpp.inc"

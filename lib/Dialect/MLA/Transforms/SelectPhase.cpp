@@ -60,16 +60,9 @@ struct MLASelectPhasePass
     MLIRContext *context = op.getContext();
     auto queryType = cast<RankedTensorType>(op.getQNope().getType());
     auto keyType = cast<RankedTensorType>(op.getKNope().getType());
-    auto known = [](int64_t size, int64_t fallback) {
-      return ShapedType::isDynamic(size) ? fallback : size;
-    };
-    AttentionShape shape{
-        op.getConfig(),
-        known(queryType.getDimSize(0), 1),
-        known(queryType.getDimSize(1), 1),
-        known(keyType.getDimSize(1), assumedCacheLength),
-        std::max<int64_t>(1, queryType.getElementTypeBitWidth() / 8),
-        op.getCausal()};
+    AttentionShape shape =
+        getAttentionShape(op.getConfig(), queryType, keyType.getDimSize(1),
+                          op.getCausal(), assumedCacheLength);
     bool dynamicQueries = queryType.isDynamicDim(1);
     FormCost decompressed = estimateDecompressed(shape, chip);
     FormCost absorbed = estimateAbsorbed(shape, chip);

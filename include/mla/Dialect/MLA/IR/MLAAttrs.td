@@ -180,4 +180,48 @@ def MLA_ConfigAttr : MLA_Attr<"Config", "config"> {
   }];
 }
 
+def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
+  let summary = "how a fused decode kernel is tiled";
+  let description = [{
+    Chosen by the cost model (`mla-fuse-decode`), read by code generators:
+
+    * `splits`: the cached tokens of a request are cut into this many
+      contiguous parts attended to independently (split-KV), each giving a
+      partial output and its log-sum-exp, merged by a combine step;
+    * `block_tokens`: cached tokens per tile (a multiple of nothing in
+      particular; pages are read through the block table token by token);
+    * `heads_per_block`: query heads (× queries per request) one block
+      processes against a tile, sharing its load of the latent;
+    * `stages`: tiles in flight (pipelining depth).
+
+    ```mlir
+    #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
+    ```
+  }];
+  let parameters = (ins "int64_t":$splits, "int64_t":$block_tokens,
+                        "int64_t":$heads_per_block, "int64_t":$stages);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
+  let summary = "how a fused prefill kernel is tiled";
+  let description = [{
+    Chosen by the cost model (`mla-fuse-prefill`):
+
+    * `block_queries`, `block_keys`: the flash-attention tile;
+    * `prefix_chunk`: cached tokens per chunk; chunks are attended to
+      independently and merged by their log-sum-exp, as chunked prefill over
+      a long cached prefix does.
+
+    ```mlir
+    #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+    ```
+  }];
+  let parameters = (ins "int64_t":$block_queries, "int64_t":$block_keys,
+                        "int64_t":$prefix_chunk);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAATTRS_TD

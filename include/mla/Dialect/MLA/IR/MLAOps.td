@@ -432,4 +432,85 @@ def MLA_LatentAttentionOp : MLA_Op<"latent_attention"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Fused ops (created by mla-fuse-decode / mla-fuse-prefill)
+//===----------------------------------------------------------------------===//
+
+def MLA_FusedDecodeOp : MLA_Op<"fused_decode"> {
+  let summary = "absorbed decode attention as one kernel: W_UK, latent attention with split-KV, W_UV";
+  let description = [{
+    `latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
+    cache[block_table, kv_lens]), W_UV)` as one unit, carrying the tiling the
+    cost model chose. Scores and probabilities never leave the kernel; each
+    cached token is read once for all heads of its request. With `splits` >
+    1 each request's tokens are cut into that many contiguous parts whose
+    partial outputs are merged by their log-sum-exp:
+
+    ```
+    o = Σ_k exp(lse_k − lse) · o_k,   lse = log Σ_k exp(lse_k)
+    ```
+
+    which equals the unsplit softmax. Operands as the ops it fuses: `q_nope`
+    [B, S, H, N], `q_pe` [B, S, H, R] (rotated), W_UK [H, L, N], W_UV
+    [H, L, V], the cache [P, G, L+R], `block_table` [B, M], `kv_lens` [B] →
+    [B, S, H, V].
+
+    ```mlir
+    %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+        over %cache[%bt, %lens] causal
+        tiling #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
+        {config = #v3}
+        : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
+           tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+           tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>)
+        -> tensor<4x1x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$q_nope, MLA_FloatTensor:$q_pe,
+                       MLA_FloatTensor:$w_uk, MLA_FloatTensor:$w_uv,
+                       MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
+                       MLA_IndexTensor:$kv_lens, UnitAttr:$causal,
+                       MLA_DecodeTilingAttr:$tiling, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)`
+    `over` $cache `[` $block_table `,` $kv_lens `]` (`causal` $causal^)?
+    `tiling` $tiling attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def MLA_FusedPrefillOp : MLA_Op<"fused_prefill"> {
+  let summary = "decompressed prefill attention as one kernel: decompression GEMMs, flash attention, prefix-chunk merge";
+  let description = [{
+    `decompressed_attention(q_nope, q_pe, decompress key(c, W_UK), k_pe,
+    decompress value(c, W_UV), kv_lens)` with `c, k_pe = cache.gather(cache
+    [block_table, kv_lens])`, as one unit carrying its tiling. The cached
+    keys are processed in chunks of `prefix_chunk` tokens, each attended to
+    independently and merged by log-sum-exp (the chunked-prefill merge).
+    Operands as `mla.fused_decode`; result [B, S, H, V].
+
+    ```mlir
+    %o = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+        over %cache[%bt, %lens] causal
+        tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+        {config = #v3}
+        : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>,
+           tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+           tensor<?x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+        -> tensor<1x4096x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$q_nope, MLA_FloatTensor:$q_pe,
+                       MLA_FloatTensor:$w_uk, MLA_FloatTensor:$w_uv,
+                       MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
+                       MLA_IndexTensor:$kv_lens, UnitAttr:$causal,
+                       MLA_PrefillTilingAttr:$tiling, MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)`
+    `over` $cache `[` $block_table `,` $kv_lens `]` (`causal` $causal^)?
+    `tiling` $tiling attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAOPS_TD

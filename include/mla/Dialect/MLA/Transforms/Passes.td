@@ -103,4 +103,47 @@ def MLAAbsorbWeights : Pass<"mla-absorb-weights"> {
   ];
 }
 
+def MLAFuseDecode : Pass<"mla-fuse-decode"> {
+  let summary = "Fuse the absorbed form into mla.fused_decode with a tiling from the cost model";
+  let description = [{
+    Rewrites `latent_to_value(latent_attention(query_to_latent(q_nope, W_UK),
+    ...), W_UV)` (each intermediate used once) into one `mla.fused_decode`
+    carrying the split-KV count, token tile, heads per block and pipeline
+    stages the cost model chooses for its shapes on `target`
+    (`chooseDecodeTiling`, docs/cost-model.md). `splits` overrides the
+    cost model's split count.
+  }];
+  let options = [
+    Option<"splits", "splits", "int64_t", /*default=*/"0",
+           "KV splits per request (0: the cost model's choice)">,
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "Target preset: h100, h200 or a100">,
+    Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
+           /*default=*/"4096", "Cache length assumed when it is dynamic">,
+  ];
+  let dependentDialects = ["::mlir::mla::MLADialect"];
+}
+
+def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
+  let summary = "Fuse the decompressed form into mla.fused_prefill with a tiling from the cost model";
+  let description = [{
+    Rewrites `decompressed_attention` over `decompress key/value` of one
+    `cache.gather` (the form `mla-decompose` produces and
+    `mla-absorb-weights` leaves for prefill) into one `mla.fused_prefill`
+    carrying the flash-attention tile and the cached-prefix chunk the cost
+    model chooses (`choosePrefillTiling`). Ops stamped `mla.phase = decode`
+    are left for absorption. `prefix-chunk` overrides the cost model's
+    chunk.
+  }];
+  let options = [
+    Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
+           "Cached tokens per chunk (0: the cost model's choice)">,
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "Target preset: h100, h200 or a100">,
+    Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
+           /*default=*/"4096", "Cache length assumed when it is dynamic">,
+  ];
+  let dependentDialects = ["::mlir::mla::MLADialect"];
+}
+
 #endif // MLA_DIALECT_MLA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,154 @@
+//===- Fuse.cpp - Phase-specialised fusion ----------------------*- C++ -*-===//
+//
+// Implements `mla-fuse-decode` (absorbed form → mla.fused_decode) and
+// `mla-fuse-prefill` (decompressed form → mla.fused_prefill). Each fused op
+// carries the tiling the cost model chooses for its shapes on the target.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Analysis/CostModel.h"
+#include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLA/Transforms/Passes.h"
+
+#include "DecompressedForm.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_MLAFUSEDECODE
+#define GEN_PASS_DEF_MLAFUSEPREFILL
+#include "mla/Dialect/MLA/Transforms/Passes.h.inc"
+} // namespace mlir::mla
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+/// What the fusion patterns need to choose a tiling.
+struct TilingContext {
+  TargetDescription target;
+  int64_t assumedCacheLength;
+  /// An override of the cost model's split count / prefix chunk (0: none).
+  int64_t override;
+};
+
+/// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
+/// cache), W_UV) → fused_decode, when the intermediates have no other use.
+struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
+  FuseAbsorbedDecode(MLIRContext *context, const TilingContext &tiling)
+      : OpRewritePattern(context), tiling(tiling) {}
+
+  LogicalResult matchAndRewrite(LatentToValueOp op,
+                                PatternRewriter &rewriter) const override {
+    auto attention = op.getOLat().getDefiningOp<LatentAttentionOp>();
+    if (!attention || !attention->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "o_lat is not a single-use "
+                                             "latent attention");
+    auto absorption = attention.getQLat().getDefiningOp<QueryToLatentOp>();
+    if (!absorption || !absorption->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "q_lat is not a single-use "
+                                             "query_to_latent");
+    ConfigAttr config = op.getConfig();
+    if (attention.getConfig() != config || absorption.getConfig() != config)
+      return rewriter.notifyMatchFailure(op, "configs differ");
+
+    AttentionShape shape = getAttentionShape(
+        config, cast<RankedTensorType>(absorption.getQNope().getType()),
+        getCachePositions(attention.getBlockTable(), attention.getCache()),
+        attention.getCausal(), tiling.assumedCacheLength);
+    DecodeTilingAttr choice = chooseDecodeTiling(shape, tiling.target);
+    if (tiling.override)
+      choice = DecodeTilingAttr::get(getContext(), tiling.override,
+                                     choice.getBlockTokens(),
+                                     choice.getHeadsPerBlock(),
+                                     choice.getStages());
+    auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
+        op, op.getType(), absorption.getQNope(), attention.getQPe(),
+        absorption.getWUk(), op.getWUv(), attention.getCache(),
+        attention.getBlockTable(), attention.getKvLens(),
+        attention.getCausal(), choice, config);
+    fused->setAttr(MLADialect::kPhaseAttrName,
+                   PhaseAttr::get(getContext(), Phase::Decode));
+    return success();
+  }
+
+  const TilingContext &tiling;
+};
+
+/// The decompressed form (gather, decompress key/value, attention) →
+/// fused_prefill, unless the attention is stamped decode.
+struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
+  FuseDecompressedPrefill(MLIRContext *context, const TilingContext &tiling)
+      : OpRewritePattern(context), tiling(tiling) {}
+
+  LogicalResult matchAndRewrite(DecompressedAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (auto phase = op->getAttrOfType<PhaseAttr>(MLADialect::kPhaseAttrName);
+        phase && phase.getValue() == Phase::Decode)
+      return rewriter.notifyMatchFailure(op, "stamped decode");
+    FailureOr<DecompressedForm> form = matchDecompressedForm(op, rewriter);
+    if (failed(form))
+      return failure();
+    AttentionShape shape = getAttentionShape(
+        op.getConfig(), cast<RankedTensorType>(op.getQNope().getType()),
+        getCachePositions(form->gather.getBlockTable(),
+                          form->gather.getCache()),
+        op.getCausal(), tiling.assumedCacheLength);
+    PrefillTilingAttr choice = choosePrefillTiling(shape, tiling.target);
+    if (tiling.override)
+      choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
+                                      choice.getBlockKeys(), tiling.override);
+    auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
+        op, op.getType(), op.getQNope(), op.getQPe(), form->key.getWeight(),
+        form->value.getWeight(), form->gather.getCache(),
+        form->gather.getBlockTable(), op.getKvLens(), op.getCausal(), choice,
+        op.getConfig());
+    fused->setAttr(MLADialect::kPhaseAttrName,
+                   PhaseAttr::get(getContext(), Phase::Prefill));
+    return success();
+  }
+
+  const TilingContext &tiling;
+};
+
+/// Runs one fusion pattern with the target's tiling context.
+template <typename Pattern>
+LogicalResult runFusion(Operation *root, StringRef target,
+                        int64_t assumedCacheLength, int64_t override) {
+  std::optional<TargetDescription> chip = getTargetPreset(target);
+  if (!chip)
+    return root->emitError("unknown target '")
+           << target << "' (known: " << getTargetPresetNames() << ")";
+  if (assumedCacheLength < 1)
+    return root->emitError("assumed-cache-length must be positive");
+  if (override < 0)
+    return root->emitError("a tiling override must be positive (0: none)");
+  TilingContext tiling{*chip, assumedCacheLength, override};
+  RewritePatternSet patterns(root->getContext());
+  patterns.add<Pattern>(root->getContext(), tiling);
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
+struct MLAFuseDecodePass
+    : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
+  using MLAFuseDecodeBase::MLAFuseDecodeBase;
+  void runOnOperation() override {
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
+                                             assumedCacheLength, splits)))
+      signalPassFailure();
+  }
+};
+
+struct MLAFusePrefillPass
+    : public mla::impl::MLAFusePrefillBase<MLAFusePrefillPass> {
+  using MLAFusePrefillBase::MLAFusePrefillBase;
+  void runOnOperation() override {
+    if (failed(runFusion<FuseDecompressedPrefill>(
+            getOperation(), target, assumedCacheLength, prefixChunk)))
+      signalPassFailure();
+  }
+};
+
+} // namespace
