@@ -23,13 +23,27 @@
 
 using namespace mlir;
 
-void mla::buildMLADefaultPipeline(OpPassManager &pm) {
-  // Whole blocks become primitives first: every later pass (absorption,
-  // phase selection, fusion, lowering) works on primitives.
+void mla::buildMLADefaultPipeline(OpPassManager &pm,
+                                  const MLAPipelineOptions &options) {
+  // Whole blocks become primitives first: every later pass works on them.
   pm.addPass(mla::createMLADecompose());
-  // The decomposition of several blocks sharing weights or positions leaves
-  // nothing to fold today, but canonicalize + CSE keep the output minimal as
-  // later stages add rewrites.
+  // The choice of form is data (mla.phase), made once by the cost model and
+  // read by absorption and fusion.
+  mla::MLASelectPhaseOptions select;
+  select.target = options.target;
+  select.force = options.phase;
+  pm.addPass(mla::createMLASelectPhase(select));
+  pm.addPass(mla::createMLAAbsorbWeights());
+  if (options.fuse) {
+    mla::MLAFuseDecodeOptions decode;
+    decode.target = options.target;
+    pm.addPass(mla::createMLAFuseDecode(decode));
+    mla::MLAFusePrefillOptions prefill;
+    prefill.target = options.target;
+    pm.addPass(mla::createMLAFusePrefill(prefill));
+  }
+  // Absorption and fusion leave the gathers and decompressions they replaced
+  // dead; canonicalize removes them, CSE merges what blocks share.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -81,8 +95,9 @@ void mla::registerMLAPipelines() {
       "Lower mla to the LLVM dialect for the CPU: linalg on tensors, "
       "bufferization, loops, LLVM",
       buildMLACPUPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<MLAPipelineOptions>(
       "mla-pipeline",
-      "The default mla pipeline: decompose blocks into verified primitives",
+      "The default mla pipeline: decompose blocks, choose each attention's "
+      "form with the cost model, absorb, fuse",
       buildMLADefaultPipeline);
 }

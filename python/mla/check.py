@@ -6,7 +6,8 @@
 1. writes the block module for the config (`mla.ir.block_module`) and seeded
    operands (`mla.inputs`) into a work folder;
 2. runs the float64 reference (`mla.reference.attention_block`) on them;
-3. runs the module with mla-run on the CPU, with timing when --repeat > 0;
+3. optionally rewrites the module with mla-opt (--passes, e.g. absorption),
+   then runs it with mla-run on the CPU, with timing when --repeat > 0;
 4. prints, per result, ‖out − ref‖ / ‖ref‖ (NaN slots of the cache must match
    the reference's) and the median time, and exits 1 when an error is over
    the tolerance (default 1e-5 for f32, 2e-2 for f16/bf16).
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dtype", choices=DTYPES, default="f32")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mla-run", default="mla-run", help="the mla-run binary")
+    parser.add_argument("--mla-opt", default="mla-opt", help="the mla-opt binary")
+    parser.add_argument("--passes", help="an mla-opt pass pipeline to apply before running, "
+                        "e.g. 'mla-decompose,mla-absorb-weights'")
     parser.add_argument("--tol", type=float, help="relative error bound")
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=0, help="timed calls")
@@ -62,6 +66,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
     operands = inputs.block_inputs(cfg, dtype=args.dtype, seed=args.seed, **sizes)
     inputs.save_npy(work / "in", operands)
     want = reference.attention_block(cfg, *operands)
+
+    if args.passes:
+        rewritten = work / "rewritten.mlir"
+        result = subprocess.run([args.mla_opt, str(module), f"--pass-pipeline=builtin.module({args.passes})",
+                                 "-o", str(rewritten)], capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"mla.check: mla-opt failed:\n{result.stderr.strip()}", file=sys.stderr)
+            return 1
+        module = rewritten
 
     command = [args.mla_run, str(module), "--target=cpu", f"--input-dir={work / 'in'}",
                f"--output-dir={work / 'out'}", f"--warmup={args.warmup}",

@@ -8,13 +8,34 @@
 #ifndef MLA_PIPELINES_PIPELINES_H
 #define MLA_PIPELINES_PIPELINES_H
 
+#include "mlir/Pass/PassOptions.h"
+
 namespace mlir {
 class OpPassManager;
 namespace mla {
 
-/// The default pipeline (`mla-pipeline`): from whole blocks to verified
-/// primitives. Later stages (absorption, fusion, lowering) extend it.
-void buildMLADefaultPipeline(OpPassManager &pm);
+/// Options of the default pipeline.
+struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target", llvm::cl::desc("Target preset: h100, h200 or a100"),
+      llvm::cl::init("h100")};
+  PassOptions::Option<std::string> phase{
+      *this, "phase",
+      llvm::cl::desc("auto (the cost model chooses per attention), prefill "
+                     "(decompressed form) or decode (absorbed form)"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse each phase's ops into mla.fused_decode / "
+                     "mla.fused_prefill"),
+      llvm::cl::init(true)};
+};
+
+/// The default pipeline (`mla-pipeline`): whole blocks to primitives, each
+/// attention's form chosen by the cost model (or forced), absorption where
+/// the absorbed form wins, then phase-specialised fusion.
+void buildMLADefaultPipeline(OpPassManager &pm,
+                             const MLAPipelineOptions &options);
 
 /// The CPU pipeline (`mla-cpu-pipeline`): every mla op to linalg on tensors
 /// (convert-mla-to-linalg), bufferization, loops, and the LLVM dialect, ready
