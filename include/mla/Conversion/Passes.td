@@ -16,7 +16,7 @@ def ConvertMLAToLinalg : Pass<"convert-mla-to-linalg"> {
     linalg.generic contractions and elementwise maps (f32 arithmetic whatever
     the element type: f16/bf16 operands are extended on entry and results
     truncated on exit), tensor slices and reshapes, and — for the cache
-    update — an scf loop of tensor.insert_slice with runtime checks
+    update — an scf.forall of tensor.parallel_insert_slice with runtime checks
     (cf.assert) that every new token lands inside its block table.
     `mla.attention_block` is first decomposed (the `mla-decompose` patterns).
 

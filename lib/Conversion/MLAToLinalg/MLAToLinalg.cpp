@@ -6,8 +6,8 @@
 //    linalg.generic ops built from einsum-like specs ("bsd,dq->bsq");
 //  - RMSNorm, RoPE, masking and softmax are elementwise maps and reductions;
 //  - the paged cache is read through the block table inside a linalg.generic
-//    (tensor.extract at computed indices) and written by an scf loop of
-//    tensor.insert_slice, with cf.assert runtime checks.
+//    (tensor.extract at computed indices) and written by an scf.forall of
+//    tensor.parallel_insert_slice, with cf.assert runtime checks.
 //
 // Arithmetic is f32 whatever the element type: f16/bf16 operands are
 // extended on entry and results truncated on exit, so bf16 inputs accumulate
@@ -303,12 +303,11 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
   unsigned rank = rankOf(x);
   int64_t ropeDim = config.getQkRopeDim();
   bool interleaved = config.getRopeStyle() == RopeStyle::Interleaved;
-  auto frequencyType = RankedTensorType::get({ropeDim / 2}, b.getF64Type());
-  Value frequencies = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(
-             frequencyType, ArrayRef<double>(config.getRopeInverseFrequencies())));
-  Value magnitude = arith::ConstantOp::create(
-      b, b.getF64FloatAttr(config.getRopeMagnitude()));
+  std::optional<std::pair<double, double>> ramp =
+      config.getYarnCorrectionRange();
+  auto f64 = [&](ImplicitLocOpBuilder &ib, double value) -> Value {
+    return arith::ConstantOp::create(ib, ib.getF64FloatAttr(value));
+  };
 
   return buildGeneric(
       b, sizesOf(b, x), b.getF32Type(), {x, positions},
@@ -337,10 +336,36 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
         indices.back() = partner;
         Value partnerValue = tensor::ExtractOp::create(ib, x, indices);
 
+        // θ_pair = rope_theta^(-2·pair/R), YaRN-blended, computed in place
+        // (no constant table: the same code runs inside GPU kernels).
+        Value pairF64 = arith::UIToFPOp::create(
+            ib, ib.getF64Type(),
+            arith::IndexCastUIOp::create(ib, ib.getI64Type(), pair));
+        Value exponent = arith::MulFOp::create(
+            ib, pairF64, f64(ib, -2.0 / static_cast<double>(ropeDim)));
+        Value frequency = math::PowFOp::create(
+            ib, f64(ib, config.getRopeThetaValue()), exponent);
+        if (ramp) {
+          auto [low, high] = *ramp;
+          Value r = arith::DivFOp::create(
+              ib, arith::SubFOp::create(ib, pairF64, f64(ib, low)),
+              f64(ib, high - low));
+          r = arith::MinimumFOp::create(
+              ib, arith::MaximumFOp::create(ib, r, f64(ib, 0.0)), f64(ib, 1.0));
+          Value interpolated = arith::DivFOp::create(
+              ib, frequency, f64(ib, config.getYarn().getFactorValue()));
+          // θ/factor · r + θ · (1 − r)
+          frequency = arith::AddFOp::create(
+              ib, arith::MulFOp::create(ib, interpolated, r),
+              arith::MulFOp::create(
+                  ib, frequency,
+                  arith::SubFOp::create(ib, f64(ib, 1.0), r)));
+        }
+
         Value position =
             arith::SIToFPOp::create(ib, ib.getF64Type(), args[1]);
-        Value frequency = tensor::ExtractOp::create(ib, frequencies, pair);
         Value angle = arith::MulFOp::create(ib, position, frequency);
+        Value magnitude = f64(ib, config.getRopeMagnitude());
         auto scaled = [&](Value v) -> Value {
           return arith::TruncFOp::create(
               ib, ib.getF32Type(), arith::MulFOp::create(ib, v, magnitude));
@@ -676,7 +701,7 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
 
 /// Writes each new token's latent and rope key into its cache slot:
 ///
-///   for b < B, s < S:   t = seq_lens[b] - S + s
+///   for all b < B, s < S (in parallel):   t = seq_lens[b] - S + s
 ///     cache[block_table[b, t / G], t mod G, 0:L]   = c_kv[b, s]
 ///     cache[block_table[b, t / G], t mod G, L:L+R] = k_pe[b, s]
 ///
@@ -687,71 +712,76 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
                  int64_t ropeDim) {
   SmallVector<OpFoldResult> newSizes = sizesOf(b, cKv);
   SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
-  Value batch = indexOf(b, newSizes[0]);
   Value tokens = indexOf(b, newSizes[1]);
   Value pageCount = indexOf(b, cacheSizes[0]);
   Value pageSize = indexOf(b, cacheSizes[1]);
   Value tableWidth = indexOf(b, sizesOf(b, blockTable)[1]);
+
+  // One iteration per new token, all independent: an scf.forall whose
+  // parallel inserts bufferize to in-place stores (and map to GPU threads).
+  auto forall = scf::ForallOp::create(
+      b, ArrayRef<OpFoldResult>{newSizes[0], newSizes[1]}, ValueRange{cache},
+      std::nullopt);
+  Value request = forall.getInductionVars()[0];
+  Value s = forall.getInductionVars()[1];
+  Value shared = forall.getRegionIterArgs()[0];
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
   Value zero = constantIndex(b, 0);
-  Value one = constantIndex(b, 1);
+  Value length = extractIndex(b, seqLens, request);
+  Value t = arith::AddIOp::create(b, arith::SubIOp::create(b, length, tokens), s);
+  cf::AssertOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t, zero),
+      "mla.cache.append: seq_lens[b] is smaller than the number of new "
+      "tokens");
+  Value tableIndex = arith::DivUIOp::create(b, t, pageSize);
+  cf::AssertOp::create(b,
+                       arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
+                                             tableIndex, tableWidth),
+                       "mla.cache.append: a new token lies beyond its "
+                       "block table row");
+  Value page = extractIndex(b, blockTable, {request, tableIndex});
+  cf::AssertOp::create(
+      b,
+      arith::AndIOp::create(
+          b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, page, zero),
+          arith::CmpIOp::create(b, arith::CmpIPredicate::slt, page, pageCount)),
+      "mla.cache.append: the block table names a page outside the cache");
+  Value slot = arith::RemUIOp::create(b, t, pageSize);
 
-  auto writeToken = [&](ImplicitLocOpBuilder &ib, Value request, Value s,
-                        Value current) -> Value {
-    Value length = extractIndex(ib, seqLens, request);
-    Value t = arith::AddIOp::create(
-        ib, arith::SubIOp::create(ib, length, tokens), s);
-    cf::AssertOp::create(
-        ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::sge, t, zero),
-        "mla.cache.append: seq_lens[b] is smaller than the number of new "
-        "tokens");
-    Value tableIndex = arith::DivUIOp::create(ib, t, pageSize);
-    cf::AssertOp::create(ib,
-                         arith::CmpIOp::create(ib, arith::CmpIPredicate::ult,
-                                               tableIndex, tableWidth),
-                         "mla.cache.append: a new token lies beyond its "
-                         "block table row");
-    Value page = extractIndex(ib, blockTable, {request, tableIndex});
-    cf::AssertOp::create(
-        ib,
-        arith::AndIOp::create(
-            ib, arith::CmpIOp::create(ib, arith::CmpIPredicate::sge, page, zero),
-            arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, page,
-                                  pageCount)),
-        "mla.cache.append: the block table names a page outside the cache");
-    Value slot = arith::RemUIOp::create(ib, t, pageSize);
-
-    auto copyRow = [&](Value source, int64_t width, int64_t offset,
-                       Value into) -> Value {
-      SmallVector<OpFoldResult> unit = {ib.getIndexAttr(1), ib.getIndexAttr(1),
-                                        ib.getIndexAttr(width)};
-      SmallVector<OpFoldResult> strides(3, ib.getIndexAttr(1));
-      Value row = tensor::ExtractSliceOp::create(
-          ib, source,
-          SmallVector<OpFoldResult>{request, s, ib.getIndexAttr(0)}, unit,
-          strides);
-      return tensor::InsertSliceOp::create(
-          ib, row, into,
-          SmallVector<OpFoldResult>{page, slot, ib.getIndexAttr(offset)}, unit,
-          strides);
-    };
-    Value updated = copyRow(cKv, latentDim, 0, current);
-    return copyRow(kPe, ropeDim, latentDim, updated);
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto row = [&](Value source, int64_t width) -> Value {
+    SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                      b.getIndexAttr(width)};
+    return tensor::ExtractSliceOp::create(
+        b, source, SmallVector<OpFoldResult>{request, s, b.getIndexAttr(0)},
+        unit, strides);
   };
-
-  auto outer = scf::ForOp::create(
-      b, zero, batch, one, ValueRange{cache},
-      [&](OpBuilder &ob, Location loc, Value request, ValueRange outerArgs) {
-        auto inner = scf::ForOp::create(
-            ob, loc, zero, tokens, one, outerArgs,
-            [&](OpBuilder &nb, Location innerLoc, Value s,
-                ValueRange innerArgs) {
-              ImplicitLocOpBuilder ib(innerLoc, nb);
-              scf::YieldOp::create(
-                  ib, writeToken(ib, request, s, innerArgs[0]));
-            });
-        scf::YieldOp::create(ob, loc, inner.getResults());
-      });
-  return outer.getResult(0);
+  // The slot's whole row [c_kv | k_pe], written with one parallel insert
+  // (a thread inserting twice into the shared cache loses one of the writes
+  // in bufferization).
+  Value slotRow = tensor::EmptyOp::create(
+      b, ArrayRef<int64_t>{1, 1, latentDim + ropeDim},
+      cast<RankedTensorType>(cache.getType()).getElementType());
+  auto place = [&](Value part, int64_t width, int64_t offset) {
+    SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                      b.getIndexAttr(width)};
+    slotRow = tensor::InsertSliceOp::create(
+        b, part, slotRow,
+        SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(offset)},
+        unit, strides);
+  };
+  place(row(cKv, latentDim), latentDim, 0);
+  place(row(kPe, ropeDim), ropeDim, latentDim);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(latentDim + ropeDim)};
+  tensor::ParallelInsertSliceOp::create(
+      b, slotRow, shared,
+      SmallVector<OpFoldResult>{page, slot, b.getIndexAttr(0)}, unit, strides);
+  return forall.getResult(0);
 }
 
 /// `value` (f32) in the element type and static shape of `type`.

@@ -16,7 +16,7 @@
 // CHECK:      math.cos
 // CHECK:      math.rsqrt
 // CHECK:      math.cos
-// CHECK:      %[[NEW:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[CACHE]]) -> (tensor<8x4x20xf32>)
+// CHECK:      %[[NEW:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[CACHE]]) -> (tensor<8x4x20xf32>)
 // CHECK-COUNT-3: cf.assert
 // CHECK:      linalg.generic {{.*}} outs(%{{.*}} : tensor<2x16x20xf32>)
 // CHECK:        tensor.extract %[[NEW]]
@@ -51,9 +51,10 @@ func.func @block(%h: tensor<2x1x32xf32>, %pos: tensor<2x1xi32>,
 // CHECK-SAME: %[[CACHE:[^:]*]]: tensor<8x4x20xbf16>, %[[BT:[^:]*]]: tensor<2x4xi32>, %[[LENS:[^:]*]]: tensor<2xi32>)
 // CHECK-COUNT-1: math.rsqrt
 // CHECK-NOT:  math.rsqrt
-// CHECK:      %[[NEW:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[CACHE]]) -> (tensor<8x4x20xbf16>)
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<8x4x20xbf16>
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<8x4x20xbf16>
+// CHECK:      %[[NEW:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[CACHE]]) -> (tensor<8x4x20xbf16>)
+// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.parallel_insert_slice %{{.*}} : tensor<1x1x20xbf16> into tensor<8x4x20xbf16>
 // CHECK:      tensor.extract %[[NEW]]
 // CHECK:      %[[OUT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x1x32xbf16>)
 // CHECK:        arith.truncf %{{.*}} : f32 to bf16
@@ -84,7 +85,7 @@ func.func @block_bf16(%h: tensor<2x1x32xbf16>, %pos: tensor<2x1xi32>,
 // CHECK-SAME: (%[[H:[^:]*]]: tensor<?x?x32xf32>
 // CHECK-SAME: %[[CACHE:[^:]*]]: tensor<?x4x20xf32>, %[[BT:[^:]*]]: tensor<?x?xi32>, %[[LENS:[^:]*]]: tensor<?xi32>)
 // CHECK:      tensor.dim %[[H]]
-// CHECK:      %[[NEW:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[CACHE]]) -> (tensor<?x4x20xf32>)
+// CHECK:      %[[NEW:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[CACHE]]) -> (tensor<?x4x20xf32>)
 // CHECK:      tensor.dim %[[BT]]
 // CHECK:      tensor.extract %[[NEW]]
 // CHECK:      return %{{.*}}, %[[NEW]] : tensor<?x?x32xf32>, tensor<?x4x20xf32>

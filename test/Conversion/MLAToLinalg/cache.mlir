@@ -1,7 +1,7 @@
 // RUN: mla-opt %s --convert-mla-to-linalg --split-input-file | FileCheck %s
 
-// The paged latent cache. Append: two scf.for loops (requests, new tokens)
-// carrying the cache, each token's latent and rope key inserted at page
+// The paged latent cache. Append: one scf.forall over (request, new token)
+// sharing the cache, each token's [latent | rope key] row inserted at page
 // block_table[b, t / G], slot t mod G, for t = seq_lens[b] - S + s, behind
 // three runtime checks. Gather: one linalg.generic over [B, M*G, L+R] that
 // reads the cache through the block table for t < seq_lens[b] and yields 0
@@ -14,38 +14,36 @@
                      qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
 // CHECK-LABEL: func.func @cache_append
 // CHECK-SAME: (%[[CKV:[^:]*]]: tensor<2x3x16xf32>, %[[KPE:[^:]*]]: tensor<2x3x4xf32>, %[[CACHE:[^:]*]]: tensor<8x4x20xf32>, %[[BT:[^:]*]]: tensor<2x5xi32>, %[[LENS:[^:]*]]: tensor<2xi32>)
-// CHECK-DAG:  %[[B:.*]] = arith.constant 2 : index
 // CHECK-DAG:  %[[S:.*]] = arith.constant 3 : index
 // CHECK-DAG:  %[[P:.*]] = arith.constant 8 : index
 // CHECK-DAG:  %[[G:.*]] = arith.constant 4 : index
 // CHECK-DAG:  %[[M:.*]] = arith.constant 5 : index
-// CHECK-DAG:  %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG:  %[[C1:.*]] = arith.constant 1 : index
-// CHECK:      %[[NEW:.*]] = scf.for %[[R:[^ ]+]] = %[[C0]] to %[[B]] step %[[C1]] iter_args(%[[OUTER:[^ ]+]] = %[[CACHE]]) -> (tensor<8x4x20xf32>) {
-// CHECK:        %[[DONE:.*]] = scf.for %[[T:[^ ]+]] = %[[C0]] to %[[S]] step %[[C1]] iter_args(%[[INNER:[^ ]+]] = %[[OUTER]]) -> (tensor<8x4x20xf32>) {
-// CHECK:          %[[LEN_I32:.*]] = tensor.extract %[[LENS]][%[[R]]] : tensor<2xi32>
-// CHECK:          %[[LEN:.*]] = arith.index_cast %[[LEN_I32]] : i32 to index
-// CHECK:          %[[FIRST:.*]] = arith.subi %[[LEN]], %[[S]] : index
-// CHECK:          %[[POS:.*]] = arith.addi %[[FIRST]], %[[T]] : index
-// CHECK:          %[[OK0:.*]] = arith.cmpi sge, %[[POS]], %[[C0]] : index
-// CHECK:          cf.assert %[[OK0]], "mla.cache.append: seq_lens[b] is smaller than the number of new tokens"
-// CHECK:          %[[COL:.*]] = arith.divui %[[POS]], %[[G]] : index
-// CHECK:          %[[OK1:.*]] = arith.cmpi ult, %[[COL]], %[[M]] : index
-// CHECK:          cf.assert %[[OK1]], "mla.cache.append: a new token lies beyond its block table row"
-// CHECK:          %[[PAGE_I32:.*]] = tensor.extract %[[BT]][%[[R]], %[[COL]]] : tensor<2x5xi32>
-// CHECK:          %[[PAGE:.*]] = arith.index_cast %[[PAGE_I32]] : i32 to index
-// CHECK:          %[[NONNEG:.*]] = arith.cmpi sge, %[[PAGE]], %[[C0]] : index
-// CHECK:          %[[INSIDE:.*]] = arith.cmpi slt, %[[PAGE]], %[[P]] : index
-// CHECK:          %[[OK2:.*]] = arith.andi %[[NONNEG]], %[[INSIDE]] : i1
-// CHECK:          cf.assert %[[OK2]], "mla.cache.append: the block table names a page outside the cache"
-// CHECK:          %[[SLOT:.*]] = arith.remui %[[POS]], %[[G]] : index
-// CHECK:          %[[LAT:.*]] = tensor.extract_slice %[[CKV]][%[[R]], %[[T]], 0] [1, 1, 16] [1, 1, 1] : tensor<2x3x16xf32> to tensor<1x1x16xf32>
-// CHECK:          %[[WITHLAT:.*]] = tensor.insert_slice %[[LAT]] into %[[INNER]][%[[PAGE]], %[[SLOT]], 0] [1, 1, 16] [1, 1, 1] : tensor<1x1x16xf32> into tensor<8x4x20xf32>
-// CHECK:          %[[ROPE:.*]] = tensor.extract_slice %[[KPE]][%[[R]], %[[T]], 0] [1, 1, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x1x4xf32>
-// CHECK:          %[[WITHROPE:.*]] = tensor.insert_slice %[[ROPE]] into %[[WITHLAT]][%[[PAGE]], %[[SLOT]], 16] [1, 1, 4] [1, 1, 1] : tensor<1x1x4xf32> into tensor<8x4x20xf32>
-// CHECK:          scf.yield %[[WITHROPE]] : tensor<8x4x20xf32>
+// CHECK:      %[[NEW:.*]] = scf.forall (%[[R:[^,]+]], %[[T:[^)]+]]) in (2, 3) shared_outs(%[[SHARED:[^ ]+]] = %[[CACHE]]) -> (tensor<8x4x20xf32>) {
+// CHECK:        %[[C0:.*]] = arith.constant 0 : index
+// CHECK:        %[[LEN_I32:.*]] = tensor.extract %[[LENS]][%[[R]]] : tensor<2xi32>
+// CHECK:        %[[LEN:.*]] = arith.index_cast %[[LEN_I32]] : i32 to index
+// CHECK:        %[[FIRST:.*]] = arith.subi %[[LEN]], %[[S]] : index
+// CHECK:        %[[POS:.*]] = arith.addi %[[FIRST]], %[[T]] : index
+// CHECK:        %[[OK0:.*]] = arith.cmpi sge, %[[POS]], %[[C0]] : index
+// CHECK:        cf.assert %[[OK0]], "mla.cache.append: seq_lens[b] is smaller than the number of new tokens"
+// CHECK:        %[[COL:.*]] = arith.divui %[[POS]], %[[G]] : index
+// CHECK:        %[[OK1:.*]] = arith.cmpi ult, %[[COL]], %[[M]] : index
+// CHECK:        cf.assert %[[OK1]], "mla.cache.append: a new token lies beyond its block table row"
+// CHECK:        %[[PAGE_I32:.*]] = tensor.extract %[[BT]][%[[R]], %[[COL]]] : tensor<2x5xi32>
+// CHECK:        %[[PAGE:.*]] = arith.index_cast %[[PAGE_I32]] : i32 to index
+// CHECK:        %[[NONNEG:.*]] = arith.cmpi sge, %[[PAGE]], %[[C0]] : index
+// CHECK:        %[[INSIDE:.*]] = arith.cmpi slt, %[[PAGE]], %[[P]] : index
+// CHECK:        %[[OK2:.*]] = arith.andi %[[NONNEG]], %[[INSIDE]] : i1
+// CHECK:        cf.assert %[[OK2]], "mla.cache.append: the block table names a page outside the cache"
+// CHECK:        %[[SLOT:.*]] = arith.remui %[[POS]], %[[G]] : index
+// CHECK:        %[[ROW:.*]] = tensor.empty() : tensor<1x1x20xf32>
+// CHECK:        %[[LAT:.*]] = tensor.extract_slice %[[CKV]][%[[R]], %[[T]], 0] [1, 1, 16] [1, 1, 1] : tensor<2x3x16xf32> to tensor<1x1x16xf32>
+// CHECK:        %[[WITHLAT:.*]] = tensor.insert_slice %[[LAT]] into %[[ROW]][0, 0, 0] [1, 1, 16] [1, 1, 1] : tensor<1x1x16xf32> into tensor<1x1x20xf32>
+// CHECK:        %[[ROPE:.*]] = tensor.extract_slice %[[KPE]][%[[R]], %[[T]], 0] [1, 1, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x1x4xf32>
+// CHECK:        %[[WITHROPE:.*]] = tensor.insert_slice %[[ROPE]] into %[[WITHLAT]][0, 0, 16] [1, 1, 4] [1, 1, 1] : tensor<1x1x4xf32> into tensor<1x1x20xf32>
+// CHECK:        scf.forall.in_parallel {
+// CHECK:          tensor.parallel_insert_slice %[[WITHROPE]] into %[[SHARED]][%[[PAGE]], %[[SLOT]], 0] [1, 1, 20] [1, 1, 1] : tensor<1x1x20xf32> into tensor<8x4x20xf32>
 // CHECK:        }
-// CHECK:        scf.yield %[[DONE]] : tensor<8x4x20xf32>
 // CHECK:      }
 // CHECK:      return %[[NEW]]
 func.func @cache_append(%c_kv: tensor<2x3x16xf32>, %k_pe: tensor<2x3x4xf32>,
@@ -71,15 +69,15 @@ func.func @cache_append(%c_kv: tensor<2x3x16xf32>, %k_pe: tensor<2x3x4xf32>,
 // CHECK:      %[[P:.*]] = tensor.dim %[[CACHE]], %{{.*}} : tensor<?x4x20xbf16>
 // CHECK:      tensor.dim %[[BT]], %{{.*}} : tensor<?x?xi32>
 // CHECK:      %[[M:.*]] = tensor.dim %[[BT]], %{{.*}} : tensor<?x?xi32>
-// CHECK:      scf.for %{{.*}} = %{{.*}} to %[[B]] step
-// CHECK:        scf.for %{{.*}} = %{{.*}} to %[[S]] step
-// CHECK:          arith.subi %{{.*}}, %[[S]] : index
-// CHECK:          arith.cmpi ult, %{{.*}}, %[[M]] : index
-// CHECK:          cf.assert
-// CHECK:          arith.cmpi slt, %{{.*}}, %[[P]] : index
-// CHECK:          cf.assert
-// CHECK:          tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<?x4x20xbf16>
-// CHECK:          tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<?x4x20xbf16>
+// CHECK:      scf.forall (%{{.*}}, %{{.*}}) in (%[[B]], %[[S]]) shared_outs
+// CHECK:        arith.subi %{{.*}}, %[[S]] : index
+// CHECK:        arith.cmpi ult, %{{.*}}, %[[M]] : index
+// CHECK:        cf.assert
+// CHECK:        arith.cmpi slt, %{{.*}}, %[[P]] : index
+// CHECK:        cf.assert
+// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.parallel_insert_slice %{{.*}} : tensor<1x1x20xbf16> into tensor<?x4x20xbf16>
 // CHECK-NOT:  arith.truncf
 // CHECK:      return
 func.func @cache_append_dynamic(%c_kv: tensor<?x?x16xbf16>,

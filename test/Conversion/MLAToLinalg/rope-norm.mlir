@@ -94,8 +94,9 @@ func.func @rms_norm_rank1(%x: tensor<16xf32>, %w: tensor<16xf32>)
 // -----
 
 // Interleaved pairs (0,1) (2,3): partner j xor 1, pair j / 2, the even one
-// first. Without YaRN, R = 4: θ = [10000^0, 10000^(-2/4)] = [1, 0.01], and
-// the magnitude is 1. Per-head queries [B, S, H, R]: positions [B, S] are
+// first. Without YaRN, R = 4: θ_pair = 10000^(pair · -2/4), computed in place
+// in f64 (no constant table: the code also runs in GPU kernels), and the
+// magnitude is 1. Per-head queries [B, S, H, R]: positions [B, S] are
 // indexed by the first two loops.
 #c = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
                  qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
@@ -103,8 +104,6 @@ func.func @rms_norm_rank1(%x: tensor<16xf32>, %w: tensor<16xf32>)
 // CHECK-DAG: #[[$POS:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
 // CHECK-LABEL: func.func @rope_interleaved
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<2x3x2x4xf32>, %[[P:[^:]*]]: tensor<2x3xi32>)
-// CHECK-DAG:  %[[THETAS:.*]] = arith.constant dense<[1.000000e+00, 1.000000e-02]> : tensor<2xf64>
-// CHECK-DAG:  %[[MAG:.*]] = arith.constant 1.000000e+00 : f64
 // CHECK:      %[[Y:.*]] = linalg.generic
 // CHECK-SAME:   indexing_maps = [#[[$ID]], #[[$POS]], #[[$ID]]]
 // CHECK-SAME:   iterator_types = ["parallel", "parallel", "parallel", "parallel"]
@@ -121,9 +120,16 @@ func.func @rms_norm_rank1(%x: tensor<16xf32>, %w: tensor<16xf32>)
 // CHECK:        %[[ZERO:.*]] = arith.constant 0 : index
 // CHECK:        %[[FIRST:.*]] = arith.cmpi eq, %[[ODD]], %[[ZERO]] : index
 // CHECK:        %[[XP:.*]] = tensor.extract %[[X]][%[[I0]], %[[I1]], %[[I2]], %[[PARTNER]]] : tensor<2x3x2x4xf32>
+// CHECK:        %[[PAIRI:.*]] = arith.index_castui %[[PAIR]] : index to i64
+// CHECK:        %[[PAIRF:.*]] = arith.uitofp %[[PAIRI]] : i64 to f64
+// CHECK:        %[[EXPSCALE:.*]] = arith.constant -5.000000e-01 : f64
+// CHECK:        %[[EXPONENT:.*]] = arith.mulf %[[PAIRF]], %[[EXPSCALE]] : f64
+// CHECK:        %[[BASE:.*]] = arith.constant 1.000000e+04 : f64
+// CHECK:        %[[THETA:.*]] = math.powf %[[BASE]], %[[EXPONENT]] : f64
+// CHECK-NOT:    arith.minimumf
 // CHECK:        %[[POS:.*]] = arith.sitofp %[[PE]] : i32 to f64
-// CHECK:        %[[THETA:.*]] = tensor.extract %[[THETAS]][%[[PAIR]]] : tensor<2xf64>
 // CHECK:        %[[ANGLE:.*]] = arith.mulf %[[POS]], %[[THETA]] : f64
+// CHECK:        %[[MAG:.*]] = arith.constant 1.000000e+00 : f64
 // CHECK:        %[[COS64:.*]] = math.cos %[[ANGLE]] : f64
 // CHECK:        %[[COSM:.*]] = arith.mulf %[[COS64]], %[[MAG]] : f64
 // CHECK:        %[[COS:.*]] = arith.truncf %[[COSM]] : f64 to f32
@@ -147,7 +153,7 @@ func.func @rope_interleaved(%q: tensor<2x3x2x4xf32>, %pos: tensor<2x3xi32>)
 
 // Half pairs (0,2) (1,3): partner (j + R/2) mod R, pair j mod R/2, the first
 // half first. Shared keys [B, S, R] with dynamic B, S; rope_theta = 100:
-// θ = [100^0, 100^(-2/4)] = [1, 0.1].
+// θ_pair = 100^(pair · -2/4).
 #c = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
                  qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8,
                  rope_theta = 100.0, rope_style = half>
@@ -155,7 +161,6 @@ func.func @rope_interleaved(%q: tensor<2x3x2x4xf32>, %pos: tensor<2x3xi32>)
 // CHECK-DAG: #[[$POS:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @rope_half
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<?x?x4xf32>, %[[P:[^:]*]]: tensor<?x?xi32>)
-// CHECK:      %[[THETAS:.*]] = arith.constant dense<[1.000000e+00, 1.000000e-01]> : tensor<2xf64>
 // CHECK:      %[[B:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x4xf32>
 // CHECK:      %[[S:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x4xf32>
 // CHECK:      %[[EMPTY:.*]] = tensor.empty(%[[B]], %[[S]]) : tensor<?x?x4xf32>
@@ -172,7 +177,9 @@ func.func @rope_interleaved(%q: tensor<2x3x2x4xf32>, %pos: tensor<2x3xi32>)
 // CHECK:        %[[PAIR:.*]] = arith.remui %[[J]], %[[HALF]] : index
 // CHECK:        %[[FIRST:.*]] = arith.cmpi ult, %[[J]], %[[HALF]] : index
 // CHECK:        tensor.extract %[[X]][%[[I0]], %[[I1]], %[[PARTNER]]] : tensor<?x?x4xf32>
-// CHECK:        tensor.extract %[[THETAS]][%[[PAIR]]] : tensor<2xf64>
+// CHECK:        arith.index_castui %[[PAIR]] : index to i64
+// CHECK:        %[[BASE:.*]] = arith.constant 1.000000e+02 : f64
+// CHECK:        math.powf %[[BASE]], %{{.*}} : f64
 // CHECK:        math.cos %{{.*}} : f64
 // CHECK:        math.sin %{{.*}} : f64
 // CHECK:        arith.select %[[FIRST]]
@@ -185,28 +192,41 @@ func.func @rope_half(%k: tensor<?x?x4xf32>, %pos: tensor<?x?xi32>)
 
 // -----
 
-// YaRN as in DeepSeek-V3 (factor 40 over 4096 positions, R = 64): pairs
-// j <= 10 keep 10000^(-2j/64) (1, ..., 0.1 at j = 8), pairs j >= 23 are
-// divided by the factor (2.5e-5 = 10000^(-48/64) / 40 at j = 24), and the
-// ramp blends in between (0.0055 = 0.01 · (1 - 6/13 · 39/40) at j = 16).
-// With the default mscale = 1, mscale_all_dim = 0 the magnitude on cos and
-// sin is (0.1 · ln 40 + 1) / 1 = 1.36888...
+// YaRN as in DeepSeek-V3 (factor 40 over 4096 positions, R = 64): the
+// correction range is pairs [10, 23] (floor/ceil of 64·ln(4096 / (β·2π)) /
+// (2·ln 10000) for β = 32, 1), so θ_j = 10000^(-2j/64) blends into θ_j / 40
+// by the ramp r = clamp((j − 10) / 13, 0, 1): θ_j / 40 · r + θ_j · (1 − r).
+// (The CPU integration tests compare the resulting rotations with the
+// float64 reference.) With the default mscale = 1, mscale_all_dim = 0 the
+// magnitude on cos and sin is (0.1 · ln 40 + 1) / 1 = 1.36888...
 #yarn = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
                     qk_nope_dim = 8, qk_rope_dim = 64, v_head_dim = 8,
                     yarn = #mla.yarn<factor = 40.0, original_max_position = 4096>>
 // CHECK-LABEL: func.func @rope_yarn
-// CHECK:      %[[THETAS:.*]] = arith.constant dense<[
-// CHECK-SAME:   1.000000e+00, 0.7498942093{{[0-9]*}}, 0.5623413251{{[0-9]*}}, 0.4216965034{{[0-9]*}}, 0.3162277660{{[0-9]*}}, 0.2371373705{{[0-9]*}}, 0.1778279410{{[0-9]*}}, 0.1333521432{{[0-9]*}},
-// CHECK-SAME:   1.000000e-01, 0.07498942093{{[0-9]*}}, 0.05623413251{{[0-9]*}}, 0.03900692656{{[0-9]*}}, 0.02687936011{{[0-9]*}}, 0.01837814621{{[0-9]*}}, 0.01244795587{{[0-9]*}}, 0.008334508951{{[0-9]*}},
-// CHECK-SAME:   5.500000e-03, 0.003561997494{{[0-9]*}}, 0.002249365300{{[0-9]*}}, 0.001370513636{{[0-9]*}}, 7.905694150{{[0-9]*}}E-4, 4.149903984{{[0-9]*}}E-4, 1.778279410{{[0-9]*}}E-4, 3.333803580{{[0-9]*}}E-5,
-// CHECK-SAME:   2.500000e-05, 1.874735523{{[0-9]*}}E-5, 1.405853312{{[0-9]*}}E-5, 1.054241258{{[0-9]*}}E-5, 7.905694150{{[0-9]*}}E-6, 5.928434264{{[0-9]*}}E-6, 4.445698525{{[0-9]*}}E-6, 3.333803580{{[0-9]*}}E-6
-// CHECK-SAME:   ]> : tensor<32xf64>
-// CHECK:      %[[MAG:.*]] = arith.constant 1.3688879454{{[0-9]*}} : f64
 // CHECK:      linalg.generic
-// CHECK:        tensor.extract %[[THETAS]]
-// CHECK:        %[[COS:.*]] = math.cos %{{.*}} : f64
+// CHECK:        %[[PAIRF:.*]] = arith.uitofp %{{.*}} : i64 to f64
+// CHECK:        %[[EXPSCALE:.*]] = arith.constant -3.125000e-02 : f64
+// CHECK:        %[[EXPONENT:.*]] = arith.mulf %[[PAIRF]], %[[EXPSCALE]] : f64
+// CHECK:        %[[BASE:.*]] = arith.constant 1.000000e+04 : f64
+// CHECK:        %[[THETA:.*]] = math.powf %[[BASE]], %[[EXPONENT]] : f64
+// CHECK:        %[[LOW:.*]] = arith.constant 1.000000e+01 : f64
+// CHECK:        %[[FROMLOW:.*]] = arith.subf %[[PAIRF]], %[[LOW]] : f64
+// CHECK:        %[[WIDTH:.*]] = arith.constant 1.300000e+01 : f64
+// CHECK:        %[[RAW:.*]] = arith.divf %[[FROMLOW]], %[[WIDTH]] : f64
+// CHECK:        %[[ABOVE:.*]] = arith.maximumf %[[RAW]], %{{.*}} : f64
+// CHECK:        %[[RAMP:.*]] = arith.minimumf %[[ABOVE]], %{{.*}} : f64
+// CHECK:        %[[FACTOR:.*]] = arith.constant 4.000000e+01 : f64
+// CHECK:        %[[INTERP:.*]] = arith.divf %[[THETA]], %[[FACTOR]] : f64
+// CHECK:        %[[A:.*]] = arith.mulf %[[INTERP]], %[[RAMP]] : f64
+// CHECK:        %[[KEEP:.*]] = arith.subf %{{.*}}, %[[RAMP]] : f64
+// CHECK:        %[[C:.*]] = arith.mulf %[[THETA]], %[[KEEP]] : f64
+// CHECK:        %[[BLEND:.*]] = arith.addf %[[A]], %[[C]] : f64
+// CHECK:        %[[POS:.*]] = arith.sitofp %{{.*}} : i32 to f64
+// CHECK:        %[[ANGLE:.*]] = arith.mulf %[[POS]], %[[BLEND]] : f64
+// CHECK:        %[[MAG:.*]] = arith.constant 1.3688879454{{[0-9]*}} : f64
+// CHECK:        %[[COS:.*]] = math.cos %[[ANGLE]] : f64
 // CHECK:        arith.mulf %[[COS]], %[[MAG]] : f64
-// CHECK:        %[[SIN:.*]] = math.sin %{{.*}} : f64
+// CHECK:        %[[SIN:.*]] = math.sin %[[ANGLE]] : f64
 // CHECK:        arith.mulf %[[SIN]], %[[MAG]] : f64
 func.func @rope_yarn(%k: tensor<4x1x64xf32>, %pos: tensor<4x1xi32>)
     -> tensor<4x1x64xf32> {

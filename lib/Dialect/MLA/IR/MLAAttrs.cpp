@@ -156,21 +156,17 @@ double ConfigAttr::getEffectiveSoftmaxScale() const {
   return scale;
 }
 
-SmallVector<double> ConfigAttr::getRopeInverseFrequencies() const {
-  int64_t dim = getQkRopeDim();
-  double base = getRopeThetaValue();
-  SmallVector<double> inverse;
-  for (int64_t j = 0; j < dim / 2; ++j)
-    inverse.push_back(std::pow(base, -2.0 * j / dim));
+std::optional<std::pair<double, double>>
+ConfigAttr::getYarnCorrectionRange() const {
   YarnAttr yarn = getYarn();
   if (!yarn)
-    return inverse;
-
-  // YaRN (HF DeepseekV2YarnRotaryEmbedding): pairs that turn more than
-  // beta_fast times over the original context keep their frequency, those
-  // turning fewer than beta_slow times are interpolated (divided by factor),
-  // with a linear ramp between the two correction dims.
-  double factor = yarn.getFactorValue();
+    return std::nullopt;
+  // HF DeepseekV2YarnRotaryEmbedding: pairs that turn more than beta_fast
+  // times over the original context keep their frequency, those turning
+  // fewer than beta_slow times are interpolated, with a linear ramp between
+  // the two correction dims.
+  int64_t dim = getQkRopeDim();
+  double base = getRopeThetaValue();
   auto correctionDim = [&](double rotations) {
     return dim *
            std::log(yarn.getOriginalMaxPosition() / (rotations * 2 * M_PI)) /
@@ -183,15 +179,7 @@ SmallVector<double> ConfigAttr::getRopeInverseFrequencies() const {
                static_cast<double>(dim - 1));
   if (low == high)
     high += 0.001; // The ramp must not divide by zero.
-  for (int64_t j = 0; j < dim / 2; ++j) {
-    double ramp = std::clamp((j - low) / (high - low), 0.0, 1.0);
-    double extrapolationWeight = 1.0 - ramp;
-    double extrapolated = inverse[j];
-    double interpolated = inverse[j] / factor;
-    inverse[j] = interpolated * (1.0 - extrapolationWeight) +
-                 extrapolated * extrapolationWeight;
-  }
-  return inverse;
+  return std::make_pair(low, high);
 }
 
 double ConfigAttr::getRopeMagnitude() const {

@@ -169,10 +169,11 @@ def MLA_ConfigAttr : MLA_Attr<"Config", "config"> {
     /// dims and YaRN's mscale_all_dim.
     double getEffectiveSoftmaxScale() const;
     double getRopeThetaValue() const { return getRopeTheta().convertToDouble(); }
-    /// RoPE inverse frequencies of the qk_rope_dim / 2 rotated pairs:
-    /// rope_theta^(-2j/R), blended with their YaRN-interpolated values
-    /// (divided by factor) by YaRN's linear ramp when the config has `yarn`.
-    ::llvm::SmallVector<double> getRopeInverseFrequencies() const;
+    /// YaRN's correction range over the qk_rope_dim / 2 rotated pairs
+    /// (low, high): pair j's inverse frequency θ_j = rope_theta^(-2j/R)
+    /// becomes θ_j / factor · r + θ_j · (1 − r) with the ramp
+    /// r = clamp((j − low) / (high − low), 0, 1). None without YaRN.
+    std::optional<std::pair<double, double>> getYarnCorrectionRange() const;
     /// The factor YaRN puts on cos and sin: m(factor, mscale) /
     /// m(factor, mscale_all_dim); 1 without YaRN.
     double getRopeMagnitude() const;
