@@ -33,3 +33,18 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
 tools = ["mla-opt", "mla-run", "mlir-translate", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The GPU integration tests need a CUDA device: mla-run says whether it
+# finds one.
+import subprocess
+
+try:
+    probe = subprocess.run(
+        [os.path.join(config.mla_tools_dir, "mla-run"), "--target=cuda",
+         "--random", os.path.join(config.mla_src_root, "test", "Tools",
+                                  "Inputs", "add.mlir")],
+        capture_output=True, timeout=120)
+    if probe.returncode == 0:
+        config.available_features.add("cuda")
+except (OSError, subprocess.TimeoutExpired):
+    pass

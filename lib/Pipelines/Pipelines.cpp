@@ -14,6 +14,9 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 
@@ -48,27 +51,29 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void mla::buildMLACPUPipeline(OpPassManager &pm) {
-  // The reference semantics: linalg on tensors, f32 arithmetic.
-  pm.addPass(createConvertMLAToLinalg());
-  // Elementwise arith/math on tensors (as users write them around mla ops)
-  // become linalg.generic, which bufferizes.
+/// The reference lowering and bufferization shared by the CPU and GPU
+/// pipelines.
+static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks) {
+  mla::ConvertMLAToLinalgOptions lowering;
+  lowering.runtimeChecks = runtimeChecks;
+  pm.addPass(mla::createConvertMLAToLinalg(lowering));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-
-  // Tensors to buffers across function boundaries, with identity layouts so
-  // that callers (mla-run, C code) pass plain strided descriptors; the cache
-  // update becomes an in-place write into the caller's buffer.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
-  // Clones the deallocation pipeline inserted (e.g. of a returned cache that
-  // aliases an argument) become alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mla::buildMLACPUPipeline(OpPassManager &pm) {
+  // The reference semantics (linalg on tensors, f32 arithmetic), then
+  // tensors to buffers across function boundaries, with identity layouts so
+  // that callers (mla-run, C code) pass plain strided descriptors.
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/true);
 
   // Buffers to loops to the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -89,7 +94,42 @@ void mla::buildMLACPUPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void mla::buildMLAGPUPipeline(OpPassManager &pm,
+                              const MLAGPUPipelineOptions &options) {
+  // A cf.assert keeps scf.parallel from becoming gpu.launch: cache indices
+  // are clamped instead (docs/gpu.md).
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/false);
+  // Every loop becomes a kernel: linalg ops and the cache append's forall
+  // to scf.parallel, mapped greedily (outer dims to blocks, inner to
+  // threads), then gpu.launch. Reductions stay sequential loops inside.
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // What remains on the host are allocations, copies and launches: put the
+  // buffers on the device (the arguments already are).
+  pm.addNestedPass<func::FuncOp>(mla::createMLAGPUDeviceBuffers());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
+  // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.optLevel = options.optLevel;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
 void mla::registerMLAPipelines() {
+  PassPipelineRegistration<MLAGPUPipelineOptions>(
+      "mla-gpu-pipeline",
+      "Lower mla to NVVM/PTX kernels and LLVM host code calling the mgpu* "
+      "runtime: linalg, bufferization, parallel loops to GPU kernels",
+      buildMLAGPUPipeline);
   PassPipelineRegistration<>(
       "mla-cpu-pipeline",
       "Lower mla to the LLVM dialect for the CPU: linalg on tensors, "

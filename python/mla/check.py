@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mla-opt", default="mla-opt", help="the mla-opt binary")
     parser.add_argument("--passes", help="an mla-opt pass pipeline to apply before running, "
                         "e.g. 'mla-decompose,mla-absorb-weights'")
+    parser.add_argument("--target", choices=("cpu", "cuda"), default="cpu",
+                        help="where mla-run executes")
     parser.add_argument("--tol", type=float, help="relative error bound")
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=0, help="timed calls")
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
             return 1
         module = rewritten
 
-    command = [args.mla_run, str(module), "--target=cpu", f"--input-dir={work / 'in'}",
+    command = [args.mla_run, str(module), f"--target={args.target}", f"--input-dir={work / 'in'}",
                f"--output-dir={work / 'out'}", f"--warmup={args.warmup}",
                f"--repeat={args.repeat}"]
     result = subprocess.run(command, capture_output=True, text=True)

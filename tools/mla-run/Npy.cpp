@@ -15,6 +15,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace npy;
@@ -120,6 +121,17 @@ void HostArray::set(int64_t i, double value) {
   if (kind == ElementKind::F32) {
     float v = static_cast<float>(value);
     std::memcpy(p, &v, 4);
+    return;
+  }
+  if (kind == ElementKind::BF16 && std::isfinite(value)) {
+    // Round to nearest even on the float's bits (fast: random fills of
+    // gigabyte caches go through here).
+    float f = static_cast<float>(value);
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    bits += 0x7fff + ((bits >> 16) & 1);
+    uint16_t half = static_cast<uint16_t>(bits >> 16);
+    std::memcpy(p, &half, 2);
     return;
   }
   llvm::APFloat converted(value);

@@ -16,6 +16,7 @@
 #include "Npy.h"
 
 #include "mla/InitAll.h"
+#include "mla/Runtime/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -79,7 +80,9 @@ static cl::opt<uint64_t> randomSeed(
              "[-1, 1) from SplitMix64(seed, argument index)"),
     cl::init(0));
 static cl::opt<bool> useRandom(
-    "random", cl::desc("Allow random float arguments (see --random-seed)"),
+    "random",
+    cl::desc("Draw float arguments that no file gives at random (see "
+             "--random-seed)"),
     cl::init(false));
 static cl::opt<std::string>
     outputDir("output-dir",
@@ -87,6 +90,14 @@ static cl::opt<std::string>
 static cl::opt<unsigned> warmup("warmup",
                                 cl::desc("Untimed calls before timing"),
                                 cl::init(0));
+static cl::opt<std::string>
+    gpuChip("gpu-chip", cl::desc("GPU architecture for --target=cuda"),
+            cl::init("sm_90"));
+static cl::opt<std::string> gpuFormat(
+    "gpu-format",
+    cl::desc("GPU binary format for --target=cuda: isa (PTX, JIT-compiled "
+             "by the driver), bin or fatbin (need ptxas)"),
+    cl::init("isa"));
 static cl::opt<unsigned> repeat("repeat",
                                 cl::desc("Timed calls (median reported)"),
                                 cl::init(0));
@@ -151,10 +162,14 @@ llvm::Expected<HostArray> prepareArgument(unsigned index,
     return error("unsupported element type (expected f32, f16, bf16 or i32)");
 
   std::string path;
-  if (index < inputs.size())
+  if (index < inputs.size()) {
     path = inputs[index];
-  else if (!inputDir.empty())
+  } else if (!inputDir.empty()) {
     path = (inputDir + "/arg" + llvm::Twine(index) + ".npy").str();
+    // With --random, arguments the folder lacks are drawn at random.
+    if (useRandom && !llvm::sys::fs::exists(path))
+      path.clear();
+  }
   if (!path.empty()) {
     llvm::Expected<HostArray> array = npy::readNpy(path);
     if (!array)
@@ -281,14 +296,16 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "mla-run: JIT-execute a function of an mla module on the CPU\n");
+      "mla-run: JIT-execute a function of an mla module on the CPU or an "
+      "NVIDIA GPU\n");
 
   if (target != "cpu" && target != "cuda" && target != "auto")
     return fail("--target must be cpu, cuda or auto, not '" + target + "'");
-  if (target == "cuda")
-    return fail("--target=cuda: this mla-run has no GPU path yet (the CUDA "
-                "runtime and GPU pipeline are not built); use --target=cpu");
-  // auto: no GPU path exists yet, so the CPU.
+  std::string whyNoGpu;
+  bool gpuPresent = mla::cuda::isAvailable(&whyNoGpu);
+  if (target == "cuda" && !gpuPresent)
+    return fail("--target=cuda: " + whyNoGpu);
+  bool onGpu = target == "cuda" || (target == "auto" && gpuPresent);
 
   DialectRegistry registry;
   mla::registerAllMLADialects(registry);
@@ -354,15 +371,24 @@ int main(int argc, char **argv) {
 
   // Lower and JIT-compile. Arguments are read-only for bufferization, so
   // that repeated (timed) calls see the same inputs: a result that would
-  // update an argument in place (the cache) is written to a copy.
+  // update an argument in place (the cache) is written to a copy. On the GPU
+  // the arguments are copied to device memory and the results back.
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(&context));
   for (unsigned i = 0; i < entry.getNumArguments(); ++i)
     entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(&context, false));
   PassManager pm(&context);
-  mla::buildMLACPUPipeline(pm);
+  if (onGpu) {
+    mla::MLAGPUPipelineOptions gpuOptions;
+    gpuOptions.chip = gpuChip;
+    gpuOptions.format = gpuFormat;
+    mla::buildMLAGPUPipeline(pm, gpuOptions);
+  } else {
+    mla::buildMLACPUPipeline(pm);
+  }
   if (failed(pm.run(*module)))
-    return fail("lowering " + inputFile + " for the CPU failed");
+    return fail("lowering " + inputFile + " for the " +
+                (onGpu ? "GPU" : "CPU") + " failed");
 
   std::signal(SIGABRT, onRuntimeCheckFailure);
   llvm::InitializeNativeTarget();
@@ -381,13 +407,28 @@ int main(int argc, char **argv) {
     symbols[interner("memrefCopy")] = {
         llvm::orc::ExecutorAddr::fromPtr(&mlaMemrefCopy),
         llvm::JITSymbolFlags::Exported};
+    for (auto [name, address] : mla::cuda::runtimeSymbols())
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
     return symbols;
   });
 
-  // The call: pointers to descriptor pointers, results first.
+  // The call: pointers to descriptor pointers, results first. On the GPU the
+  // descriptors point at device copies of the arguments.
   std::vector<std::vector<int64_t>> descriptors;
-  for (HostArray &array : arguments)
+  std::vector<void *> deviceArguments;
+  for (HostArray &array : arguments) {
     descriptors.push_back(descriptorOf(array));
+    if (!onGpu)
+      continue;
+    void *device = mgpuMemAlloc(array.numBytes(), nullptr, false);
+    mgpuMemcpy(device, array.data(), array.numBytes(), nullptr);
+    deviceArguments.push_back(device);
+    descriptors.back()[0] = descriptors.back()[1] =
+        reinterpret_cast<int64_t>(device);
+  }
+  if (onGpu)
+    mgpuStreamSynchronize(nullptr);
   size_t resultWords = 0;
   for (Type type : signature.getResults())
     resultWords += 3 + 2 * cast<RankedTensorType>(type).getRank();
@@ -408,10 +449,16 @@ int main(int argc, char **argv) {
     llvm::SmallPtrSet<void *, 4> released;
     for (HostArray &array : arguments)
       released.insert(array.data());
+    for (void *device : deviceArguments)
+      released.insert(device);
     for (Type type : signature.getResults()) {
       auto allocated = reinterpret_cast<void *>(results[at]);
-      if (released.insert(allocated).second)
-        free(allocated);
+      if (released.insert(allocated).second) {
+        if (onGpu)
+          mgpuMemFree(allocated, nullptr);
+        else
+          free(allocated);
+      }
       at += 3 + 2 * cast<RankedTensorType>(type).getRank();
     }
   };
@@ -424,14 +471,21 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(std::move(error)));
     releaseResults();
   }
+  // On the GPU, device events around each call (the lowered code
+  // synchronises its stream before returning).
   std::vector<double> times;
   for (unsigned i = 0; i < repeat; ++i) {
+    void *startEvent = onGpu ? mla::cuda::recordEvent() : nullptr;
     auto start = std::chrono::steady_clock::now();
     if (llvm::Error error = call())
       return fail(llvm::toString(std::move(error)));
     auto stop = std::chrono::steady_clock::now();
-    times.push_back(std::chrono::duration<double, std::micro>(stop - start)
-                        .count());
+    if (onGpu)
+      times.push_back(1e3 * mla::cuda::elapsedMilliseconds(
+                                startEvent, mla::cuda::recordEvent()));
+    else
+      times.push_back(
+          std::chrono::duration<double, std::micro>(stop - start).count());
     releaseResults();
   }
   if (llvm::Error error = call())
@@ -450,6 +504,17 @@ int main(int argc, char **argv) {
     HostArray out =
         HostArray::allocate(*kindOf(tensor.getElementType()), shape);
     size_t width = npy::byteWidth(out.kind);
+    std::vector<uint8_t> staged;
+    if (onGpu && out.numElements() > 0) {
+      // The elements the descriptor can reach, copied to the host whole.
+      int64_t extent = offset + 1;
+      for (int64_t d = 0; d < rank; ++d)
+        extent += (shape[d] - 1) * strides[d];
+      staged.resize(extent * width);
+      mgpuMemcpy(staged.data(), aligned, staged.size(), nullptr);
+      mgpuStreamSynchronize(nullptr);
+      aligned = staged.data();
+    }
     std::vector<int64_t> index(rank, 0);
     for (int64_t linear = 0, e = out.numElements(); linear < e; ++linear) {
       int64_t source = offset;
@@ -474,14 +539,16 @@ int main(int argc, char **argv) {
     at += 3 + 2 * rank;
   }
   releaseResults();
+  for (void *device : deviceArguments)
+    mgpuMemFree(device, nullptr);
 
   if (!times.empty()) {
     std::sort(times.begin(), times.end());
     llvm::outs() << llvm::formatv(
         "time: median {0:f1} us, min {1:f1} us, max {2:f1} us over {3} "
-        "calls ({4} warm-up)\n",
+        "calls ({4} warm-up, {5})\n",
         times[times.size() / 2], times.front(), times.back(), times.size(),
-        unsigned(warmup));
+        unsigned(warmup), onGpu ? "GPU, device events" : "CPU");
   }
   return 0;
 }

@@ -43,6 +43,35 @@ void buildMLADefaultPipeline(OpPassManager &pm,
 /// f32; bf16 conversions are expanded to integer ops (no compiler-rt needed).
 void buildMLACPUPipeline(OpPassManager &pm);
 
+/// Options of the GPU pipeline.
+struct MLAGPUPipelineOptions
+    : public PassPipelineOptions<MLAGPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture (sm_80, sm_90, ...)"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (sm_90 needs +ptx80 or newer)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Binary format: isa (PTX, JIT-compiled by the driver), "
+                     "bin (cubin) or fatbin (cubin + PTX); bin and fatbin "
+                     "need ptxas"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level", llvm::cl::desc("Optimisation level of NVVM codegen"),
+      llvm::cl::init(3)};
+};
+
+/// The generic GPU pipeline (`mla-gpu-pipeline`): every mla op to linalg on
+/// tensors, bufferization, parallel loops mapped to GPU blocks and threads
+/// and outlined into kernels, device buffers, asynchronous host code, then
+/// upstream's NVVM pipeline to PTX/cubin and LLVM host code calling the
+/// mgpu* runtime. Correct for every op; fast kernels are the fused ops'.
+void buildMLAGPUPipeline(OpPassManager &pm,
+                         const MLAGPUPipelineOptions &options);
+
 /// Registers every mla pipeline with the global pipeline registry.
 void registerMLAPipelines();
 

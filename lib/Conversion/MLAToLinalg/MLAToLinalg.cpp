@@ -384,6 +384,19 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
 // Paged cache and attention
 //===----------------------------------------------------------------------===//
 
+/// `index` when `ok` holds. With runtime checks, a failed `ok` stops the
+/// program with `message` (cf.assert); without them (GPU kernels, where
+/// cf.assert blocks the mapping of loops), `fallback` is used instead, so that
+/// an invalid block table never makes an access leave its buffer.
+Value guardIndex(ImplicitLocOpBuilder &b, Value index, Value ok,
+                 Value fallback, StringRef message, bool runtimeChecks) {
+  if (runtimeChecks) {
+    cf::AssertOp::create(b, ok, message);
+    return index;
+  }
+  return arith::SelectOp::create(b, ok, index, fallback);
+}
+
 /// An f32 scalar from any float scalar.
 Value toF32Scalar(ImplicitLocOpBuilder &b, Value v) {
   if (v.getType().isF32())
@@ -411,7 +424,7 @@ Value isValidKey(ImplicitLocOpBuilder &b, Value length, Value t, Value s,
 /// NaN) is never read into a result. A used table entry outside the cache
 /// fails a runtime check.
 Value emitGather(ImplicitLocOpBuilder &b, Value cache, Value blockTable,
-                 Value seqLens) {
+                 Value seqLens, bool runtimeChecks) {
   SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
   SmallVector<OpFoldResult> tableSizes = sizesOf(b, blockTable);
   Value pageCount = indexOf(b, cacheSizes[0]);
@@ -447,9 +460,10 @@ Value emitGather(ImplicitLocOpBuilder &b, Value cache, Value blockTable,
                                   constantIndex(ib, 0)),
             arith::CmpIOp::create(ib, arith::CmpIPredicate::slt, page,
                                   pageCount));
-        cf::AssertOp::create(ib, inCache,
-                             "mla.cache.gather: the block table names a page "
-                             "outside the cache");
+        page = guardIndex(ib, page, inCache, constantIndex(ib, 0),
+                          "mla.cache.gather: the block table names a page "
+                          "outside the cache",
+                          runtimeChecks);
         Value slot = arith::RemUIOp::create(ib, t, pageSize);
         Value element = tensor::ExtractOp::create(ib, cache, {page, slot, e});
         element = toF32Scalar(ib, element);
@@ -709,13 +723,38 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
 /// page of the cache.
 Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
                  Value blockTable, Value seqLens, int64_t latentDim,
-                 int64_t ropeDim) {
+                 int64_t ropeDim, bool runtimeChecks) {
   SmallVector<OpFoldResult> newSizes = sizesOf(b, cKv);
   SmallVector<OpFoldResult> cacheSizes = sizesOf(b, cache);
   Value tokens = indexOf(b, newSizes[1]);
   Value pageCount = indexOf(b, cacheSizes[0]);
   Value pageSize = indexOf(b, cacheSizes[1]);
   Value tableWidth = indexOf(b, sizesOf(b, blockTable)[1]);
+
+  // The new rows [B, S, L+R] = [c_kv | k_pe], assembled before the scatter
+  // so that the scatter's body allocates nothing (it becomes a GPU kernel).
+  Type cacheElement = cast<RankedTensorType>(cache.getType()).getElementType();
+  Value rows = buildGeneric(
+      b, {newSizes[0], newSizes[1], b.getIndexAttr(latentDim + ropeDim)},
+      cacheElement, {}, {},
+      [&](ImplicitLocOpBuilder &ib, ValueRange) -> Value {
+        Value r = linalg::IndexOp::create(ib, 0);
+        Value t = linalg::IndexOp::create(ib, 1);
+        Value e = linalg::IndexOp::create(ib, 2);
+        Value latentWidth = constantIndex(ib, latentDim);
+        Value inLatent =
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, e, latentWidth);
+        Value latentIndex = arith::SelectOp::create(
+            ib, inLatent, e, constantIndex(ib, 0));
+        Value ropeIndex = arith::SelectOp::create(
+            ib, inLatent, constantIndex(ib, 0),
+            arith::SubIOp::create(ib, e, latentWidth));
+        Value latent =
+            tensor::ExtractOp::create(ib, cKv, ValueRange{r, t, latentIndex});
+        Value rope =
+            tensor::ExtractOp::create(ib, kPe, ValueRange{r, t, ropeIndex});
+        return arith::SelectOp::create(ib, inLatent, latent, rope);
+      });
 
   // One iteration per new token, all independent: an scf.forall whose
   // parallel inserts bufferize to in-place stores (and map to GPU threads).
@@ -731,53 +770,39 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
   Value zero = constantIndex(b, 0);
   Value length = extractIndex(b, seqLens, request);
   Value t = arith::AddIOp::create(b, arith::SubIOp::create(b, length, tokens), s);
-  cf::AssertOp::create(
-      b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t, zero),
+  t = guardIndex(
+      b, t, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t, zero), zero,
       "mla.cache.append: seq_lens[b] is smaller than the number of new "
-      "tokens");
+      "tokens",
+      runtimeChecks);
   Value tableIndex = arith::DivUIOp::create(b, t, pageSize);
-  cf::AssertOp::create(b,
-                       arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
-                                             tableIndex, tableWidth),
-                       "mla.cache.append: a new token lies beyond its "
-                       "block table row");
+  tableIndex = guardIndex(b, tableIndex,
+                          arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
+                                                tableIndex, tableWidth),
+                          zero,
+                          "mla.cache.append: a new token lies beyond its "
+                          "block table row",
+                          runtimeChecks);
   Value page = extractIndex(b, blockTable, {request, tableIndex});
-  cf::AssertOp::create(
-      b,
+  page = guardIndex(
+      b, page,
       arith::AndIOp::create(
           b, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, page, zero),
           arith::CmpIOp::create(b, arith::CmpIPredicate::slt, page, pageCount)),
-      "mla.cache.append: the block table names a page outside the cache");
+      zero, "mla.cache.append: the block table names a page outside the cache",
+      runtimeChecks);
   Value slot = arith::RemUIOp::create(b, t, pageSize);
 
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  auto row = [&](Value source, int64_t width) -> Value {
-    SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                      b.getIndexAttr(width)};
-    return tensor::ExtractSliceOp::create(
-        b, source, SmallVector<OpFoldResult>{request, s, b.getIndexAttr(0)},
-        unit, strides);
-  };
   // The slot's whole row [c_kv | k_pe], written with one parallel insert
-  // (a thread inserting twice into the shared cache loses one of the writes
-  // in bufferization).
-  Value slotRow = tensor::EmptyOp::create(
-      b, ArrayRef<int64_t>{1, 1, latentDim + ropeDim},
-      cast<RankedTensorType>(cache.getType()).getElementType());
-  auto place = [&](Value part, int64_t width, int64_t offset) {
-    SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                      b.getIndexAttr(width)};
-    slotRow = tensor::InsertSliceOp::create(
-        b, part, slotRow,
-        SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
-                                  b.getIndexAttr(offset)},
-        unit, strides);
-  };
-  place(row(cKv, latentDim), latentDim, 0);
-  place(row(kPe, ropeDim), ropeDim, latentDim);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  // (a thread inserting twice into the shared cache loses a write when the
+  // forall has one iteration and is folded away).
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1),
                                     b.getIndexAttr(latentDim + ropeDim)};
+  Value slotRow = tensor::ExtractSliceOp::create(
+      b, rows, SmallVector<OpFoldResult>{request, s, b.getIndexAttr(0)}, unit,
+      strides);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(
       b, slotRow, shared,
       SmallVector<OpFoldResult>{page, slot, b.getIndexAttr(0)}, unit, strides);
@@ -801,8 +826,13 @@ Value finish(ImplicitLocOpBuilder &b, Value value, Type type) {
 /// the op with what `lower` returns, converted to the op's result types.
 template <typename OpTy>
 struct MLALowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
+
+  MLALowering(MLIRContext *context, bool runtimeChecks)
+      : OpConversionPattern<OpTy>(context), runtimeChecks(runtimeChecks) {}
+
+  /// Whether cache accesses are checked with cf.assert (else clamped).
+  bool runtimeChecks;
 
   virtual SmallVector<Value> lower(ImplicitLocOpBuilder &b, OpTy op,
                                    OpAdaptor adaptor) const = 0;
@@ -899,7 +929,7 @@ struct CacheAppendLowering : MLALowering<CacheAppendOp> {
     return {emitAppend(b, adaptor.getCKv(), adaptor.getKPe(),
                        adaptor.getCache(), adaptor.getBlockTable(),
                        adaptor.getSeqLens(), op.getConfig().getKvLoraRank(),
-                       op.getConfig().getQkRopeDim())};
+                       op.getConfig().getQkRopeDim(), runtimeChecks)};
   }
 };
 
@@ -909,7 +939,7 @@ struct CacheGatherLowering : MLALowering<CacheGatherOp> {
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
     Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getSeqLens());
+                                adaptor.getSeqLens(), runtimeChecks);
     return {sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
             sliceLastDim(b, gathered, config.getKvLoraRank(),
                          config.getQkRopeDim())};
@@ -975,7 +1005,7 @@ struct LatentAttentionLowering : MLALowering<LatentAttentionOp> {
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
     Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens());
+                                adaptor.getKvLens(), runtimeChecks);
     Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
     Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
                                   config.getQkRopeDim());
@@ -1020,7 +1050,7 @@ struct FusedDecodeLowering : MLALowering<FusedDecodeOp> {
                                toF32(b, adaptor.getQNope()),
                                toF32(b, adaptor.getWUk()));
     Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens());
+                                adaptor.getKvLens(), runtimeChecks);
     Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
     Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
                                   config.getQkRopeDim());
@@ -1045,7 +1075,7 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
     Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens());
+                                adaptor.getKvLens(), runtimeChecks);
     Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
     Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
                                   config.getQkRopeDim());
@@ -1067,12 +1097,14 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
 
 struct ConvertMLAToLinalgPass
     : public mla::impl::ConvertMLAToLinalgBase<ConvertMLAToLinalgPass> {
+  using ConvertMLAToLinalgBase::ConvertMLAToLinalgBase;
+
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<MLADialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
-    populateMLAToLinalgConversionPatterns(patterns);
+    populateMLAToLinalgConversionPatterns(patterns, runtimeChecks);
     // Contract: every mla op is converted or the pass fails, naming it.
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
@@ -1083,7 +1115,7 @@ struct ConvertMLAToLinalgPass
 } // namespace
 
 void mlir::mla::populateMLAToLinalgConversionPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool runtimeChecks) {
   // Whole blocks are lowered through their definition.
   populateMLADecomposePatterns(patterns);
   patterns.add<RMSNormLowering, RopeLowering, QueryProjLowering,
@@ -1091,5 +1123,5 @@ void mlir::mla::populateMLAToLinalgConversionPatterns(
                CacheGatherLowering, DecompressLowering, QueryToLatentLowering,
                LatentToValueLowering, DecompressedAttentionLowering,
                LatentAttentionLowering, FusedDecodeLowering,
-               FusedPrefillLowering>(patterns.getContext());
+               FusedPrefillLowering>(patterns.getContext(), runtimeChecks);
 }

@@ -52,8 +52,7 @@ func.func @block(%h: tensor<2x1x32xf32>, %pos: tensor<2x1xi32>,
 // CHECK-COUNT-1: math.rsqrt
 // CHECK-NOT:  math.rsqrt
 // CHECK:      %[[NEW:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[CACHE]]) -> (tensor<8x4x20xbf16>)
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<1x1x20xbf16>
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.extract_slice %{{.*}} : tensor<2x1x20xbf16> to tensor<1x1x20xbf16>
 // CHECK:        tensor.parallel_insert_slice %{{.*}} : tensor<1x1x20xbf16> into tensor<8x4x20xbf16>
 // CHECK:      tensor.extract %[[NEW]]
 // CHECK:      %[[OUT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x1x32xbf16>)

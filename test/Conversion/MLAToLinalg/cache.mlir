@@ -1,7 +1,8 @@
 // RUN: mla-opt %s --convert-mla-to-linalg --split-input-file | FileCheck %s
 
-// The paged latent cache. Append: one scf.forall over (request, new token)
-// sharing the cache, each token's [latent | rope key] row inserted at page
+// The paged latent cache. Append: the new [latent | rope key] rows built by a
+// linalg.generic, then one scf.forall over (request, new token) sharing the
+// cache, each token's row inserted at page
 // block_table[b, t / G], slot t mod G, for t = seq_lens[b] - S + s, behind
 // three runtime checks. Gather: one linalg.generic over [B, M*G, L+R] that
 // reads the cache through the block table for t < seq_lens[b] and yields 0
@@ -18,6 +19,13 @@
 // CHECK-DAG:  %[[P:.*]] = arith.constant 8 : index
 // CHECK-DAG:  %[[G:.*]] = arith.constant 4 : index
 // CHECK-DAG:  %[[M:.*]] = arith.constant 5 : index
+// CHECK:      %[[ROWS:.*]] = linalg.generic
+// CHECK-SAME:   outs(%{{.*}} : tensor<2x3x20xf32>)
+// CHECK:        %[[E:.*]] = linalg.index 2 : index
+// CHECK:        %[[INLAT:.*]] = arith.cmpi ult, %[[E]], %c16 : index
+// CHECK:        %[[LATV:.*]] = tensor.extract %[[CKV]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x3x16xf32>
+// CHECK:        %[[ROPEV:.*]] = tensor.extract %[[KPE]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x3x4xf32>
+// CHECK:        arith.select %[[INLAT]], %[[LATV]], %[[ROPEV]] : f32
 // CHECK:      %[[NEW:.*]] = scf.forall (%[[R:[^,]+]], %[[T:[^)]+]]) in (2, 3) shared_outs(%[[SHARED:[^ ]+]] = %[[CACHE]]) -> (tensor<8x4x20xf32>) {
 // CHECK:        %[[C0:.*]] = arith.constant 0 : index
 // CHECK:        %[[LEN_I32:.*]] = tensor.extract %[[LENS]][%[[R]]] : tensor<2xi32>
@@ -36,13 +44,9 @@
 // CHECK:        %[[OK2:.*]] = arith.andi %[[NONNEG]], %[[INSIDE]] : i1
 // CHECK:        cf.assert %[[OK2]], "mla.cache.append: the block table names a page outside the cache"
 // CHECK:        %[[SLOT:.*]] = arith.remui %[[POS]], %[[G]] : index
-// CHECK:        %[[ROW:.*]] = tensor.empty() : tensor<1x1x20xf32>
-// CHECK:        %[[LAT:.*]] = tensor.extract_slice %[[CKV]][%[[R]], %[[T]], 0] [1, 1, 16] [1, 1, 1] : tensor<2x3x16xf32> to tensor<1x1x16xf32>
-// CHECK:        %[[WITHLAT:.*]] = tensor.insert_slice %[[LAT]] into %[[ROW]][0, 0, 0] [1, 1, 16] [1, 1, 1] : tensor<1x1x16xf32> into tensor<1x1x20xf32>
-// CHECK:        %[[ROPE:.*]] = tensor.extract_slice %[[KPE]][%[[R]], %[[T]], 0] [1, 1, 4] [1, 1, 1] : tensor<2x3x4xf32> to tensor<1x1x4xf32>
-// CHECK:        %[[WITHROPE:.*]] = tensor.insert_slice %[[ROPE]] into %[[WITHLAT]][0, 0, 16] [1, 1, 4] [1, 1, 1] : tensor<1x1x4xf32> into tensor<1x1x20xf32>
+// CHECK:        %[[ROW:.*]] = tensor.extract_slice %[[ROWS]][%[[R]], %[[T]], 0] [1, 1, 20] [1, 1, 1] : tensor<2x3x20xf32> to tensor<1x1x20xf32>
 // CHECK:        scf.forall.in_parallel {
-// CHECK:          tensor.parallel_insert_slice %[[WITHROPE]] into %[[SHARED]][%[[PAGE]], %[[SLOT]], 0] [1, 1, 20] [1, 1, 1] : tensor<1x1x20xf32> into tensor<8x4x20xf32>
+// CHECK:          tensor.parallel_insert_slice %[[ROW]] into %[[SHARED]][%[[PAGE]], %[[SLOT]], 0] [1, 1, 20] [1, 1, 1] : tensor<1x1x20xf32> into tensor<8x4x20xf32>
 // CHECK:        }
 // CHECK:      }
 // CHECK:      return %[[NEW]]
@@ -75,8 +79,7 @@ func.func @cache_append(%c_kv: tensor<2x3x16xf32>, %k_pe: tensor<2x3x4xf32>,
 // CHECK:        cf.assert
 // CHECK:        arith.cmpi slt, %{{.*}}, %[[P]] : index
 // CHECK:        cf.assert
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x16xbf16> into tensor<1x1x20xbf16>
-// CHECK:        tensor.insert_slice %{{.*}} : tensor<1x1x4xbf16> into tensor<1x1x20xbf16>
+// CHECK:        tensor.extract_slice %{{.*}} : tensor<?x?x20xbf16> to tensor<1x1x20xbf16>
 // CHECK:        tensor.parallel_insert_slice %{{.*}} : tensor<1x1x20xbf16> into tensor<?x4x20xbf16>
 // CHECK-NOT:  arith.truncf
 // CHECK:      return

@@ -24,7 +24,9 @@ func.func @output_proj(%o: tensor<2x3x2x8xf32>, %w: tensor<?x32xf32>) -> tensor<
 // -----
 #c = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
 // CHECK-LABEL: func.func @cache_append
-// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, 0] [1, 1, 4] [1, 1, 1] : tensor<2x3x?xf32> to tensor<1x1x4xf32>
+// CHECK: linalg.generic
+// CHECK:   tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x3x?xf32>
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}, 0] [1, 1, 20] [1, 1, 1] : tensor<2x3x20xf32> to tensor<1x1x20xf32>
 func.func @cache_append(%c_kv: tensor<2x3x16xf32>, %k_pe: tensor<2x3x?xf32>, %cache: tensor<8x4x20xf32>, %bt: tensor<2x5xi32>, %lens: tensor<2xi32>) -> tensor<8x4x20xf32> {
   %0 = mla.cache.append %c_kv, %k_pe into %cache[%bt, %lens] {config = #c} : tensor<2x3x16xf32>, tensor<2x3x?xf32> into tensor<8x4x20xf32>, tensor<2x5xi32>, tensor<2xi32>
   return %0 : tensor<8x4x20xf32>

@@ -6,8 +6,10 @@
 // Round-trip of #mla.config and #mla.yarn: parameters equal to their defaults
 // are dropped on print, others are kept, input order is free, and printed IR
 // names every config / yarn through the #mla_config / #mla_yarn aliases. Enum
-// attributes print as #mla<...> outside op formats; mla.phase is the one
-// discardable attribute of the dialect.
+// attributes print as #mla<...> outside op formats. The tiling attributes
+// (#mla.decode_tiling, #mla.prefill_tiling) have no defaults and no alias.
+// mla.phase and mla.decode_below are the discardable attributes of the
+// dialect.
 
 // CHECK-DAG: #[[$MIN:mla_config[0-9]*]] = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>{{$}}
 // CHECK-DAG: #[[$ALL:mla_config[0-9]*]] = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8, rope_theta = 5.000000e+04, rope_style = half, rms_eps = 1.000000e-05, softmax_scale = 1.250000e-01>{{$}}
@@ -185,4 +187,50 @@ func.func @phase_discardable_attr(%k: tensor<?x?x4xf32>, %pos: tensor<?x?xi32>)
   %0 = mla.rope %k, %pos {config = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>, mla.phase = #mla<phase prefill>}
       : tensor<?x?x4xf32>, tensor<?x?xi32>
   return %0 : tensor<?x?x4xf32>
+}
+
+// The tiling attributes: every parameter printed, in declaration order, the
+// full #mla.decode_tiling / #mla.prefill_tiling form outside an op.
+// CHECK-LABEL: func.func @tilings()
+// CHECK-SAME: attributes {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>}
+// GENERIC-LABEL: sym_name = "tilings"
+// GENERIC: {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>}
+func.func @tilings() attributes {
+  decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>,
+  order = #mla.decode_tiling<stages = 1, heads_per_block = 16, block_tokens = 32, splits = 4>,
+  prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>,
+  prefill_order = #mla.prefill_tiling<prefix_chunk = 1024, block_keys = 32, block_queries = 64>
+} {
+  return
+}
+
+// The mla.decode_below discardable attribute (a query count, of any integer
+// type) on the op mla-select-phase stamps it on.
+// CHECK-LABEL: func.func @decode_below_discardable_attr
+// CHECK: mla.decompressed_attention
+// CHECK-SAME: {config = #[[$MIN]], mla.decode_below = 176 : i64}
+// CHECK: mla.decompressed_attention
+// CHECK-SAME: {config = #[[$MIN]], mla.decode_below = 8 : i32}
+// GENERIC-LABEL: sym_name = "decode_below_discardable_attr"
+// GENERIC: "mla.decompressed_attention"
+// GENERIC-SAME: <{config = #[[$CFG]]}> {mla.decode_below = 176 : i64}
+// GENERIC: "mla.decompressed_attention"
+// GENERIC-SAME: <{config = #[[$CFG]]}> {mla.decode_below = 8 : i32}
+func.func @decode_below_discardable_attr(
+    %q_nope: tensor<1x?x2x8xf32>, %q_pe: tensor<1x?x2x4xf32>,
+    %k_nope: tensor<1x16x2x8xf32>, %k_pe: tensor<1x16x4xf32>,
+    %v: tensor<1x16x2x8xf32>, %lens: tensor<1xi32>) {
+  %0 = mla.decompressed_attention %q_nope, %q_pe, %k_nope, %k_pe, %v
+      lengths %lens
+      {config = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>, mla.decode_below = 176}
+      : (tensor<1x?x2x8xf32>, tensor<1x?x2x4xf32>, tensor<1x16x2x8xf32>,
+         tensor<1x16x4xf32>, tensor<1x16x2x8xf32>, tensor<1xi32>)
+      -> tensor<1x?x2x8xf32>
+  %1 = mla.decompressed_attention %q_nope, %q_pe, %k_nope, %k_pe, %v
+      lengths %lens
+      {config = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>, mla.decode_below = 8 : i32}
+      : (tensor<1x?x2x8xf32>, tensor<1x?x2x4xf32>, tensor<1x16x2x8xf32>,
+         tensor<1x16x4xf32>, tensor<1x16x2x8xf32>, tensor<1xi32>)
+      -> tensor<1x?x2x8xf32>
+  return
 }

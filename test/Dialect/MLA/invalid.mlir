@@ -1,8 +1,9 @@
 // RUN: mla-opt %s -split-input-file -verify-diagnostics
 
-// One case per diagnostic of the mla dialect: the #mla.config / #mla.yarn
-// verifiers, the mla.phase discardable attribute, a few ODS-generated checks
-// and parse errors, and the op verifiers. Shape messages come in four kinds:
+// One case per diagnostic of the mla dialect: the #mla.config / #mla.yarn /
+// #mla.decode_tiling / #mla.prefill_tiling verifiers, the mla.phase and
+// mla.decode_below discardable attributes, a few ODS-generated checks and
+// parse errors, and the op verifiers. Shape messages come in four kinds:
 // rank, config-bound dim ("(kv_lora_rank)"), data-bound dim ("as in ..."),
 // element type. Small config: H = 2, D = 32, Q = 16, L = 16, N = 8, R = 4,
 // V = 8, so H*(N+R) = 24, L+R = 20, H*V = 16.
@@ -318,7 +319,8 @@ func.func @case(%k: tensor<?x?x4xf32>, %pos: tensor<?x?xi32>) {
 
 // -----
 
-// mla.phase is the dialect's only discardable attribute.
+// mla.phase and mla.decode_below are the dialect's only discardable
+// attributes.
 // expected-error @+1 {{unknown mla discardable attribute 'mla.phases'}}
 func.func @case() attributes {mla.phases = #mla<phase decode>} {
   return
@@ -1457,5 +1459,167 @@ func.func @case() attributes {
 func.func @case() attributes {
   yarn = #mla.yarn<factor = 0x7FF0000000000000, original_max_position = 4096>
 } {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: splits must be positive.
+// expected-error @+2 {{expects decode_tiling splits to be positive, found 0}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 0, block_tokens = 64, heads_per_block = 64, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: block_tokens must be positive.
+// expected-error @+2 {{expects decode_tiling block_tokens to be positive, found -64}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = -64, heads_per_block = 64, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: heads_per_block must be positive.
+// expected-error @+2 {{expects decode_tiling heads_per_block to be positive, found 0}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 0, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: stages must be positive.
+// expected-error @+2 {{expects decode_tiling stages to be positive, found 0}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 0>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: block_queries must be positive.
+// expected-error @+2 {{expects prefill_tiling block_queries to be positive, found 0}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 0, block_keys = 128, prefix_chunk = 4096>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: block_keys must be positive.
+// expected-error @+2 {{expects prefill_tiling block_keys to be positive, found -1}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = -1, prefix_chunk = 4096>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: prefix_chunk must be positive.
+// expected-error @+2 {{expects prefill_tiling prefix_chunk to be positive, found 0}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 0>
+} {
+  return
+}
+
+// -----
+
+// fused_decode: a block cannot take more heads than there are.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<2x1x2x8xf32>, %q_pe: tensor<2x1x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>) {
+  // expected-error @+1 {{'mla.fused_decode' op expects tiling heads_per_block (4) to be at most heads (2)}}
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling <splits = 1, block_tokens = 64, heads_per_block = 4, stages = 2>
+      {config = #c}
+      : (tensor<2x1x2x8xf32>, tensor<2x1x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<2xi32>) -> tensor<2x1x2x8xf32>
+  return
+}
+
+// -----
+
+// fused_decode, config-bound dim: cache rows hold L+R.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<2x1x2x8xf32>, %q_pe: tensor<2x1x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x16xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>) {
+  // expected-error @+1 {{'mla.fused_decode' op expects cache dim 2 (L+R) to be 20 (kv_lora_rank + qk_rope_dim), found 16}}
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <splits = 1, block_tokens = 64, heads_per_block = 2, stages = 2>
+      {config = #c}
+      : (tensor<2x1x2x8xf32>, tensor<2x1x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x16xf32>, tensor<2x?xi32>, tensor<2xi32>) -> tensor<2x1x2x8xf32>
+  return
+}
+
+// -----
+
+// fused_prefill, config-bound dim: W_UV is [H, L, V].
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<2x1x2x8xf32>, %q_pe: tensor<2x1x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x4xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>) {
+  // expected-error @+1 {{'mla.fused_prefill' op expects w_uv dim 2 (V) to be 8 (v_head_dim), found 4}}
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 16>
+      {config = #c}
+      : (tensor<2x1x2x8xf32>, tensor<2x1x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x4xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<2xi32>) -> tensor<2x1x2x4xf32>
+  return
+}
+
+// -----
+
+// fused_prefill, data-bound dim: one length per request.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<2x1x2x8xf32>, %q_pe: tensor<2x1x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.fused_prefill' op expects kv_lens dim 0 (B: batch) to be 2 as in q_nope, found 3}}
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 16>
+      {config = #c}
+      : (tensor<2x1x2x8xf32>, tensor<2x1x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<3xi32>) -> tensor<2x1x2x8xf32>
+  return
+}
+
+// -----
+
+// mla.decode_below must be an integer (a query count).
+// expected-error @+1 {{expects 'mla.decode_below' to be a positive signless integer (a query count), found 2.500000e+00 : f64}}
+func.func @case() attributes {mla.decode_below = 2.5} {
+  return
+}
+
+// -----
+
+// ... and at least 1, also on an mla op.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<1x?x2x8xf32>, %q_pe: tensor<1x?x2x4xf32>, %k_nope: tensor<1x16x2x8xf32>, %k_pe: tensor<1x16x4xf32>, %v: tensor<1x16x2x8xf32>, %lens: tensor<1xi32>) {
+  // expected-error @+1 {{expects 'mla.decode_below' to be a positive signless integer (a query count), found 0 : i64}}
+  %0 = mla.decompressed_attention %q_nope, %q_pe, %k_nope, %k_pe, %v
+      lengths %lens causal {config = #c, mla.decode_below = 0}
+      : (tensor<1x?x2x8xf32>, tensor<1x?x2x4xf32>, tensor<1x16x2x8xf32>,
+         tensor<1x16x4xf32>, tensor<1x16x2x8xf32>, tensor<1xi32>)
+      -> tensor<1x?x2x8xf32>
   return
 }

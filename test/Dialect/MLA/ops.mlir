@@ -502,3 +502,90 @@ func.func @latent_attention_not_causal(
       -> tensor<4x1x128x512xbf16>
   return %0 : tensor<4x1x128x512xbf16>
 }
+
+//===----------------------------------------------------------------------===//
+// mla.fused_decode, mla.fused_prefill
+//===----------------------------------------------------------------------===//
+
+// The tiling prints without its #mla.decode_tiling / #mla.prefill_tiling
+// prefix in the custom form.
+// CHECK-LABEL: func.func @fused_decode_causal
+// CHECK-SAME: (%[[QNOPE:.*]]: tensor<4x1x128x128xbf16>, %[[QPE:.*]]: tensor<4x1x128x64xbf16>, %[[WUK:.*]]: tensor<128x512x128xbf16>, %[[WUV:.*]]: tensor<128x512x128xbf16>, %[[C:.*]]: tensor<?x64x576xbf16>, %[[BT:.*]]: tensor<4x?xi32>, %[[LENS:.*]]: tensor<4xi32>)
+// CHECK: %[[R:.*]] = mla.fused_decode %[[QNOPE]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] causal tiling <splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2> {config = #[[$V3]]}
+// CHECK-SAME: -> tensor<4x1x128x128xbf16>
+// CHECK: return %[[R]]
+func.func @fused_decode_causal(
+    %q_nope: tensor<4x1x128x128xbf16>, %q_pe: tensor<4x1x128x64xbf16>,
+    %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+    %cache: tensor<?x64x576xbf16>, %bt: tensor<4x?xi32>, %lens: tensor<4xi32>)
+    -> tensor<4x1x128x128xbf16> {
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
+      {config = #v3}
+      : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
+         tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+         tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>)
+      -> tensor<4x1x128x128xbf16>
+  return %0 : tensor<4x1x128x128xbf16>
+}
+
+// Not causal, dynamic sizes, and the short form of the tiling (as printed).
+// CHECK-LABEL: func.func @fused_decode_not_causal
+// CHECK-SAME: (%[[QNOPE:.*]]: tensor<?x?x2x8xf32>, %[[QPE:.*]]: tensor<?x?x2x4xf32>, %[[WUK:.*]]: tensor<2x16x8xf32>, %[[WUV:.*]]: tensor<2x16x8xf32>, %[[C:.*]]: tensor<?x?x20xf32>, %[[BT:.*]]: tensor<?x?xi32>, %[[LENS:.*]]: tensor<?xi32>)
+// CHECK: %[[R:.*]] = mla.fused_decode %[[QNOPE]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] tiling <splits = 1, block_tokens = 16, heads_per_block = 2, stages = 1> {config = #[[$SMALL]], mla.phase = #mla<phase decode>}
+// CHECK: return %[[R]]
+func.func @fused_decode_not_causal(
+    %q_nope: tensor<?x?x2x8xf32>, %q_pe: tensor<?x?x2x4xf32>,
+    %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %cache: tensor<?x?x20xf32>, %bt: tensor<?x?xi32>, %lens: tensor<?xi32>)
+    -> tensor<?x?x2x8xf32> {
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <splits = 1, block_tokens = 16, heads_per_block = 2, stages = 1>
+      {config = #small, mla.phase = #mla<phase decode>}
+      : (tensor<?x?x2x8xf32>, tensor<?x?x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x?x20xf32>, tensor<?x?xi32>,
+         tensor<?xi32>) -> tensor<?x?x2x8xf32>
+  return %0 : tensor<?x?x2x8xf32>
+}
+
+// CHECK-LABEL: func.func @fused_prefill_causal
+// CHECK-SAME: (%[[QNOPE:.*]]: tensor<1x4096x128x128xbf16>, %[[QPE:.*]]: tensor<1x4096x128x64xbf16>, %[[WUK:.*]]: tensor<128x512x128xbf16>, %[[WUV:.*]]: tensor<128x512x128xbf16>, %[[C:.*]]: tensor<?x64x576xbf16>, %[[BT:.*]]: tensor<1x64xi32>, %[[LENS:.*]]: tensor<1xi32>)
+// CHECK: %[[R:.*]] = mla.fused_prefill %[[QNOPE]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #[[$V3]]}
+// CHECK-SAME: -> tensor<1x4096x128x128xbf16>
+// CHECK: return %[[R]]
+func.func @fused_prefill_causal(
+    %q_nope: tensor<1x4096x128x128xbf16>, %q_pe: tensor<1x4096x128x64xbf16>,
+    %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+    %cache: tensor<?x64x576xbf16>, %bt: tensor<1x64xi32>, %lens: tensor<1xi32>)
+    -> tensor<1x4096x128x128xbf16> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+      {config = #v3}
+      : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>,
+         tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+         tensor<?x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xbf16>
+  return %0 : tensor<1x4096x128x128xbf16>
+}
+
+// CHECK-LABEL: func.func @fused_prefill_not_causal
+// CHECK-SAME: (%[[QNOPE:.*]]: tensor<2x?x2x8xf16>, %[[QPE:.*]]: tensor<2x?x2x4xf16>, %[[WUK:.*]]: tensor<2x16x8xf16>, %[[WUV:.*]]: tensor<2x16x8xf16>, %[[C:.*]]: tensor<8x4x20xf16>, %[[BT:.*]]: tensor<2x4xi32>, %[[LENS:.*]]: tensor<2xi32>)
+// CHECK: %[[R:.*]] = mla.fused_prefill %[[QNOPE]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] tiling <block_queries = 64, block_keys = 16, prefix_chunk = 8> {config = #[[$SMALL_NQ]]}
+// CHECK: return %[[R]]
+func.func @fused_prefill_not_causal(
+    %q_nope: tensor<2x?x2x8xf16>, %q_pe: tensor<2x?x2x4xf16>,
+    %wuk: tensor<2x16x8xf16>, %wuv: tensor<2x16x8xf16>,
+    %cache: tensor<8x4x20xf16>, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x?x2x8xf16> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 8>
+      {config = #small_nq}
+      : (tensor<2x?x2x8xf16>, tensor<2x?x2x4xf16>, tensor<2x16x8xf16>,
+         tensor<2x16x8xf16>, tensor<8x4x20xf16>, tensor<2x4xi32>,
+         tensor<2xi32>) -> tensor<2x?x2x8xf16>
+  return %0 : tensor<2x?x2x8xf16>
+}

@@ -81,6 +81,8 @@ from mla.config import MLAConfig
 from mla.inputs import load_npy, save_npy
 
 MLA_OPT, MLA_RUN, INPUTS = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+# The same checks run on the GPU (test/Integration/GPU) with --target=cuda.
+TARGET = sys.argv[4] if len(sys.argv) > 4 else "cpu"
 RNG = np.random.default_rng(2027)
 
 # The ops each form replaces: none may remain after its rewrite.
@@ -172,7 +174,7 @@ def run_form(work, form, source):
         if left:
             return None, f"the rewritten module still holds {', '.join(left)}:\n{text}"
     (folder / "attention.mlir").write_text(text)
-    run = subprocess.run([MLA_RUN, str(folder / "attention.mlir"), "--target=cpu",
+    run = subprocess.run([MLA_RUN, str(folder / "attention.mlir"), f"--target={TARGET}",
                           f"--input-dir={work / 'in'}", f"--output-dir={folder}"],
                          capture_output=True, text=True)
     if run.returncode != 0:

@@ -38,6 +38,8 @@ from mla.config import MLAConfig
 from mla.inputs import load_npy, save_npy
 
 MLA_RUN = sys.argv[1]
+# The same checks run on the GPU (test/Integration/GPU) with --target=cuda.
+TARGET = sys.argv[2] if len(sys.argv) > 2 else "cpu"
 RNG = np.random.default_rng(2026)
 YARN = {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096,
         "beta_fast": 32, "beta_slow": 1, "mscale": 1.0, "mscale_all_dim": 1.0}
@@ -106,7 +108,8 @@ def check(name, cfg, op_text, args, result_types, want, dtype="f32"):
         work = Path(folder)
         (work / "op.mlir").write_text(module)
         save_npy(work / "in", args)
-        run = subprocess.run([MLA_RUN, str(work / "op.mlir"), f"--input-dir={work / 'in'}",
+        run = subprocess.run([MLA_RUN, str(work / "op.mlir"), f"--target={TARGET}",
+                              f"--input-dir={work / 'in'}",
                               f"--output-dir={work / 'out'}"], capture_output=True, text=True)
         if run.returncode != 0:
             print(f"{name}: mla-run failed:\n{module}\n{run.stderr}")

@@ -12,8 +12,11 @@ class RewritePatternSet;
 namespace mla {
 
 /// Patterns lowering every mla op (the whole block through its
-/// decomposition) to linalg on tensors.
-void populateMLAToLinalgConversionPatterns(RewritePatternSet &patterns);
+/// decomposition) to linalg on tensors. With `runtimeChecks`, cache accesses
+/// through an invalid block table or lengths stop the program (cf.assert);
+/// without, their indices are clamped into the buffers.
+void populateMLAToLinalgConversionPatterns(RewritePatternSet &patterns,
+                                           bool runtimeChecks = true);
 
 } // namespace mla
 } // namespace mlir

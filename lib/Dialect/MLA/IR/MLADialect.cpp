@@ -53,10 +53,11 @@ LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
   }
   if (attr.getName() == kDecodeBelowAttrName) {
     auto threshold = dyn_cast<IntegerAttr>(attr.getValue());
-    if (!threshold || threshold.getInt() < 1)
+    if (!threshold || !threshold.getType().isSignlessInteger() ||
+        !threshold.getValue().isStrictlyPositive())
       return op->emitError("expects '")
              << kDecodeBelowAttrName
-             << "' to be a positive integer (a query count), found "
+             << "' to be a positive signless integer (a query count), found "
              << attr.getValue();
     return success();
   }

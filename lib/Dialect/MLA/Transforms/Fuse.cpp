@@ -88,6 +88,10 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
     if (auto phase = op->getAttrOfType<PhaseAttr>(MLADialect::kPhaseAttrName);
         phase && phase.getValue() == Phase::Decode)
       return rewriter.notifyMatchFailure(op, "stamped decode");
+    // Both forms were asked for behind a runtime test: absorption keeps
+    // them, fusing one would lose the other.
+    if (op->hasAttr(MLADialect::kDecodeBelowAttrName))
+      return rewriter.notifyMatchFailure(op, "both forms requested");
     FailureOr<DecompressedForm> form = matchDecompressedForm(op, rewriter);
     if (failed(form))
       return failure();

@@ -1,0 +1,68 @@
+//===- CudaRuntime.h - mla's CUDA runtime -----------------------*- C++ -*-===//
+//
+// The `mgpu*` C ABI that host code lowered by MLIR 22's gpu-to-llvm and GPU
+// offloading translation calls (module load and launch, streams, device
+// memory, events), implemented over the CUDA driver API with libcuda loaded
+// by dlopen: binaries that contain it link and start on machines without a
+// GPU, and only fail, with a message, when they use it.
+//
+// Every CUDA error is reported with the driver call, the kernel and module
+// involved, and ends the process with exit code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_RUNTIME_CUDARUNTIME_H
+#define MLA_RUNTIME_CUDARUNTIME_H
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+extern "C" {
+// Modules and kernels.
+void *mgpuModuleLoad(void *data, size_t size);
+void *mgpuModuleLoadJIT(void *data, int optLevel);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedMemoryBytes, void *stream,
+                      void **params, void **extra, size_t paramsCount);
+// Streams and events.
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void *mgpuEventCreate();
+void mgpuEventDestroy(void *event);
+void mgpuEventSynchronize(void *event);
+void mgpuEventRecord(void *event, void *stream);
+// Device memory.
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool isHostShared);
+void mgpuMemFree(void *pointer, void *stream);
+void mgpuMemcpy(void *destination, void *source, size_t bytes, void *stream);
+void mgpuMemset32(void *destination, unsigned value, size_t count,
+                  void *stream);
+void mgpuMemset16(void *destination, unsigned short value, size_t count,
+                  void *stream);
+void mgpuSetDefaultDevice(int32_t device);
+}
+
+namespace mlir::mla::cuda {
+
+/// Whether libcuda loads and reports at least one device; `why` says what
+/// is missing otherwise.
+bool isAvailable(std::string *why = nullptr);
+
+/// The name and address of every mgpu* function above, for JIT symbol maps.
+std::vector<std::pair<const char *, void *>> runtimeSymbols();
+
+/// Milliseconds between two events recorded on the default stream around a
+/// region (device time).
+void *recordEvent();
+float elapsedMilliseconds(void *start, void *stop);
+
+} // namespace mlir::mla::cuda
+
+#endif // MLA_RUNTIME_CUDARUNTIME_H

@@ -1,0 +1,374 @@
+//===- CudaRuntime.cpp - mla's CUDA runtime ---------------------*- C++ -*-===//
+//
+// The mgpu* C ABI over the CUDA driver API. libcuda is opened with dlopen on
+// first use and its entry points resolved by name, so nothing here needs the
+// CUDA toolkit to build or a GPU to link and start. One primary context of
+// device 0 (or the one mgpuSetDefaultDevice names) is made current on first
+// use. Kernels that ask for more than 48 KiB of dynamic shared memory get the
+// function attribute that allows it. Every failing call is reported with the
+// kernel and module involved, and the process exits with code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Runtime/CudaRuntime.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+
+namespace {
+
+// The subset of the driver API used here, declared by hand: the runtime
+// builds without cuda.h.
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUevent = void *;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult CUDA_SUCCESS = 0;
+constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+constexpr int CU_JIT_OPTIMIZATION_LEVEL = 7;
+constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
+constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
+
+/// Names a function pointer type written in declarator form.
+template <typename T> using FunctionPointer = T;
+
+/// Driver entry points, resolved once.
+struct Driver {
+#define MLA_CUDA_FUNCTIONS(X)                                                  \
+  X(cuInit, CUresult (*)(unsigned))                                            \
+  X(cuDeviceGetCount, CUresult (*)(int *))                                     \
+  X(cuDeviceGet, CUresult (*)(CUdevice *, int))                                \
+  X(cuDevicePrimaryCtxRetain, CUresult (*)(CUcontext *, CUdevice))             \
+  X(cuCtxSetCurrent, CUresult (*)(CUcontext))                                  \
+  X(cuGetErrorName, CUresult (*)(CUresult, const char **))                     \
+  X(cuGetErrorString, CUresult (*)(CUresult, const char **))                   \
+  X(cuModuleLoadData, CUresult (*)(CUmodule *, const void *))                  \
+  X(cuModuleLoadDataEx,                                                        \
+    CUresult (*)(CUmodule *, const void *, unsigned, int *, void **))          \
+  X(cuModuleUnload, CUresult (*)(CUmodule))                                    \
+  X(cuModuleGetFunction, CUresult (*)(CUfunction *, CUmodule, const char *))   \
+  X(cuFuncSetAttribute, CUresult (*)(CUfunction, int, int))                    \
+  X(cuLaunchKernel,                                                            \
+    CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned,           \
+                 unsigned, unsigned, unsigned, CUstream, void **, void **))    \
+  X(cuStreamCreate, CUresult (*)(CUstream *, unsigned))                        \
+  X(cuStreamDestroy_v2, CUresult (*)(CUstream))                                \
+  X(cuStreamSynchronize, CUresult (*)(CUstream))                               \
+  X(cuStreamWaitEvent, CUresult (*)(CUstream, CUevent, unsigned))              \
+  X(cuEventCreate, CUresult (*)(CUevent *, unsigned))                          \
+  X(cuEventDestroy_v2, CUresult (*)(CUevent))                                  \
+  X(cuEventRecord, CUresult (*)(CUevent, CUstream))                            \
+  X(cuEventSynchronize, CUresult (*)(CUevent))                                 \
+  X(cuEventElapsedTime, CUresult (*)(float *, CUevent, CUevent))               \
+  X(cuMemAlloc_v2, CUresult (*)(CUdeviceptr *, size_t))                        \
+  X(cuMemAllocManaged, CUresult (*)(CUdeviceptr *, size_t, unsigned))          \
+  X(cuMemFree_v2, CUresult (*)(CUdeviceptr))                                   \
+  X(cuMemcpyAsync, CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream))   \
+  X(cuMemsetD32Async,                                                          \
+    CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))                     \
+  X(cuMemsetD16Async,                                                          \
+    CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))
+#define MLA_DECLARE(name, type) FunctionPointer<type> name = nullptr;
+  MLA_CUDA_FUNCTIONS(MLA_DECLARE)
+#undef MLA_DECLARE
+  std::string error;
+  int device = 0;
+  CUcontext context = nullptr;
+};
+
+std::mutex driverMutex;
+int defaultDevice = 0;
+
+/// Names of loaded modules and kernels, for error messages.
+std::map<void *, std::string> &moduleNames() {
+  static std::map<void *, std::string> names;
+  return names;
+}
+std::map<void *, std::pair<std::string, void *>> &kernelNames() {
+  static std::map<void *, std::pair<std::string, void *>> names;
+  return names;
+}
+
+/// Loads libcuda and resolves the driver once; `error` says why not.
+Driver &driver() {
+  static Driver d = [] {
+    Driver loaded;
+    void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+    if (!library)
+      library = dlopen("libcuda.so", RTLD_NOW | RTLD_GLOBAL);
+    if (!library) {
+      loaded.error = "cannot load libcuda.so.1 (no NVIDIA driver on this "
+                     "machine?)";
+      return loaded;
+    }
+#define MLA_RESOLVE(name, type)                                                \
+  loaded.name = reinterpret_cast<FunctionPointer<type>>(dlsym(library, #name));                 \
+  if (!loaded.name && loaded.error.empty())                                    \
+    loaded.error = "libcuda has no " #name;
+    MLA_CUDA_FUNCTIONS(MLA_RESOLVE)
+#undef MLA_RESOLVE
+    if (!loaded.error.empty())
+      return loaded;
+    int count = 0;
+    if (loaded.cuInit(0) != CUDA_SUCCESS ||
+        loaded.cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
+      loaded.error = "the CUDA driver reports no GPU";
+    return loaded;
+  }();
+  return d;
+}
+
+/// Prints a fatal error of `call` and exits.
+[[noreturn]] void fatal(const char *call, CUresult result,
+                        const std::string &what) {
+  const char *name = "?", *text = "";
+  Driver &d = driver();
+  if (d.cuGetErrorName)
+    d.cuGetErrorName(result, &name);
+  if (d.cuGetErrorString)
+    d.cuGetErrorString(result, &text);
+  std::fprintf(stderr, "mla CUDA runtime: %s failed%s%s: %s (%s)\n", call,
+               what.empty() ? "" : " for ", what.c_str(), name, text);
+  std::exit(1);
+}
+
+/// The driver with a current context; exits with a message without one.
+Driver &ready() {
+  Driver &d = driver();
+  if (!d.error.empty()) {
+    std::fprintf(stderr, "mla CUDA runtime: %s\n", d.error.c_str());
+    std::exit(1);
+  }
+  std::lock_guard<std::mutex> lock(driverMutex);
+  if (!d.context) {
+    CUdevice device;
+    CUresult result = d.cuDeviceGet(&device, defaultDevice);
+    if (result != CUDA_SUCCESS)
+      fatal("cuDeviceGet", result, "device " + std::to_string(defaultDevice));
+    result = d.cuDevicePrimaryCtxRetain(&d.context, device);
+    if (result != CUDA_SUCCESS)
+      fatal("cuDevicePrimaryCtxRetain", result, "");
+  }
+  CUresult result = d.cuCtxSetCurrent(d.context);
+  if (result != CUDA_SUCCESS)
+    fatal("cuCtxSetCurrent", result, "");
+  return d;
+}
+
+void check(CUresult result, const char *call, const std::string &what = "") {
+  if (result != CUDA_SUCCESS)
+    fatal(call, result, what);
+}
+
+std::string kernelDescription(void *function) {
+  auto it = kernelNames().find(function);
+  if (it == kernelNames().end())
+    return "an unknown kernel";
+  std::string module = moduleNames()[it->second.second];
+  return "kernel '" + it->second.first + "' of " + module;
+}
+
+} // namespace
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  Driver &d = ready();
+  CUmodule module = nullptr;
+  check(d.cuModuleLoadData(&module, data), "cuModuleLoadData",
+        "a cubin/fatbin module");
+  moduleNames()[module] = "module #" + std::to_string(moduleNames().size());
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  Driver &d = ready();
+  CUmodule module = nullptr;
+  char log[8192] = {0};
+  int options[] = {CU_JIT_OPTIMIZATION_LEVEL, CU_JIT_ERROR_LOG_BUFFER,
+                   CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)),
+                    log, reinterpret_cast<void *>(sizeof(log))};
+  CUresult result = d.cuModuleLoadDataEx(&module, data, 3, options, values);
+  if (result != CUDA_SUCCESS)
+    fatal("cuModuleLoadDataEx", result,
+          std::string("a PTX module (JIT log: ") + log + ")");
+  moduleNames()[module] = "PTX module #" + std::to_string(moduleNames().size());
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  check(ready().cuModuleUnload(module), "cuModuleUnload",
+        moduleNames()[module]);
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  CUfunction function = nullptr;
+  check(ready().cuModuleGetFunction(&function, module, name),
+        "cuModuleGetFunction",
+        std::string("kernel '") + name + "' of " + moduleNames()[module]);
+  kernelNames()[function] = {name, module};
+  return function;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedMemoryBytes, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  Driver &d = ready();
+  // Above 48 KiB a kernel must opt in to dynamic shared memory.
+  if (sharedMemoryBytes > 48 * 1024)
+    check(d.cuFuncSetAttribute(function,
+                               CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                               sharedMemoryBytes),
+          "cuFuncSetAttribute", kernelDescription(function));
+  check(d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                         sharedMemoryBytes, stream, params, extra),
+        "cuLaunchKernel", kernelDescription(function));
+}
+
+void *mgpuStreamCreate() {
+  CUstream stream = nullptr;
+  check(ready().cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+        "cuStreamCreate");
+  return stream;
+}
+
+void mgpuStreamDestroy(void *stream) {
+  check(ready().cuStreamDestroy_v2(stream), "cuStreamDestroy");
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  // Errors of earlier asynchronous launches surface here.
+  check(ready().cuStreamSynchronize(stream), "cuStreamSynchronize",
+        "the kernels launched before it");
+}
+
+void mgpuStreamWaitEvent(void *stream, void *event) {
+  check(ready().cuStreamWaitEvent(stream, event, 0), "cuStreamWaitEvent");
+}
+
+void *mgpuEventCreate() {
+  CUevent event = nullptr;
+  check(ready().cuEventCreate(&event, 0), "cuEventCreate");
+  return event;
+}
+
+void mgpuEventDestroy(void *event) {
+  check(ready().cuEventDestroy_v2(event), "cuEventDestroy");
+}
+
+void mgpuEventSynchronize(void *event) {
+  check(ready().cuEventSynchronize(event), "cuEventSynchronize");
+}
+
+void mgpuEventRecord(void *event, void *stream) {
+  check(ready().cuEventRecord(event, stream), "cuEventRecord");
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool isHostShared) {
+  Driver &d = ready();
+  CUdeviceptr pointer = 0;
+  if (bytes == 0)
+    return nullptr;
+  if (isHostShared)
+    check(d.cuMemAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL),
+          "cuMemAllocManaged", std::to_string(bytes) + " bytes");
+  else
+    check(d.cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc",
+          std::to_string(bytes) + " bytes");
+  (void)stream;
+  return reinterpret_cast<void *>(pointer);
+}
+
+void mgpuMemFree(void *pointer, void * /*stream*/) {
+  if (!pointer)
+    return;
+  check(ready().cuMemFree_v2(reinterpret_cast<CUdeviceptr>(pointer)),
+        "cuMemFree");
+}
+
+void mgpuMemcpy(void *destination, void *source, size_t bytes, void *stream) {
+  check(ready().cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(destination),
+                              reinterpret_cast<CUdeviceptr>(source), bytes,
+                              stream),
+        "cuMemcpyAsync", std::to_string(bytes) + " bytes");
+}
+
+void mgpuMemset32(void *destination, unsigned value, size_t count,
+                  void *stream) {
+  check(ready().cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(destination),
+                                 value, count, stream),
+        "cuMemsetD32Async");
+}
+
+void mgpuMemset16(void *destination, unsigned short value, size_t count,
+                  void *stream) {
+  check(ready().cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(destination),
+                                 value, count, stream),
+        "cuMemsetD16Async");
+}
+
+void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
+
+} // extern "C"
+
+bool mlir::mla::cuda::isAvailable(std::string *why) {
+  Driver &d = driver();
+  if (why)
+    *why = d.error;
+  return d.error.empty();
+}
+
+std::vector<std::pair<const char *, void *>> mlir::mla::cuda::runtimeSymbols() {
+  return {
+      {"mgpuModuleLoad", reinterpret_cast<void *>(&mgpuModuleLoad)},
+      {"mgpuModuleLoadJIT", reinterpret_cast<void *>(&mgpuModuleLoadJIT)},
+      {"mgpuModuleUnload", reinterpret_cast<void *>(&mgpuModuleUnload)},
+      {"mgpuModuleGetFunction",
+       reinterpret_cast<void *>(&mgpuModuleGetFunction)},
+      {"mgpuLaunchKernel", reinterpret_cast<void *>(&mgpuLaunchKernel)},
+      {"mgpuStreamCreate", reinterpret_cast<void *>(&mgpuStreamCreate)},
+      {"mgpuStreamDestroy", reinterpret_cast<void *>(&mgpuStreamDestroy)},
+      {"mgpuStreamSynchronize",
+       reinterpret_cast<void *>(&mgpuStreamSynchronize)},
+      {"mgpuStreamWaitEvent", reinterpret_cast<void *>(&mgpuStreamWaitEvent)},
+      {"mgpuEventCreate", reinterpret_cast<void *>(&mgpuEventCreate)},
+      {"mgpuEventDestroy", reinterpret_cast<void *>(&mgpuEventDestroy)},
+      {"mgpuEventSynchronize",
+       reinterpret_cast<void *>(&mgpuEventSynchronize)},
+      {"mgpuEventRecord", reinterpret_cast<void *>(&mgpuEventRecord)},
+      {"mgpuMemAlloc", reinterpret_cast<void *>(&mgpuMemAlloc)},
+      {"mgpuMemFree", reinterpret_cast<void *>(&mgpuMemFree)},
+      {"mgpuMemcpy", reinterpret_cast<void *>(&mgpuMemcpy)},
+      {"mgpuMemset32", reinterpret_cast<void *>(&mgpuMemset32)},
+      {"mgpuMemset16", reinterpret_cast<void *>(&mgpuMemset16)},
+      {"mgpuSetDefaultDevice", reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
+  };
+}
+
+void *mlir::mla::cuda::recordEvent() {
+  void *event = mgpuEventCreate();
+  mgpuEventRecord(event, nullptr);
+  return event;
+}
+
+float mlir::mla::cuda::elapsedMilliseconds(void *start, void *stop) {
+  mgpuEventSynchronize(stop);
+  float milliseconds = 0;
+  check(ready().cuEventElapsedTime(&milliseconds, start, stop),
+        "cuEventElapsedTime");
+  mgpuEventDestroy(start);
+  mgpuEventDestroy(stop);
+  return milliseconds;
+}

@@ -1,0 +1,441 @@
+// RUN: mla-opt %s --mla-fuse-decode --mla-fuse-prefill --split-input-file | FileCheck %s
+// RUN: mla-opt %s --mla-fuse-decode=target=a100 --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-fuse-decode=splits=3 --mla-fuse-prefill=prefix-chunk=512 --split-input-file | FileCheck %s --check-prefix=OVERRIDE
+// RUN: mla-opt %s --mla-fuse-decode=assumed-cache-length=1024 --split-input-file | FileCheck %s --check-prefix=ASSUMED
+// RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
+// RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
+// RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
+
+// mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
+// with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
+// decompressed form (gather, decompress key/value, decompressed_attention) →
+// one mla.fused_prefill. Each carries the tiling chooseDecodeTiling /
+// choosePrefillTiling gives for its shapes on the target. DeepSeek-V3 dims
+// (H = 128, L + R = 576), pages of G = 64 tokens; cache positions T = M·G
+// from the block table [B, M].
+//
+// Decode (H100: 132 SMs, 227 KiB shared memory per SM; the A100 has 108 and 163 KiB):
+//   heads_per_block = clamp(64 / S, 1, H); block_tokens = 64
+//   stages = clamp((smem − heads_per_block·S·576·e) / (64·576·e), 1, 2)
+//   splits = clamp(ceil(SMs / (B·ceil(H / heads_per_block))), 1, ceil(T / 64))
+// Prefill:
+//   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
+//   e·(block_queries·192 + block_keys·(192 + 128)) > smem
+//   chunks = clamp(ceil(SMs / (B·H·ceil(S / block_queries))), 1, ceil(T / block_keys))
+//   prefix_chunk = ceil(ceil(T / chunks) / block_keys)·block_keys
+
+// BAD-SPLITS: error: a tiling override must be positive (0: none)
+// BAD-TARGET: error: unknown target 'tpu' (known: h100, h200, a100)
+// BAD-LENGTH: error: assumed-cache-length must be positive
+
+// Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
+// query), two 72 KiB stages beside the 72 KiB query tile, 256 blocks already
+// fill the 132 SMs: no split. The intermediates are gone. On the A100 only
+// one stage fits; splits=3 overrides the split count alone.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_batch128
+// CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
+// CHECK-NEXT: %[[O:.*]] = mla.fused_decode %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK-SAME:   -> tensor<128x1x128x128xbf16>
+// CHECK-NEXT: return %[[O]]
+// A100-LABEL: func.func @decode_batch128
+// A100: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 1>
+// OVERRIDE-LABEL: func.func @decode_batch128
+// OVERRIDE: mla.fused_decode {{.*}} tiling <splits = 3, block_tokens = 64, heads_per_block = 64, stages = 2>
+func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
+    %q_pe: tensor<128x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
+    %bt: tensor<128x128xi32>, %lens: tensor<128xi32>) -> tensor<128x1x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<128x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<128x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<128x1x128x512xbf16>, tensor<128x1x128x64xbf16>,
+         tensor<16384x64x576xbf16>, tensor<128x128xi32>, tensor<128xi32>) -> tensor<128x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<128x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<128x1x128x128xbf16>
+  return %o : tensor<128x1x128x128xbf16>
+}
+
+// -----
+
+// Decode, one request over 8192 cached tokens: 2 blocks for 132 SMs, so
+// the tokens are split 66 ways (about 2 tiles each); 54 ways for the
+// A100's 108.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_batch1
+// CHECK: mla.fused_decode {{.*}} causal tiling <splits = 66, block_tokens = 64, heads_per_block = 64, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// A100-LABEL: func.func @decode_batch1
+// A100: mla.fused_decode {{.*}} tiling <splits = 54, block_tokens = 64, heads_per_block = 64, stages = 1>
+func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
+    %q_pe: tensor<1x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
+    %bt: tensor<1x128xi32>, %lens: tensor<1xi32>) -> tensor<1x1x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<1x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<1x1x128x512xbf16>, tensor<1x1x128x64xbf16>,
+         tensor<16384x64x576xbf16>, tensor<1x128xi32>, tensor<1xi32>) -> tensor<1x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<1x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x128xbf16>
+  return %o : tensor<1x1x128x128xbf16>
+}
+
+// -----
+
+// Two queries per request (speculative decoding), not causal: 32 heads per
+// block fill the 64 rows, 4 blocks per request, 33 splits. The fused op is
+// not causal either.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_two_queries_not_causal
+// CHECK: mla.fused_decode {{.*}} over %{{.*}}[%{{.*}}, %{{.*}}] tiling <splits = 33, block_tokens = 64, heads_per_block = 32, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
+    %q_pe: tensor<1x2x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
+    %bt: tensor<1x128xi32>, %lens: tensor<1xi32>) -> tensor<1x2x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<1x2x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<1x2x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens]
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<1x2x128x512xbf16>, tensor<1x2x128x64xbf16>,
+         tensor<16384x64x576xbf16>, tensor<1x128xi32>, tensor<1xi32>) -> tensor<1x2x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<1x2x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x2x128x128xbf16>
+  return %o : tensor<1x2x128x128xbf16>
+}
+
+// -----
+
+// Dynamic batch and pages per request: batch 1 and the assumed cache length
+// (4096: 64 tiles, fewer than the 66 splits the SMs ask for; 1024: 16).
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_dynamic
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 64, block_tokens = 64, heads_per_block = 64, stages = 2>
+// CHECK-SAME: -> tensor<?x1x128x128xbf16>
+// ASSUMED-LABEL: func.func @decode_dynamic
+// ASSUMED: mla.fused_decode {{.*}} tiling <splits = 16, block_tokens = 64, heads_per_block = 64, stages = 2>
+func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
+    %q_pe: tensor<?x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<?x64x576xbf16>,
+    %bt: tensor<?x?xi32>, %lens: tensor<?xi32>) -> tensor<?x1x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<?x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<?x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<?x1x128x512xbf16>, tensor<?x1x128x64xbf16>,
+         tensor<?x64x576xbf16>, tensor<?x?xi32>, tensor<?xi32>) -> tensor<?x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<?x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<?x1x128x128xbf16>
+  return %o : tensor<?x1x128x128xbf16>
+}
+
+// -----
+
+// f32: a 64-token tile is 144 KiB, one stage beside the 144 KiB query tile.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_f32
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 1>
+func.func @decode_f32(%q_nope: tensor<128x1x128x128xf32>,
+    %q_pe: tensor<128x1x128x64xf32>, %wuk: tensor<128x512x128xf32>,
+    %wuv: tensor<128x512x128xf32>, %cache: tensor<16384x64x576xf32>,
+    %bt: tensor<128x128xi32>, %lens: tensor<128xi32>) -> tensor<128x1x128x128xf32> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<128x1x128x128xf32>, tensor<128x512x128xf32>) -> tensor<128x1x128x512xf32>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<128x1x128x512xf32>, tensor<128x1x128x64xf32>,
+         tensor<16384x64x576xf32>, tensor<128x128xi32>, tensor<128xi32>) -> tensor<128x1x128x512xf32>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<128x1x128x512xf32>, tensor<128x512x128xf32>) -> tensor<128x1x128x128xf32>
+  return %o : tensor<128x1x128x128xf32>
+}
+
+// -----
+
+// o_lat has a second use (returned): fusing would recompute the latent
+// attention. Left unchanged.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_o_lat_used_twice
+// CHECK: %[[QLAT:.*]] = mla.query_to_latent
+// CHECK-NEXT: %[[OLAT:.*]] = mla.latent_attention %[[QLAT]]
+// CHECK-NEXT: %[[O:.*]] = mla.latent_to_value %[[OLAT]]
+// CHECK-NEXT: return %[[O]], %[[OLAT]]
+func.func @decode_o_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
+    %q_pe: tensor<1x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
+    %bt: tensor<1x128xi32>, %lens: tensor<1xi32>) -> (tensor<1x1x128x128xbf16>, tensor<1x1x128x512xbf16>) {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<1x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<1x1x128x512xbf16>, tensor<1x1x128x64xbf16>,
+         tensor<16384x64x576xbf16>, tensor<1x128xi32>, tensor<1xi32>) -> tensor<1x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<1x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x128xbf16>
+  return %o, %o_lat : tensor<1x1x128x128xbf16>, tensor<1x1x128x512xbf16>
+}
+
+// -----
+
+// q_lat has a second use (returned). Left unchanged.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @decode_q_lat_used_twice
+// CHECK: %[[QLAT:.*]] = mla.query_to_latent
+// CHECK-NEXT: %[[OLAT:.*]] = mla.latent_attention %[[QLAT]]
+// CHECK-NEXT: %[[O:.*]] = mla.latent_to_value %[[OLAT]]
+// CHECK-NEXT: return %[[O]], %[[QLAT]]
+func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
+    %q_pe: tensor<1x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
+    %bt: tensor<1x128xi32>, %lens: tensor<1xi32>) -> (tensor<1x1x128x128xbf16>, tensor<1x1x128x512xbf16>) {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<1x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<1x1x128x512xbf16>, tensor<1x1x128x64xbf16>,
+         tensor<16384x64x576xbf16>, tensor<1x128xi32>, tensor<1xi32>) -> tensor<1x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<1x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x1x128x128xbf16>
+  return %o, %q_lat : tensor<1x1x128x128xbf16>, tensor<1x1x128x512xbf16>
+}
+
+// -----
+
+// Prefill of 4096 tokens (T = 4096): 128 x 128 tiles (128 KiB), 4096
+// blocks busy every SM: the cached keys in one chunk. Gather and
+// decompressions are gone. prefix-chunk=512 overrides the chunk alone.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @prefill_4096
+// CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
+// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK-SAME:   -> tensor<1x4096x128x128xbf16>
+// CHECK-NEXT: return %[[O]]
+// A100-LABEL: func.func @prefill_4096
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+// OVERRIDE-LABEL: func.func @prefill_4096
+// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512>
+func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
+    %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
+    %bt: tensor<1x64xi32>, %lens: tensor<1xi32>) -> tensor<1x4096x128x128xbf16> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+      : (tensor<64x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+      -> (tensor<1x4096x512xbf16>, tensor<1x4096x64xbf16>)
+  %k = mla.decompress key %c, %wuk {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %v = mla.decompress value %c, %wuv {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %lens causal
+      {config = #v3}
+      : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>, tensor<1x4096x128x128xbf16>,
+         tensor<1x4096x64xbf16>, tensor<1x4096x128x128xbf16>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xbf16>
+  return %o : tensor<1x4096x128x128xbf16>
+}
+
+// -----
+
+// Chunked prefill, V2-Lite dims (H = 16): 64 new tokens over 8192 cached
+// positions. 64-query tiles, 16 blocks leave SMs idle: the model asks for 9
+// chunks, rounded up to whole 128-key tiles, 1024 tokens each (8 chunks);
+// on the A100, 7 chunks of 1280.
+
+#lite = #mla.config<heads = 16, hidden = 2048, kv_lora_rank = 512,
+                    qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+// CHECK-LABEL: func.func @prefill_chunked
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1024> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// A100-LABEL: func.func @prefill_chunked
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1280>
+func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
+    %q_pe: tensor<1x64x16x64xbf16>, %wuk: tensor<16x512x128xbf16>,
+    %wuv: tensor<16x512x128xbf16>, %cache: tensor<128x64x576xbf16>,
+    %bt: tensor<1x128xi32>, %lens: tensor<1xi32>) -> tensor<1x64x16x128xbf16> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #lite}
+      : (tensor<128x64x576xbf16>, tensor<1x128xi32>, tensor<1xi32>)
+      -> (tensor<1x8192x512xbf16>, tensor<1x8192x64xbf16>)
+  %k = mla.decompress key %c, %wuk {config = #lite}
+      : (tensor<1x8192x512xbf16>, tensor<16x512x128xbf16>) -> tensor<1x8192x16x128xbf16>
+  %v = mla.decompress value %c, %wuv {config = #lite}
+      : (tensor<1x8192x512xbf16>, tensor<16x512x128xbf16>) -> tensor<1x8192x16x128xbf16>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %lens causal
+      {config = #lite}
+      : (tensor<1x64x16x128xbf16>, tensor<1x64x16x64xbf16>, tensor<1x8192x16x128xbf16>,
+         tensor<1x8192x64xbf16>, tensor<1x8192x16x128xbf16>, tensor<1xi32>)
+      -> tensor<1x64x16x128xbf16>
+  return %o : tensor<1x64x16x128xbf16>
+}
+
+// -----
+
+// f32: 128 x 128 tiles would take 256 KiB; 64 keys fit the H100's 227 KiB,
+// the A100's 163 KiB needs 32.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @prefill_f32
+// CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// A100-LABEL: func.func @prefill_f32
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 32, prefix_chunk = 4096>
+func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
+    %q_pe: tensor<1x4096x128x64xf32>, %wuk: tensor<128x512x128xf32>,
+    %wuv: tensor<128x512x128xf32>, %cache: tensor<64x64x576xf32>,
+    %bt: tensor<1x64xi32>, %lens: tensor<1xi32>) -> tensor<1x4096x128x128xf32> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+      : (tensor<64x64x576xf32>, tensor<1x64xi32>, tensor<1xi32>)
+      -> (tensor<1x4096x512xf32>, tensor<1x4096x64xf32>)
+  %k = mla.decompress key %c, %wuk {config = #v3}
+      : (tensor<1x4096x512xf32>, tensor<128x512x128xf32>) -> tensor<1x4096x128x128xf32>
+  %v = mla.decompress value %c, %wuv {config = #v3}
+      : (tensor<1x4096x512xf32>, tensor<128x512x128xf32>) -> tensor<1x4096x128x128xf32>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %lens causal
+      {config = #v3}
+      : (tensor<1x4096x128x128xf32>, tensor<1x4096x128x64xf32>, tensor<1x4096x128x128xf32>,
+         tensor<1x4096x64xf32>, tensor<1x4096x128x128xf32>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xf32>
+  return %o : tensor<1x4096x128x128xf32>
+}
+
+// -----
+
+// Stamped prefill: fused, the stamp kept.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @prefill_stamped_prefill
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+func.func @prefill_stamped_prefill(%q_nope: tensor<1x4096x128x128xbf16>,
+    %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
+    %bt: tensor<1x64xi32>, %lens: tensor<1xi32>) -> tensor<1x4096x128x128xbf16> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+      : (tensor<64x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+      -> (tensor<1x4096x512xbf16>, tensor<1x4096x64xbf16>)
+  %k = mla.decompress key %c, %wuk {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %v = mla.decompress value %c, %wuv {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %lens causal
+      {config = #v3, mla.phase = #mla<phase prefill>}
+      : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>, tensor<1x4096x128x128xbf16>,
+         tensor<1x4096x64xbf16>, tensor<1x4096x128x128xbf16>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xbf16>
+  return %o : tensor<1x4096x128x128xbf16>
+}
+
+// -----
+
+// Stamped decode: left for mla-absorb-weights, unchanged (mla-fuse-decode
+// does not read the decompressed form either).
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @prefill_stamped_decode
+// CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
+// CHECK: %[[C:.*]], %[[KPE:.*]] = mla.cache.gather %[[CACHE]][%[[BT]], %[[LENS]]]
+// CHECK-NEXT: %[[K:.*]] = mla.decompress key %[[C]], %[[WUK]]
+// CHECK-NEXT: %[[V:.*]] = mla.decompress value %[[C]], %[[WUV]]
+// CHECK-NEXT: %[[O:.*]] = mla.decompressed_attention %[[QN]], %[[QPE]], %[[K]], %[[KPE]], %[[V]] lengths %[[LENS]] causal {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK-NEXT: return %[[O]]
+func.func @prefill_stamped_decode(%q_nope: tensor<1x4096x128x128xbf16>,
+    %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
+    %bt: tensor<1x64xi32>, %lens: tensor<1xi32>) -> tensor<1x4096x128x128xbf16> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+      : (tensor<64x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+      -> (tensor<1x4096x512xbf16>, tensor<1x4096x64xbf16>)
+  %k = mla.decompress key %c, %wuk {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %v = mla.decompress value %c, %wuv {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %lens causal
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>, tensor<1x4096x128x128xbf16>,
+         tensor<1x4096x64xbf16>, tensor<1x4096x128x128xbf16>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xbf16>
+  return %o : tensor<1x4096x128x128xbf16>
+}
+
+// -----
+
+// Not the decompressed form (the attention's lengths are not the gather's,
+// one of the reasons mla-absorb-weights also refuses): unchanged.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// CHECK-LABEL: func.func @prefill_lengths_not_gathered
+// CHECK: mla.cache.gather
+// CHECK: mla.decompressed_attention
+// CHECK-NOT: mla.fused_prefill
+// CHECK: return
+func.func @prefill_lengths_not_gathered(%q_nope: tensor<1x4096x128x128xbf16>,
+    %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
+    %bt: tensor<1x64xi32>, %lens: tensor<1xi32>,
+    %mask_lens: tensor<1xi32>) -> tensor<1x4096x128x128xbf16> {
+  %c, %k_pe = mla.cache.gather %cache[%bt, %lens] {config = #v3}
+      : (tensor<64x64x576xbf16>, tensor<1x64xi32>, tensor<1xi32>)
+      -> (tensor<1x4096x512xbf16>, tensor<1x4096x64xbf16>)
+  %k = mla.decompress key %c, %wuk {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %v = mla.decompress value %c, %wuv {config = #v3}
+      : (tensor<1x4096x512xbf16>, tensor<128x512x128xbf16>) -> tensor<1x4096x128x128xbf16>
+  %o = mla.decompressed_attention %q_nope, %q_pe, %k, %k_pe, %v lengths %mask_lens causal
+      {config = #v3}
+      : (tensor<1x4096x128x128xbf16>, tensor<1x4096x128x64xbf16>, tensor<1x4096x128x128xbf16>,
+         tensor<1x4096x64xbf16>, tensor<1x4096x128x128xbf16>, tensor<1xi32>)
+      -> tensor<1x4096x128x128xbf16>
+  return %o : tensor<1x4096x128x128xbf16>
+}
