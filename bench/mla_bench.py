@@ -49,7 +49,7 @@ def module_text(heads, batch, seqlen):
     return (f"#cfg = {cfg}\n"
             f"func.func @decode({args}) -> {result} {{\n"
             f"  %o = mla.fused_decode %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] causal\n"
-            f"      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2>\n"
+            f"      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = {min(64, heads)}, stages = 2>\n"
             f"      {{config = #cfg}} : ({', '.join(types)}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
 

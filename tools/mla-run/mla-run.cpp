@@ -98,6 +98,11 @@ static cl::opt<std::string> gpuFormat(
     cl::desc("GPU binary format for --target=cuda: isa (PTX, JIT-compiled "
              "by the driver), bin or fatbin (need ptxas)"),
     cl::init("isa"));
+static cl::opt<bool> compileOnly(
+    "compile-only",
+    cl::desc("Lower and JIT-compile for the target, then stop (needs no "
+             "inputs, and no GPU even for --target=cuda)"),
+    cl::init(false));
 static cl::opt<unsigned> repeat("repeat",
                                 cl::desc("Timed calls (median reported)"),
                                 cl::init(0));
@@ -303,7 +308,7 @@ int main(int argc, char **argv) {
     return fail("--target must be cpu, cuda or auto, not '" + target + "'");
   std::string whyNoGpu;
   bool gpuPresent = mla::cuda::isAvailable(&whyNoGpu);
-  if (target == "cuda" && !gpuPresent)
+  if (target == "cuda" && !gpuPresent && !compileOnly)
     return fail("--target=cuda: " + whyNoGpu);
   bool onGpu = target == "cuda" || (target == "auto" && gpuPresent);
 
@@ -359,6 +364,8 @@ int main(int argc, char **argv) {
   // Arguments, checked against the signature before anything is compiled.
   std::vector<HostArray> arguments;
   for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    if (compileOnly)
+      break;
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor)
       return fail("argument " + llvm::Twine(i) + " of @" + name + " is " +
@@ -400,6 +407,11 @@ int main(int argc, char **argv) {
   if (!engine)
     return fail("JIT compilation failed: " +
                 llvm::toString(engine.takeError()));
+  if (compileOnly) {
+    llvm::outs() << "compiled @" << name << " for the "
+                 << (onGpu ? "GPU" : "CPU") << "\n";
+    return 0;
+  }
   // Runtime helpers the lowered code calls, registered before the engine
   // initialises (and runs global constructors).
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {

@@ -1,0 +1,45 @@
+// RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s
+// RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s --check-prefix=DECL
+// RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_80 features=+ptx70' | FileCheck %s --check-prefix=SM80
+// RUN: mla-run %s --target=cuda --compile-only | FileCheck %s --check-prefix=JIT
+
+// The generic GPU path, no GPU needed: every loop of the lowered block
+// becomes a kernel in a gpu.binary holding PTX for the chip (isa format,
+// JIT-compiled by the driver at load), and the host code is LLVM calling
+// the mgpu* runtime on one stream: device buffers, copies, launches.
+
+#small = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                     qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+// DECL-DAG:   llvm.func @mgpuStreamCreate()
+// DECL-DAG:   llvm.func @mgpuMemAlloc(i64, !llvm.ptr, i8) -> !llvm.ptr
+// DECL-DAG:   llvm.func @mgpuMemcpy(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
+// DECL-DAG:   llvm.func @mgpuMemFree(!llvm.ptr, !llvm.ptr)
+// DECL-DAG:   llvm.func @mgpuStreamSynchronize(!llvm.ptr)
+// CHECK:      llvm.func @block(
+// CHECK:        gpu.launch_func
+// CHECK-NOT:  linalg.
+// CHECK-NOT:  mla.
+// CHECK:      gpu.binary @block_kernel
+// CHECK-SAME:   #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// CHECK-SAME:   assembly = "
+// CHECK-SAME:   .target sm_90
+// CHECK-SAME:   .entry
+// SM80:       #nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">
+// SM80-SAME:  .target sm_80
+// JIT:        compiled @block for the GPU
+func.func @block(%h: tensor<2x1x32xf32>, %pos: tensor<2x1xi32>,
+    %wdq: tensor<32x16xf32>, %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>,
+    %wdkv: tensor<32x20xf32>, %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>,
+    %wuv: tensor<2x16x8xf32>, %wo: tensor<16x32xf32>,
+    %cache: tensor<8x4x20xf32>, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> (tensor<2x1x32xf32>, tensor<8x4x20xf32>) {
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) {config = #small}
+      : (tensor<2x1x32xf32>, tensor<2x1xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<16x32xf32>, tensor<8x4x20xf32>,
+         tensor<2x4xi32>, tensor<2xi32>) -> (tensor<2x1x32xf32>, tensor<8x4x20xf32>)
+  return %out, %cache1 : tensor<2x1x32xf32>, tensor<8x4x20xf32>
+}
