@@ -51,29 +51,36 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-/// The reference lowering and bufferization shared by the CPU and GPU
-/// pipelines.
-static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks) {
+/// The reference lowering, then tensors to buffers across function
+/// boundaries, with identity layouts so that callers (mla-run, C code) pass
+/// plain strided descriptors.
+static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks,
+                                  bool canonicalize) {
   mla::ConvertMLAToLinalgOptions lowering;
   lowering.runtimeChecks = runtimeChecks;
   pm.addPass(mla::createConvertMLAToLinalg(lowering));
   pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  if (canonicalize) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+}
+
+/// Buffer deallocation, with the clones it inserts made explicit copies.
+static void addDeallocation(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
 void mla::buildMLACPUPipeline(OpPassManager &pm) {
-  // The reference semantics (linalg on tensors, f32 arithmetic), then
-  // tensors to buffers across function boundaries, with identity layouts so
-  // that callers (mla-run, C code) pass plain strided descriptors.
-  addLinalgAndBufferize(pm, /*runtimeChecks=*/true);
+  // The reference semantics (linalg on tensors, f32 arithmetic) on buffers.
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/true, /*canonicalize=*/true);
+  addDeallocation(pm);
 
   // Buffers to loops to the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -97,15 +104,20 @@ void mla::buildMLACPUPipeline(OpPassManager &pm) {
 void mla::buildMLAGPUPipeline(OpPassManager &pm,
                               const MLAGPUPipelineOptions &options) {
   // A cf.assert keeps scf.parallel from becoming gpu.launch: cache indices
-  // are clamped instead (docs/gpu.md).
-  addLinalgAndBufferize(pm, /*runtimeChecks=*/false);
-  // Every loop becomes a kernel: linalg ops and the cache append's forall
-  // to scf.parallel, mapped greedily (outer dims to blocks, inner to
-  // threads), then gpu.launch. Reductions stay sequential loops inside.
+  // are clamped instead (docs/gpu.md). No canonicalization until the loops
+  // are kernels: it folds single-iteration loops (batch 1, one new token)
+  // into host code that would touch device memory.
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false);
+  // Every loop becomes a kernel: linalg ops (bufferization's copies too) and
+  // the cache append's forall to scf.parallel, tiled and mapped (the last
+  // dim's tiles to threads, outer dims to blocks), then gpu.launch.
+  // Reductions stay sequential loops inside each thread.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAGPUCopiesToLinalg());
   pm.addPass(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(mla::createMLAGPUMapLoops());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  addDeallocation(pm);
   // What remains on the host are allocations, copies and launches: put the
   // buffers on the device (the arguments already are).
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUDeviceBuffers());

@@ -43,6 +43,36 @@ def ConvertMLAToLinalg : Pass<"convert-mla-to-linalg"> {
   ];
 }
 
+def MLAGPUCopiesToLinalg : Pass<"mla-gpu-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Turn bufferization's memref.copy into linalg.copy, so that copies become GPU kernels";
+  let description = [{
+    Bufferization copies slices (e.g. a returned view of a larger buffer):
+    on the GPU such a copy between strided device buffers is a kernel, not a
+    driver memcpy. Rewrites every `memref.copy` outside GPU kernels into
+    `linalg.copy`, which the GPU pipeline maps to a kernel with the other
+    loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def MLAGPUMapLoops : Pass<"mla-gpu-map-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile each outermost scf.parallel and map it to GPU blocks and threads";
+  let description = [{
+    Every outermost `scf.parallel` (a linalg op's parallel dims, the cache
+    append's tokens) has its last dimension tiled by `threads`; the tiles
+    map to threads (x), the loop's last three dimensions to blocks (x, y, z,
+    innermost first), anything beyond to sequential loops inside the kernel.
+    Loops nested in the body run sequentially in each thread. Upstream's
+    greedy mapper gives each block one thread when a loop is not nested,
+    which this replaces.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per block (tile of the last dimension)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::affine::AffineDialect"];
+}
+
 def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp"> {
   let summary = "Make the host code's buffers device buffers: memref.alloc/dealloc/copy to gpu.alloc/dealloc/memcpy";
   let description = [{
