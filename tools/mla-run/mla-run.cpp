@@ -41,6 +41,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <deque>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -103,6 +104,11 @@ static cl::opt<bool> compileOnly(
     cl::desc("Lower and JIT-compile for the target, then stop (needs no "
              "inputs, and no GPU even for --target=cuda)"),
     cl::init(false));
+static cl::opt<unsigned>
+    rotate("rotate",
+           cl::desc("Cycle through this many copies of the arguments across "
+                    "calls (inputs larger than the caches)"),
+           cl::init(1));
 static cl::opt<unsigned> repeat("repeat",
                                 cl::desc("Timed calls (median reported)"),
                                 cl::init(0));
@@ -427,17 +433,28 @@ int main(int argc, char **argv) {
 
   // The call: pointers to descriptor pointers, results first. On the GPU the
   // descriptors point at device copies of the arguments.
-  std::vector<std::vector<int64_t>> descriptors;
+  // With --rotate N, N copies of the arguments are used in turn, so that
+  // timed calls do not find their inputs in the cache.
+  unsigned sets = std::max(1u, unsigned(rotate));
+  std::vector<std::vector<std::vector<int64_t>>> descriptors(sets);
   std::vector<void *> deviceArguments;
-  for (HostArray &array : arguments) {
-    descriptors.push_back(descriptorOf(array));
-    if (!onGpu)
-      continue;
-    void *device = mgpuMemAlloc(array.numBytes(), nullptr, false);
-    mgpuMemcpy(device, array.data(), array.numBytes(), nullptr);
-    deviceArguments.push_back(device);
-    descriptors.back()[0] = descriptors.back()[1] =
-        reinterpret_cast<int64_t>(device);
+  std::deque<HostArray> hostCopies; // stable addresses
+  for (unsigned set = 0; set < sets; ++set) {
+    for (HostArray &array : arguments) {
+      HostArray *source = &array;
+      if (set > 0 && !onGpu) {
+        hostCopies.push_back(array);
+        source = &hostCopies.back();
+      }
+      descriptors[set].push_back(descriptorOf(*source));
+      if (!onGpu)
+        continue;
+      void *device = mgpuMemAlloc(array.numBytes(), nullptr, false);
+      mgpuMemcpy(device, array.data(), array.numBytes(), nullptr);
+      deviceArguments.push_back(device);
+      descriptors[set].back()[0] = descriptors[set].back()[1] =
+          reinterpret_cast<int64_t>(device);
+    }
   }
   if (onGpu)
     mgpuStreamSynchronize(nullptr);
@@ -445,21 +462,25 @@ int main(int argc, char **argv) {
   for (Type type : signature.getResults())
     resultWords += 3 + 2 * cast<RankedTensorType>(type).getRank();
   std::vector<int64_t> results(resultWords);
-  std::vector<void *> descriptorPointers;
-  for (auto &descriptor : descriptors)
-    descriptorPointers.push_back(descriptor.data());
   void *resultPointer = results.data();
-  std::vector<void *> packed;
-  if (resultWords)
-    packed.push_back(&resultPointer);
-  for (void *&pointer : descriptorPointers)
-    packed.push_back(&pointer);
+  std::vector<std::vector<void *>> descriptorPointers(sets);
+  std::vector<std::vector<void *>> packed(sets);
+  for (unsigned set = 0; set < sets; ++set) {
+    for (auto &descriptor : descriptors[set])
+      descriptorPointers[set].push_back(descriptor.data());
+    if (resultWords)
+      packed[set].push_back(&resultPointer);
+    for (void *&pointer : descriptorPointers[set])
+      packed[set].push_back(&pointer);
+  }
 
   // Frees the results' buffers once each, except arguments' buffers.
   auto releaseResults = [&]() {
     size_t at = 0;
     llvm::SmallPtrSet<void *, 4> released;
     for (HostArray &array : arguments)
+      released.insert(array.data());
+    for (HostArray &array : hostCopies)
       released.insert(array.data());
     for (void *device : deviceArguments)
       released.insert(device);
@@ -474,8 +495,10 @@ int main(int argc, char **argv) {
       at += 3 + 2 * cast<RankedTensorType>(type).getRank();
     }
   };
+  unsigned calls = 0;
   auto call = [&]() -> llvm::Error {
-    return (*engine)->invokePacked("_mlir_ciface_" + name, packed);
+    return (*engine)->invokePacked("_mlir_ciface_" + name,
+                                   packed[calls++ % sets]);
   };
 
   for (unsigned i = 0; i < warmup; ++i) {
