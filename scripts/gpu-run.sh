@@ -19,11 +19,18 @@ python3 "$root/scripts/run-tests.py" --tools "$tools" "$root/test/Integration/GP
   2>&1 | tee "$out/gpu-tests.log"
 tests=${PIPESTATUS[0]}
 
-echo "== compute-sanitizer memcheck (one op set and one block)"
+echo "== compute-sanitizer memcheck over the GPU test folder (every mla-run process)"
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
-"$sanitizer" --tool memcheck --error-exitcode 3 --log-file "$out/memcheck.log" \
-  python3 "$root/test/Integration/CPU/ops.py" "$tools/mla-run" cuda > "$out/memcheck-ops.out" 2>&1
-echo "memcheck ops: exit $? ($(grep -c 'ERROR SUMMARY: 0 errors' "$out/memcheck.log" || true) clean summaries)"
+timeout "${MLA_MEMCHECK_TIMEOUT:-420}" "$sanitizer" --tool memcheck --target-processes all \
+  --error-exitcode 3 --log-file "$out/memcheck.%p.log" \
+  python3 "$root/scripts/run-tests.py" --tools "$tools" "$root/test/Integration/GPU" \
+  > "$out/memcheck-tests.out" 2>&1
+memcheck=$?
+summaries=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY" || true)
+clean=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY: 0 errors" || true)
+tail -1 "$out/memcheck-tests.out"
+echo "memcheck: exit $memcheck, $clean of $summaries process summaries with 0 errors"
+cat "$out"/memcheck.*.log > "$out/memcheck.log" 2>/dev/null; rm -f "$out"/memcheck.*.log
 
 echo "== PyTorch baseline"
 python3 "$root/.bundle/torch_mla_decode.py" --json "$out/torch.json" 2>&1 | tee "$out/torch.log"

@@ -64,7 +64,7 @@ struct MLAGPUMapLoopsPass
     if (threads < 1 || threads > 1024) {
       getOperation()->emitError("mla-gpu-map-loops: threads must be in "
                                 "[1, 1024], not ")
-          << threads;
+          << static_cast<int64_t>(threads);
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> outermost;
