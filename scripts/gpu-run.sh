@@ -21,15 +21,22 @@ tests=${PIPESTATUS[0]}
 
 echo "== compute-sanitizer memcheck over the GPU test folder (every mla-run process)"
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
-timeout "${MLA_MEMCHECK_TIMEOUT:-420}" "$sanitizer" --tool memcheck --target-processes all \
-  --error-exitcode 3 --log-file "$out/memcheck.%p.log" \
-  python3 "$root/scripts/run-tests.py" --tools "$tools" "$root/test/Integration/GPU" \
-  > "$out/memcheck-tests.out" 2>&1
+# The tests call mla-run by path: give them one that runs under memcheck.
+checked=/tmp/mla-memcheck
+mkdir -p "$checked"
+ln -sf "$tools/mla-opt" "$checked/mla-opt"
+cat > "$checked/mla-run" <<WRAPPER
+#!/bin/sh
+exec "$sanitizer" --tool memcheck --error-exitcode 3 --log-file "$out/memcheck.%p.log" "$tools/mla-run" "\$@"
+WRAPPER
+chmod +x "$checked/mla-run"
+timeout "${MLA_MEMCHECK_TIMEOUT:-420}" python3 "$root/scripts/run-tests.py" --tools "$checked" \
+  "$root/test/Integration/GPU" > "$out/memcheck-tests.out" 2>&1
 memcheck=$?
 summaries=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY" || true)
 clean=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY: 0 errors" || true)
 tail -1 "$out/memcheck-tests.out"
-echo "memcheck: exit $memcheck, $clean of $summaries process summaries with 0 errors"
+echo "memcheck: exit $memcheck, $clean of $summaries mla-run processes with 0 errors"
 cat "$out"/memcheck.*.log > "$out/memcheck.log" 2>/dev/null; rm -f "$out"/memcheck.*.log
 
 echo "== PyTorch baseline"
