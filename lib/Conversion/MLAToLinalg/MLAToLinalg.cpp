@@ -822,6 +822,36 @@ Value finish(ImplicitLocOpBuilder &b, Value value, Type type) {
 // Op lowerings
 //===----------------------------------------------------------------------===//
 
+/// scale-free scores q_a · k_aᵀ + q_pe · k_peᵀ of f32 operands.
+Value emitScores(ImplicitLocOpBuilder &b, StringRef mainSpec, Value queries,
+                 Value keys, Value queryRope, Value keyRope) {
+  Value main = einsum(b, mainSpec, queries, keys);
+  Value rope = einsum(b, "bshr,btr->bsht", queryRope, keyRope);
+  return buildGeneric(
+      b, sizesOf(b, main), b.getF32Type(), {main, rope},
+      {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
+      [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+        return arith::AddFOp::create(ib, args[0], args[1]);
+      });
+}
+
+/// A request's cached tokens read through the block table, as f32 latent
+/// rows [B, T, L] and rope keys [B, T, R] (zero beyond the lengths).
+struct GatheredCache {
+  Value latent;
+  Value ropeKeys;
+};
+
+GatheredCache emitGatheredCache(ImplicitLocOpBuilder &b, Value cache,
+                                Value blockTable, Value lengths,
+                                ConfigAttr config, bool runtimeChecks) {
+  Value gathered = emitGather(b, cache, blockTable, lengths, runtimeChecks);
+  return {sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
+          sliceLastDim(b, gathered, config.getKvLoraRank(),
+                       config.getQkRopeDim())};
+}
+
+
 /// Base of the op lowerings: gives each an ImplicitLocOpBuilder and replaces
 /// the op with what `lower` returns, converted to the op's result types.
 template <typename OpTy>
@@ -937,12 +967,10 @@ struct CacheGatherLowering : MLALowering<CacheGatherOp> {
   using MLALowering::MLALowering;
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, CacheGatherOp op,
                            OpAdaptor adaptor) const override {
-    ConfigAttr config = op.getConfig();
-    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getSeqLens(), runtimeChecks);
-    return {sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
-            sliceLastDim(b, gathered, config.getKvLoraRank(),
-                         config.getQkRopeDim())};
+    GatheredCache rows = emitGatheredCache(
+        b, adaptor.getCache(), adaptor.getBlockTable(), adaptor.getSeqLens(),
+        op.getConfig(), runtimeChecks);
+    return {rows.latent, rows.ropeKeys};
   }
 };
 
@@ -979,16 +1007,10 @@ struct DecompressedAttentionLowering : MLALowering<DecompressedAttentionOp> {
   using MLALowering::MLALowering;
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, DecompressedAttentionOp op,
                            OpAdaptor adaptor) const override {
-    Value nope = einsum(b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()),
-                        toF32(b, adaptor.getKNope()));
-    Value rope = einsum(b, "bshr,btr->bsht", toF32(b, adaptor.getQPe()),
-                        toF32(b, adaptor.getKPe()));
-    Value scores = buildGeneric(
-        b, sizesOf(b, nope), b.getF32Type(), {nope, rope},
-        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
-        [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-          return arith::AddFOp::create(ib, args[0], args[1]);
-        });
+    Value scores = emitScores(
+        b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()),
+        toF32(b, adaptor.getKNope()), toF32(b, adaptor.getQPe()),
+        toF32(b, adaptor.getKPe()));
     Value probs =
         emitMaskedSoftmax(b, scores, adaptor.getKvLens(), op.getCausal(),
                           op.getConfig().getEffectiveSoftmaxScale());
@@ -1004,40 +1026,18 @@ struct LatentAttentionLowering : MLALowering<LatentAttentionOp> {
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, LatentAttentionOp op,
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
-    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens(), runtimeChecks);
-    Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
-    Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
-                                  config.getQkRopeDim());
-    Value nope =
-        einsum(b, "bshl,btl->bsht", toF32(b, adaptor.getQLat()), latent);
-    Value rope =
-        einsum(b, "bshr,btr->bsht", toF32(b, adaptor.getQPe()), ropeKeys);
-    Value scores = buildGeneric(
-        b, sizesOf(b, nope), b.getF32Type(), {nope, rope},
-        {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
-        [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-          return arith::AddFOp::create(ib, args[0], args[1]);
-        });
+    GatheredCache rows =
+        emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
+                          adaptor.getKvLens(), config, runtimeChecks);
+    Value scores = emitScores(b, "bshl,btl->bsht", toF32(b, adaptor.getQLat()),
+                              rows.latent, toF32(b, adaptor.getQPe()),
+                              rows.ropeKeys);
     Value probs = emitMaskedSoftmax(b, scores, adaptor.getKvLens(),
                                     op.getCausal(),
                                     config.getEffectiveSoftmaxScale());
-    return {einsum(b, "bsht,btl->bshl", probs, latent)};
+    return {einsum(b, "bsht,btl->bshl", probs, rows.latent)};
   }
 };
-
-/// scale-free scores q_a · k_aᵀ + q_pe · k_peᵀ of f32 operands.
-Value emitScores(ImplicitLocOpBuilder &b, StringRef mainSpec, Value queries,
-                 Value keys, Value queryRope, Value keyRope) {
-  Value main = einsum(b, mainSpec, queries, keys);
-  Value rope = einsum(b, "bshr,btr->bsht", queryRope, keyRope);
-  return buildGeneric(
-      b, sizesOf(b, main), b.getF32Type(), {main, rope},
-      {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
-      [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        return arith::AddFOp::create(ib, args[0], args[1]);
-      });
-}
 
 /// The absorbed form in one piece, f32 throughout, the cached tokens of each
 /// request cut into `splits` parts merged by log-sum-exp.
@@ -1049,13 +1049,12 @@ struct FusedDecodeLowering : MLALowering<FusedDecodeOp> {
     Value queryLatent = einsum(b, "bshn,hln->bshl",
                                toF32(b, adaptor.getQNope()),
                                toF32(b, adaptor.getWUk()));
-    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens(), runtimeChecks);
-    Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
-    Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
-                                  config.getQkRopeDim());
+    GatheredCache rows =
+        emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
+                          adaptor.getKvLens(), config, runtimeChecks);
+    Value latent = rows.latent;
     Value scores = emitScores(b, "bshl,btl->bsht", queryLatent, latent,
-                              toF32(b, adaptor.getQPe()), ropeKeys);
+                              toF32(b, adaptor.getQPe()), rows.ropeKeys);
     OpFoldResult splits = b.getIndexAttr(op.getTiling().getSplits());
     OpFoldResult chunk = ceilDivSizes(b, sizesOf(b, scores)[3], splits);
     Value latentOut = emitChunkedAttention(
@@ -1074,18 +1073,16 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, FusedPrefillOp op,
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
-    Value gathered = emitGather(b, adaptor.getCache(), adaptor.getBlockTable(),
-                                adaptor.getKvLens(), runtimeChecks);
-    Value latent = sliceLastDim(b, gathered, 0, config.getKvLoraRank());
-    Value ropeKeys = sliceLastDim(b, gathered, config.getKvLoraRank(),
-                                  config.getQkRopeDim());
+    GatheredCache rows =
+        emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
+                          adaptor.getKvLens(), config, runtimeChecks);
     Value keys =
-        einsum(b, "btl,hln->bthn", latent, toF32(b, adaptor.getWUk()));
+        einsum(b, "btl,hln->bthn", rows.latent, toF32(b, adaptor.getWUk()));
     Value values =
-        einsum(b, "btl,hlv->bthv", latent, toF32(b, adaptor.getWUv()));
+        einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, adaptor.getWUv()));
     Value scores = emitScores(b, "bshn,bthn->bsht",
                               toF32(b, adaptor.getQNope()), keys,
-                              toF32(b, adaptor.getQPe()), ropeKeys);
+                              toF32(b, adaptor.getQPe()), rows.ropeKeys);
     OpFoldResult chunk = b.getIndexAttr(op.getTiling().getPrefixChunk());
     OpFoldResult chunks = ceilDivSizes(b, sizesOf(b, scores)[3], chunk);
     return {emitChunkedAttention(b, scores, adaptor.getKvLens(),
