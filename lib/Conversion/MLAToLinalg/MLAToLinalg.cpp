@@ -1001,6 +1001,53 @@ struct LatentToValueLowering : MLALowering<LatentToValueOp> {
   }
 };
 
+/// [C, H·(N+R)] and W_UK [H, L, N] → [C, H·(L+R)]: per head the nope
+/// columns times W_UKᵀ, then the rope columns unchanged.
+struct FoldQueryWeightsLowering : MLALowering<FoldQueryWeightsOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, FoldQueryWeightsOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    int64_t heads = config.getHeads(), latent = config.getKvLoraRank(),
+            rope = config.getQkRopeDim();
+    Value up = expandDim(b, toF32(b, adaptor.getWUq()), 1,
+                         {heads, config.getQkHeadDim()});
+    Value folded = einsum(b, "chn,hln->chl",
+                          sliceLastDim(b, up, 0, config.getQkNopeDim()),
+                          toF32(b, adaptor.getWUk()));
+    Value ropeColumns = sliceLastDim(b, up, config.getQkNopeDim(), rope);
+    SmallVector<OpFoldResult> sizes = sizesOf(b, folded);
+    sizes.back() = b.getIndexAttr(latent + rope);
+    Value joined = tensor::EmptyOp::create(b, sizes, b.getF32Type());
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto place = [&](Value part, int64_t offset) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                           b.getIndexAttr(offset)};
+      joined = tensor::InsertSliceOp::create(b, part, joined, offsets,
+                                             sizesOf(b, part), strides);
+    };
+    place(folded, 0);
+    place(ropeColumns, latent);
+    return {tensor::CollapseShapeOp::create(
+        b, joined, SmallVector<ReassociationIndices>{{0}, {1, 2}})};
+  }
+};
+
+/// W_UV [H, L, V] and W_O [H·V, D] → [H·L, D].
+struct FoldOutputWeightsLowering : MLALowering<FoldOutputWeightsOp> {
+  using MLALowering::MLALowering;
+  SmallVector<Value> lower(ImplicitLocOpBuilder &b, FoldOutputWeightsOp op,
+                           OpAdaptor adaptor) const override {
+    ConfigAttr config = op.getConfig();
+    Value out = expandDim(b, toF32(b, adaptor.getWO()), 0,
+                          {config.getHeads(), config.getVHeadDim()});
+    Value folded =
+        einsum(b, "hlv,hvd->hld", toF32(b, adaptor.getWUv()), out);
+    return {tensor::CollapseShapeOp::create(
+        b, folded, SmallVector<ReassociationIndices>{{0, 1}, {2}})};
+  }
+};
+
 /// scores = q_nope · k_nopeᵀ + q_pe · k_peᵀ per head; P = masked softmax;
 /// o = P · V (masked keys contribute nothing, whatever V holds there).
 struct DecompressedAttentionLowering : MLALowering<DecompressedAttentionOp> {
@@ -1120,5 +1167,6 @@ void mlir::mla::populateMLAToLinalgConversionPatterns(
                CacheGatherLowering, DecompressLowering, QueryToLatentLowering,
                LatentToValueLowering, DecompressedAttentionLowering,
                LatentAttentionLowering, FusedDecodeLowering,
-               FusedPrefillLowering>(patterns.getContext(), runtimeChecks);
+               FusedPrefillLowering, FoldQueryWeightsLowering,
+               FoldOutputWeightsLowering>(patterns.getContext(), runtimeChecks);
 }

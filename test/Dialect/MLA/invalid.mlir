@@ -1623,3 +1623,39 @@ func.func @case(%q_nope: tensor<1x?x2x8xf32>, %q_pe: tensor<1x?x2x4xf32>, %k_nop
       -> tensor<1x?x2x8xf32>
   return
 }
+
+// -----
+
+// mla.fold_query_weights: the result is [C, H*(L+R)].
+#fold = #mla.config<heads = 2, hidden = 8, q_lora_rank = 4, kv_lora_rank = 16,
+                    qk_nope_dim = 64, qk_rope_dim = 4, v_head_dim = 64>
+func.func @case(%wuq: tensor<4x136xf32>, %wuk: tensor<2x16x64xf32>) {
+  // expected-error @+1 {{'mla.fold_query_weights' op expects result to be [Q, H*(L+R) = 40], found 'tensor<4x136xf32>'}}
+  %q = mla.fold_query_weights %wuq, %wuk {config = #fold}
+      : (tensor<4x136xf32>, tensor<2x16x64xf32>) -> tensor<4x136xf32>
+  return
+}
+
+// -----
+
+// mla.fold_query_weights: its operands are checked like the ops it folds.
+#fold = #mla.config<heads = 2, hidden = 8, q_lora_rank = 4, kv_lora_rank = 16,
+                    qk_nope_dim = 64, qk_rope_dim = 4, v_head_dim = 64>
+func.func @case(%wuq: tensor<4x136xf32>, %wuk: tensor<2x16x32xf32>) {
+  // expected-error @+1 {{'mla.fold_query_weights' op expects w_uk dim 2 (N) to be 64 (qk_nope_dim), found 32}}
+  %q = mla.fold_query_weights %wuq, %wuk {config = #fold}
+      : (tensor<4x136xf32>, tensor<2x16x32xf32>) -> tensor<4x40xf32>
+  return
+}
+
+// -----
+
+// mla.fold_output_weights: the result is [H*L, D].
+#fold = #mla.config<heads = 2, hidden = 8, q_lora_rank = 4, kv_lora_rank = 16,
+                    qk_nope_dim = 64, qk_rope_dim = 4, v_head_dim = 64>
+func.func @case(%wuv: tensor<2x16x64xf32>, %wo: tensor<128x8xf32>) {
+  // expected-error @+1 {{'mla.fold_output_weights' op expects result to be [H*L = 32, D], found 'tensor<128x8xf32>'}}
+  %o = mla.fold_output_weights %wuv, %wo {config = #fold}
+      : (tensor<2x16x64xf32>, tensor<128x8xf32>) -> tensor<128x8xf32>
+  return
+}

@@ -589,3 +589,18 @@ func.func @fused_prefill_not_causal(
          tensor<2xi32>) -> tensor<2x?x2x8xf16>
   return %0 : tensor<2x?x2x8xf16>
 }
+
+// The weight folds of mla-fold-weights.
+#fold = #mla.config<heads = 2, hidden = 8, q_lora_rank = 4, kv_lora_rank = 16,
+                    qk_nope_dim = 64, qk_rope_dim = 4, v_head_dim = 64>
+// CHECK-LABEL: func.func @fold_weights
+// CHECK:       mla.fold_query_weights %{{.*}}, %{{.*}} {config = #{{.*}}} : (tensor<4x136xf32>, tensor<2x16x64xf32>) -> tensor<4x40xf32>
+// CHECK:       mla.fold_output_weights %{{.*}}, %{{.*}} {config = #{{.*}}} : (tensor<2x16x64xf32>, tensor<128x8xf32>) -> tensor<32x8xf32>
+func.func @fold_weights(%wuq: tensor<4x136xf32>, %wuk: tensor<2x16x64xf32>,
+    %wuv: tensor<2x16x64xf32>, %wo: tensor<128x8xf32>) -> (tensor<4x40xf32>, tensor<32x8xf32>) {
+  %q = mla.fold_query_weights %wuq, %wuk {config = #fold}
+      : (tensor<4x136xf32>, tensor<2x16x64xf32>) -> tensor<4x40xf32>
+  %o = mla.fold_output_weights %wuv, %wo {config = #fold}
+      : (tensor<2x16x64xf32>, tensor<128x8xf32>) -> tensor<32x8xf32>
+  return %q, %o : tensor<4x40xf32>, tensor<32x8xf32>
+}

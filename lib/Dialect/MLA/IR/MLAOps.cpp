@@ -364,6 +364,38 @@ LogicalResult LatentToValueOp::verify() {
                               });
 }
 
+LogicalResult FoldQueryWeightsOp::verify() {
+  ConfigAttr config = getConfig();
+  ShapeChecker checker(*this, config);
+  StringRef input = config.hasQueryCompression() ? "Q" : "D";
+  int64_t heads = config.getHeads(), latent = config.getKvLoraRank();
+  if (failed(checkShapes(checker, {{"w_uq", getWUq(), {input, "H*(N+R)"}},
+                                   {"w_uk", getWUk(), {"H", "L", "N"}}})))
+    return failure();
+  auto type = cast<RankedTensorType>(getResult().getType());
+  int64_t expected = heads * (latent + config.getQkRopeDim());
+  if (type.getRank() != 2 || (!type.isDynamicDim(1) &&
+                              type.getDimSize(1) != expected))
+    return emitOpError("expects result to be [")
+           << input << ", H*(L+R) = " << expected << "], found " << type;
+  return checkShapes(checker, {{"result", getResult(), {input, "_any"}}});
+}
+
+LogicalResult FoldOutputWeightsOp::verify() {
+  ConfigAttr config = getConfig();
+  ShapeChecker checker(*this, config);
+  if (failed(checkShapes(checker, {{"w_uv", getWUv(), {"H", "L", "V"}},
+                                   {"w_o", getWO(), {"H*V", "D"}}})))
+    return failure();
+  auto type = cast<RankedTensorType>(getResult().getType());
+  int64_t expected = config.getHeads() * config.getKvLoraRank();
+  if (type.getRank() != 2 || (!type.isDynamicDim(0) &&
+                              type.getDimSize(0) != expected))
+    return emitOpError("expects result to be [H*L = ")
+           << expected << ", D], found " << type;
+  return checkShapes(checker, {{"result", getResult(), {"_any", "D"}}});
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

@@ -352,6 +352,50 @@ def MLA_LatentToValueOp : MLA_Op<"latent_to_value"> {
   }];
 }
 
+def MLA_FoldQueryWeightsOp : MLA_Op<"fold_query_weights"> {
+  let summary = "folds W_UK into the query up-projection: per head [W_UQ_nope · W_UKᵀ | W_UQ_rope]";
+  let description = [{
+    The weight of a query projection that yields the latent query directly:
+    for head i, `W'_i = [W_UQ_nope,i · W_UK,iᵀ | W_UQ_rope,i]`, so that
+    `c · W'` splits into `q_lat` [.., L] and `q_pe` [.., R]. `w_uq` is
+    [C, H·(N+R)] (C = q_lora_rank, or hidden without query compression),
+    W_UK [H, L, N]; the result is [C, H·(L+R)]. A weight-preprocessing step,
+    made by `mla-fold-weights` only when the cost model says the fold pays.
+
+    ```mlir
+    %w = mla.fold_query_weights %wuq, %wuk {config = #small}
+        : (tensor<16x24xf32>, tensor<2x16x8xf32>) -> tensor<16x40xf32>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$w_uq, MLA_FloatTensor:$w_uk,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $w_uq `,` $w_uk attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def MLA_FoldOutputWeightsOp : MLA_Op<"fold_output_weights"> {
+  let summary = "folds W_UV into the output projection: W'[h·L + l, d] = Σ_v W_UV[h, l, v] · W_O[h·V + v, d]";
+  let description = [{
+    The weight of an output projection that reads the latent attention
+    output directly: W_UV [H, L, V] and W_O [H·V, D] → [H·L, D]. A
+    weight-preprocessing step, made by `mla-fold-weights` only when the cost
+    model says the fold pays.
+
+    ```mlir
+    %w = mla.fold_output_weights %wuv, %wo {config = #small}
+        : (tensor<2x16x8xf32>, tensor<16x32xf32>) -> tensor<32x32xf32>
+    ```
+  }];
+  let arguments = (ins MLA_FloatTensor:$w_uv, MLA_FloatTensor:$w_o,
+                       MLA_ConfigAttr:$config);
+  let results = (outs MLA_FloatTensor:$result);
+  let assemblyFormat = [{
+    $w_uv `,` $w_o attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

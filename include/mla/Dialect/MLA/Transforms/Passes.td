@@ -103,6 +103,32 @@ def MLAAbsorbWeights : Pass<"mla-absorb-weights"> {
   ];
 }
 
+def MLAFoldWeights : Pass<"mla-fold-weights"> {
+  let summary = "Fold W_UQ·W_UKᵀ or W_UV·W_O into one matrix where the cost model says it pays";
+  let description = [{
+    In the absorbed form, `query_to_latent(query_proj(..., W_UQ), W_UK)` can
+    use one folded weight `mla.fold_query_weights(W_UQ, W_UK)` [C, H·(L+R)]
+    and `output_proj(latent_to_value(o_lat, W_UV), W_O)` one folded weight
+    `mla.fold_output_weights(W_UV, W_O)` [H·L, D]. The folded ops carry the
+    config with qk_nope_dim (resp. v_head_dim) set to kv_lora_rank and the
+    softmax scale pinned to the original's. A fold is made only when the
+    cost model predicts the folded projection faster for the op's token
+    count (`estimateQueryFold` / `estimateOutputFold`); for DeepSeek's
+    configs it never does (3-4x the parameters and FLOPs,
+    docs/cost-model.md). `force` folds regardless (for tests).
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "Target preset: h100, h200 or a100">,
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Fold whether or not the cost model says it pays">,
+  ];
+  let dependentDialects = ["::mlir::mla::MLADialect"];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Weight pairs folded into one matrix">
+  ];
+}
+
 def MLAFuseDecode : Pass<"mla-fuse-decode"> {
   let summary = "Fuse the absorbed form into mla.fused_decode with a tiling from the cost model";
   let description = [{
