@@ -37,6 +37,11 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
   select.force = options.phase;
   pm.addPass(mla::createMLASelectPhase(select));
   pm.addPass(mla::createMLAAbsorbWeights());
+  // Weight pairs are folded only where the cost model says it pays (never
+  // for DeepSeek's configs).
+  mla::MLAFoldWeightsOptions fold;
+  fold.target = options.target;
+  pm.addPass(mla::createMLAFoldWeights(fold));
   if (options.fuse) {
     mla::MLAFuseDecodeOptions decode;
     decode.target = options.target;

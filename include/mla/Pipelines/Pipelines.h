@@ -33,7 +33,8 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each
 /// attention's form chosen by the cost model (or forced), absorption where
-/// the absorbed form wins, then phase-specialised fusion.
+/// the absorbed form wins, weight folds where they pay, then
+/// phase-specialised fusion.
 void buildMLADefaultPipeline(OpPassManager &pm,
                              const MLAPipelineOptions &options);
 
