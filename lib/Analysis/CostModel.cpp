@@ -40,6 +40,18 @@ std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
 
 StringRef mla::getTargetPresetNames() { return "h100, h200, a100"; }
 
+FailureOr<TargetDescription> mla::lookupTargetPreset(Operation *anchor,
+                                                     StringRef pass,
+                                                     StringRef name) {
+  if (std::optional<TargetDescription> preset = getTargetPreset(name))
+    return *preset;
+  InFlightDiagnostic error = anchor->emitError();
+  if (!pass.empty())
+    error << pass << ": ";
+  return error << "unknown target '" << name
+         << "' (known: " << getTargetPresetNames() << ")";
+}
+
 AttentionShape mla::getAttentionShape(ConfigAttr config,
                                       RankedTensorType queries,
                                       int64_t cacheLength, bool causal,
@@ -106,14 +118,21 @@ double attendedPairs(const AttentionShape &shape) {
   return shape.batch * perRequest;
 }
 
+/// The sizes a form's byte and FLOP counts are written in, as doubles.
+struct Sizes {
+  double e, b, s, t, h, n, r, v, l;
+  explicit Sizes(const AttentionShape &shape)
+      : e(shape.elementBytes), b(shape.batch), s(shape.queries),
+        t(shape.cacheLength), h(shape.config.getHeads()),
+        n(shape.config.getQkNopeDim()), r(shape.config.getQkRopeDim()),
+        v(shape.config.getVHeadDim()), l(shape.config.getKvLoraRank()) {}
+};
+
 } // namespace
 
 FormCost mla::estimateDecompressed(const AttentionShape &shape,
                                    const TargetDescription &target) {
-  ConfigAttr c = shape.config;
-  double e = shape.elementBytes, b = shape.batch, s = shape.queries,
-         t = shape.cacheLength, h = c.getHeads(), n = c.getQkNopeDim(),
-         r = c.getQkRopeDim(), v = c.getVHeadDim(), l = c.getKvLoraRank();
+  auto [e, b, s, t, h, n, r, v, l] = Sizes(shape);
   FormCost form{"decompressed", {}};
   // Every cached token of every request, up-projected per head: the latent
   // is read once, K_nope and V written once.
@@ -131,10 +150,7 @@ FormCost mla::estimateDecompressed(const AttentionShape &shape,
 
 FormCost mla::estimateAbsorbed(const AttentionShape &shape,
                                const TargetDescription &target) {
-  ConfigAttr c = shape.config;
-  double e = shape.elementBytes, b = shape.batch, s = shape.queries,
-         t = shape.cacheLength, h = c.getHeads(), n = c.getQkNopeDim(),
-         r = c.getQkRopeDim(), v = c.getVHeadDim(), l = c.getKvLoraRank();
+  auto [e, b, s, t, h, n, r, v, l] = Sizes(shape);
   FormCost form{"absorbed", {}};
   form.stages.push_back(makeStage(
       "query absorption (q_nope W_UK^T)",

@@ -41,6 +41,12 @@ std::optional<TargetDescription> getTargetPreset(llvm::StringRef name);
 /// The names of the presets, for messages.
 llvm::StringRef getTargetPresetNames();
 
+/// The preset named `name`, or an error on `anchor` saying that it is not
+/// one (prefixed with `pass` unless empty): the passes' `target` option.
+FailureOr<TargetDescription> lookupTargetPreset(Operation *anchor,
+                                                llvm::StringRef pass,
+                                                llvm::StringRef name);
+
 /// The shape of one attention op, as the cost model sees it.
 struct AttentionShape {
   ConfigAttr config;

@@ -142,12 +142,10 @@ struct MLAFoldWeightsPass
   using MLAFoldWeightsBase::MLAFoldWeightsBase;
 
   void runOnOperation() override {
-    std::optional<TargetDescription> chip = getTargetPreset(target);
-    if (!chip) {
-      getOperation()->emitError("mla-fold-weights: unknown target '")
-          << target << "' (known: " << getTargetPresetNames() << ")";
+    FailureOr<TargetDescription> chip =
+        lookupTargetPreset(getOperation(), "mla-fold-weights", target);
+    if (failed(chip))
       return signalPassFailure();
-    }
     int64_t folded = 0;
     FoldContext context{*chip, force, folded};
     RewritePatternSet patterns(&getContext());

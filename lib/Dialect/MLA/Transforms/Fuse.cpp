@@ -121,10 +121,10 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override) {
-  std::optional<TargetDescription> chip = getTargetPreset(target);
-  if (!chip)
-    return root->emitError("unknown target '")
-           << target << "' (known: " << getTargetPresetNames() << ")";
+  FailureOr<TargetDescription> chip =
+      lookupTargetPreset(root, /*pass=*/"", target);
+  if (failed(chip))
+    return failure();
   if (assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
   if (override < 0)
@@ -139,8 +139,9 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
-                                             assumedCacheLength, splits)))
+    if (failed(runFusion<FuseAbsorbedDecode>(
+            getOperation(), target, assumedCacheLength,
+            splits)))
       signalPassFailure();
   }
 };
@@ -150,7 +151,8 @@ struct MLAFusePrefillPass
   using MLAFusePrefillBase::MLAFusePrefillBase;
   void runOnOperation() override {
     if (failed(runFusion<FuseDecompressedPrefill>(
-            getOperation(), target, assumedCacheLength, prefixChunk)))
+            getOperation(), target, assumedCacheLength,
+            prefixChunk)))
       signalPassFailure();
   }
 };

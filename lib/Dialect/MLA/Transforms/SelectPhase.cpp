@@ -29,12 +29,10 @@ struct MLASelectPhasePass
   using MLASelectPhaseBase::MLASelectPhaseBase;
 
   void runOnOperation() override {
-    std::optional<TargetDescription> chip = getTargetPreset(target);
-    if (!chip) {
-      getOperation()->emitError("mla-select-phase: unknown target '")
-          << target << "' (known: " << getTargetPresetNames() << ")";
+    FailureOr<TargetDescription> chip =
+        lookupTargetPreset(getOperation(), "mla-select-phase", target);
+    if (failed(chip))
       return signalPassFailure();
-    }
     std::optional<Phase> forced;
     if (force == "prefill")
       forced = Phase::Prefill;
