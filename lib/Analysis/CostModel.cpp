@@ -26,30 +26,33 @@ std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
   constexpr double bandwidthFraction = 2.9 / 3.35;
   constexpr double computeFraction = 760.0 / 989.0;
   if (name == "h100")
-    return TargetDescription{"h100", 2.9e12, 760e12, 67e12 * computeFraction,
-                             132, 227 * 1024};
+    return TargetDescription{"h100", 2.9e12,    760e12, 67e12 * computeFraction,
+                             132,    227 * 1024};
   if (name == "h200")
-    return TargetDescription{"h200", 4.8e12 * bandwidthFraction, 760e12,
-                             67e12 * computeFraction, 132, 227 * 1024};
+    return TargetDescription{"h200", 4.8e12 * bandwidthFraction,
+                             760e12, 67e12 * computeFraction,
+                             132,    227 * 1024};
   if (name == "a100")
-    return TargetDescription{"a100", 2.039e12 * bandwidthFraction,
+    return TargetDescription{"a100",
+                             2.039e12 * bandwidthFraction,
                              312e12 * computeFraction,
-                             19.5e12 * computeFraction, 108, 163 * 1024};
+                             19.5e12 * computeFraction,
+                             108,
+                             163 * 1024};
   return std::nullopt;
 }
 
 StringRef mla::getTargetPresetNames() { return "h100, h200, a100"; }
 
-FailureOr<TargetDescription> mla::lookupTargetPreset(Operation *anchor,
-                                                     StringRef pass,
-                                                     StringRef name) {
+FailureOr<TargetDescription>
+mla::lookupTargetPreset(Operation *anchor, StringRef pass, StringRef name) {
   if (std::optional<TargetDescription> preset = getTargetPreset(name))
     return *preset;
   InFlightDiagnostic error = anchor->emitError();
   if (!pass.empty())
     error << pass << ": ";
   return error << "unknown target '" << name
-         << "' (known: " << getTargetPresetNames() << ")";
+               << "' (known: " << getTargetPresetNames() << ")";
 }
 
 AttentionShape mla::getAttentionShape(ConfigAttr config,
@@ -136,10 +139,10 @@ FormCost mla::estimateDecompressed(const AttentionShape &shape,
   FormCost form{"decompressed", {}};
   // Every cached token of every request, up-projected per head: the latent
   // is read once, K_nope and V written once.
-  form.stages.push_back(makeStage(
-      "gather + decompress K, V",
-      e * (b * t * (l + r) + h * l * (n + v) + b * t * h * (n + v)),
-      2 * b * t * h * l * (n + v), shape, target));
+  form.stages.push_back(
+      makeStage("gather + decompress K, V",
+                e * (b * t * (l + r) + h * l * (n + v) + b * t * h * (n + v)),
+                2 * b * t * h * l * (n + v), shape, target));
   form.stages.push_back(makeStage(
       "attention (MHA " + std::to_string(int64_t(n + r)) + "/" +
           std::to_string(int64_t(v)) + ")",
@@ -152,20 +155,20 @@ FormCost mla::estimateAbsorbed(const AttentionShape &shape,
                                const TargetDescription &target) {
   auto [e, b, s, t, h, n, r, v, l] = Sizes(shape);
   FormCost form{"absorbed", {}};
-  form.stages.push_back(makeStage(
-      "query absorption (q_nope W_UK^T)",
-      e * (b * s * h * n + h * l * n + b * s * h * l), 2 * b * s * h * n * l,
-      shape, target));
+  form.stages.push_back(
+      makeStage("query absorption (q_nope W_UK^T)",
+                e * (b * s * h * n + h * l * n + b * s * h * l),
+                2 * b * s * h * n * l, shape, target));
   // The latent cache is read once for all heads of a request.
-  form.stages.push_back(makeStage(
-      "latent attention (MQA " + std::to_string(int64_t(l + r)) + "/" +
-          std::to_string(int64_t(l)) + ")",
-      e * (b * t * (l + r) + b * s * h * (l + r) + b * s * h * l),
-      2 * attendedPairs(shape) * h * (l + r + l), shape, target));
-  form.stages.push_back(makeStage(
-      "value projection (o_lat W_UV)",
-      e * (b * s * h * l + h * l * v + b * s * h * v), 2 * b * s * h * l * v,
-      shape, target));
+  form.stages.push_back(
+      makeStage("latent attention (MQA " + std::to_string(int64_t(l + r)) +
+                    "/" + std::to_string(int64_t(l)) + ")",
+                e * (b * t * (l + r) + b * s * h * (l + r) + b * s * h * l),
+                2 * attendedPairs(shape) * h * (l + r + l), shape, target));
+  form.stages.push_back(
+      makeStage("value projection (o_lat W_UV)",
+                e * (b * s * h * l + h * l * v + b * s * h * v),
+                2 * b * s * h * l * v, shape, target));
   return form;
 }
 
@@ -250,9 +253,9 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
   int64_t rowBytes = c.getLatentCacheDim() * shape.elementBytes;
   int64_t queryTile = headsPerBlock * shape.queries * rowBytes;
   int64_t tokenTile = blockTokens * rowBytes;
-  int64_t stages = std::clamp<int64_t>(
-      (target.sharedMemoryPerSM - queryTile) / std::max<int64_t>(tokenTile, 1),
-      1, 2);
+  int64_t stages = std::clamp<int64_t>((target.sharedMemoryPerSM - queryTile) /
+                                           std::max<int64_t>(tokenTile, 1),
+                                       1, 2);
   int64_t blocks = shape.batch * ceilDiv(heads, headsPerBlock);
   int64_t tiles = std::max<int64_t>(ceilDiv(shape.cacheLength, blockTokens), 1);
   int64_t splits =
@@ -317,8 +320,7 @@ void printFold(raw_ostream &os, const FoldCost &fold) {
       fold.name, human(fold.separateParams, ""), human(fold.foldedParams, ""),
       human(fold.separateFlopsPerToken, "FLOP"),
       human(fold.foldedFlopsPerToken, "FLOP"), humanTime(fold.separateSeconds),
-      humanTime(fold.foldedSeconds),
-      fold.pays() ? "pays" : "does not pay");
+      humanTime(fold.foldedSeconds), fold.pays() ? "pays" : "does not pay");
 }
 
 } // namespace

@@ -14,6 +14,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::mla::registerAllMLADialects(registry);
   mlir::mla::registerAllMLAPasses();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "mla optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "mla optimizer driver\n", registry));
 }

@@ -180,8 +180,8 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
   bytes = bytes.drop_front(2);
   size_t headerLength;
   if (major == 1) {
-    headerLength = static_cast<uint8_t>(bytes[0]) |
-                   (static_cast<uint8_t>(bytes[1]) << 8);
+    headerLength =
+        static_cast<uint8_t>(bytes[0]) | (static_cast<uint8_t>(bytes[1]) << 8);
     bytes = bytes.drop_front(2);
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 4)

@@ -31,9 +31,9 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -41,13 +41,13 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <deque>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <unistd.h>
 
 using namespace mlir;
@@ -56,11 +56,11 @@ using npy::HostArray;
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<input .mlir file>"),
-                                      cl::init("-"));
 static cl::opt<std::string>
-    entryName("entry", cl::desc("Function to run (default: the only public one)"),
+    inputFile(cl::Positional, cl::desc("<input .mlir file>"), cl::init("-"));
+static cl::opt<std::string>
+    entryName("entry",
+              cl::desc("Function to run (default: the only public one)"),
               cl::init(""));
 static cl::opt<std::string>
     target("target",
@@ -80,17 +80,16 @@ static cl::opt<uint64_t> randomSeed(
     cl::desc("Fill float arguments without a file with numbers uniform in "
              "[-1, 1) from SplitMix64(seed, argument index)"),
     cl::init(0));
-static cl::opt<bool> useRandom(
-    "random",
-    cl::desc("Draw float arguments that no file gives at random (see "
-             "--random-seed)"),
-    cl::init(false));
+static cl::opt<bool>
+    useRandom("random",
+              cl::desc("Draw float arguments that no file gives at random (see "
+                       "--random-seed)"),
+              cl::init(false));
 static cl::opt<std::string>
-    outputDir("output-dir",
-              cl::desc("Write result i to <dir>/out<i>.npy"), cl::init(""));
-static cl::opt<unsigned> warmup("warmup",
-                                cl::desc("Untimed calls before timing"),
-                                cl::init(0));
+    outputDir("output-dir", cl::desc("Write result i to <dir>/out<i>.npy"),
+              cl::init(""));
+static cl::opt<unsigned>
+    warmup("warmup", cl::desc("Untimed calls before timing"), cl::init(0));
 static cl::opt<std::string>
     gpuChip("gpu-chip", cl::desc("GPU architecture for --target=cuda"),
             cl::init("sm_90"));
@@ -109,9 +108,8 @@ static cl::opt<unsigned>
            cl::desc("Cycle through this many copies of the arguments across "
                     "calls (inputs larger than the caches)"),
            cl::init(1));
-static cl::opt<unsigned> repeat("repeat",
-                                cl::desc("Timed calls (median reported)"),
-                                cl::init(0));
+static cl::opt<unsigned>
+    repeat("repeat", cl::desc("Timed calls (median reported)"), cl::init(0));
 
 namespace {
 
@@ -191,8 +189,7 @@ llvm::Expected<HostArray> prepareArgument(unsigned index,
     bool shapeMatches =
         array->shape.size() == static_cast<size_t>(type.getRank()) &&
         llvm::all_of(llvm::seq<int64_t>(0, type.getRank()), [&](int64_t d) {
-          return type.isDynamicDim(d) ||
-                 type.getDimSize(d) == array->shape[d];
+          return type.isDynamicDim(d) || type.getDimSize(d) == array->shape[d];
         });
     if (!shapeMatches)
       return error(path + " has shape " + shapeString(array->shape));
@@ -206,9 +203,9 @@ llvm::Expected<HostArray> prepareArgument(unsigned index,
                  "input file: random integers would index outside the cache");
   if (!type.hasStaticShape())
     return error("has dynamic sizes: give it an input file");
-  HostArray array = HostArray::allocate(*kind, std::vector<int64_t>(
-                                                   type.getShape().begin(),
-                                                   type.getShape().end()));
+  HostArray array =
+      HostArray::allocate(*kind, std::vector<int64_t>(type.getShape().begin(),
+                                                      type.getShape().end()));
   SplitMix64 generator{randomSeed * 0x100000001b3ULL + index};
   for (int64_t i = 0, e = array.numElements(); i < e; ++i)
     array.set(i, generator.uniform());
@@ -389,7 +386,8 @@ int main(int argc, char **argv) {
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(&context));
   for (unsigned i = 0; i < entry.getNumArguments(); ++i)
-    entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(&context, false));
+    entry.setArgAttr(i, "bufferization.writable",
+                     BoolAttr::get(&context, false));
   PassManager pm(&context);
   if (onGpu) {
     mla::MLAGPUPipelineOptions gpuOptions;
@@ -555,8 +553,7 @@ int main(int argc, char **argv) {
       int64_t source = offset;
       for (int64_t d = 0; d < rank; ++d)
         source += index[d] * strides[d];
-      std::memcpy(out.data() + linear * width, aligned + source * width,
-                  width);
+      std::memcpy(out.data() + linear * width, aligned + source * width, width);
       for (int64_t d = rank - 1; d >= 0; --d) {
         if (++index[d] < shape[d])
           break;

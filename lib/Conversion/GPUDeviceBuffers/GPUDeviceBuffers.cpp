@@ -9,14 +9,14 @@
 
 #include "mla/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::mla {
@@ -92,8 +92,8 @@ struct MLAGPUMapLoopsPass
                                        gpu::Processor::BlockZ};
       for (unsigned d = 0; d < rank; ++d) {
         unsigned fromLast = rank - 1 - d;
-        outerMapping.push_back(dim(fromLast < 3 ? blocks[fromLast]
-                                                : gpu::Processor::Sequential));
+        outerMapping.push_back(
+            dim(fromLast < 3 ? blocks[fromLast] : gpu::Processor::Sequential));
       }
       // Threads: the tiled last dim; the others have one iteration.
       SmallVector<gpu::ParallelLoopDimMappingAttr> innerMapping(
@@ -134,9 +134,9 @@ struct MLAGPUDeviceBuffersPass
   void runOnOperation() override {
     SmallVector<Operation *> hostOps;
     getOperation()->walk([&](Operation *op) {
-      if (onHost(op) && isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
-                            memref::LoadOp, memref::StoreOp,
-                            memref::AllocaOp>(op))
+      if (onHost(op) &&
+          isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
+              memref::LoadOp, memref::StoreOp, memref::AllocaOp>(op))
         hostOps.push_back(op);
     });
     IRRewriter rewriter(&getContext());
@@ -145,8 +145,8 @@ struct MLAGPUDeviceBuffersPass
       Location loc = op->getLoc();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
         auto device = gpu::AllocOp::create(
-            rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
-            ValueRange{}, alloc.getDynamicSizes(), alloc.getSymbolOperands());
+            rewriter, loc, alloc.getType(), /*asyncToken=*/Type(), ValueRange{},
+            alloc.getDynamicSizes(), alloc.getSymbolOperands());
         rewriter.replaceOp(alloc, device.getMemref());
       } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
         gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(),
@@ -154,8 +154,7 @@ struct MLAGPUDeviceBuffersPass
         rewriter.eraseOp(dealloc);
       } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
         gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
-                              ValueRange{}, copy.getTarget(),
-                              copy.getSource());
+                              ValueRange{}, copy.getTarget(), copy.getSource());
         rewriter.eraseOp(copy);
       } else {
         // A scalar access on the host would dereference a device pointer.

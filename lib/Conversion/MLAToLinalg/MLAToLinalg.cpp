@@ -57,7 +57,9 @@ Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
-int64_t rankOf(Value v) { return cast<RankedTensorType>(v.getType()).getRank(); }
+int64_t rankOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getRank();
+}
 
 /// The sizes of `v`: attributes where static, tensor.dim where dynamic.
 SmallVector<OpFoldResult> sizesOf(ImplicitLocOpBuilder &b, Value v) {
@@ -99,8 +101,7 @@ Value buildGeneric(ImplicitLocOpBuilder &b, ArrayRef<OpFoldResult> sizes,
     init = tensor::EmptyOp::create(b, sizes, elementType);
   unsigned numLoops = iterators.empty() ? sizes.size() : iterators.size();
   SmallVector<AffineMap> maps(inputMaps.begin(), inputMaps.end());
-  maps.push_back(outputMap ? outputMap
-                           : b.getMultiDimIdentityMap(numLoops));
+  maps.push_back(outputMap ? outputMap : b.getMultiDimIdentityMap(numLoops));
   SmallVector<utils::IteratorType> iteratorTypes(iterators.begin(),
                                                  iterators.end());
   if (iteratorTypes.empty())
@@ -120,13 +121,13 @@ Value convertElements(ImplicitLocOpBuilder &b, Value v, Type type) {
   if (from == type)
     return v;
   bool widen = type.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth();
-  return buildGeneric(
-      b, sizesOf(b, v), type, v, b.getMultiDimIdentityMap(rankOf(v)),
-      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        if (widen)
-          return arith::ExtFOp::create(ib, type, args[0]);
-        return arith::TruncFOp::create(ib, type, args[0]);
-      });
+  return buildGeneric(b, sizesOf(b, v), type, v,
+                      b.getMultiDimIdentityMap(rankOf(v)),
+                      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+                        if (widen)
+                          return arith::ExtFOp::create(ib, type, args[0]);
+                        return arith::TruncFOp::create(ib, type, args[0]);
+                      });
 }
 
 Value toF32(ImplicitLocOpBuilder &b, Value v) {
@@ -173,7 +174,8 @@ Value einsum(ImplicitLocOpBuilder &b, StringRef spec, Value lhs, Value rhs,
   iterators.append(loops.size() - out.size(), utils::IteratorType::reduction);
   Value zero = constantF32(b, 0.0);
   return buildGeneric(
-      b, sizes, b.getF32Type(), {lhs, rhs}, {mapOf(lhsLetters), mapOf(rhsLetters)},
+      b, sizes, b.getF32Type(), {lhs, rhs},
+      {mapOf(lhsLetters), mapOf(rhsLetters)},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
         Value product = arith::MulFOp::create(ib, args[0], args[1]);
         if (maskZeroLhs) {
@@ -280,8 +282,8 @@ Value emitRMSNorm(ImplicitLocOpBuilder &b, Value x, Value weight, double eps) {
        loopsMap(b, rank, {rank - 1})},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
         Value mean = arith::DivFOp::create(ib, args[1], count);
-        Value inverse = math::RsqrtOp::create(
-            ib, arith::AddFOp::create(ib, mean, epsilon));
+        Value inverse =
+            math::RsqrtOp::create(ib, arith::AddFOp::create(ib, mean, epsilon));
         return arith::MulFOp::create(
             ib, arith::MulFOp::create(ib, args[0], inverse), args[2]);
       });
@@ -292,7 +294,8 @@ Value emitRMSNorm(ImplicitLocOpBuilder &b, Value x, Value weight, double eps) {
 /// Element j is rotated with its partner p(j) by the angle pos · θ_{pair(j)}:
 ///
 ///   interleaved: pairs (0,1) (2,3) ...     p(j) = j xor 1,  pair = j / 2
-///   half:        pairs (0,R/2) (1,R/2+1)   p(j) = (j + R/2) mod R, pair = j mod R/2
+///   half:        pairs (0,R/2) (1,R/2+1)   p(j) = (j + R/2) mod R, pair = j
+///   mod R/2
 ///
 ///   out[j] = x[j] · cos − x[p(j)] · sin   for the first of a pair
 ///   out[j] = x[j] · cos + x[p(j)] · sin   for the second
@@ -323,15 +326,16 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
         if (interleaved) {
           partner = arith::XOrIOp::create(ib, j, one);
           pair = arith::DivUIOp::create(ib, j, constantIndex(ib, 2));
-          isFirst = arith::CmpIOp::create(
-              ib, arith::CmpIPredicate::eq,
-              arith::AndIOp::create(ib, j, one), constantIndex(ib, 0));
+          isFirst = arith::CmpIOp::create(ib, arith::CmpIPredicate::eq,
+                                          arith::AndIOp::create(ib, j, one),
+                                          constantIndex(ib, 0));
         } else {
-          partner = arith::RemUIOp::create(
-              ib, arith::AddIOp::create(ib, j, half),
-              constantIndex(ib, ropeDim));
+          partner =
+              arith::RemUIOp::create(ib, arith::AddIOp::create(ib, j, half),
+                                     constantIndex(ib, ropeDim));
           pair = arith::RemUIOp::create(ib, j, half);
-          isFirst = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, j, half);
+          isFirst =
+              arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, j, half);
         }
         indices.back() = partner;
         Value partnerValue = tensor::ExtractOp::create(ib, x, indices);
@@ -358,12 +362,10 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
           frequency = arith::AddFOp::create(
               ib, arith::MulFOp::create(ib, interpolated, r),
               arith::MulFOp::create(
-                  ib, frequency,
-                  arith::SubFOp::create(ib, f64(ib, 1.0), r)));
+                  ib, frequency, arith::SubFOp::create(ib, f64(ib, 1.0), r)));
         }
 
-        Value position =
-            arith::SIToFPOp::create(ib, ib.getF64Type(), args[1]);
+        Value position = arith::SIToFPOp::create(ib, ib.getF64Type(), args[1]);
         Value angle = arith::MulFOp::create(ib, position, frequency);
         Value magnitude = f64(ib, config.getRopeMagnitude());
         auto scaled = [&](Value v) -> Value {
@@ -388,8 +390,8 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
 /// program with `message` (cf.assert); without them (GPU kernels, where
 /// cf.assert blocks the mapping of loops), `fallback` is used instead, so that
 /// an invalid block table never makes an access leave its buffer.
-Value guardIndex(ImplicitLocOpBuilder &b, Value index, Value ok,
-                 Value fallback, StringRef message, bool runtimeChecks) {
+Value guardIndex(ImplicitLocOpBuilder &b, Value index, Value ok, Value fallback,
+                 StringRef message, bool runtimeChecks) {
   if (runtimeChecks) {
     cf::AssertOp::create(b, ok, message);
     return index;
@@ -411,8 +413,8 @@ Value isValidKey(ImplicitLocOpBuilder &b, Value length, Value t, Value s,
   Value valid = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, t, length);
   if (!causal)
     return valid;
-  Value last = arith::AddIOp::create(
-      b, arith::SubIOp::create(b, length, tokens), s);
+  Value last =
+      arith::AddIOp::create(b, arith::SubIOp::create(b, length, tokens), s);
   Value notFuture =
       arith::CmpIOp::create(b, arith::CmpIPredicate::sle, t, last);
   return arith::AndIOp::create(b, valid, notFuture);
@@ -521,8 +523,8 @@ Value emitMaskedSoftmax(ImplicitLocOpBuilder &b, Value scores, Value seqLens,
   return buildGeneric(
       b, sizes, b.getF32Type(), {exps, rowSum}, {identity, rowMap},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                            args[1], zero);
+        Value empty =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, args[1], zero);
         return arith::SelectOp::create(
             ib, empty, zero, arith::DivFOp::create(ib, args[0], args[1]));
       });
@@ -550,10 +552,10 @@ OpFoldResult ceilDivSizes(ImplicitLocOpBuilder &b, OpFoldResult a,
 /// (unscaled); `values` f32 [B, T, ...] are cut the same way and contracted
 /// by `valueSpec` ("bshkc,<chunked values>-><result with k>"). Masked or
 /// padded keys never contribute; a row with no valid key gives 0.
-Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
-                           Value seqLens, bool causal, double scale,
-                           Value values, OpFoldResult chunks,
-                           OpFoldResult chunk, StringRef valueSpec) {
+Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores, Value seqLens,
+                           bool causal, double scale, Value values,
+                           OpFoldResult chunks, OpFoldResult chunk,
+                           StringRef valueSpec) {
   SmallVector<OpFoldResult> sizes = sizesOf(b, scores);
   Value tokens = indexOf(b, sizes[1]);
   Value keys = indexOf(b, sizes[3]);
@@ -564,10 +566,10 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
 
   // t = k·chunk + c, clamped into the tensor for padded positions.
   auto position = [&](ImplicitLocOpBuilder &ib, Value k, Value c) {
-    Value t = arith::AddIOp::create(
-        ib, arith::MulIOp::create(ib, k, chunkSize), c);
-    Value inRange = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, t,
-                                          keys);
+    Value t =
+        arith::AddIOp::create(ib, arith::MulIOp::create(ib, k, chunkSize), c);
+    Value inRange =
+        arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, t, keys);
     Value clamped =
         arith::SelectOp::create(ib, inRange, t, constantIndex(ib, 0));
     return std::make_tuple(t, inRange, clamped);
@@ -646,8 +648,8 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
       b, sizesOf(b, partial), b.getF32Type(), {partial, chunkSum},
       {partialIdentity, partialChunk},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                            args[1], zero);
+        Value empty =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, args[1], zero);
         return arith::SelectOp::create(
             ib, empty, zero, arith::DivFOp::create(ib, args[0], args[1]));
       });
@@ -655,10 +657,10 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
       b, chunkSizes, b.getF32Type(), {chunkMax, chunkSum},
       {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4)},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                            args[1], zero);
-        Value value =
-            arith::AddFOp::create(ib, args[0], math::LogOp::create(ib, args[1]));
+        Value empty =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, args[1], zero);
+        Value value = arith::AddFOp::create(ib, args[0],
+                                            math::LogOp::create(ib, args[1]));
         return arith::SelectOp::create(ib, empty, negInf, value);
       });
 
@@ -674,16 +676,16 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
         return arith::MaximumFOp::create(ib, args[1], args[0]);
       },
       filled(b, rows, negInf), reduceChunks, rowOfChunk);
-  Value weights = buildGeneric(
-      b, chunkSizes, b.getF32Type(), {lse, lseMax},
-      {b.getMultiDimIdentityMap(4), rowOfChunk},
-      [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                            args[0], negInf);
-        Value w = math::ExpOp::create(
-            ib, arith::SubFOp::create(ib, args[0], args[1]));
-        return arith::SelectOp::create(ib, empty, zero, w);
-      });
+  Value weights =
+      buildGeneric(b, chunkSizes, b.getF32Type(), {lse, lseMax},
+                   {b.getMultiDimIdentityMap(4), rowOfChunk},
+                   [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
+                     Value empty = arith::CmpFOp::create(
+                         ib, arith::CmpFPredicate::OEQ, args[0], negInf);
+                     Value w = math::ExpOp::create(
+                         ib, arith::SubFOp::create(ib, args[0], args[1]));
+                     return arith::SelectOp::create(ib, empty, zero, w);
+                   });
   Value weightSum = buildGeneric(
       b, rows, b.getF32Type(), weights, b.getMultiDimIdentityMap(4),
       [](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
@@ -704,10 +706,11 @@ Value emitChunkedAttention(ImplicitLocOpBuilder &b, Value scores,
   unsigned resultRank = rankOf(merged);
   return buildGeneric(
       b, sizesOf(b, merged), b.getF32Type(), {merged, weightSum},
-      {b.getMultiDimIdentityMap(resultRank), loopsMap(b, resultRank, {0, 1, 2})},
+      {b.getMultiDimIdentityMap(resultRank),
+       loopsMap(b, resultRank, {0, 1, 2})},
       [&](ImplicitLocOpBuilder &ib, ValueRange args) -> Value {
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                            args[1], zero);
+        Value empty =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, args[1], zero);
         return arith::SelectOp::create(
             ib, empty, zero, arith::DivFOp::create(ib, args[0], args[1]));
       });
@@ -736,19 +739,18 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
   Type cacheElement = cast<RankedTensorType>(cache.getType()).getElementType();
   Value rows = buildGeneric(
       b, {newSizes[0], newSizes[1], b.getIndexAttr(latentDim + ropeDim)},
-      cacheElement, {}, {},
-      [&](ImplicitLocOpBuilder &ib, ValueRange) -> Value {
+      cacheElement, {}, {}, [&](ImplicitLocOpBuilder &ib, ValueRange) -> Value {
         Value r = linalg::IndexOp::create(ib, 0);
         Value t = linalg::IndexOp::create(ib, 1);
         Value e = linalg::IndexOp::create(ib, 2);
         Value latentWidth = constantIndex(ib, latentDim);
-        Value inLatent =
-            arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, e, latentWidth);
-        Value latentIndex = arith::SelectOp::create(
-            ib, inLatent, e, constantIndex(ib, 0));
-        Value ropeIndex = arith::SelectOp::create(
-            ib, inLatent, constantIndex(ib, 0),
-            arith::SubIOp::create(ib, e, latentWidth));
+        Value inLatent = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, e,
+                                               latentWidth);
+        Value latentIndex =
+            arith::SelectOp::create(ib, inLatent, e, constantIndex(ib, 0));
+        Value ropeIndex =
+            arith::SelectOp::create(ib, inLatent, constantIndex(ib, 0),
+                                    arith::SubIOp::create(ib, e, latentWidth));
         Value latent =
             tensor::ExtractOp::create(ib, cKv, ValueRange{r, t, latentIndex});
         Value rope =
@@ -758,9 +760,9 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
 
   // One iteration per new token, all independent: an scf.forall whose
   // parallel inserts bufferize to in-place stores (and map to GPU threads).
-  auto forall = scf::ForallOp::create(
-      b, ArrayRef<OpFoldResult>{newSizes[0], newSizes[1]}, ValueRange{cache},
-      std::nullopt);
+  auto forall =
+      scf::ForallOp::create(b, ArrayRef<OpFoldResult>{newSizes[0], newSizes[1]},
+                            ValueRange{cache}, std::nullopt);
   Value request = forall.getInductionVars()[0];
   Value s = forall.getInductionVars()[1];
   Value shared = forall.getRegionIterArgs()[0];
@@ -769,7 +771,8 @@ Value emitAppend(ImplicitLocOpBuilder &b, Value cKv, Value kPe, Value cache,
   b.setInsertionPoint(forall.getTerminator());
   Value zero = constantIndex(b, 0);
   Value length = extractIndex(b, seqLens, request);
-  Value t = arith::AddIOp::create(b, arith::SubIOp::create(b, length, tokens), s);
+  Value t =
+      arith::AddIOp::create(b, arith::SubIOp::create(b, length, tokens), s);
   t = guardIndex(
       b, t, arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t, zero), zero,
       "mla.cache.append: seq_lens[b] is smaller than the number of new "
@@ -846,16 +849,14 @@ GatheredCache emitGatheredCache(ImplicitLocOpBuilder &b, Value cache,
                                 Value blockTable, Value lengths,
                                 ConfigAttr config, bool runtimeChecks) {
   Value gathered = emitGather(b, cache, blockTable, lengths, runtimeChecks);
-  return {sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
-          sliceLastDim(b, gathered, config.getKvLoraRank(),
-                       config.getQkRopeDim())};
+  return {
+      sliceLastDim(b, gathered, 0, config.getKvLoraRank()),
+      sliceLastDim(b, gathered, config.getKvLoraRank(), config.getQkRopeDim())};
 }
-
 
 /// Base of the op lowerings: gives each an ImplicitLocOpBuilder and replaces
 /// the op with what `lower` returns, converted to the op's result types.
-template <typename OpTy>
-struct MLALowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct MLALowering : OpConversionPattern<OpTy> {
   using OpAdaptor = typename OpConversionPattern<OpTy>::OpAdaptor;
 
   MLALowering(MLIRContext *context, bool runtimeChecks)
@@ -929,11 +930,11 @@ struct KVCompressLowering : MLALowering<KVCompressOp> {
     ConfigAttr config = op.getConfig();
     Value h = toF32(b, adaptor.getHidden());
     Value down = toF32(b, adaptor.getWDkv());
-    Value latent = einsum(
-        b, "bsd,dl->bsl", h, sliceLastDim(b, down, 0, config.getKvLoraRank()));
-    Value rope = einsum(b, "bsd,dr->bsr", h,
-                        sliceLastDim(b, down, config.getKvLoraRank(),
-                                     config.getQkRopeDim()));
+    Value latent = einsum(b, "bsd,dl->bsl", h,
+                          sliceLastDim(b, down, 0, config.getKvLoraRank()));
+    Value rope = einsum(
+        b, "bsd,dr->bsr", h,
+        sliceLastDim(b, down, config.getKvLoraRank(), config.getQkRopeDim()));
     return {emitRMSNorm(b, latent, toF32(b, adaptor.getKvNorm()),
                         config.getRmsEpsValue()),
             rope};
@@ -967,9 +968,9 @@ struct CacheGatherLowering : MLALowering<CacheGatherOp> {
   using MLALowering::MLALowering;
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, CacheGatherOp op,
                            OpAdaptor adaptor) const override {
-    GatheredCache rows = emitGatheredCache(
-        b, adaptor.getCache(), adaptor.getBlockTable(), adaptor.getSeqLens(),
-        op.getConfig(), runtimeChecks);
+    GatheredCache rows =
+        emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
+                          adaptor.getSeqLens(), op.getConfig(), runtimeChecks);
     return {rows.latent, rows.ropeKeys};
   }
 };
@@ -1012,9 +1013,9 @@ struct FoldQueryWeightsLowering : MLALowering<FoldQueryWeightsOp> {
             rope = config.getQkRopeDim();
     Value up = expandDim(b, toF32(b, adaptor.getWUq()), 1,
                          {heads, config.getQkHeadDim()});
-    Value folded = einsum(b, "chn,hln->chl",
-                          sliceLastDim(b, up, 0, config.getQkNopeDim()),
-                          toF32(b, adaptor.getWUk()));
+    Value folded =
+        einsum(b, "chn,hln->chl", sliceLastDim(b, up, 0, config.getQkNopeDim()),
+               toF32(b, adaptor.getWUk()));
     Value ropeColumns = sliceLastDim(b, up, config.getQkNopeDim(), rope);
     SmallVector<OpFoldResult> sizes = sizesOf(b, folded);
     sizes.back() = b.getIndexAttr(latent + rope);
@@ -1041,8 +1042,7 @@ struct FoldOutputWeightsLowering : MLALowering<FoldOutputWeightsOp> {
     ConfigAttr config = op.getConfig();
     Value out = expandDim(b, toF32(b, adaptor.getWO()), 0,
                           {config.getHeads(), config.getVHeadDim()});
-    Value folded =
-        einsum(b, "hlv,hvd->hld", toF32(b, adaptor.getWUv()), out);
+    Value folded = einsum(b, "hlv,hvd->hld", toF32(b, adaptor.getWUv()), out);
     return {tensor::CollapseShapeOp::create(
         b, folded, SmallVector<ReassociationIndices>{{0, 1}, {2}})};
   }
@@ -1054,10 +1054,10 @@ struct DecompressedAttentionLowering : MLALowering<DecompressedAttentionOp> {
   using MLALowering::MLALowering;
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, DecompressedAttentionOp op,
                            OpAdaptor adaptor) const override {
-    Value scores = emitScores(
-        b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()),
-        toF32(b, adaptor.getKNope()), toF32(b, adaptor.getQPe()),
-        toF32(b, adaptor.getKPe()));
+    Value scores =
+        emitScores(b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()),
+                   toF32(b, adaptor.getKNope()), toF32(b, adaptor.getQPe()),
+                   toF32(b, adaptor.getKPe()));
     Value probs =
         emitMaskedSoftmax(b, scores, adaptor.getKvLens(), op.getCausal(),
                           op.getConfig().getEffectiveSoftmaxScale());
@@ -1076,12 +1076,12 @@ struct LatentAttentionLowering : MLALowering<LatentAttentionOp> {
     GatheredCache rows =
         emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
                           adaptor.getKvLens(), config, runtimeChecks);
-    Value scores = emitScores(b, "bshl,btl->bsht", toF32(b, adaptor.getQLat()),
-                              rows.latent, toF32(b, adaptor.getQPe()),
-                              rows.ropeKeys);
-    Value probs = emitMaskedSoftmax(b, scores, adaptor.getKvLens(),
-                                    op.getCausal(),
-                                    config.getEffectiveSoftmaxScale());
+    Value scores =
+        emitScores(b, "bshl,btl->bsht", toF32(b, adaptor.getQLat()),
+                   rows.latent, toF32(b, adaptor.getQPe()), rows.ropeKeys);
+    Value probs =
+        emitMaskedSoftmax(b, scores, adaptor.getKvLens(), op.getCausal(),
+                          config.getEffectiveSoftmaxScale());
     return {einsum(b, "bsht,btl->bshl", probs, rows.latent)};
   }
 };
@@ -1093,9 +1093,9 @@ struct FusedDecodeLowering : MLALowering<FusedDecodeOp> {
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, FusedDecodeOp op,
                            OpAdaptor adaptor) const override {
     ConfigAttr config = op.getConfig();
-    Value queryLatent = einsum(b, "bshn,hln->bshl",
-                               toF32(b, adaptor.getQNope()),
-                               toF32(b, adaptor.getWUk()));
+    Value queryLatent =
+        einsum(b, "bshn,hln->bshl", toF32(b, adaptor.getQNope()),
+               toF32(b, adaptor.getWUk()));
     GatheredCache rows =
         emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
                           adaptor.getKvLens(), config, runtimeChecks);
@@ -1104,12 +1104,11 @@ struct FusedDecodeLowering : MLALowering<FusedDecodeOp> {
                               toF32(b, adaptor.getQPe()), rows.ropeKeys);
     OpFoldResult splits = b.getIndexAttr(op.getTiling().getSplits());
     OpFoldResult chunk = ceilDivSizes(b, sizesOf(b, scores)[3], splits);
-    Value latentOut = emitChunkedAttention(
-        b, scores, adaptor.getKvLens(), op.getCausal(),
-        config.getEffectiveSoftmaxScale(), latent, splits, chunk,
-        "bshkc,bkcl->bshkl");
-    return {einsum(b, "bshl,hlv->bshv", latentOut,
-                   toF32(b, adaptor.getWUv()))};
+    Value latentOut =
+        emitChunkedAttention(b, scores, adaptor.getKvLens(), op.getCausal(),
+                             config.getEffectiveSoftmaxScale(), latent, splits,
+                             chunk, "bshkc,bkcl->bshkl");
+    return {einsum(b, "bshl,hlv->bshv", latentOut, toF32(b, adaptor.getWUv()))};
   }
 };
 
@@ -1127,13 +1126,12 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
         einsum(b, "btl,hln->bthn", rows.latent, toF32(b, adaptor.getWUk()));
     Value values =
         einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, adaptor.getWUv()));
-    Value scores = emitScores(b, "bshn,bthn->bsht",
-                              toF32(b, adaptor.getQNope()), keys,
-                              toF32(b, adaptor.getQPe()), rows.ropeKeys);
+    Value scores =
+        emitScores(b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()), keys,
+                   toF32(b, adaptor.getQPe()), rows.ropeKeys);
     OpFoldResult chunk = b.getIndexAttr(op.getTiling().getPrefixChunk());
     OpFoldResult chunks = ceilDivSizes(b, sizesOf(b, scores)[3], chunk);
-    return {emitChunkedAttention(b, scores, adaptor.getKvLens(),
-                                 op.getCausal(),
+    return {emitChunkedAttention(b, scores, adaptor.getKvLens(), op.getCausal(),
                                  config.getEffectiveSoftmaxScale(), values,
                                  chunks, chunk, "bshkc,bkchv->bshkv")};
   }
@@ -1162,11 +1160,11 @@ void mlir::mla::populateMLAToLinalgConversionPatterns(
     RewritePatternSet &patterns, bool runtimeChecks) {
   // Whole blocks are lowered through their definition.
   populateMLADecomposePatterns(patterns);
-  patterns.add<RMSNormLowering, RopeLowering, QueryProjLowering,
-               KVCompressLowering, OutputProjLowering, CacheAppendLowering,
-               CacheGatherLowering, DecompressLowering, QueryToLatentLowering,
-               LatentToValueLowering, DecompressedAttentionLowering,
-               LatentAttentionLowering, FusedDecodeLowering,
-               FusedPrefillLowering, FoldQueryWeightsLowering,
-               FoldOutputWeightsLowering>(patterns.getContext(), runtimeChecks);
+  patterns
+      .add<RMSNormLowering, RopeLowering, QueryProjLowering, KVCompressLowering,
+           OutputProjLowering, CacheAppendLowering, CacheGatherLowering,
+           DecompressLowering, QueryToLatentLowering, LatentToValueLowering,
+           DecompressedAttentionLowering, LatentAttentionLowering,
+           FusedDecodeLowering, FusedPrefillLowering, FoldQueryWeightsLowering,
+           FoldOutputWeightsLowering>(patterns.getContext(), runtimeChecks);
 }

@@ -59,8 +59,8 @@ struct Driver {
   X(cuModuleGetFunction, CUresult (*)(CUfunction *, CUmodule, const char *))   \
   X(cuFuncSetAttribute, CUresult (*)(CUfunction, int, int))                    \
   X(cuLaunchKernel,                                                            \
-    CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned,           \
-                 unsigned, unsigned, unsigned, CUstream, void **, void **))    \
+    CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, \
+                 unsigned, unsigned, CUstream, void **, void **))              \
   X(cuStreamCreate, CUresult (*)(CUstream *, unsigned))                        \
   X(cuStreamDestroy_v2, CUresult (*)(CUstream))                                \
   X(cuStreamSynchronize, CUresult (*)(CUstream))                               \
@@ -74,8 +74,7 @@ struct Driver {
   X(cuMemAllocManaged, CUresult (*)(CUdeviceptr *, size_t, unsigned))          \
   X(cuMemFree_v2, CUresult (*)(CUdeviceptr))                                   \
   X(cuMemcpyAsync, CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream))   \
-  X(cuMemsetD32Async,                                                          \
-    CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))                     \
+  X(cuMemsetD32Async, CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))   \
   X(cuMemsetD16Async,                                                          \
     CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))
 #define MLA_DECLARE(name, type) FunctionPointer<type> name = nullptr;
@@ -112,7 +111,8 @@ Driver &driver() {
       return loaded;
     }
 #define MLA_RESOLVE(name, type)                                                \
-  loaded.name = reinterpret_cast<FunctionPointer<type>>(dlsym(library, #name));                 \
+  loaded.name =                                                                \
+      reinterpret_cast<FunctionPointer<type>>(dlsym(library, #name));          \
   if (!loaded.name && loaded.error.empty())                                    \
     loaded.error = "libcuda has no " #name;
     MLA_CUDA_FUNCTIONS(MLA_RESOLVE)
@@ -345,8 +345,7 @@ std::vector<std::pair<const char *, void *>> mlir::mla::cuda::runtimeSymbols() {
       {"mgpuStreamWaitEvent", reinterpret_cast<void *>(&mgpuStreamWaitEvent)},
       {"mgpuEventCreate", reinterpret_cast<void *>(&mgpuEventCreate)},
       {"mgpuEventDestroy", reinterpret_cast<void *>(&mgpuEventDestroy)},
-      {"mgpuEventSynchronize",
-       reinterpret_cast<void *>(&mgpuEventSynchronize)},
+      {"mgpuEventSynchronize", reinterpret_cast<void *>(&mgpuEventSynchronize)},
       {"mgpuEventRecord", reinterpret_cast<void *>(&mgpuEventRecord)},
       {"mgpuMemAlloc", reinterpret_cast<void *>(&mgpuMemAlloc)},
       {"mgpuMemFree", reinterpret_cast<void *>(&mgpuMemFree)},

@@ -42,12 +42,11 @@ LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   double betaSlow = betaSlowAttr.convertToDouble();
   double mscale = mscaleAttr.convertToDouble();
   double mscaleAllDim = mscaleAllDimAttr.convertToDouble();
-  for (auto [name, value] :
-       {std::pair<const char *, double>{"factor", factor},
-        {"beta_fast", betaFast},
-        {"beta_slow", betaSlow},
-        {"mscale", mscale},
-        {"mscale_all_dim", mscaleAllDim}}) {
+  for (auto [name, value] : {std::pair<const char *, double>{"factor", factor},
+                             {"beta_fast", betaFast},
+                             {"beta_slow", betaSlow},
+                             {"mscale", mscale},
+                             {"mscale_all_dim", mscaleAllDim}}) {
     if (!std::isfinite(value))
       return emitError() << "expects yarn " << name << " to be finite, found "
                          << value;
@@ -104,11 +103,11 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     const char *name;
     int64_t value;
   };
-  for (Positive p : {Positive{"heads", heads}, Positive{"hidden", hidden},
-                     Positive{"kv_lora_rank", kvLoraRank},
-                     Positive{"qk_nope_dim", qkNopeDim},
-                     Positive{"qk_rope_dim", qkRopeDim},
-                     Positive{"v_head_dim", vHeadDim}}) {
+  for (Positive p :
+       {Positive{"heads", heads}, Positive{"hidden", hidden},
+        Positive{"kv_lora_rank", kvLoraRank},
+        Positive{"qk_nope_dim", qkNopeDim}, Positive{"qk_rope_dim", qkRopeDim},
+        Positive{"v_head_dim", vHeadDim}}) {
     if (p.value <= 0)
       return emitError() << "expects " << p.name << " to be positive, found "
                          << p.value;

@@ -53,8 +53,7 @@ public:
     bindConfig("V", config.getVHeadDim(), "v_head_dim");
     bindConfig("H*(N+R)", config.getHeads() * config.getQkHeadDim(),
                "heads * (qk_nope_dim + qk_rope_dim)");
-    bindConfig("L+R", config.getLatentCacheDim(),
-               "kv_lora_rank + qk_rope_dim");
+    bindConfig("L+R", config.getLatentCacheDim(), "kv_lora_rank + qk_rope_dim");
     bindConfig("H*V", config.getHeads() * config.getVHeadDim(),
                "heads * v_head_dim");
   }
@@ -307,23 +306,23 @@ LogicalResult CacheAppendOp::verify() {
 
 LogicalResult CacheGatherOp::verify() {
   ShapeChecker checker(*this, getConfig());
-  if (failed(checkShapes(checker,
-                         {
-                             {"cache", getCache(), {"P", "G", "L+R"}},
-                             {"block_table", getBlockTable(), {"B", "M"}},
-                             {"seq_lens", getSeqLens(), {"B"}},
-                             {"c_kv", getCKv(), {"B", "T", "L"}},
-                             {"k_pe", getKPe(), {"B", "T", "R"}},
-                         })))
+  if (failed(
+          checkShapes(checker, {
+                                   {"cache", getCache(), {"P", "G", "L+R"}},
+                                   {"block_table", getBlockTable(), {"B", "M"}},
+                                   {"seq_lens", getSeqLens(), {"B"}},
+                                   {"c_kv", getCKv(), {"B", "T", "L"}},
+                                   {"k_pe", getKPe(), {"B", "T", "R"}},
+                               })))
     return failure();
   std::optional<int64_t> pages = checker.lookup("M");
   std::optional<int64_t> pageSize = checker.lookup("G");
   std::optional<int64_t> positions = checker.lookup("T");
   if (pages && pageSize && positions && *pages * *pageSize != *positions) {
     // Name the result whose static size bound T.
-    StringRef holder =
-        ShapedType::isDynamic(getCKv().getType().getDimSize(1)) ? "k_pe"
-                                                                 : "c_kv";
+    StringRef holder = ShapedType::isDynamic(getCKv().getType().getDimSize(1))
+                           ? "k_pe"
+                           : "c_kv";
     return emitOpError("expects ")
            << holder << " dim 1 (T: cache positions) to be "
            << *pages * *pageSize << " (pages per request " << *pages
@@ -374,8 +373,8 @@ LogicalResult FoldQueryWeightsOp::verify() {
     return failure();
   auto type = cast<RankedTensorType>(getResult().getType());
   int64_t expected = heads * (latent + config.getQkRopeDim());
-  if (type.getRank() != 2 || (!type.isDynamicDim(1) &&
-                              type.getDimSize(1) != expected))
+  if (type.getRank() != 2 ||
+      (!type.isDynamicDim(1) && type.getDimSize(1) != expected))
     return emitOpError("expects result to be [")
            << input << ", H*(L+R) = " << expected << "], found " << type;
   return checkShapes(checker, {{"result", getResult(), {input, "_any"}}});
@@ -389,8 +388,8 @@ LogicalResult FoldOutputWeightsOp::verify() {
     return failure();
   auto type = cast<RankedTensorType>(getResult().getType());
   int64_t expected = config.getHeads() * config.getKvLoraRank();
-  if (type.getRank() != 2 || (!type.isDynamicDim(0) &&
-                              type.getDimSize(0) != expected))
+  if (type.getRank() != 2 ||
+      (!type.isDynamicDim(0) && type.getDimSize(0) != expected))
     return emitOpError("expects result to be [H*L = ")
            << expected << ", D], found " << type;
   return checkShapes(checker, {{"result", getResult(), {"_any", "D"}}});

@@ -44,8 +44,8 @@ Value buildAbsorbed(OpBuilder &b, Location loc, DecompressedAttentionOp op,
   latentShape.back() = config.getKvLoraRank();
   auto latentType =
       RankedTensorType::get(latentShape, queryType.getElementType());
-  Value queryLatent = QueryToLatentOp::create(
-      b, loc, latentType, op.getQNope(), form.key.getWeight(), config);
+  Value queryLatent = QueryToLatentOp::create(b, loc, latentType, op.getQNope(),
+                                              form.key.getWeight(), config);
   auto attention = LatentAttentionOp::create(
       b, loc, latentType, queryLatent, op.getQPe(), form.gather.getCache(),
       form.gather.getBlockTable(), op.getKvLens(), op.getCausal(), config);
@@ -55,8 +55,7 @@ Value buildAbsorbed(OpBuilder &b, Location loc, DecompressedAttentionOp op,
                                  form.value.getWeight(), config);
 }
 
-struct AbsorbDecompressedAttention
-    : OpRewritePattern<DecompressedAttentionOp> {
+struct AbsorbDecompressedAttention : OpRewritePattern<DecompressedAttentionOp> {
   AbsorbDecompressedAttention(MLIRContext *context, int64_t &absorbed,
                               int64_t &dispatched)
       : OpRewritePattern(context), absorbed(absorbed), dispatched(dispatched) {}

@@ -52,7 +52,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     auto cacheType = cast<RankedTensorType>(op.getCache().getType());
     Type elementType = hiddenType.getElementType();
 
-    int64_t batch = mergeDims(hiddenType.getDimSize(0), tableType.getDimSize(0));
+    int64_t batch =
+        mergeDims(hiddenType.getDimSize(0), tableType.getDimSize(0));
     int64_t tokens = hiddenType.getDimSize(1);
     int64_t pagesPerRequest = tableType.getDimSize(1);
     int64_t pageSize = cacheType.getDimSize(1);
@@ -77,27 +78,25 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
         tensor({batch, tokens, heads, rope}), op.getHidden(), op.getWDq(),
         op.getQNorm(), op.getWUq(), config);
     Value qPe = RopeOp::create(rewriter, loc, queries.getQPe().getType(),
-                               queries.getQPe(),
-                               op.getPositions(), config);
+                               queries.getQPe(), op.getPositions(), config);
 
     // The latent of the new tokens goes into the cache before attention: the
     // new tokens attend to themselves and to each other (causally).
-    auto latents = KVCompressOp::create(
-        rewriter, loc, tensor({batch, tokens, latent}),
-        tensor({batch, tokens, rope}), op.getHidden(), op.getWDkv(),
-        op.getKvNorm(), config);
+    auto latents =
+        KVCompressOp::create(rewriter, loc, tensor({batch, tokens, latent}),
+                             tensor({batch, tokens, rope}), op.getHidden(),
+                             op.getWDkv(), op.getKvNorm(), config);
     Value kPe = RopeOp::create(rewriter, loc, latents.getKPe().getType(),
-                               latents.getKPe(),
-                               op.getPositions(), config);
+                               latents.getKPe(), op.getPositions(), config);
     Value newCache = CacheAppendOp::create(
-        rewriter, loc, cacheType, latents.getCKv(), kPe, op.getCache(), op.getBlockTable(),
-        op.getSeqLens(), config);
+        rewriter, loc, cacheType, latents.getCKv(), kPe, op.getCache(),
+        op.getBlockTable(), op.getSeqLens(), config);
 
     // Decompressed form: every cached token is up-projected per head.
-    auto gathered = CacheGatherOp::create(
-        rewriter, loc, tensor({batch, positions, latent}),
-        tensor({batch, positions, rope}), newCache, op.getBlockTable(),
-        op.getSeqLens(), config);
+    auto gathered =
+        CacheGatherOp::create(rewriter, loc, tensor({batch, positions, latent}),
+                              tensor({batch, positions, rope}), newCache,
+                              op.getBlockTable(), op.getSeqLens(), config);
     Value kNope = DecompressOp::create(
         rewriter, loc, tensor({batch, positions, heads, nope}), Projection::Key,
         gathered.getCKv(), op.getWUk(), config);
@@ -112,16 +111,15 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
       attention->setAttr(MLADialect::kPhaseAttrName,
                          PhaseAttr::get(rewriter.getContext(), *phase));
 
-    Value output = OutputProjOp::create(rewriter, loc, op.getOutput().getType(),
-                                        attention.getResult(), op.getWO(),
-                                        config);
+    Value output =
+        OutputProjOp::create(rewriter, loc, op.getOutput().getType(),
+                             attention.getResult(), op.getWO(), config);
     rewriter.replaceOp(op, {output, newCache});
     return success();
   }
 };
 
-struct MLADecomposePass
-    : public mla::impl::MLADecomposeBase<MLADecomposePass> {
+struct MLADecomposePass : public mla::impl::MLADecomposeBase<MLADecomposePass> {
   using MLADecomposeBase::MLADecomposeBase;
 
   void runOnOperation() override {

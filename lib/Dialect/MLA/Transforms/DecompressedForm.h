@@ -23,8 +23,8 @@ struct DecompressedForm {
 };
 
 /// Matches the producers that make `op` absorbable, or says why not.
-inline FailureOr<DecompressedForm> matchDecompressedForm(DecompressedAttentionOp op,
-                                                  PatternRewriter &rewriter) {
+inline FailureOr<DecompressedForm>
+matchDecompressedForm(DecompressedAttentionOp op, PatternRewriter &rewriter) {
   auto key = op.getKNope().getDefiningOp<DecompressOp>();
   auto value = op.getV().getDefiningOp<DecompressOp>();
   if (!key || key.getProjection() != Projection::Key)

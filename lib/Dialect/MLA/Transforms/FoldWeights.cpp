@@ -30,12 +30,12 @@ namespace {
 /// `config` with other per-head dims and the softmax scale pinned to its
 /// effective value (the folded op's head dim no longer derives it).
 ConfigAttr withHeadDims(ConfigAttr config, int64_t nope, int64_t value) {
-  return ConfigAttr::get(
-      config.getContext(), config.getHeads(), config.getHidden(),
-      config.getQLoraRank(), config.getKvLoraRank(), nope,
-      config.getQkRopeDim(), value, config.getRopeTheta(),
-      config.getRopeStyle(), config.getRmsEps(), config.getYarn(),
-      APFloat(config.getEffectiveSoftmaxScale()));
+  return ConfigAttr::get(config.getContext(), config.getHeads(),
+                         config.getHidden(), config.getQLoraRank(),
+                         config.getKvLoraRank(), nope, config.getQkRopeDim(),
+                         value, config.getRopeTheta(), config.getRopeStyle(),
+                         config.getRmsEps(), config.getYarn(),
+                         APFloat(config.getEffectiveSoftmaxScale()));
 }
 
 /// Tokens per call and bytes per element of an op's [B, S, ...] operand.
@@ -82,9 +82,9 @@ struct FoldQueryWeights : OpRewritePattern<QueryToLatentOp> {
         {upType.getDimSize(0),
          config.getHeads() * (latent + config.getQkRopeDim())},
         upType.getElementType());
-    Value weight = FoldQueryWeightsOp::create(rewriter, op.getLoc(), foldedType,
-                                              projection.getWUq(), op.getWUk(),
-                                              config);
+    Value weight =
+        FoldQueryWeightsOp::create(rewriter, op.getLoc(), foldedType,
+                                   projection.getWUq(), op.getWUk(), config);
     auto folded = QueryProjOp::create(
         rewriter, projection.getLoc(), op.getType(),
         projection.getQPe().getType(), projection.getHidden(),

@@ -60,15 +60,14 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         attention.getCausal(), tiling.assumedCacheLength);
     DecodeTilingAttr choice = chooseDecodeTiling(shape, tiling.target);
     if (tiling.override)
-      choice = DecodeTilingAttr::get(getContext(), tiling.override,
-                                     choice.getBlockTokens(),
-                                     choice.getHeadsPerBlock(),
-                                     choice.getStages());
+      choice = DecodeTilingAttr::get(
+          getContext(), tiling.override, choice.getBlockTokens(),
+          choice.getHeadsPerBlock(), choice.getStages());
     auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
         op, op.getType(), absorption.getQNope(), attention.getQPe(),
         absorption.getWUk(), op.getWUv(), attention.getCache(),
-        attention.getBlockTable(), attention.getKvLens(),
-        attention.getCausal(), choice, config);
+        attention.getBlockTable(), attention.getKvLens(), attention.getCausal(),
+        choice, config);
     fused->setAttr(MLADialect::kPhaseAttrName,
                    PhaseAttr::get(getContext(), Phase::Decode));
     return success();
@@ -139,9 +138,8 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(
-            getOperation(), target, assumedCacheLength,
-            splits)))
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
+                                             assumedCacheLength, splits)))
       signalPassFailure();
   }
 };
@@ -151,8 +149,7 @@ struct MLAFusePrefillPass
   using MLAFusePrefillBase::MLAFusePrefillBase;
   void runOnOperation() override {
     if (failed(runFusion<FuseDecompressedPrefill>(
-            getOperation(), target, assumedCacheLength,
-            prefixChunk)))
+            getOperation(), target, assumedCacheLength, prefixChunk)))
       signalPassFailure();
   }
 };
