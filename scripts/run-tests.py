@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Runs lit-style `.test` files where neither lit nor FileCheck exists.
+"""Runs lit-style test files where neither lit nor FileCheck exists.
 
-For the GPU machine, which has no LLVM: each `# RUN:` line of each `.test`
-file under the given folders is run by bash with lit's substitutions (%python,
+For the GPU machine, which has no LLVM: each `# RUN:` line of each `.test`,
+`.py` or `.mlir` file under the given folders (whose name matches --filter) is run by bash with lit's substitutions (%python,
 %S, %s, %t, %mla_src_root, and the tool names mla-run / mla-opt mapped into
 --tools). A pipe into FileCheck is dropped: the programs the GPU tests run
 (python -m mla.check, the op and form scripts) check their numbers
@@ -39,18 +39,25 @@ def substitute(command, path, root, tools, temp):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tools", required=True, type=pathlib.Path)
+    parser.add_argument("--verbose", action="store_true", help="print each RUN line's output")
+    parser.add_argument("--filter", default="", help="regex on file names")
     parser.add_argument("folders", nargs="+", type=pathlib.Path)
     args = parser.parse_args()
     root = pathlib.Path(__file__).resolve().parent.parent
     passed = failed = 0
     for folder in (f.resolve() for f in args.folders):
-        for path in sorted(folder.rglob("*.test")):
+        paths = [p for p in sorted(folder.rglob("*"))
+                 if p.suffix in (".test", ".py", ".mlir") and re.search(args.filter, p.name)
+                 and run_lines(p)]
+        for path in paths:
             with tempfile.TemporaryDirectory() as temp:
                 ok = True
                 for line in run_lines(path):
                     command = substitute(line, path, root, args.tools, pathlib.Path(temp) / "t")
                     result = subprocess.run(["bash", "-o", "pipefail", "-c", command],
                                             capture_output=True, text=True)
+                    if args.verbose:
+                        print(result.stdout[-4000:], end="")
                     if result.returncode != 0:
                         ok = False
                         print(f"FAIL: {path.name}: {command}\n{result.stdout[-3000:]}{result.stderr[-3000:]}")

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::mla;
@@ -246,22 +247,50 @@ static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
                                          const TargetDescription &target) {
   ConfigAttr c = shape.config;
-  constexpr int64_t rows = 64, blockTokens = 64;
+  int64_t queries = std::max<int64_t>(shape.queries, 1);
   int64_t heads = c.getHeads();
-  int64_t headsPerBlock =
-      std::clamp<int64_t>(rows / std::max<int64_t>(shape.queries, 1), 1, heads);
-  int64_t rowBytes = c.getLatentCacheDim() * shape.elementBytes;
-  int64_t queryTile = headsPerBlock * shape.queries * rowBytes;
-  int64_t tokenTile = blockTokens * rowBytes;
-  int64_t stages = std::clamp<int64_t>((target.sharedMemoryPerSM - queryTile) /
-                                           std::max<int64_t>(tokenTile, 1),
-                                       1, 2);
-  int64_t blocks = shape.batch * ceilDiv(heads, headsPerBlock);
-  int64_t tiles = std::max<int64_t>(ceilDiv(shape.cacheLength, blockTokens), 1);
-  int64_t splits =
-      std::clamp<int64_t>(ceilDiv(target.smCount, blocks), 1, tiles);
-  return DecodeTilingAttr::get(c.getContext(), splits, blockTokens,
-                               headsPerBlock, stages);
+  int64_t headsPerBlock = std::clamp<int64_t>(64 / queries, 1, heads);
+  DecodeKernelShape kernel;
+  kernel.tileRows =
+      std::min<int64_t>(64, ceilDiv(headsPerBlock * queries, 16) * 16);
+  kernel.dim = c.getLatentCacheDim();
+  kernel.elementBytes = shape.elementBytes;
+  // Stages: the most tiles in flight per SM (CTAs per SM × prefetched
+  // tiles), fewer stages on a tie.
+  int64_t stages = 2, bestInFlight = 0, perSM = 1;
+  for (int64_t s = 2; s <= 4; ++s) {
+    kernel.stages = s;
+    if (kernel.sharedBytes() > target.sharedMemoryPerSM)
+      break;
+    int64_t ctas = std::min(target.sharedMemoryPerSM / kernel.sharedBytes(),
+                            2048 / kernel.threads());
+    if (ctas * (s - 1) > bestInFlight) {
+      bestInFlight = ctas * (s - 1);
+      stages = s;
+      perSM = ctas;
+    }
+  }
+  kernel.stages = stages;
+  // Splits: the fewest waves of CTAs per unit of work; another split only
+  // for a gain of 10% or more (each split adds a partial output to write
+  // and the combine kernel to read it).
+  int64_t blocks =
+      shape.batch * ceilDiv(heads * queries, kernel.tileRows);
+  int64_t slots = target.smCount * perSM;
+  int64_t tiles =
+      std::max<int64_t>(ceilDiv(shape.cacheLength, kernel.blockTokens), 1);
+  int64_t splits = 1;
+  double best = std::numeric_limits<double>::infinity();
+  for (int64_t s = 1; s <= std::min<int64_t>(tiles, 4 * slots); ++s) {
+    double time =
+        static_cast<double>(ceilDiv(blocks * s, slots)) / static_cast<double>(s);
+    if (time < best * 0.9) {
+      best = time;
+      splits = s;
+    }
+  }
+  return DecodeTilingAttr::get(c.getContext(), splits, kernel.blockTokens,
+                               headsPerBlock, kernel.stages);
 }
 
 PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,

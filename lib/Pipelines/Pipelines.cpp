@@ -112,6 +112,14 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // are clamped instead (docs/gpu.md). No canonicalization until the loops
   // are kernels: it folds single-iteration loops (batch 1, one new token)
   // into host code that would touch device memory.
+  // The fused decode becomes hand-structured tensor-core kernels on buffers;
+  // everything else (its two weight products included) takes the generic
+  // path below.
+  if (options.decodeKernel) {
+    mla::ConvertMLAToGPUOptions kernels;
+    kernels.chip = options.chip;
+    pm.addPass(mla::createConvertMLAToGPU(kernels));
+  }
   addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false);
   // Every loop becomes a kernel: linalg ops (bufferization's copies too) and
   // the cache append's forall to scf.parallel, tiled and mapped (the last
@@ -123,6 +131,9 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUMapLoops());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   addDeallocation(pm);
+  // The decode kernels' bodies (NVVM ops without declared memory effects)
+  // only after deallocation has reasoned about the buffers.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAGPUExpandKernels());
   // What remains on the host are allocations, copies and launches: put the
   // buffers on the device (the arguments already are).
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUDeviceBuffers());

@@ -19,7 +19,7 @@
 // AUTO:       mla.cache.append
 // AUTO-NOT:   mla.cache.gather
 // AUTO-NOT:   mla.decompress
-// AUTO:       mla.fused_decode {{.*}} causal tiling <splits = {{[0-9]+}}, block_tokens = 64, heads_per_block = 2, stages = {{[12]}}> {{.*}}mla.phase = #mla<phase decode>
+// AUTO:       mla.fused_decode {{.*}} causal tiling <splits = {{[0-9]+}}, block_tokens = 32, heads_per_block = 2, stages = {{[2-4]}}> {{.*}}mla.phase = #mla<phase decode>
 // AUTO:       mla.output_proj
 
 // PREFILL-LABEL: func.func @block

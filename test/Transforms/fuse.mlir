@@ -15,9 +15,12 @@
 // from the block table [B, M].
 //
 // Decode (H100: 132 SMs, 227 KiB shared memory per SM; the A100 has 108 and 163 KiB):
-//   heads_per_block = clamp(64 / S, 1, H); block_tokens = 64
-//   stages = clamp((smem − heads_per_block·S·576·e) / (64·576·e), 1, 2)
-//   splits = clamp(ceil(SMs / (B·ceil(H / heads_per_block))), 1, ceil(T / 64))
+//   heads_per_block = clamp(64 / S, 1, H); block_tokens = 32; rows per block
+//   R = 64 (16 per warp group); the kernel's shared memory per block
+//   R·584·e + stages·32·584·e + (score exchange: 32 KiB for 8 warps)
+//   stages ∈ 2..4: the most tiles in flight per SM that fit, fewest on a tie
+//   splits: the fewest waves ceil(B·ceil(H·S / R)·splits / SMs) / splits,
+//   another split only for a 10% gain, at most ceil(T / 32)
 // Prefill:
 //   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
 //   e·(block_queries·192 + block_keys·(192 + 128)) > smem
@@ -29,9 +32,11 @@
 // BAD-LENGTH: error: assumed-cache-length must be positive
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
-// query), two 72 KiB stages beside the 72 KiB query tile, 256 blocks already
-// fill the 132 SMs: no split. The intermediates are gone. On the A100 only
-// one stage fits; splits=3 overrides the split count alone.
+// query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of
+// score exchange, 256 blocks on 132 SMs: two waves either way, no split.
+// The intermediates are gone. On the A100 (108 SMs, 163 KiB) two stages fit
+// and 2 splits make 5 waves of half the work instead of 3 whole ones;
+// splits=3 overrides the split count alone.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -40,13 +45,13 @@
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_batch128
 // CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
-// CHECK-NEXT: %[[O:.*]] = mla.fused_decode %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK-NEXT: %[[O:.*]] = mla.fused_decode %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // CHECK-SAME:   -> tensor<128x1x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @decode_batch128
-// A100: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 1>
+// A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 32, heads_per_block = 64, stages = 2>
 // OVERRIDE-LABEL: func.func @decode_batch128
-// OVERRIDE: mla.fused_decode {{.*}} tiling <splits = 3, block_tokens = 64, heads_per_block = 64, stages = 2>
+// OVERRIDE: mla.fused_decode {{.*}} tiling <splits = 3, block_tokens = 32, heads_per_block = 64, stages = 3>
 func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
     %q_pe: tensor<128x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
@@ -65,8 +70,8 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
 // -----
 
 // Decode, one request over 8192 cached tokens: 2 blocks for 132 SMs, so
-// the tokens are split 66 ways (about 2 tiles each); 54 ways for the
-// A100's 108.
+// the tokens are split 65 ways (4 tiles each; 66 would gain under 10%);
+// 52 ways for the A100's 108.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -74,9 +79,9 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_batch1
-// CHECK: mla.fused_decode {{.*}} causal tiling <splits = 66, block_tokens = 64, heads_per_block = 64, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK: mla.fused_decode {{.*}} causal tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // A100-LABEL: func.func @decode_batch1
-// A100: mla.fused_decode {{.*}} tiling <splits = 54, block_tokens = 64, heads_per_block = 64, stages = 1>
+// A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 32, heads_per_block = 64, stages = 2>
 func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
     %q_pe: tensor<1x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
@@ -95,7 +100,7 @@ func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
 // -----
 
 // Two queries per request (speculative decoding), not causal: 32 heads per
-// block fill the 64 rows, 4 blocks per request, 33 splits. The fused op is
+// block fill the 64 rows, 4 blocks per request, 32 splits. The fused op is
 // not causal either.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -104,7 +109,7 @@ func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_two_queries_not_causal
-// CHECK: mla.fused_decode {{.*}} over %{{.*}}[%{{.*}}, %{{.*}}] tiling <splits = 33, block_tokens = 64, heads_per_block = 32, stages = 2> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK: mla.fused_decode {{.*}} over %{{.*}}[%{{.*}}, %{{.*}}] tiling <splits = 32, block_tokens = 32, heads_per_block = 32, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
     %q_pe: tensor<1x2x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,
@@ -123,7 +128,7 @@ func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
 // -----
 
 // Dynamic batch and pages per request: batch 1 and the assumed cache length
-// (4096: 64 tiles, fewer than the 66 splits the SMs ask for; 1024: 16).
+// (4096: 128 tiles, 65 splits as for one request; 1024: 32 tiles, 32 splits).
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -131,10 +136,10 @@ func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_dynamic
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 64, block_tokens = 64, heads_per_block = 64, stages = 2>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3>
 // CHECK-SAME: -> tensor<?x1x128x128xbf16>
 // ASSUMED-LABEL: func.func @decode_dynamic
-// ASSUMED: mla.fused_decode {{.*}} tiling <splits = 16, block_tokens = 64, heads_per_block = 64, stages = 2>
+// ASSUMED: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 32, heads_per_block = 64, stages = 3>
 func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
     %q_pe: tensor<?x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<?x64x576xbf16>,
@@ -152,7 +157,8 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
 
 // -----
 
-// f32: a 64-token tile is 144 KiB, one stage beside the 144 KiB query tile.
+// f32: even two stages exceed the shared memory (the kernel takes only
+// bf16/f16; the generic path ignores the tiling's stages): the minimum, 2.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -160,7 +166,7 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_f32
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 1>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2>
 func.func @decode_f32(%q_nope: tensor<128x1x128x128xf32>,
     %q_pe: tensor<128x1x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<16384x64x576xf32>,

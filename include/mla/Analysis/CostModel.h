@@ -121,11 +121,40 @@ FoldCost estimateOutputFold(ConfigAttr config, int64_t tokens,
                             int64_t elementBytes,
                             const TargetDescription &target);
 
-/// The tiling of a fused decode kernel for `shape` on `target`: 64 query
-/// rows per block (the wgmma M tile: heads_per_block = 64 / queries), 64
-/// cached tokens per tile, as many pipeline stages (up to 2) as shared memory
-/// holds beside the query tile, and enough KV splits that every SM gets a
-/// block (never more than there are tiles).
+/// The resources of one CTA of the decode kernel (convert-mla-to-gpu,
+/// docs/decode-kernel.md) for `tileRows` query rows (a multiple of 16, at
+/// most 64), `blockTokens` cached tokens per tile, `stages` tiles in the
+/// shared-memory ring, and rows of `dim` (= L + R) elements of
+/// `elementBytes`. Warps: 16-row groups × slices of the output columns.
+struct DecodeKernelShape {
+  int64_t tileRows = 64, blockTokens = 32, stages = 2, dim = 576;
+  int64_t elementBytes = 2;
+
+  int64_t rowGroups() const { return std::max<int64_t>(tileRows / 16, 1); }
+  int64_t colSplits() const { return rowGroups() >= 3 ? 2 : 4; }
+  int64_t warps() const { return rowGroups() * colSplits(); }
+  int64_t threads() const { return 32 * warps(); }
+  /// Row pitch in shared memory: 16 bytes of padding put the eight rows an
+  /// ldmatrix reads in distinct banks.
+  int64_t pitch() const { return dim + 16 / elementBytes; }
+  int64_t queryTileBytes() const { return tileRows * pitch() * elementBytes; }
+  int64_t tokenTileBytes() const {
+    return blockTokens * pitch() * elementBytes;
+  }
+  /// Two buffers of partial scores exchanged between a row group's warps.
+  int64_t exchangeBytes() const {
+    return colSplits() > 1 ? 2 * warps() * (blockTokens / 2) * 32 * 4 : 0;
+  }
+  int64_t sharedBytes() const {
+    return queryTileBytes() + stages * tokenTileBytes() + exchangeBytes();
+  }
+};
+
+/// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
+/// tokens per tile; up to 64 query rows per CTA (heads_per_block = 64 /
+/// queries); the stages that keep the most tiles in flight per SM within
+/// its shared memory; and the KV splits that fill the SMs in the fewest
+/// waves (never more than there are tiles).
 DecodeTilingAttr chooseDecodeTiling(const AttentionShape &shape,
                                     const TargetDescription &target);
 

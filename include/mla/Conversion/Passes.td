@@ -20,8 +20,9 @@ def ConvertMLAToLinalg : Pass<"convert-mla-to-linalg"> {
     (cf.assert) that every new token lands inside its block table.
     `mla.attention_block` is first decomposed (the `mla-decompose` patterns).
 
-    Contract: afterwards no mla op remains; the pass fails, naming the op,
-    otherwise. The output is the input of any linalg-on-tensors pipeline
+    Contract: afterwards no mla op remains but `mla.decode_kernel` (on
+    buffers, from convert-mla-to-gpu, expanded by mla-gpu-expand-kernels);
+    the pass fails, naming the op, otherwise. The output is the input of any linalg-on-tensors pipeline
     (CPU: `mla-cpu-pipeline`).
 
     `runtime-checks=false` replaces the cf.assert checks of cache accesses by
@@ -40,6 +41,69 @@ def ConvertMLAToLinalg : Pass<"convert-mla-to-linalg"> {
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
+  let summary = "Lower mla.fused_decode to the tensor-core decode kernel (mla.decode_kernel on buffers)";
+  let description = [{
+    Rewrites each `mla.fused_decode` into `mla.query_to_latent`, an
+    `mla.decode_kernel` on the buffers of its operands (taken with
+    bufferization.to_buffer / to_tensor) and `mla.latent_to_value`. After
+    bufferization and buffer deallocation, `mla-gpu-expand-kernels` makes
+    the kernel op the fused decode attention kernel — and, with splits, the
+    kernel merging the splits' partial outputs by log-sum-exp — as
+    `gpu.launch` ops (docs/decode-kernel.md). The kernel: one CTA per (split, 16–64 query
+    rows, request), nvgpu.mma.sync m16n8k16 with f32 accumulation (sm_80 and
+    later), ldmatrix from padded shared-memory tiles, the paged cache read
+    with cp.async through the block table (each cached token once per CTA),
+    the online softmax in registers (scores never leave the chip), MTP
+    causal masking for several queries per request.
+
+    Its tunables — splits, block_tokens, stages, and the rows per CTA
+    (heads_per_block × queries) — come from the op's
+    `#mla.decode_tiling`, chosen by the cost model. Ops the kernel cannot
+    take (f32 or f64 elements, dynamic query count or page size, tiles that
+    exceed `chip`'s shared memory) are left for convert-mla-to-linalg, with
+    a remark saying why. Runs before bufferization.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "Target chip (its shared memory per block bounds the tiles)">,
+  ];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def MLAGPUExpandKernels : Pass<"mla-gpu-expand-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Expand mla.decode_kernel into its gpu.launch kernels";
+  let description = [{
+    Replaces each `mla.decode_kernel` by the decode attention kernel's
+    `gpu.launch` (nvvm.mma.sync m16n8k16, ldmatrix, cp.async, online
+    softmax) and, with splits, the combine kernel's, with their f32
+    workspace allocated and freed around them. Runs after buffer
+    deallocation (the kernels' NVVM ops declare no memory effects, which it
+    rejects) and before `mla-gpu-device-buffers` (which puts the workspace
+    on the device). Contract: no `mla.decode_kernel` remains.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -63,6 +63,11 @@ struct MLAGPUPipelineOptions
   PassOptions::Option<int> optLevel{
       *this, "opt-level", llvm::cl::desc("Optimisation level of NVVM codegen"),
       llvm::cl::init(3)};
+  PassOptions::Option<bool> decodeKernel{
+      *this, "decode-kernel",
+      llvm::cl::desc("Lower mla.fused_decode to the tensor-core decode kernel "
+                     "(convert-mla-to-gpu); false: the generic path"),
+      llvm::cl::init(true)};
 };
 
 /// The generic GPU pipeline (`mla-gpu-pipeline`): every mla op to linalg on

@@ -1144,6 +1144,8 @@ struct ConvertMLAToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<MLADialect>();
+    // Already on buffers: convert-mla-to-gpu's kernel op, expanded later.
+    target.addLegalOp<DecodeKernelOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateMLAToLinalgConversionPatterns(patterns, runtimeChecks);

@@ -61,6 +61,13 @@ LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return success();
   }
+  if (attr.getName() == kKernelAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError("expects '")
+             << kKernelAttrName << "' to be a string (a kernel's name), found "
+             << attr.getValue();
+    return success();
+  }
   return op->emitError("unknown mla discardable attribute '")
          << attr.getName().getValue() << "'";
 }

@@ -62,7 +62,7 @@ public:
   /// `signature`, each agreeing with what is known of that letter.
   LogicalResult check(StringRef name, Value value,
                       ArrayRef<StringRef> signature) {
-    auto type = cast<RankedTensorType>(value.getType());
+    auto type = cast<ShapedType>(value.getType());
     if (type.getRank() != static_cast<int64_t>(signature.size()))
       return op->emitOpError("expects ")
              << name << " to be a rank-" << signature.size() << " tensor ["
@@ -95,7 +95,7 @@ private:
     bindings[letter] = Binding{size, parameter.str(), /*fromConfig=*/true};
   }
 
-  LogicalResult checkDim(StringRef name, RankedTensorType type, unsigned dim,
+  LogicalResult checkDim(StringRef name, ShapedType type, unsigned dim,
                          StringRef letter) {
     int64_t size = type.getDimSize(dim);
     if (ShapedType::isDynamic(size))
@@ -120,7 +120,7 @@ private:
     return diag << ", found " << size;
   }
 
-  LogicalResult checkElementType(StringRef name, RankedTensorType type) {
+  LogicalResult checkElementType(StringRef name, ShapedType type) {
     Type elementType = type.getElementType();
     if (!isa<FloatType>(elementType))
       return success();
@@ -421,6 +421,18 @@ LogicalResult LatentAttentionOp::verify() {
                                   {"block_table", getBlockTable(), {"B", "M"}},
                                   {"kv_lens", getKvLens(), {"B"}},
                                   {"result", getResult(), {"B", "S", "H", "L"}},
+                              });
+}
+
+LogicalResult DecodeKernelOp::verify() {
+  ShapeChecker checker(*this, getConfig());
+  return checkShapes(checker, {
+                                  {"q_lat", getQLat(), {"B", "S", "H", "L"}},
+                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+                                  {"cache", getCache(), {"P", "G", "L+R"}},
+                                  {"block_table", getBlockTable(), {"B", "M"}},
+                                  {"kv_lens", getKvLens(), {"B"}},
+                                  {"output", getOutput(), {"B", "S", "H", "L"}},
                               });
 }
 

@@ -51,6 +51,9 @@ def MLA_Dialect : Dialect {
     /// runtime test: absorbed when the query count is below its value.
     static constexpr ::llvm::StringLiteral kDecodeBelowAttrName =
         "mla.decode_below";
+    /// The discardable attribute naming a kernel convert-mla-to-gpu emitted
+    /// (on its gpu.launch, then the outlined gpu.func): a string.
+    static constexpr ::llvm::StringLiteral kKernelAttrName = "mla.kernel";
   }];
 }
 

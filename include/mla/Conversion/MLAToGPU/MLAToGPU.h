@@ -1,0 +1,44 @@
+//===- MLAToGPU.h - mla.fused_decode to a tensor-core kernel ----*- C++ -*-===//
+//
+// The fused decode kernel's parameters, how much shared memory they need, and
+// the patterns of `convert-mla-to-gpu` (docs/decode-kernel.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_CONVERSION_MLATOGPU_MLATOGPU_H
+#define MLA_CONVERSION_MLATOGPU_MLATOGPU_H
+
+#include "mla/Analysis/CostModel.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::mla {
+
+/// Everything the decode kernel generator needs: the CTA's resources (the
+/// cost model's DecodeKernelShape), shapes from the config and operand
+/// types, the splits from the op's tiling. One CTA per (split, block of
+/// `tileRows` query rows, request).
+struct DecodeKernelSpec : DecodeKernelShape {
+  Type elementType; // bf16 or f16: the tensor cores' input type.
+  int64_t heads = 0, queries = 0, latent = 0, rope = 0, pageSize = 0;
+  bool causal = false;
+  double softmaxScale = 0;
+  int64_t splits = 1;
+
+  int64_t rows() const { return heads * queries; }
+  int64_t rowBlocks() const { return (rows() + tileRows - 1) / tileRows; }
+};
+
+/// Patterns rewriting each `mla.fused_decode` the kernel supports into the
+/// W_UK product, the attention kernel (+ the split combine kernel) as
+/// `gpu.launch`es on buffers, and the W_UV product. Unsupported ops are left
+/// for convert-mla-to-linalg with a remark saying why.
+void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
+                                        int64_t sharedMemoryLimit);
+
+} // namespace mlir::mla
+
+#endif // MLA_CONVERSION_MLATOGPU_MLATOGPU_H

@@ -1,0 +1,748 @@
+//===- DecodeKernel.cpp - The fused MLA decode kernel as IR -----*- C++ -*-===//
+//
+// Emits the attention of `mla.fused_decode` as a hand-structured tensor-core
+// kernel in a `gpu.launch` (nvgpu.mma.sync m16n8k16, ldmatrix, cp.async),
+// plus the kernel that merges split-KV partial results. Host-side it takes
+// buffers: q_lat [B, S, H, L] and q_pe [B, S, H, R] in the cache's element
+// type, the paged cache [P, G, L+R], block table [B, M], lengths [B].
+//
+// One CTA per (split k, block of query rows, request b). The query rows of a
+// request are its S·H (query, head) pairs, row = s·H + h. A CTA's warps:
+//
+//            output columns (L = 512)  ──►
+//          ┌───────────── cs = 0 ───────────┬──────── cs = 1 ────────┐
+//  rows  0 │ warp 0: S over dims 0..287     │ warp 4: S over 288..575│
+//       16 │ warp 1                         │ warp 5                 │
+//       32 │ warp 2        O[16, 0..255]    │ warp 6   O[16,256..511]│
+//       48 │ warp 3                         │ warp 7                 │
+//          └────────────────────────────────┴────────────────────────┘
+//
+// Each warp owns 16 rows (its row group rg) and 1/colSplits of the output
+// columns (cs). Scores S = Q·Kᵀ for a tile of `blockTokens` tokens are split
+// over the contraction dim between the warps of a row group, which exchange
+// their partial sums through shared memory, so every warp then holds its
+// rows' full scores and does the same online-softmax update. P (bf16/f16,
+// registers: the C fragments of S are the A fragments of P·V) times the
+// tile's first L columns accumulates into the warp's O columns.
+//
+// Shared memory (dynamic): Q [tileRows, pitch], `stages` × KV [blockTokens,
+// pitch], the score exchange [2][warps][blockTokens/2][32] f32. Tiles are
+// loaded with cp.async, token row by token row through the block table, so a
+// cached token is read once for all the query rows of its CTA (all heads of a
+// request when S·H ≤ 64); slots past the request's length are zero-filled
+// and never read from memory, so NaN in unused slots cannot leak.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DecodeKernel.h"
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+/// Index and f32 arithmetic, so that emission code reads like the kernel.
+struct Arith {
+  ImplicitLocOpBuilder &b;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value f32(double v) {
+    return arith::ConstantFloatOp::create(b, b.getF32Type(),
+                                          APFloat(static_cast<float>(v)));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, idx(y)); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value mul(Value x, int64_t y) { return mul(x, idx(y)); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
+  }
+  Value lt(Value x, int64_t y) { return lt(x, idx(y)); }
+  Value eq(Value x, int64_t y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
+  }
+  Value andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, c, x, y);
+  }
+  Value ceilDiv(Value x, int64_t y) { return div(add(x, y - 1), y); }
+  Value toIndex(Value x) {
+    return arith::IndexCastOp::create(b, b.getIndexType(), x);
+  }
+
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+  Value fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+  Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
+  Value fcmp(arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(b, p, x, y);
+  }
+  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
+  Value negInf() { return f32(-std::numeric_limits<double>::infinity()); }
+};
+
+/// A warp's fragment types for mma.sync m16n8k16 (f32 accumulation).
+struct Fragments {
+  VectorType a, b, c;
+  Fragments(Type element, MLIRContext *ctx)
+      : a(VectorType::get({4, 2}, element)), b(VectorType::get({2, 2}, element)),
+        c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
+};
+
+/// Values every helper of the attention kernel uses: ids, the CTA's work,
+/// the shared-memory views.
+struct CTA {
+  Value request, split, rowBlock, tid, lane, warp, rowGroup, colSlice;
+  Value quadRow, quadCol; // lane / 4, lane % 4: a fragment's row and columns.
+  Value length, start, end, tiles;
+  Value rowBase;      // first query row of the CTA
+  Value query, tokens; // shared: [tileRows, pitch], [stages, blockTokens, pitch]
+  Value exchange;      // shared: [2, warps, blockTokens / 2, 32] f32
+};
+
+/// The online-softmax state of a thread's two rows (quadRow, quadRow + 8).
+struct SoftmaxState {
+  Value max[2], sum[2];
+  SmallVector<Value> out; // the warp's O columns, one C fragment per 8
+};
+
+class DecodeKernelEmitter {
+public:
+  DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec)
+      : b(b), a{b}, spec(spec), frag(spec.elementType, b.getContext()) {}
+
+  void emitAttention(const DecodeKernelOperands &ops);
+  void emitCombine(const DecodeKernelOperands &ops);
+
+private:
+  ImplicitLocOpBuilder &b;
+  Arith a;
+  const DecodeKernelSpec &spec;
+  Fragments frag;
+  const DecodeKernelOperands *ops = nullptr;
+
+  int64_t chunksPerRow() const { return spec.dim / 8; }
+  int64_t scoreTiles() const { return spec.blockTokens / 8; }
+  int64_t outTiles() const { return spec.latent / 8 / spec.colSplits(); }
+  int64_t scoreSteps() const { return spec.dim / 16 / spec.colSplits(); }
+
+  gpu::LaunchOp launch(Value gridX, Value gridY, Value gridZ, int64_t threads,
+                       int64_t sharedBytes);
+  CTA setUpCTA(gpu::LaunchOp launch);
+  void loadQueryTile(const CTA &cta);
+  void loadLatentTile(const CTA &cta, Value tile);
+  // Barriers and cp.async group fences as side-effecting inline PTX that
+  // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
+  // effects, which the pipeline's ownership-based buffer deallocation
+  // rejects. Each sits in control flow uniform across the CTA.
+  void barrier() { asmStatement("bar.sync 0;"); }
+  void commitGroup() { asmStatement("cp.async.commit_group;"); }
+  void waitGroups(int64_t pending) {
+    asmStatement(("cp.async.wait_group " + Twine(pending) + ";").str());
+  }
+  void asmStatement(StringRef text) {
+    LLVM::InlineAsmOp::create(
+        b, Type(), ValueRange(), b.getStringAttr(text), b.getStringAttr("~{memory}"),
+        b.getUnitAttr(), UnitAttr(),
+        LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
+        LLVM::AsmDialectAttr(), ArrayAttr());
+  }
+  SmallVector<Value> mmaScores(const CTA &cta, Value stage);
+  SmallVector<Value> exchangeScores(const CTA &cta, ArrayRef<Value> partial,
+                                    Value buffer);
+  SmallVector<Value> onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
+                                         ArrayRef<Value> scores,
+                                         SoftmaxState &state);
+  void mmaValues(const CTA &cta, Value stage, ArrayRef<Value> probs,
+                 SoftmaxState &state);
+  void storeOutput(const CTA &cta, SoftmaxState &state);
+
+  Value mma(Value lhs, Value rhs, Value acc);
+  Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
+    return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
+  }
+  /// Rows [2·half, 2·half + 1] of an x4 ldmatrix: one B fragment.
+  Value halfOf(Value x4, int64_t half) {
+    return vector::ExtractStridedSliceOp::create(b, x4, {2 * half, 0}, {2, 2},
+                                                 {1, 1});
+  }
+  Value quadSum(Value x) {
+    for (int32_t offset : {1, 2})
+      x = a.fadd(x, gpu::ShuffleOp::create(b, x, offset, 32,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult());
+    return x;
+  }
+  Value quadMax(Value x) {
+    for (int32_t offset : {1, 2})
+      x = a.fmax(x, gpu::ShuffleOp::create(b, x, offset, 32,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult());
+    return x;
+  }
+  /// The query index s of query row `row` (row = s·H + h) and its last
+  /// visible token + 1: all `end` tokens, or with MTP causal masking the
+  /// prefix up to its own position len − S + s.
+  Value rowLimit(const CTA &cta, Value row) {
+    if (!spec.causal || spec.queries == 1)
+      return cta.end;
+    Value s = a.div(row, spec.heads);
+    Value visible = a.add(a.sub(cta.length, a.idx(spec.queries - 1)), s);
+    return a.min(cta.end, visible);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Host side: the launches
+//===----------------------------------------------------------------------===//
+
+gpu::LaunchOp DecodeKernelEmitter::launch(Value gridX, Value gridY,
+                                          Value gridZ, int64_t threads,
+                                          int64_t sharedBytes) {
+  Value one = a.idx(1);
+  Value shared = sharedBytes ? arith::ConstantIntOp::create(b, sharedBytes, 32)
+                                   .getResult()
+                             : Value();
+  auto launch = gpu::LaunchOp::create(b, gridX, gridY, gridZ, a.idx(threads),
+                                      one, one, shared);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
+  CTA cta;
+  gpu::KernelDim3 block = launch.getBlockIds();
+  cta.split = block.x;
+  cta.rowBlock = block.y;
+  cta.request = block.z;
+  cta.tid = launch.getThreadIds().x;
+  cta.warp = a.div(cta.tid, 32);
+  cta.lane = a.rem(cta.tid, 32);
+  cta.rowGroup = a.rem(cta.warp, spec.rowGroups());
+  cta.colSlice = a.div(cta.warp, spec.rowGroups());
+  cta.quadRow = a.div(cta.lane, 4);
+  cta.quadCol = a.rem(cta.lane, 4);
+  cta.rowBase = a.mul(cta.rowBlock, spec.tileRows);
+
+  // This split's tokens: the request's length cut into `splits` chunks of
+  // whole tiles; a chunk past the length is empty.
+  cta.length = a.toIndex(memref::LoadOp::create(b, ops->lengths,
+                                                ValueRange{cta.request}));
+  cta.length = a.max(cta.length, a.idx(0));
+  if (spec.splits == 1) {
+    cta.start = a.idx(0);
+    cta.end = cta.length;
+  } else {
+    Value chunk = a.mul(a.ceilDiv(a.ceilDiv(cta.length, spec.splits),
+                                  spec.blockTokens),
+                        spec.blockTokens);
+    cta.start = a.min(a.mul(cta.split, chunk), cta.length);
+    cta.end = a.min(a.add(cta.start, chunk), cta.length);
+  }
+  cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), spec.blockTokens);
+
+  // Shared memory: one dynamic buffer cut into views.
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                               MemRefLayoutAttrInterface(), workgroup);
+  Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
+  auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type element) {
+    auto type =
+        MemRefType::get(shape, element, MemRefLayoutAttrInterface(), workgroup);
+    return memref::ViewOp::create(b, type, base, a.idx(offset), ValueRange{})
+        .getResult();
+  };
+  cta.query = view(0, {spec.tileRows, spec.pitch()}, spec.elementType);
+  cta.tokens = view(spec.queryTileBytes(),
+                    {spec.stages, spec.blockTokens, spec.pitch()},
+                    spec.elementType);
+  if (spec.colSplits() > 1)
+    cta.exchange = view(spec.queryTileBytes() +
+                            spec.stages * spec.tokenTileBytes(),
+                        {2, spec.warps(), spec.blockTokens / 2, 32},
+                        b.getF32Type());
+  return cta;
+}
+
+//===----------------------------------------------------------------------===//
+// Tile loads
+//===----------------------------------------------------------------------===//
+
+/// Q tile: row r of the CTA is query row rowBase + r, i.e. (s, h) =
+/// divmod(row, H); its first L columns come from q_lat, the last R from q_pe.
+/// Rows past S·H are zero-filled. 16-byte cp.async chunks, strided over the
+/// CTA's threads.
+void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
+  int64_t chunks = spec.tileRows * chunksPerRow();
+  auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
+                                 a.idx(spec.threads()));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value c = loop.getInductionVar();
+  Value r = a.div(c, chunksPerRow());
+  Value col = a.mul(a.rem(c, chunksPerRow()), 8);
+  Value row = a.add(cta.rowBase, r);
+  Value valid = a.lt(row, spec.rows());
+  row = a.select(valid, row, a.idx(0));
+  Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+  Value count = a.select(valid, a.idx(8), a.idx(0));
+  auto copy = [&](Value src, Value srcCol) {
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), cta.query,
+        ValueRange{r, col}, src, ValueRange{cta.request, s, h, srcCol},
+        b.getIndexAttr(8), count, b.getUnitAttr());
+  };
+  auto fromLatent = scf::IfOp::create(b, a.lt(col, spec.latent),
+                                      /*withElseRegion=*/true);
+  b.setInsertionPointToStart(fromLatent.thenBlock());
+  copy(ops->queryLatent, col);
+  b.setInsertionPointToStart(fromLatent.elseBlock());
+  copy(ops->queryRope, a.sub(col, a.idx(spec.latent)));
+}
+
+/// KV tile `tile` of the split into stage tile % stages: token t of the tile
+/// is cached position p = start + tile·blockTokens + t, found at
+/// cache[block_table[b, p / G], p % G]. Positions past the split's end are
+/// zero-filled without reading memory. Page indices are clamped into the
+/// cache (memory safety against a bad table; docs/gpu.md).
+void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
+  Value stage = a.rem(tile, spec.stages);
+  Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+  Value lastPage = a.sub(
+      memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+  int64_t chunks = spec.blockTokens * chunksPerRow();
+  auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
+                                 a.idx(spec.threads()));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value c = loop.getInductionVar();
+  Value token = a.div(c, chunksPerRow());
+  Value col = a.mul(a.rem(c, chunksPerRow()), 8);
+  Value pos = a.add(tokenBase, token);
+  Value valid = a.lt(pos, cta.end);
+  pos = a.select(valid, pos, cta.start);
+  Value page = a.toIndex(memref::LoadOp::create(
+      b, ops->blockTable,
+      ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+  page = a.min(a.max(page, a.idx(0)), lastPage);
+  Value slot = a.rem(pos, spec.pageSize);
+  Value count = a.select(valid, a.idx(8), a.idx(0));
+  nvgpu::DeviceAsyncCopyOp::create(
+      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), cta.tokens,
+      ValueRange{stage, token, col}, ops->cache, ValueRange{page, slot, col},
+      b.getIndexAttr(8), count, b.getUnitAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor-core steps
+//===----------------------------------------------------------------------===//
+
+/// acc + lhs·rhs on a warp: mma.sync.m16n8k16.row.col, f32 accumulation.
+/// nvvm.mma.sync directly, since nvgpu.mma.sync lowers no bf16: fragments
+/// (vectors of 2 elements per register) become the instruction's registers
+/// — f16x2, or bf16 pairs packed in i32.
+Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
+  bool bf16 = spec.elementType.isBF16();
+  auto registers = [&](Value fragment) {
+    SmallVector<Value> regs;
+    int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
+    for (int64_t i = 0; i < count; ++i) {
+      Value pair = vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{i});
+      if (bf16)
+        pair = vector::ExtractOp::create(
+            b,
+            vector::BitCastOp::create(
+                b, VectorType::get({1}, b.getI32Type()), pair),
+            ArrayRef<int64_t>{0});
+      regs.push_back(pair);
+    }
+    return regs;
+  };
+  SmallVector<Value> sums;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c)
+      sums.push_back(vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c}));
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value result = NVVM::MmaOp::create(
+      b, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
+      std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, result, i));
+  return vector::FromElementsOp::create(b, frag.c, out);
+}
+
+/// S[16, blockTokens] (partial: this warp's 1/colSplits of the contraction)
+/// = Q[rows of rg, dims of cs] · K[tile tokens, dims of cs]ᵀ.
+///
+/// ldmatrix.x4 lane addresses (lane = 8·i + j reads row j of matrix i):
+///   A (Q, row-major 16×16):       matrix i = rows 8·(i%2).., cols 8·(i/2)..
+///   B (K as stored, token-major): matrix i = tokens 8·(i/2).., dims 8·(i%2)..
+///   giving the B fragments of two 8-token n-tiles.
+SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta,
+                                                  Value stage) {
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> acc(scoreTiles(), zero);
+  Value matrix = a.div(cta.lane, 8), j = a.rem(cta.lane, 8);
+  Value dimBase = a.mul(cta.colSlice, scoreSteps() * 16);
+  Value aRow = a.add(a.add(a.mul(cta.rowGroup, 16), j),
+                     a.mul(a.rem(matrix, 2), 8));
+  Value aCol = a.add(dimBase, a.mul(a.div(matrix, 2), 8));
+  Value bRow = a.add(j, a.mul(a.div(matrix, 2), 8));
+  Value bCol = a.add(dimBase, a.mul(a.rem(matrix, 2), 8));
+  for (int64_t k = 0; k < scoreSteps(); ++k) {
+    Value lhs = ldmatrix(cta.query, {aRow, a.add(aCol, 16 * k)}, false);
+    for (int64_t n = 0; n < scoreTiles() / 2; ++n) {
+      Value rhs = ldmatrix(cta.tokens,
+                           {stage, a.add(bRow, 16 * n), a.add(bCol, 16 * k)},
+                           false);
+      acc[2 * n] = mma(lhs, halfOf(rhs, 0), acc[2 * n]);
+      acc[2 * n + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * n + 1]);
+    }
+  }
+  return acc;
+}
+
+/// The colSplits warps of a row group add their partial scores through
+/// shared memory, each in the same order, so all hold the same full scores.
+/// Layout [buffer][warp][register][lane]: conflict-free, coalesced.
+SmallVector<Value>
+DecodeKernelEmitter::exchangeScores(const CTA &cta, ArrayRef<Value> partial,
+                                    Value buffer) {
+  if (spec.colSplits() == 1)
+    return SmallVector<Value>(partial);
+  auto element = [&](int64_t j, int64_t r, int64_t c) {
+    return a.idx(4 * j + 2 * r + c);
+  };
+  for (int64_t j = 0; j < scoreTiles(); ++j)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        memref::StoreOp::create(
+            b, vector::ExtractOp::create(b, partial[j], ArrayRef<int64_t>{r, c}),
+            cta.exchange, ValueRange{buffer, cta.warp, element(j, r, c), cta.lane});
+  barrier();
+  SmallVector<Value> total;
+  for (int64_t j = 0; j < scoreTiles(); ++j) {
+    SmallVector<Value> sums;
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value sum;
+        for (int64_t cs = 0; cs < spec.colSplits(); ++cs) {
+          Value warp = a.add(cta.rowGroup, cs * spec.rowGroups());
+          Value v = memref::LoadOp::create(
+              b, cta.exchange,
+              ValueRange{buffer, warp, element(j, r, c), cta.lane});
+          sum = sum ? a.fadd(sum, v) : v;
+        }
+        sums.push_back(sum);
+      }
+    total.push_back(vector::FromElementsOp::create(b, frag.c, sums));
+  }
+  return total;
+}
+
+/// One tile of the online softmax for the thread's rows r = 0, 1 (fragment
+/// rows quadRow, quadRow + 8), scores in raw units, c = scale·log2(e):
+///   masked: s = −inf for tokens past the row's limit
+///   m' = max(m, rowmax(s)),  m̂ = (m' = −inf ? 0 : m')
+///   p = 2^(c·(s − m̂)),  α = 2^(c·(m − m̂)),  l = α·l + Σ p,  O = α·O
+/// Returns P as A fragments for P·V (16 tokens each). The row sums stay
+/// per-thread until the end (the quad's four partial sums share α).
+SmallVector<Value> DecodeKernelEmitter::onlineSoftmaxUpdate(
+    const CTA &cta, Value tokenBase, ArrayRef<Value> scores,
+    SoftmaxState &state) {
+  double c = spec.softmaxScale * M_LOG2E;
+  Value scale = a.f32(c), negInf = a.negInf(), zero = a.f32(0);
+  Value firstToken = a.add(tokenBase, a.mul(cta.quadCol, 2));
+  // s[r][j·2 + c]: the thread's scores of row r.
+  SmallVector<Value> s[2];
+  Value alpha[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
+                      a.add(cta.quadRow, 8 * r));
+    Value limit = rowLimit(cta, row);
+    Value rowMax = negInf;
+    for (int64_t j = 0; j < scoreTiles(); ++j)
+      for (int64_t col = 0; col < 2; ++col) {
+        Value v = vector::ExtractOp::create(b, scores[j],
+                                            ArrayRef<int64_t>{r, col});
+        Value valid = a.lt(a.add(firstToken, 8 * j + col), limit);
+        v = a.select(valid, v, negInf);
+        s[r].push_back(v);
+        rowMax = a.fmax(rowMax, v);
+      }
+    Value newMax = a.fmax(state.max[r], quadMax(rowMax));
+    Value safe = a.select(
+        a.fcmp(arith::CmpFPredicate::OEQ, newMax, negInf), zero, newMax);
+    Value shift = a.fmul(safe, scale);
+    alpha[r] = a.exp2(a.fsub(a.fmul(state.max[r], scale), shift));
+    Value sum = zero;
+    for (Value &v : s[r]) {
+      v = a.exp2(a.fsub(a.fmul(v, scale), shift));
+      sum = a.fadd(sum, v);
+    }
+    state.sum[r] = a.fadd(a.fmul(state.sum[r], alpha[r]), sum);
+    state.max[r] = newMax;
+  }
+  Value rescale = vector::FromElementsOp::create(
+      b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
+  for (Value &o : state.out)
+    o = a.fmul(o, rescale);
+  // C fragments of tiles 2k, 2k+1 (rows r0, r1) = the A fragment of k.
+  SmallVector<Value> probs;
+  for (int64_t k = 0; k < scoreTiles() / 2; ++k) {
+    SmallVector<Value> elements;
+    for (int64_t j : {2 * k, 2 * k + 1})
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t col = 0; col < 2; ++col)
+          elements.push_back(arith::TruncFOp::create(b, spec.elementType,
+                                                     s[r][2 * j + col]));
+    probs.push_back(vector::FromElementsOp::create(b, frag.a, elements));
+  }
+  return probs;
+}
+
+/// O[16, cols of cs] += P[16, tile tokens] · V, V = the tile's first L
+/// columns, row-major (tokens × dims): ldmatrix.x4.trans, matrix i = tokens
+/// 8·(i%2).., dims 8·(i/2)..: the B fragments of two 8-column n-tiles.
+void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
+                                    ArrayRef<Value> probs,
+                                    SoftmaxState &state) {
+  Value matrix = a.div(cta.lane, 8), j = a.rem(cta.lane, 8);
+  Value vRow = a.add(j, a.mul(a.rem(matrix, 2), 8));
+  Value vCol = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
+                     a.mul(a.div(matrix, 2), 8));
+  for (auto [k, lhs] : llvm::enumerate(probs))
+    for (int64_t n = 0; n < outTiles() / 2; ++n) {
+      Value rhs = ldmatrix(
+          cta.tokens,
+          {stage, a.add(vRow, 16 * static_cast<int64_t>(k)),
+           a.add(vCol, 16 * n)},
+          true);
+      state.out[2 * n] = mma(lhs, halfOf(rhs, 0), state.out[2 * n]);
+      state.out[2 * n + 1] = mma(lhs, halfOf(rhs, 1), state.out[2 * n + 1]);
+    }
+}
+
+/// O / l per row (0 for a row that saw no token). Without splits straight to
+/// o_lat in the element type; with splits, f32 partials and the rows'
+/// log-sum-exp (scale·m + ln l, −inf when empty) for the combine kernel.
+void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
+  Value zero = a.f32(0);
+  Value colBase = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
+                        a.mul(cta.quadCol, 2));
+  for (int64_t r = 0; r < 2; ++r) {
+    Value sum = quadSum(state.sum[r]);
+    Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
+    Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
+    Value row = a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
+                      a.add(cta.quadRow, 8 * r));
+    auto inside = scf::IfOp::create(b, a.lt(row, spec.rows()));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value scaleRow = vector::BroadcastOp::create(
+        b, VectorType::get({2}, b.getF32Type()), inverse);
+    Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+    for (int64_t j = 0; j < outTiles(); ++j) {
+      Value pair = a.fmul(vector::ExtractOp::create(b, state.out[j],
+                                                    ArrayRef<int64_t>{r}),
+                          scaleRow);
+      Value col = a.add(colBase, 8 * j);
+      if (spec.splits == 1) {
+        pair = arith::TruncFOp::create(
+            b, VectorType::get({2}, spec.elementType), pair);
+        vector::StoreOp::create(b, pair, ops->output,
+                                ValueRange{cta.request, s, h, col});
+      } else {
+        vector::StoreOp::create(b, pair, ops->partial,
+                                ValueRange{cta.request, row, cta.split, col});
+      }
+    }
+    if (spec.splits == 1)
+      continue;
+    Value lse = a.fadd(a.fmul(state.max[r], a.f32(spec.softmaxScale)),
+                       math::LogOp::create(b, sum));
+    lse = a.select(nonEmpty, lse, a.negInf());
+    auto writer = scf::IfOp::create(
+        b, a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
+    b.setInsertionPointToStart(writer.thenBlock());
+    memref::StoreOp::create(b, lse, ops->logSumExp,
+                            ValueRange{cta.request, row, cta.split});
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The kernels
+//===----------------------------------------------------------------------===//
+
+void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
+  ops = &operands;
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp kernel =
+      launch(a.idx(spec.splits), a.idx(spec.rowBlocks()), operands.batch,
+             spec.threads(), spec.sharedBytes());
+  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr("decode_attention"));
+  CTA cta = setUpCTA(kernel);
+
+  // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
+  // group per tile (empty groups past the end keep the count uniform).
+  loadQueryTile(cta);
+  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
+    Value tile = a.idx(t);
+    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadLatentTile(cta, tile);
+    }
+    commitGroup();
+  }
+
+  SoftmaxState state;
+  Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(outTiles(), zeroC);
+  auto loop = scf::ForOp::create(b, a.idx(0), cta.tiles, a.idx(1), init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    ValueRange carried = loop.getRegionIterArgs();
+    state.max[0] = carried[0];
+    state.max[1] = carried[1];
+    state.sum[0] = carried[2];
+    state.sum[1] = carried[3];
+    state.out.assign(carried.begin() + 4, carried.end());
+
+    // Tile `tile` has landed (this thread's copies), then everyone's — and
+    // everyone is done with the stage the next load overwrites.
+    waitGroups(spec.stages - 2);
+    barrier();
+    Value next = a.add(tile, spec.stages - 1);
+    auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
+    {
+      OpBuilder::InsertionGuard load(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadLatentTile(cta, next);
+    }
+    commitGroup();
+
+    Value stage = a.rem(tile, spec.stages);
+    Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+    SmallVector<Value> scores =
+        exchangeScores(cta, mmaScores(cta, stage), a.rem(tile, 2));
+    SmallVector<Value> probs =
+        onlineSoftmaxUpdate(cta, tokenBase, scores, state);
+    mmaValues(cta, stage, probs, state);
+
+    SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
+                                  state.sum[1]};
+    yielded.append(state.out);
+    scf::YieldOp::create(b, yielded);
+  }
+  waitGroups(0);
+  ValueRange results = loop.getResults();
+  state.max[0] = results[0];
+  state.max[1] = results[1];
+  state.sum[0] = results[2];
+  state.sum[1] = results[3];
+  state.out.assign(results.begin() + 4, results.end());
+  storeOutput(cta, state);
+  gpu::TerminatorOp::create(b);
+}
+
+/// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA per query
+/// row and request, four columns per thread. A row with no token anywhere
+/// (all lse = −inf) gets 0.
+void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
+  ops = &operands;
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp kernel = launch(a.idx(spec.rows()), operands.batch, a.idx(1),
+                                spec.latent / 4, 0);
+  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr("decode_combine"));
+  Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
+  Value col = a.mul(kernel.getThreadIds().x, 4);
+  Value negInf = a.negInf(), zero = a.f32(0);
+  auto lseAt = [&](Value k) {
+    return memref::LoadOp::create(b, ops->logSumExp,
+                                  ValueRange{request, row, k})
+        .getResult();
+  };
+  auto maxLoop = scf::ForOp::create(b, a.idx(0), a.idx(spec.splits),
+                                    a.idx(1), ValueRange{negInf});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(maxLoop.getBody());
+    scf::YieldOp::create(b, ValueRange{a.fmax(maxLoop.getRegionIterArgs()[0],
+                                              lseAt(maxLoop.getInductionVar()))});
+  }
+  Value top = maxLoop.getResult(0);
+  Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
+  auto vec4 = VectorType::get({4}, b.getF32Type());
+  Value zero4 = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+  auto sumLoop = scf::ForOp::create(b, a.idx(0), a.idx(spec.splits), a.idx(1),
+                                    ValueRange{zero4, zero});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(sumLoop.getBody());
+    Value k = sumLoop.getInductionVar();
+    Value weight = a.select(
+        empty, zero, math::ExpOp::create(b, a.fsub(lseAt(k), top)));
+    Value part = vector::LoadOp::create(b, vec4, ops->partial,
+                                        ValueRange{request, row, k, col});
+    Value acc = vector::FMAOp::create(
+        b, vector::BroadcastOp::create(b, vec4, weight), part,
+        sumLoop.getRegionIterArgs()[0]);
+    scf::YieldOp::create(
+        b, ValueRange{acc, a.fadd(sumLoop.getRegionIterArgs()[1], weight)});
+  }
+  Value total = sumLoop.getResult(1);
+  Value inverse =
+      a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
+               a.fdiv(a.f32(1), total), zero);
+  Value out = a.fmul(sumLoop.getResult(0),
+                     vector::BroadcastOp::create(b, vec4, inverse));
+  out = arith::TruncFOp::create(b, VectorType::get({4}, spec.elementType), out);
+  Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+  vector::StoreOp::create(b, out, ops->output, ValueRange{request, s, h, col});
+  gpu::TerminatorOp::create(b);
+}
+
+} // namespace
+
+void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
+                                  const DecodeKernelSpec &spec,
+                                  const DecodeKernelOperands &operands) {
+  DecodeKernelEmitter emitter(b, spec);
+  emitter.emitAttention(operands);
+  if (spec.splits > 1)
+    emitter.emitCombine(operands);
+}

@@ -1,0 +1,261 @@
+//===- MLAToGPU.cpp - mla.fused_decode to tensor-core kernels ---*- C++ -*-===//
+//
+// Implements `convert-mla-to-gpu`: each `mla.fused_decode` whose shapes the
+// hand-structured decode kernel supports becomes
+//
+//   q_lat = mla.query_to_latent(q_nope, W_UK)          (tensors)
+//   o_lat = gpu.launch decode_attention (+ decode_combine with splits)
+//           on the buffers of q_lat, q_pe, cache, table, lengths
+//   o     = mla.latent_to_value(o_lat, W_UV)           (tensors)
+//
+// The buffers are taken with bufferization.to_buffer / to_tensor, so the
+// pass runs before one-shot bufferization and the rest of the GPU pipeline
+// treats the launches like any other kernel. The two products stay mla ops,
+// lowered by convert-mla-to-linalg. Ops the kernel does not support (f32,
+// dynamic page size, tiles that do not fit the chip's shared memory) are
+// left to the generic path with a remark naming the reason.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Conversion/MLAToGPU/MLAToGPU.h"
+
+#include "DecodeKernel.h"
+
+#include "mla/Conversion/Passes.h"
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_CONVERTMLATOGPU
+#define GEN_PASS_DEF_MLAGPUEXPANDKERNELS
+#include "mla/Conversion/Passes.h.inc"
+} // namespace mlir::mla
+
+#define DEBUG_TYPE "convert-mla-to-gpu"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+/// The kernel's parameters for `op`, or the reason it cannot take it.
+template <typename OpTy>
+FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
+                                    std::string &reason) {
+  auto fail = [&](const Twine &why) {
+    reason = why.str();
+    return failure();
+  };
+  ConfigAttr config = op.getConfig();
+  auto cacheType = cast<ShapedType>(op.getCache().getType());
+  auto queryType = cast<ShapedType>(query.getType());
+  DecodeKernelSpec spec;
+  spec.elementType = cacheType.getElementType();
+  if (!spec.elementType.isBF16() && !spec.elementType.isF16()) {
+    std::string name;
+    llvm::raw_string_ostream(name) << spec.elementType;
+    return fail("the tensor cores take bf16 or f16, not " + name);
+  }
+  if (queryType.isDynamicDim(1))
+    return fail("the query count is dynamic");
+  if (cacheType.isDynamicDim(1))
+    return fail("the page size is dynamic");
+  spec.heads = config.getHeads();
+  spec.queries = queryType.getDimSize(1);
+  spec.latent = config.getKvLoraRank();
+  spec.rope = config.getQkRopeDim();
+  spec.pageSize = cacheType.getDimSize(1);
+  spec.causal = op.getCausal();
+  spec.softmaxScale = config.getEffectiveSoftmaxScale();
+  DecodeTilingAttr tiling = op.getTiling();
+  spec.splits = tiling.getSplits();
+  spec.blockTokens = tiling.getBlockTokens();
+  spec.stages = std::max<int64_t>(tiling.getStages(), 2);
+  spec.tileRows = std::min<int64_t>(
+      64, ((tiling.getHeadsPerBlock() * spec.queries + 15) / 16) * 16);
+  spec.dim = spec.latent + spec.rope;
+  spec.elementBytes = 2;
+  if (spec.blockTokens % 16 != 0)
+    return fail("block_tokens (" + Twine(spec.blockTokens) +
+                ") is not a multiple of 16");
+  if (spec.latent % (16 * spec.colSplits()) != 0 ||
+      spec.dim % (16 * spec.colSplits()) != 0 || spec.rope % 8 != 0)
+    return fail("kv_lora_rank (" + Twine(spec.latent) + ") and qk_rope_dim (" +
+                Twine(spec.rope) + ") do not cut into 16-wide MMA steps for " +
+                Twine(spec.colSplits()) + " warps");
+  if (sharedLimit && spec.sharedBytes() > sharedLimit)
+    return fail("the tiles need " + Twine(spec.sharedBytes()) +
+                " bytes of shared memory, more than the chip's " +
+                Twine(sharedLimit));
+  return spec;
+}
+
+/// fused_decode → query_to_latent, the decode kernels, latent_to_value.
+struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
+  FusedDecodeToKernels(MLIRContext *ctx, int64_t sharedLimit)
+      : OpRewritePattern(ctx), sharedLimit(sharedLimit) {}
+
+  LogicalResult matchAndRewrite(FusedDecodeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->hasAttr(kUnsupported))
+      return failure();
+    std::string reason;
+    FailureOr<DecodeKernelSpec> spec =
+        getSpec(op, op.getQNope(), sharedLimit, reason);
+    if (failed(spec)) {
+      // Said once: the op stays for convert-mla-to-linalg.
+      op.emitRemark() << "fused_decode stays on the generic GPU path: "
+                      << reason;
+      rewriter.modifyOpInPlace(
+          op, [&] { op->setAttr(kUnsupported, rewriter.getUnitAttr()); });
+      return rewriter.notifyMatchFailure(op, reason);
+    }
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto queryType = cast<RankedTensorType>(op.getQNope().getType());
+    Type element = spec->elementType;
+    SmallVector<int64_t> latentShape(queryType.getShape());
+    latentShape.back() = spec->latent;
+    auto latentType = RankedTensorType::get(latentShape, element);
+    Value queryLatent = QueryToLatentOp::create(b, latentType, op.getQNope(),
+                                                op.getWUk(), op.getConfig());
+
+    auto buffer = [&](Value tensor) {
+      auto type = cast<RankedTensorType>(tensor.getType());
+      return bufferization::ToBufferOp::create(
+                 b, MemRefType::get(type.getShape(), type.getElementType()),
+                 tensor, /*read_only=*/true)
+          .getResult();
+    };
+    Value queryLatentBuffer = buffer(queryLatent);
+    SmallVector<Value> dynamicBatch;
+    if (queryType.isDynamicDim(0))
+      dynamicBatch.push_back(memref::DimOp::create(b, queryLatentBuffer, 0));
+    Value output = memref::AllocOp::create(
+        b, MemRefType::get(latentShape, element), dynamicBatch);
+    DecodeKernelOp::create(b, queryLatentBuffer, buffer(op.getQPe()),
+                           buffer(op.getCache()), buffer(op.getBlockTable()),
+                           buffer(op.getKvLens()), output, op.getCausal(),
+                           op.getTiling(), op.getConfig());
+    Value latentOut = bufferization::ToTensorOp::create(
+        b, latentType, output, b.getUnitAttr(), b.getUnitAttr());
+    rewriter.replaceOpWithNewOp<LatentToValueOp>(
+        op, op.getType(), latentOut, op.getWUv(), op.getConfig());
+    return success();
+  }
+  static constexpr StringLiteral kUnsupported = "mla.generic_decode";
+  int64_t sharedLimit;
+};
+
+/// mla.decode_kernel → the attention kernel's gpu.launch (+ the combine
+/// kernel's and their f32 workspace with splits).
+struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DecodeKernelOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string reason;
+    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQLat(), 0, reason);
+    if (failed(spec))
+      return op.emitOpError() << "cannot become a kernel: " << reason;
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    DecodeKernelOperands ops;
+    ops.queryLatent = op.getQLat();
+    ops.queryRope = op.getQPe();
+    ops.cache = op.getCache();
+    ops.blockTable = op.getBlockTable();
+    ops.lengths = op.getKvLens();
+    ops.output = op.getOutput();
+    ops.batch = memref::DimOp::create(b, ops.queryLatent, 0);
+    auto queryType = cast<MemRefType>(ops.queryLatent.getType());
+    SmallVector<Value> dynamicBatch;
+    if (queryType.isDynamicDim(0))
+      dynamicBatch.push_back(ops.batch);
+    int64_t batch = queryType.getDimSize(0);
+    Type f32 = b.getF32Type();
+    if (spec->splits > 1) {
+      ops.partial = memref::AllocOp::create(
+          b,
+          MemRefType::get({batch, spec->rows(), spec->splits, spec->latent},
+                          f32),
+          dynamicBatch);
+      ops.logSumExp = memref::AllocOp::create(
+          b, MemRefType::get({batch, spec->rows(), spec->splits}, f32),
+          dynamicBatch);
+    }
+    emitDecodeKernels(b, *spec, ops);
+    if (spec->splits > 1) {
+      memref::DeallocOp::create(b, ops.partial);
+      memref::DeallocOp::create(b, ops.logSumExp);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// Shared memory a CTA may use on each chip (opt-in maximum).
+FailureOr<int64_t> sharedMemoryLimit(StringRef chip) {
+  if (chip == "sm_90" || chip == "sm_90a" || chip == "sm_100")
+    return 227 * 1024;
+  if (chip == "sm_80" || chip == "sm_87")
+    return 163 * 1024;
+  if (chip == "sm_86" || chip == "sm_89")
+    return 99 * 1024;
+  return failure();
+}
+
+struct ConvertMLAToGPUPass
+    : public mla::impl::ConvertMLAToGPUBase<ConvertMLAToGPUPass> {
+  using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
+
+  void runOnOperation() override {
+    FailureOr<int64_t> limit = sharedMemoryLimit(chip);
+    if (failed(limit)) {
+      getOperation()->emitError()
+          << "convert-mla-to-gpu: unknown chip '" << chip
+          << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100)";
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateMLAToGPUConversionPatterns(patterns, *limit);
+    GreedyRewriteConfig config;
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    getOperation()->walk([](FusedDecodeOp op) {
+      op->removeAttr(FusedDecodeToKernels::kUnsupported);
+    });
+  }
+};
+
+struct MLAGPUExpandKernelsPass
+    : public mla::impl::MLAGPUExpandKernelsBase<MLAGPUExpandKernelsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DecodeKernelToLaunches>(&getContext());
+    GreedyRewriteConfig config;
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    // Contract: no kernel op survives.
+    WalkResult left = getOperation()->walk([](DecodeKernelOp op) {
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::mla::populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
+                                                   int64_t sharedMemoryLimit) {
+  patterns.add<FusedDecodeToKernels>(patterns.getContext(), sharedMemoryLimit);
+}
