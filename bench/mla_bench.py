@@ -35,10 +35,12 @@ import numpy as np
 LATENT, ROPE, NOPE, VALUE, PAGE = 512, 64, 128, 128, 64
 
 
-def module_text(heads, batch, seqlen, queries=1):
-    """A function holding one fused decode (queries = 1) or fused prefill
-    (queries new tokens, the last `queries` of `seqlen`) over a paged bf16
-    cache."""
+def module_text(heads, batch, seqlen, queries=1, prefill=False):
+    """A function holding one decode step (`queries` new tokens per request,
+    causal among themselves) in the absorbed form — query_to_latent,
+    latent_attention, latent_to_value, which mla-fuse-decode turns into
+    mla.fused_decode with the cost model's tiling — or, for prefill (all
+    `seqlen` tokens new), the fused prefill op, over a paged bf16 cache."""
     pages_per_request = seqlen // PAGE
     pages = batch * pages_per_request
     cfg = (f"#mla.config<heads = {heads}, hidden = 7168, q_lora_rank = 1536, "
@@ -50,18 +52,22 @@ def module_text(heads, batch, seqlen, queries=1):
              t(heads, LATENT, VALUE), t(pages, PAGE, LATENT + ROPE),
              t(batch, pages_per_request, e="i32"), t(batch, e="i32")]
     result = t(batch, queries, heads, VALUE)
+    latent = t(batch, queries, heads, LATENT)
     args = ", ".join(f"%a{i}: {ty}" for i, ty in enumerate(types))
-    if queries == 1:
-        op = ("mla.fused_decode", "#mla.decode_tiling<splits = 1, block_tokens = 64, "
-              f"heads_per_block = {min(64, heads)}, stages = 2>")
+    if prefill:
+        body = (f"  %o = mla.fused_prefill %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] causal\n"
+                f"      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, "
+                f"prefix_chunk = {seqlen}>\n"
+                f"      {{config = #cfg}} : ({', '.join(types)}) -> {result}\n")
     else:
-        op = ("mla.fused_prefill", "#mla.prefill_tiling<block_queries = 128, "
-              f"block_keys = 128, prefix_chunk = {seqlen}>")
+        body = (f"  %ql = mla.query_to_latent %a0, %a2 {{config = #cfg}} : "
+                f"({types[0]}, {types[2]}) -> {latent}\n"
+                f"  %ol = mla.latent_attention %ql, %a1 over %a4[%a5, %a6] causal {{config = #cfg}} : "
+                f"({latent}, {types[1]}, {types[4]}, {types[5]}, {types[6]}) -> {latent}\n"
+                f"  %o = mla.latent_to_value %ol, %a3 {{config = #cfg}} : "
+                f"({latent}, {types[3]}) -> {result}\n")
     return (f"#cfg = {cfg}\n"
-            f"func.func @attention({args}) -> {result} {{\n"
-            f"  %o = {op[0]} %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] causal\n"
-            f"      tiling {op[1]}\n"
-            f"      {{config = #cfg}} : ({', '.join(types)}) -> {result}\n"
+            f"func.func @attention({args}) -> {result} {{\n{body}"
             f"  return %o : {result}\n}}\n")
 
 
@@ -75,7 +81,18 @@ def flops(heads, batch, seqlen, queries):
             + 2 * pairs * heads * (NOPE + ROPE + VALUE))
 
 
-def run_shape(mla_run, heads, batch, seqlen, queries, repeat, timeout):
+def lengths(batch, seqlen, uneven, seed=0):
+    """Every request at `seqlen` cached tokens, or (uneven) FlashMLA-style
+    lengths drawn around seqlen/2 ... seqlen (normal, sd seqlen/8, clipped)."""
+    if not uneven:
+        return np.full(batch, seqlen, dtype=np.int32)
+    rng = np.random.default_rng(seed)
+    drawn = rng.normal(0.75 * seqlen, seqlen / 8, size=batch)
+    return np.clip(drawn, 1, seqlen).astype(np.int32)
+
+
+def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False):
+    mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
     # L2 twice (cache and weights; at most 8 copies).
@@ -83,13 +100,21 @@ def run_shape(mla_run, heads, batch, seqlen, queries, repeat, timeout):
     rotate = min(8, max(1, math.ceil(100e6 / input_bytes)))
     with tempfile.TemporaryDirectory(prefix="mla-bench-") as folder:
         work = Path(folder)
-        (work / "decode.mlir").write_text(module_text(heads, batch, seqlen, queries))
+        prefill = queries == seqlen and queries > 1
+        (work / "decode.mlir").write_text(module_text(heads, batch, seqlen, queries, prefill))
+        if not prefill:
+            # The tiling is the compiler's: mla-fuse-decode asks the cost model.
+            fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
+                                    "--mla-fuse-decode=target=h100"], capture_output=True, text=True)
+            if fused.returncode != 0:
+                return None, "mla-opt: " + fused.stderr.strip()[-200:]
+            (work / "decode.mlir").write_text(fused.stdout)
         inputs = work / "in"
         inputs.mkdir()
         # Shuffled pages, every request full.
         table = np.random.default_rng(0).permutation(batch * pages_per_request)
         np.save(inputs / "arg5.npy", table.reshape(batch, pages_per_request).astype(np.int32))
-        np.save(inputs / "arg6.npy", np.full(batch, seqlen, dtype=np.int32))
+        np.save(inputs / "arg6.npy", lengths(batch, seqlen, uneven))
         command = [mla_run, str(work / "decode.mlir"), "--target=cuda", "--random",
                    f"--input-dir={inputs}", "--warmup=2", f"--repeat={repeat}",
                    f"--rotate={rotate}"]
@@ -106,8 +131,13 @@ def run_shape(mla_run, heads, batch, seqlen, queries, repeat, timeout):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mla-run", required=True)
+    parser.add_argument("--mla-opt", help="default: beside mla-run")
     parser.add_argument("--shapes", default="128x1x8192,128x64x4096,128x128x8192,16x128x8192",
-                        help="decode shapes HEADSxBATCHxSEQLEN (one query per request)")
+                        help="decode shapes HEADSxBATCHxSEQLEN[xQUERIES][u]: QUERIES new tokens "
+                             "per request (default 1, causal), u: uneven lengths")
+    parser.add_argument("--sweep", action="store_true",
+                        help="add heads {16,128} x batch {1,32,64,128} x cache "
+                             "{1024,4096,8192,32768}, fixed and uneven, and 2 queries")
     parser.add_argument("--prefill", default="128x1x1024,16x4x512",
                         help="prefill shapes HEADSxBATCHxTOKENS (all tokens new)")
     parser.add_argument("--torch-json", help="torch_mla_decode.py --json output of this run")
@@ -123,42 +153,62 @@ def main():
     baselines = {(r["heads"], r["batch"], r["seqlen"]): r
                  for r in torch.get("rows", []) if r["form"] == "absorbed"}
     rows = []
-    cases = [(shape, 1) for shape in args.shapes.split(",") if shape]
-    cases += [(shape, None) for shape in args.prefill.split(",") if shape]
-    for shape, queries in cases:
-        heads, batch, seqlen = map(int, shape.split("x"))
-        queries = queries or seqlen
-        us, status = run_shape(args.mla_run, heads, batch, seqlen, queries, args.repeat,
-                               args.timeout)
-        row = dict(phase="decode" if queries == 1 else "prefill", heads=heads, batch=batch,
-                   seqlen=seqlen, queries=queries, status=status, us=us)
+    shapes = [x for x in args.shapes.split(",") if x]
+    if args.sweep:
+        shapes += [f"{h}x{b}x{s}{u}" for u in ("", "u") for h in (16, 128) for b in (1, 32, 64, 128)
+                   for s in (1024, 4096, 8192, 32768)]
+        shapes += [f"{h}x{b}x{s}x2" for h in (16, 128) for b in (32, 128) for s in (4096,)]
+    cases = []
+    for shape in dict.fromkeys(shapes):
+        uneven = shape.endswith("u")
+        dims = list(map(int, shape.rstrip("u").split("x")))
+        cases.append((dims[:3], dims[3] if len(dims) > 3 else 1, uneven))
+    cases += [(list(map(int, x.split("x"))), None, False) for x in args.prefill.split(",") if x]
+    mla_opt = args.mla_opt or str(Path(args.mla_run).with_name("mla-opt"))
+    for (heads, batch, seqlen), queries, uneven in cases:
+        prefill = queries is None
+        queries = seqlen if prefill else queries
+        us, status = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
+                               args.repeat, args.timeout, uneven)
+        row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
+                   seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us)
         if us:
-            row["GBs"] = batch * seqlen * (LATENT + ROPE) * 2 / (us * 1e-6) / 1e9
-            row["TFLOPs"] = flops(heads, batch, seqlen, queries) / (us * 1e-6) / 1e12
-        base = baselines.get((heads, batch, seqlen)) if queries == 1 else None
+            tokens = int(lengths(batch, seqlen, uneven).sum())
+            row["GBs"] = tokens * (LATENT + ROPE) * 2 / (us * 1e-6) / 1e9
+            row["TFLOPs"] = (flops(heads, 1, tokens, 1) * queries if not prefill else
+                             flops(heads, batch, seqlen, queries)) / (us * 1e-6) / 1e12
+        base = (baselines.get((heads, batch, seqlen))
+                if queries == 1 and not uneven and not prefill else None)
         if base:
             row["torch_us"] = base["us"]
         rows.append(row)
-        print(f"{row['phase']} h={heads} b={batch} s={seqlen}: {status} {us}", flush=True)
+        print(f"{row['phase']} h={heads} b={batch} s={seqlen} q={queries}{' uneven' if uneven else ''}: "
+              f"{status} {us}", flush=True)
 
     print(f"\nMLA attention, bf16 cache, page {PAGE}, median of {args.repeat} calls "
           f"(copy {copy_gbs or float('nan'):.0f} GB/s, bf16 GEMM {gemm_tflops or float('nan'):.0f} TFLOP/s)")
-    print(f"{'phase':>7} {'heads':>5} {'batch':>5} {'seqlen':>6} | {'mla us':>10} {'GB/s':>7} "
+    print(f"{'phase':>7} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'mla us':>10} {'GB/s':>7} "
           f"{'TFLOP/s':>7} {'%copy':>6} {'%gemm':>6} | {'torch us':>9} {'mla/torch':>9}")
     for r in rows:
         if not r["us"]:
-            print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {r['seqlen']:>6} | {r['status']}")
+            print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['status']}")
             continue
         pc = 100 * r["GBs"] / copy_gbs if copy_gbs else float("nan")
         pg = 100 * r["TFLOPs"] / gemm_tflops if gemm_tflops else float("nan")
         tu = r.get("torch_us", float("nan"))
-        print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {r['seqlen']:>6} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
+        print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
               f"{r['TFLOPs']:>7.2f} {pc:>6.2f} {pg:>6.2f} | {tu:>9.1f} {r['us'] / tu:>9.1f}x")
     if args.json:
         json.dump(dict(copy_GBs=copy_gbs, gemm_TFLOPs=gemm_tflops, rows=rows),
                   open(args.json, "w"), indent=1)
     if args.plot:
         plot(rows, copy_gbs, gemm_tflops, args.plot)
+
+
+def label(row):
+    """seqlen, with u for uneven lengths and xQ for Q > 1 new decode tokens."""
+    extra = f"x{row['queries']}" if row["phase"] == "decode" and row["queries"] > 1 else ""
+    return f"{row['seqlen']}{extra}{'u' if row.get('uneven') else ''}"
 
 
 def plot(rows, copy_gbs, gemm_tflops, path):

@@ -604,3 +604,22 @@ func.func @fold_weights(%wuq: tensor<4x136xf32>, %wuk: tensor<2x16x64xf32>,
       : (tensor<2x16x64xf32>, tensor<128x8xf32>) -> tensor<32x8xf32>
   return %q, %o : tensor<4x40xf32>, tensor<32x8xf32>
 }
+
+// mla.decode_kernel (on buffers, inside the GPU pipeline)
+
+#v3k = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                   qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+// CHECK-LABEL: func.func @decode_kernel
+// CHECK-SAME: (%[[QLAT:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[C:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{.*}}, %[[OUT:[^:]*]]: {{[^:]*}})
+// CHECK: mla.decode_kernel %[[QLAT]], %[[QPE]] over %[[C]][%[[BT]], %[[LENS]]] into %[[OUT]] causal tiling <splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3>
+// CHECK-SAME: : memref<?x2x128x512xbf16>, memref<?x2x128x64xbf16>, memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>, memref<?x2x128x512xbf16>
+func.func @decode_kernel(%q_lat: memref<?x2x128x512xbf16>, %q_pe: memref<?x2x128x64xbf16>,
+                         %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>,
+                         %lens: memref<?xi32>, %out: memref<?x2x128x512xbf16>) {
+  mla.decode_kernel %q_lat, %q_pe over %cache[%bt, %lens] into %out causal
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3>
+      {config = #v3k}
+      : memref<?x2x128x512xbf16>, memref<?x2x128x64xbf16>, memref<?x64x576xbf16>,
+        memref<?x?xi32>, memref<?xi32>, memref<?x2x128x512xbf16>
+  return
+}

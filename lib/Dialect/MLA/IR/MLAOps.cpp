@@ -65,7 +65,8 @@ public:
     auto type = cast<ShapedType>(value.getType());
     if (type.getRank() != static_cast<int64_t>(signature.size()))
       return op->emitOpError("expects ")
-             << name << " to be a rank-" << signature.size() << " tensor ["
+             << name << " to be a rank-" << signature.size()
+             << (isa<MemRefType>(type) ? " memref [" : " tensor [")
              << llvm::join(signature, ", ") << "], found rank "
              << type.getRank();
     for (auto [dim, letter] : llvm::enumerate(signature)) {
