@@ -255,8 +255,13 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
       std::min<int64_t>(64, ceilDiv(headsPerBlock * queries, 16) * 16);
   kernel.dim = c.getLatentCacheDim();
   kernel.elementBytes = shape.elementBytes;
-  // Stages: the most tiles in flight per SM (CTAs per SM × prefetched
-  // tiles), fewer stages on a tie.
+  // Tiles of 32 tokens, or 16 where even two stages of 32 do not fit (the
+  // A100's 163 KiB). Stages: the most tiles in flight per SM (CTAs per SM ×
+  // prefetched tiles), fewer stages on a tie.
+  kernel.blockTokens = 32;
+  kernel.stages = 2;
+  if (kernel.sharedBytes() > target.sharedMemoryPerSM)
+    kernel.blockTokens = 16;
   int64_t stages = 2, bestInFlight = 0, perSM = 1;
   for (int64_t s = 2; s <= 4; ++s) {
     kernel.stages = s;

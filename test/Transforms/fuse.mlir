@@ -15,7 +15,8 @@
 // from the block table [B, M].
 //
 // Decode (H100: 132 SMs, 227 KiB shared memory per SM; the A100 has 108 and 163 KiB):
-//   heads_per_block = clamp(64 / S, 1, H); block_tokens = 32; rows per block
+//   heads_per_block = clamp(64 / S, 1, H); block_tokens = 32 (16 if two
+//   stages of 32 do not fit); rows per block
 //   R = 64 (16 per warp group); the kernel's shared memory per block
 //   R·584·e + stages·32·584·e + (score exchange: 32 KiB for 8 warps)
 //   stages ∈ 2..4: the most tiles in flight per SM that fit, fewest on a tie
@@ -34,9 +35,10 @@
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
 // query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of
 // score exchange, 256 blocks on 132 SMs: two waves either way, no split.
-// The intermediates are gone. On the A100 (108 SMs, 163 KiB) two stages fit
-// and 2 splits make 5 waves of half the work instead of 3 whole ones;
-// splits=3 overrides the split count alone.
+// The intermediates are gone. On the A100 (108 SMs, 163 KiB) not even two
+// 32-token stages fit: four of 16 tokens do, and 2 splits make 5 waves of
+// half the work instead of 3 whole ones; splits=3 overrides the split count
+// alone.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -49,7 +51,7 @@
 // CHECK-SAME:   -> tensor<128x1x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @decode_batch128
-// A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 32, heads_per_block = 64, stages = 2>
+// A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 16, heads_per_block = 64, stages = 4>
 // OVERRIDE-LABEL: func.func @decode_batch128
 // OVERRIDE: mla.fused_decode {{.*}} tiling <splits = 3, block_tokens = 32, heads_per_block = 64, stages = 3>
 func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
@@ -81,7 +83,7 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
 // CHECK-LABEL: func.func @decode_batch1
 // CHECK: mla.fused_decode {{.*}} causal tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // A100-LABEL: func.func @decode_batch1
-// A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 32, heads_per_block = 64, stages = 2>
+// A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 16, heads_per_block = 64, stages = 4>
 func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
     %q_pe: tensor<1x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<16384x64x576xbf16>,

@@ -151,7 +151,7 @@ struct DecodeKernelShape {
 };
 
 /// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
-/// tokens per tile; up to 64 query rows per CTA (heads_per_block = 64 /
+/// tokens per tile (16 where two stages of 32 do not fit); up to 64 query rows per CTA (heads_per_block = 64 /
 /// queries); the stages that keep the most tiles in flight per SM within
 /// its shared memory; and the KV splits that fill the SMs in the fewest
 /// waves (never more than there are tiles).

@@ -110,6 +110,17 @@ struct Fragments {
         c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
 };
 
+/// Per-lane row/column offsets of the ldmatrix.x4 addresses (lane = 8·i + j
+/// gives the address of row j of 8×8 matrix i):
+///  - `rowMajor`: a 16×16 tile read as matrices i = rows 8·(i%2).., cols
+///    8·(i/2)..: an A fragment (Q, P's producers) or, transposed, the B
+///    fragments of two 8-wide n-tiles of a k-major operand (V, W_UV);
+///  - `nMajor`: matrices i = rows 8·(i/2).., cols 8·(i%2)..: the B fragments
+///    of two n-tiles of an operand stored n-major (K, W_UK).
+struct LaneLayout {
+  Value rowMajorRow, rowMajorCol, nMajorRow, nMajorCol;
+};
+
 /// Values every helper of the attention kernel uses: ids, the CTA's work,
 /// the shared-memory views.
 struct CTA {
@@ -117,6 +128,7 @@ struct CTA {
   Value quadRow, quadCol; // lane / 4, lane % 4: a fragment's row and columns.
   Value length, start, end, tiles;
   Value rowBase;      // first query row of the CTA
+  LaneLayout layout;
   Value query, tokens; // shared: [tileRows, pitch], [stages, blockTokens, pitch]
   Value exchange;      // shared: [2, warps, blockTokens / 2, 32] f32
 };
@@ -134,6 +146,9 @@ public:
 
   void emitAttention(const DecodeKernelOperands &ops);
   void emitCombine(const DecodeKernelOperands &ops);
+  void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
+                       int64_t n, bool weightKMajor, Value batch,
+                       StringRef name);
 
 private:
   ImplicitLocOpBuilder &b;
@@ -179,6 +194,19 @@ private:
   void storeOutput(const CTA &cta, SoftmaxState &state);
 
   Value mma(Value lhs, Value rhs, Value acc);
+  LaneLayout laneLayout(Value lane) {
+    Value matrix = a.div(lane, 8), j = a.rem(lane, 8);
+    Value low = a.mul(a.rem(matrix, 2), 8), high = a.mul(a.div(matrix, 2), 8);
+    return {a.add(j, low), high, a.add(j, high), low};
+  }
+  /// One 16-byte cp.async of 8 elements, zero-filled unless `valid`.
+  void copy8(Value dst, ValueRange dstIndices, Value src, ValueRange srcIndices,
+             Value valid) {
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
+        src, srcIndices, b.getIndexAttr(8),
+        a.select(valid, a.idx(8), a.idx(0)), b.getUnitAttr());
+  }
   Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
     return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
   }
@@ -244,6 +272,7 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.quadRow = a.div(cta.lane, 4);
   cta.quadCol = a.rem(cta.lane, 4);
   cta.rowBase = a.mul(cta.rowBlock, spec.tileRows);
+  cta.layout = laneLayout(cta.lane);
 
   // This split's tokens: the request's length cut into `splits` chunks of
   // whole tiles; a chunk past the length is empty.
@@ -307,12 +336,8 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
   Value valid = a.lt(row, spec.rows());
   row = a.select(valid, row, a.idx(0));
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
-  Value count = a.select(valid, a.idx(8), a.idx(0));
   auto copy = [&](Value src, Value srcCol) {
-    nvgpu::DeviceAsyncCopyOp::create(
-        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), cta.query,
-        ValueRange{r, col}, src, ValueRange{cta.request, s, h, srcCol},
-        b.getIndexAttr(8), count, b.getUnitAttr());
+    copy8(cta.query, {r, col}, src, {cta.request, s, h, srcCol}, valid);
   };
   auto fromLatent = scf::IfOp::create(b, a.lt(col, spec.latent),
                                       /*withElseRegion=*/true);
@@ -348,11 +373,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
       ValueRange{cta.request, a.div(pos, spec.pageSize)}));
   page = a.min(a.max(page, a.idx(0)), lastPage);
   Value slot = a.rem(pos, spec.pageSize);
-  Value count = a.select(valid, a.idx(8), a.idx(0));
-  nvgpu::DeviceAsyncCopyOp::create(
-      b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), cta.tokens,
-      ValueRange{stage, token, col}, ops->cache, ValueRange{page, slot, col},
-      b.getIndexAttr(8), count, b.getUnitAttr());
+  copy8(cta.tokens, {stage, token, col}, ops->cache, {page, slot, col}, valid);
 }
 
 //===----------------------------------------------------------------------===//
@@ -411,13 +432,11 @@ SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta,
                                                   Value stage) {
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> acc(scoreTiles(), zero);
-  Value matrix = a.div(cta.lane, 8), j = a.rem(cta.lane, 8);
   Value dimBase = a.mul(cta.colSlice, scoreSteps() * 16);
-  Value aRow = a.add(a.add(a.mul(cta.rowGroup, 16), j),
-                     a.mul(a.rem(matrix, 2), 8));
-  Value aCol = a.add(dimBase, a.mul(a.div(matrix, 2), 8));
-  Value bRow = a.add(j, a.mul(a.div(matrix, 2), 8));
-  Value bCol = a.add(dimBase, a.mul(a.rem(matrix, 2), 8));
+  Value aRow = a.add(a.mul(cta.rowGroup, 16), cta.layout.rowMajorRow);
+  Value aCol = a.add(dimBase, cta.layout.rowMajorCol);
+  Value bRow = cta.layout.nMajorRow;
+  Value bCol = a.add(dimBase, cta.layout.nMajorCol);
   for (int64_t k = 0; k < scoreSteps(); ++k) {
     Value lhs = ldmatrix(cta.query, {aRow, a.add(aCol, 16 * k)}, false);
     for (int64_t n = 0; n < scoreTiles() / 2; ++n) {
@@ -536,10 +555,9 @@ SmallVector<Value> DecodeKernelEmitter::onlineSoftmaxUpdate(
 void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
                                     ArrayRef<Value> probs,
                                     SoftmaxState &state) {
-  Value matrix = a.div(cta.lane, 8), j = a.rem(cta.lane, 8);
-  Value vRow = a.add(j, a.mul(a.rem(matrix, 2), 8));
+  Value vRow = cta.layout.rowMajorRow;
   Value vCol = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
-                     a.mul(a.div(matrix, 2), 8));
+                     cta.layout.rowMajorCol);
   for (auto [k, lhs] : llvm::enumerate(probs))
     for (int64_t n = 0; n < outTiles() / 2; ++n) {
       Value rhs = ldmatrix(
@@ -579,7 +597,7 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
       if (spec.splits == 1) {
         pair = arith::TruncFOp::create(
             b, VectorType::get({2}, spec.elementType), pair);
-        vector::StoreOp::create(b, pair, ops->output,
+        vector::StoreOp::create(b, pair, ops->latentOut,
                                 ValueRange{cta.request, s, h, col});
       } else {
         vector::StoreOp::create(b, pair, ops->partial,
@@ -696,43 +714,161 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
                                   ValueRange{request, row, k})
         .getResult();
   };
-  auto maxLoop = scf::ForOp::create(b, a.idx(0), a.idx(spec.splits),
-                                    a.idx(1), ValueRange{negInf});
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(maxLoop.getBody());
-    scf::YieldOp::create(b, ValueRange{a.fmax(maxLoop.getRegionIterArgs()[0],
-                                              lseAt(maxLoop.getInductionVar()))});
+  // Unrolled over the splits: independent loads in flight together.
+  SmallVector<Value> lse;
+  Value top = negInf;
+  for (int64_t k = 0; k < spec.splits; ++k) {
+    lse.push_back(lseAt(a.idx(k)));
+    top = a.fmax(top, lse.back());
   }
-  Value top = maxLoop.getResult(0);
   Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
   auto vec4 = VectorType::get({4}, b.getF32Type());
-  Value zero4 = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
-  auto sumLoop = scf::ForOp::create(b, a.idx(0), a.idx(spec.splits), a.idx(1),
-                                    ValueRange{zero4, zero});
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(sumLoop.getBody());
-    Value k = sumLoop.getInductionVar();
+  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+  Value total = zero;
+  for (int64_t k = 0; k < spec.splits; ++k) {
     Value weight = a.select(
-        empty, zero, math::ExpOp::create(b, a.fsub(lseAt(k), top)));
+        empty, zero, math::ExpOp::create(b, a.fsub(lse[k], top)));
     Value part = vector::LoadOp::create(b, vec4, ops->partial,
-                                        ValueRange{request, row, k, col});
-    Value acc = vector::FMAOp::create(
-        b, vector::BroadcastOp::create(b, vec4, weight), part,
-        sumLoop.getRegionIterArgs()[0]);
-    scf::YieldOp::create(
-        b, ValueRange{acc, a.fadd(sumLoop.getRegionIterArgs()[1], weight)});
+                                        ValueRange{request, row, a.idx(k), col});
+    acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
+                                part, acc);
+    total = a.fadd(total, weight);
   }
-  Value total = sumLoop.getResult(1);
   Value inverse =
       a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
                a.fdiv(a.f32(1), total), zero);
-  Value out = a.fmul(sumLoop.getResult(0),
-                     vector::BroadcastOp::create(b, vec4, inverse));
+  Value out = a.fmul(acc, vector::BroadcastOp::create(b, vec4, inverse));
   out = arith::TruncFOp::create(b, VectorType::get({4}, spec.elementType), out);
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
-  vector::StoreOp::create(b, out, ops->output, ValueRange{request, s, h, col});
+  vector::StoreOp::create(b, out, ops->latentOut,
+                          ValueRange{request, s, h, col});
+  gpu::TerminatorOp::create(b);
+}
+
+/// output[b, s, h, :] = input[b, s, h, :] · W_h for every head h: a
+/// per-head GEMM over the M = B·S rows, W_h [n, k] (n-major, W_UK) or
+/// [k, n] (k-major, W_UV). One CTA per (64 columns, 64 rows, head), four
+/// warps of 16 rows × 64 columns, the contraction in 64-wide chunks
+/// double-buffered through shared memory with cp.async. Rows past M are
+/// zero-filled and not stored.
+void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
+                                          Value output, int64_t k, int64_t n,
+                                          bool weightKMajor, Value batch,
+                                          StringRef name) {
+  constexpr int64_t tile = 64, pitch = tile + 8, stages = 2;
+  OpBuilder::InsertionGuard guard(b);
+  Value rows = a.mul(batch, spec.queries);
+  gpu::LaunchOp kernel =
+      launch(a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads), 128,
+             2 * stages * tile * pitch * 2);
+  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr(name));
+  Value colBase = a.mul(kernel.getBlockIds().x, tile);
+  Value rowBase = a.mul(kernel.getBlockIds().y, tile);
+  Value head = kernel.getBlockIds().z;
+  Value tid = kernel.getThreadIds().x;
+  Value warp = a.div(tid, 32), lane = a.rem(tid, 32);
+  LaneLayout layout = laneLayout(lane);
+
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                               MemRefLayoutAttrInterface(), workgroup);
+  Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
+  auto tileType = MemRefType::get({stages, tile, pitch}, spec.elementType,
+                                  MemRefLayoutAttrInterface(), workgroup);
+  Value lhsTiles =
+      memref::ViewOp::create(b, tileType, base, a.idx(0), ValueRange{});
+  Value rhsTiles = memref::ViewOp::create(
+      b, tileType, base, a.idx(stages * tile * pitch * 2), ValueRange{});
+
+  // Chunk c of the contraction into stage c % 2: 64 rows × 8 copies each.
+  auto loadChunk = [&](Value chunk) {
+    Value stage = a.rem(chunk, stages);
+    Value kBase = a.mul(chunk, tile);
+    auto loop = scf::ForOp::create(b, tid, a.idx(tile * tile / 8), a.idx(128));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value c = loop.getInductionVar();
+    Value r = a.div(c, tile / 8), col = a.mul(a.rem(c, tile / 8), 8);
+    Value row = a.add(rowBase, r);
+    Value valid = a.lt(row, rows);
+    row = a.select(valid, row, a.idx(0));
+    copy8(lhsTiles, {stage, r, col}, input,
+          {a.div(row, spec.queries), a.rem(row, spec.queries), head,
+           a.add(kBase, col)},
+          valid);
+    Value always = arith::ConstantIntOp::create(b, 1, 1);
+    if (weightKMajor)
+      copy8(rhsTiles, {stage, r, col}, weight,
+            {head, a.add(kBase, r), a.add(colBase, col)}, always);
+    else
+      copy8(rhsTiles, {stage, r, col}, weight,
+            {head, a.add(colBase, r), a.add(kBase, col)}, always);
+  };
+
+  int64_t chunks = k / tile;
+  loadChunk(a.idx(0));
+  commitGroup();
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> init(tile / 8, zero);
+  auto loop = scf::ForOp::create(b, a.idx(0), a.idx(chunks), a.idx(1), init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    waitGroups(0);
+    barrier();
+    Value next = a.add(chunk, 1);
+    auto exists = scf::IfOp::create(b, a.lt(next, a.idx(chunks)));
+    {
+      OpBuilder::InsertionGuard load(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadChunk(next);
+    }
+    commitGroup();
+    Value stage = a.rem(chunk, stages);
+    Value aRow = a.add(a.mul(warp, 16), layout.rowMajorRow);
+    for (int64_t kk = 0; kk < tile / 16; ++kk) {
+      Value lhs = ldmatrix(lhsTiles,
+                           {stage, aRow, a.add(layout.rowMajorCol, 16 * kk)},
+                           false);
+      for (int64_t np = 0; np < tile / 16; ++np) {
+        Value rhs =
+            weightKMajor
+                ? ldmatrix(rhsTiles,
+                           {stage, a.add(layout.rowMajorRow, 16 * kk),
+                            a.add(layout.rowMajorCol, 16 * np)},
+                           true)
+                : ldmatrix(rhsTiles,
+                           {stage, a.add(layout.nMajorRow, 16 * np),
+                            a.add(layout.nMajorCol, 16 * kk)},
+                           false);
+        acc[2 * np] = mma(lhs, halfOf(rhs, 0), acc[2 * np]);
+        acc[2 * np + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * np + 1]);
+      }
+    }
+    scf::YieldOp::create(b, acc);
+  }
+  waitGroups(0);
+  // C fragment rows quadRow, quadRow + 8 of the warp's 16; columns 2·quadCol.
+  Value quadRow = a.div(lane, 4), quadCol = a.rem(lane, 4);
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = a.add(a.add(rowBase, a.mul(warp, 16)), a.add(quadRow, 8 * r));
+    auto inside = scf::IfOp::create(b, a.lt(row, rows));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value bIndex = a.div(row, spec.queries), sIndex = a.rem(row, spec.queries);
+    for (int64_t j = 0; j < tile / 8; ++j) {
+      Value pair = arith::TruncFOp::create(
+          b, VectorType::get({2}, spec.elementType),
+          vector::ExtractOp::create(b, loop.getResult(j),
+                                    ArrayRef<int64_t>{r}));
+      Value col = a.add(a.add(colBase, a.mul(quadCol, 2)), 8 * j);
+      vector::StoreOp::create(b, pair, output,
+                              ValueRange{bIndex, sIndex, head, col});
+    }
+  }
   gpu::TerminatorOp::create(b);
 }
 
@@ -742,7 +878,17 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
                                   const DecodeKernelSpec &spec,
                                   const DecodeKernelOperands &operands) {
   DecodeKernelEmitter emitter(b, spec);
+  // q_lat[b,s,h,l] = Σ_n q_nope[b,s,h,n] · W_UK[h,l,n]   (W_UK n-major)
+  emitter.emitHeadProduct(operands.queryNope, operands.keyWeight,
+                          operands.queryLatent, spec.nope, spec.latent,
+                          /*weightKMajor=*/false, operands.batch,
+                          "decode_query_latent");
   emitter.emitAttention(operands);
   if (spec.splits > 1)
     emitter.emitCombine(operands);
+  // o[b,s,h,v] = Σ_l o_lat[b,s,h,l] · W_UV[h,l,v]          (W_UV k-major)
+  emitter.emitHeadProduct(operands.latentOut, operands.valueWeight,
+                          operands.output, spec.latent, spec.value,
+                          /*weightKMajor=*/true, operands.batch,
+                          "decode_value");
 }

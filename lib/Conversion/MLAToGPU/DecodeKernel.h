@@ -16,19 +16,25 @@ namespace mlir::mla {
 
 /// Buffers (memrefs, identity layouts) of one decode.
 struct DecodeKernelOperands {
-  Value queryLatent; // [B, S, H, L]
+  Value queryNope;   // [B, S, H, N]
   Value queryRope;   // [B, S, H, R]
+  Value keyWeight;   // W_UK [H, L, N]
+  Value valueWeight; // W_UV [H, L, V]
   Value cache;       // [P, G, L + R]
   Value blockTable;  // [B, M] integers
   Value lengths;     // [B] integers
-  Value output;      // [B, S, H, L], written
+  Value output;      // [B, S, H, V], written
+  // Workspace.
+  Value queryLatent; // [B, S, H, L]: q_nope · W_UKᵀ
+  Value latentOut;   // [B, S, H, L]: the attention's output
   Value partial;     // [B, S·H, splits, L] f32 (splits > 1)
   Value logSumExp;   // [B, S·H, splits] f32 (splits > 1)
   Value batch;       // B, an index
 };
 
-/// Emits at `b`'s insertion point the attention kernel's gpu.launch and, with
-/// splits, the combine kernel's.
+/// Emits at `b`'s insertion point the decode's kernels as gpu.launch ops:
+/// q_lat = q_nope · W_UKᵀ, the attention into o_lat (through the partials
+/// and the combine kernel with splits), o = o_lat · W_UV.
 void emitDecodeKernels(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec,
                        const DecodeKernelOperands &operands);
 

@@ -70,6 +70,8 @@ FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
   spec.queries = queryType.getDimSize(1);
   spec.latent = config.getKvLoraRank();
   spec.rope = config.getQkRopeDim();
+  spec.nope = config.getQkNopeDim();
+  spec.value = config.getVHeadDim();
   spec.pageSize = cacheType.getDimSize(1);
   spec.causal = op.getCausal();
   spec.softmaxScale = config.getEffectiveSoftmaxScale();
@@ -89,6 +91,12 @@ FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
     return fail("kv_lora_rank (" + Twine(spec.latent) + ") and qk_rope_dim (" +
                 Twine(spec.rope) + ") do not cut into 16-wide MMA steps for " +
                 Twine(spec.colSplits()) + " warps");
+  if (spec.nope % 64 != 0 || spec.value % 64 != 0 || spec.latent % 64 != 0)
+    return fail("qk_nope_dim (" + Twine(spec.nope) + "), v_head_dim (" +
+                Twine(spec.value) + ") and kv_lora_rank (" +
+                Twine(spec.latent) +
+                ") are not all multiples of the per-head products' 64-wide "
+                "tiles");
   if (sharedLimit && spec.sharedBytes() > sharedLimit)
     return fail("the tiles need " + Twine(spec.sharedBytes()) +
                 " bytes of shared memory, more than the chip's " +
@@ -117,14 +125,6 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
       return rewriter.notifyMatchFailure(op, reason);
     }
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto queryType = cast<RankedTensorType>(op.getQNope().getType());
-    Type element = spec->elementType;
-    SmallVector<int64_t> latentShape(queryType.getShape());
-    latentShape.back() = spec->latent;
-    auto latentType = RankedTensorType::get(latentShape, element);
-    Value queryLatent = QueryToLatentOp::create(b, latentType, op.getQNope(),
-                                                op.getWUk(), op.getConfig());
-
     auto buffer = [&](Value tensor) {
       auto type = cast<RankedTensorType>(tensor.getType());
       return bufferization::ToBufferOp::create(
@@ -132,22 +132,24 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
                  tensor, /*read_only=*/true)
           .getResult();
     };
-    Value queryLatentBuffer = buffer(queryLatent);
+    Value queryNope = buffer(op.getQNope());
+    auto resultType = cast<RankedTensorType>(op.getType());
     SmallVector<Value> dynamicBatch;
-    if (queryType.isDynamicDim(0))
-      dynamicBatch.push_back(memref::DimOp::create(b, queryLatentBuffer, 0));
+    if (resultType.isDynamicDim(0))
+      dynamicBatch.push_back(memref::DimOp::create(b, queryNope, 0));
     Value output = memref::AllocOp::create(
-        b, MemRefType::get(latentShape, element), dynamicBatch);
-    DecodeKernelOp::create(b, queryLatentBuffer, buffer(op.getQPe()),
+        b, MemRefType::get(resultType.getShape(), spec->elementType),
+        dynamicBatch);
+    DecodeKernelOp::create(b, queryNope, buffer(op.getQPe()),
+                           buffer(op.getWUk()), buffer(op.getWUv()),
                            buffer(op.getCache()), buffer(op.getBlockTable()),
                            buffer(op.getKvLens()), output, op.getCausal(),
                            op.getTiling(), op.getConfig());
-    Value latentOut = bufferization::ToTensorOp::create(
-        b, latentType, output, b.getUnitAttr(), b.getUnitAttr());
-    rewriter.replaceOpWithNewOp<LatentToValueOp>(
-        op, op.getType(), latentOut, op.getWUv(), op.getConfig());
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, resultType, output, b.getUnitAttr(), b.getUnitAttr());
     return success();
   }
+
   static constexpr StringLiteral kUnsupported = "mla.generic_decode";
   int64_t sharedLimit;
 };
@@ -160,39 +162,47 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   LogicalResult matchAndRewrite(DecodeKernelOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQLat(), 0, reason);
+    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), 0, reason);
     if (failed(spec))
       return op.emitOpError() << "cannot become a kernel: " << reason;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     DecodeKernelOperands ops;
-    ops.queryLatent = op.getQLat();
+    ops.queryNope = op.getQNope();
     ops.queryRope = op.getQPe();
+    ops.keyWeight = op.getWUk();
+    ops.valueWeight = op.getWUv();
     ops.cache = op.getCache();
     ops.blockTable = op.getBlockTable();
     ops.lengths = op.getKvLens();
     ops.output = op.getOutput();
-    ops.batch = memref::DimOp::create(b, ops.queryLatent, 0);
-    auto queryType = cast<MemRefType>(ops.queryLatent.getType());
+    ops.batch = memref::DimOp::create(b, ops.queryNope, 0);
+    auto queryType = cast<MemRefType>(ops.queryNope.getType());
     SmallVector<Value> dynamicBatch;
     if (queryType.isDynamicDim(0))
       dynamicBatch.push_back(ops.batch);
     int64_t batch = queryType.getDimSize(0);
-    Type f32 = b.getF32Type();
+    // Workspace: q_lat and o_lat in the element type, and with splits the
+    // f32 partial outputs and their log-sum-exps.
+    SmallVector<Value> workspace;
+    auto allocate = [&](ArrayRef<int64_t> shape, Type element) {
+      Value buffer = memref::AllocOp::create(
+          b, MemRefType::get(shape, element), dynamicBatch);
+      workspace.push_back(buffer);
+      return buffer;
+    };
+    SmallVector<int64_t> latentShape = {batch, spec->queries, spec->heads,
+                                        spec->latent};
+    ops.queryLatent = allocate(latentShape, spec->elementType);
+    ops.latentOut = allocate(latentShape, spec->elementType);
     if (spec->splits > 1) {
-      ops.partial = memref::AllocOp::create(
-          b,
-          MemRefType::get({batch, spec->rows(), spec->splits, spec->latent},
-                          f32),
-          dynamicBatch);
-      ops.logSumExp = memref::AllocOp::create(
-          b, MemRefType::get({batch, spec->rows(), spec->splits}, f32),
-          dynamicBatch);
+      Type f32 = b.getF32Type();
+      ops.partial = allocate(
+          {batch, spec->rows(), spec->splits, spec->latent}, f32);
+      ops.logSumExp = allocate({batch, spec->rows(), spec->splits}, f32);
     }
     emitDecodeKernels(b, *spec, ops);
-    if (spec->splits > 1) {
-      memref::DeallocOp::create(b, ops.partial);
-      memref::DeallocOp::create(b, ops.logSumExp);
-    }
+    for (Value buffer : workspace)
+      memref::DeallocOp::create(b, buffer);
     rewriter.eraseOp(op);
     return success();
   }

@@ -1,11 +1,10 @@
 // RUN: mla-opt %s --convert-mla-to-gpu --split-input-file -verify-diagnostics | FileCheck %s
-// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_80 --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SM80
 // RUN: not mla-opt %s --convert-mla-to-gpu=chip=gfx90a --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
 
-// convert-mla-to-gpu: a bf16/f16 mla.fused_decode becomes its W_UK product,
-// an mla.decode_kernel on the buffers of q_lat, q_pe, the cache, the table
-// and the lengths (writing a fresh o_lat buffer), and its W_UV product.
-// Anything else stays for the generic path with a remark saying why.
+// convert-mla-to-gpu: a bf16/f16 mla.fused_decode becomes an
+// mla.decode_kernel on the buffers of its operands, writing a fresh output
+// buffer that becomes the result tensor. Anything else stays for the
+// generic path with a remark saying why.
 
 // BAD-CHIP: error: convert-mla-to-gpu: unknown chip 'gfx90a'
 
@@ -14,19 +13,18 @@
                   v_head_dim = 128>
 // CHECK-LABEL: func.func @decode
 // CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
-// CHECK:      %[[QLAT:.*]] = mla.query_to_latent %[[QN]], %[[WUK]] {{.*}} -> tensor<?x1x128x512xbf16>
-// CHECK-DAG:  %[[QLATB:.*]] = bufferization.to_buffer %[[QLAT]] read_only
+// CHECK-DAG:  %[[QNB:.*]] = bufferization.to_buffer %[[QN]] read_only
 // CHECK-DAG:  %[[QPEB:.*]] = bufferization.to_buffer %[[QPE]] read_only
+// CHECK-DAG:  %[[WUKB:.*]] = bufferization.to_buffer %[[WUK]] read_only
+// CHECK-DAG:  %[[WUVB:.*]] = bufferization.to_buffer %[[WUV]] read_only
 // CHECK-DAG:  %[[CACHEB:.*]] = bufferization.to_buffer %[[CACHE]] read_only
 // CHECK-DAG:  %[[BTB:.*]] = bufferization.to_buffer %[[BT]] read_only
 // CHECK-DAG:  %[[LENSB:.*]] = bufferization.to_buffer %[[LENS]] read_only
-// CHECK:      %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x1x128x512xbf16>
-// CHECK:      mla.decode_kernel %[[QLATB]], %[[QPEB]] over %[[CACHEB]][%[[BTB]], %[[LENSB]]] into %[[OUT]] causal tiling <splits = 4, block_tokens = 32, heads_per_block = 64, stages = 3>
-// CHECK:      %[[OLAT:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK:      %[[O:.*]] = mla.latent_to_value %[[OLAT]], %[[WUV]]
+// CHECK-DAG:  %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x1x128x128xbf16>
+// CHECK:      mla.decode_kernel %[[QNB]], %[[QPEB]] weights(%[[WUKB]], %[[WUVB]]) over %[[CACHEB]][%[[BTB]], %[[LENSB]]] into %[[OUT]] causal tiling <splits = 4, block_tokens = 32, heads_per_block = 64, stages = 3>
+// CHECK:      %[[O:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT:  mla.fused_decode
 // CHECK:      return %[[O]]
-// SM80-LABEL: func.func @decode
-// SM80:       mla.decode_kernel
 func.func @decode(%q_nope: tensor<?x1x128x128xbf16>, %q_pe: tensor<?x1x128x64xbf16>,
                   %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                   %cache: tensor<?x64x576xbf16>, %bt: tensor<?x?xi32>,

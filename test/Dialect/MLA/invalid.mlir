@@ -1666,28 +1666,30 @@ func.func @case(%wuv: tensor<2x16x64xf32>, %wo: tensor<128x8xf32>) {
 #c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
                  qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
 
-func.func @case(%q_lat: memref<2x1x16x512xbf16>, %q_pe: memref<2x1x16x64xbf16>, %cache: memref<?x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>, %out: memref<2x1x16x512xbf16>) {
+func.func @case(%q_nope: memref<2x1x16x128xbf16>, %q_pe: memref<2x1x16x64xbf16>, %wuk: memref<16x512x128xbf16>, %wuv: memref<16x512x128xbf16>, %cache: memref<?x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>, %out: memref<2x1x16x128xbf16>) {
   // expected-error @+1 {{'mla.decode_kernel' op expects cache to be a rank-3 memref [P, G, L+R], found rank 2}}
-  mla.decode_kernel %q_lat, %q_pe over %cache[%bt, %lens] into %out
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
       tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 16, stages = 2>
       {config = #c}
-      : memref<2x1x16x512xbf16>, memref<2x1x16x64xbf16>, memref<?x576xbf16>,
-        memref<2x?xi32>, memref<2xi32>, memref<2x1x16x512xbf16>
+      : memref<2x1x16x128xbf16>, memref<2x1x16x64xbf16>, memref<16x512x128xbf16>,
+        memref<16x512x128xbf16>, memref<?x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x1x16x128xbf16>
   return
 }
 
 // -----
 
-// decode_kernel, output: o_lat has q_lat's shape.
+// decode_kernel, output: o is [B, S, H, V], not the latent o_lat.
 #c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
                  qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
 
-func.func @case(%q_lat: memref<2x1x16x512xbf16>, %q_pe: memref<2x1x16x64xbf16>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>, %out: memref<2x1x16x128xbf16>) {
-  // expected-error @+1 {{'mla.decode_kernel' op expects output dim 3 (L) to be 512 (kv_lora_rank), found 128}}
-  mla.decode_kernel %q_lat, %q_pe over %cache[%bt, %lens] into %out
+func.func @case(%q_nope: memref<2x1x16x128xbf16>, %q_pe: memref<2x1x16x64xbf16>, %wuk: memref<16x512x128xbf16>, %wuv: memref<16x512x128xbf16>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>, %out: memref<2x1x16x512xbf16>) {
+  // expected-error @+1 {{'mla.decode_kernel' op expects output dim 3 (V) to be 128 (v_head_dim), found 512}}
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
       tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 16, stages = 2>
       {config = #c}
-      : memref<2x1x16x512xbf16>, memref<2x1x16x64xbf16>, memref<?x64x576xbf16>,
-        memref<2x?xi32>, memref<2xi32>, memref<2x1x16x128xbf16>
+      : memref<2x1x16x128xbf16>, memref<2x1x16x64xbf16>, memref<16x512x128xbf16>,
+        memref<16x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x1x16x512xbf16>
   return
 }

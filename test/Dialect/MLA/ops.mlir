@@ -610,16 +610,18 @@ func.func @fold_weights(%wuq: tensor<4x136xf32>, %wuk: tensor<2x16x64xf32>,
 #v3k = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
                    qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
 // CHECK-LABEL: func.func @decode_kernel
-// CHECK-SAME: (%[[QLAT:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[C:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{.*}}, %[[OUT:[^:]*]]: {{[^:]*}})
-// CHECK: mla.decode_kernel %[[QLAT]], %[[QPE]] over %[[C]][%[[BT]], %[[LENS]]] into %[[OUT]] causal tiling <splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3>
-// CHECK-SAME: : memref<?x2x128x512xbf16>, memref<?x2x128x64xbf16>, memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>, memref<?x2x128x512xbf16>
-func.func @decode_kernel(%q_lat: memref<?x2x128x512xbf16>, %q_pe: memref<?x2x128x64xbf16>,
+// CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[C:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{.*}}, %[[OUT:[^:]*]]: {{[^:]*}})
+// CHECK: mla.decode_kernel %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] into %[[OUT]] causal tiling <splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3>
+// CHECK-SAME: : memref<?x2x128x128xbf16>, memref<?x2x128x64xbf16>, memref<128x512x128xbf16>, memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>, memref<?x2x128x128xbf16>
+func.func @decode_kernel(%q_nope: memref<?x2x128x128xbf16>, %q_pe: memref<?x2x128x64xbf16>,
+                         %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
                          %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>,
-                         %lens: memref<?xi32>, %out: memref<?x2x128x512xbf16>) {
-  mla.decode_kernel %q_lat, %q_pe over %cache[%bt, %lens] into %out causal
+                         %lens: memref<?xi32>, %out: memref<?x2x128x128xbf16>) {
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out causal
       tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3>
       {config = #v3k}
-      : memref<?x2x128x512xbf16>, memref<?x2x128x64xbf16>, memref<?x64x576xbf16>,
-        memref<?x?xi32>, memref<?xi32>, memref<?x2x128x512xbf16>
+      : memref<?x2x128x128xbf16>, memref<?x2x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>,
+        memref<?x2x128x128xbf16>
   return
 }

@@ -23,7 +23,8 @@ namespace mlir::mla {
 /// `tileRows` query rows, request).
 struct DecodeKernelSpec : DecodeKernelShape {
   Type elementType; // bf16 or f16: the tensor cores' input type.
-  int64_t heads = 0, queries = 0, latent = 0, rope = 0, pageSize = 0;
+  int64_t heads = 0, queries = 0, latent = 0, rope = 0, nope = 0, value = 0;
+  int64_t pageSize = 0;
   bool causal = false;
   double softmaxScale = 0;
   int64_t splits = 1;
@@ -32,10 +33,9 @@ struct DecodeKernelSpec : DecodeKernelShape {
   int64_t rowBlocks() const { return (rows() + tileRows - 1) / tileRows; }
 };
 
-/// Patterns rewriting each `mla.fused_decode` the kernel supports into the
-/// W_UK product, the attention kernel (+ the split combine kernel) as
-/// `gpu.launch`es on buffers, and the W_UV product. Unsupported ops are left
-/// for convert-mla-to-linalg with a remark saying why.
+/// Patterns rewriting each `mla.fused_decode` the kernels support into an
+/// `mla.decode_kernel` on the buffers of its operands. Unsupported ops are
+/// left for convert-mla-to-linalg with a remark saying why.
 void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
                                         int64_t sharedMemoryLimit);
 

@@ -428,12 +428,14 @@ LogicalResult LatentAttentionOp::verify() {
 LogicalResult DecodeKernelOp::verify() {
   ShapeChecker checker(*this, getConfig());
   return checkShapes(checker, {
-                                  {"q_lat", getQLat(), {"B", "S", "H", "L"}},
+                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
                                   {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+                                  {"w_uk", getWUk(), {"H", "L", "N"}},
+                                  {"w_uv", getWUv(), {"H", "L", "V"}},
                                   {"cache", getCache(), {"P", "G", "L+R"}},
                                   {"block_table", getBlockTable(), {"B", "M"}},
                                   {"kv_lens", getKvLens(), {"B"}},
-                                  {"output", getOutput(), {"B", "S", "H", "L"}},
+                                  {"output", getOutput(), {"B", "S", "H", "V"}},
                               });
 }
 

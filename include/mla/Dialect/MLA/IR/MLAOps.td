@@ -565,39 +565,45 @@ def MLA_KernelFloatBuffer : MemRefOf<[F16, BF16]>;
 def MLA_IndexBuffer : MemRefOf<[I32]>;
 
 def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel"> {
-  let summary = "the fused decode's latent attention on buffers, before it becomes GPU kernels";
+  let summary = "the fused decode on buffers, before it becomes GPU kernels";
   let description = [{
-    What `convert-mla-to-gpu` makes of the attention inside an
-    `mla.fused_decode` (its two weight products stay tensor ops): latent
-    attention of `q_lat` [B, S, H, L] and `q_pe` [B, S, H, R] over the paged
-    `cache` [P, G, L+R] through `block_table` [B, M] and `kv_lens` [B],
-    written into `output` [B, S, H, L], with the tiling the cost model chose.
-    It lives on buffers between bufferization and `mla-gpu-expand-kernels`,
-    which replaces it by the kernels' `gpu.launch`es; until then it declares
-    its memory effects, so that buffer deallocation can reason about it
-    (the kernels' NVVM ops declare none).
+    What `convert-mla-to-gpu` makes of an `mla.fused_decode`: the same
+    computation on buffers — `q_nope` [B, S, H, N], `q_pe` [B, S, H, R],
+    W_UK [H, L, N], W_UV [H, L, V], the paged `cache` [P, G, L+R] read
+    through `block_table` [B, M] and `kv_lens` [B] — written into `output`
+    [B, S, H, V], with the tiling the cost model chose. It lives between
+    bufferization and `mla-gpu-expand-kernels`, which replaces it by the
+    kernels' `gpu.launch`es (the two per-head products, the attention, the
+    split combine); until then it declares its memory effects, so that
+    buffer deallocation can reason about it (the kernels' NVVM ops declare
+    none).
 
     ```mlir
-    mla.decode_kernel %q_lat, %q_pe over %cache[%bt, %lens] into %o causal
+    mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv)
+        over %cache[%bt, %lens] into %o causal
         tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 64, stages = 2>
         {config = #v3}
-        : memref<4x1x128x512xbf16>, memref<4x1x128x64xbf16>,
+        : memref<4x1x128x128xbf16>, memref<4x1x128x64xbf16>,
+          memref<128x512x128xbf16>, memref<128x512x128xbf16>,
           memref<?x64x576xbf16>, memref<4x?xi32>, memref<4xi32>,
-          memref<4x1x128x512xbf16>
+          memref<4x1x128x128xbf16>
     ```
   }];
   let arguments = (ins
-      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$q_lat,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$q_nope,
       Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$q_pe,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$w_uk,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$w_uv,
       Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$cache,
       Arg<MLA_IndexBuffer, "", [MemRead]>:$block_table,
       Arg<MLA_IndexBuffer, "", [MemRead]>:$kv_lens,
       Arg<MLA_KernelFloatBuffer, "", [MemWrite]>:$output,
       UnitAttr:$causal, MLA_DecodeTilingAttr:$tiling, MLA_ConfigAttr:$config);
   let assemblyFormat = [{
-    $q_lat `,` $q_pe `over` $cache `[` $block_table `,` $kv_lens `]`
-    `into` $output (`causal` $causal^)? `tiling` $tiling attr-dict `:`
-    type($q_lat) `,` type($q_pe) `,` type($cache) `,` type($block_table) `,`
+    $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)` `over` $cache `[`
+    $block_table `,` $kv_lens `]` `into` $output (`causal` $causal^)?
+    `tiling` $tiling attr-dict `:` type($q_nope) `,` type($q_pe) `,`
+    type($w_uk) `,` type($w_uv) `,` type($cache) `,` type($block_table) `,`
     type($kv_lens) `,` type($output)
   }];
   let hasVerifier = 1;
