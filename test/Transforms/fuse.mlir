@@ -159,8 +159,8 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
 
 // -----
 
-// f32: even two stages exceed the shared memory (the kernel takes only
-// bf16/f16; the generic path ignores the tiling's stages): the minimum, 2.
+// f32: even two stages of 16 tokens exceed the shared memory (the kernel
+// takes only bf16/f16; the generic path ignores the tiling): the minimum.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -168,7 +168,7 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_f32
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 16, heads_per_block = 64, stages = 2>
 func.func @decode_f32(%q_nope: tensor<128x1x128x128xf32>,
     %q_pe: tensor<128x1x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<16384x64x576xf32>,
