@@ -352,11 +352,40 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
 /// cache[block_table[b, p / G], p % G]. Positions past the split's end are
 /// zero-filled without reading memory. Page indices are clamped into the
 /// cache (memory safety against a bad table; docs/gpu.md).
+///
+/// Each token row is loaded by threads/blockTokens consecutive threads (one
+/// block-table lookup each, then their 16-byte chunks of the row, adjacent
+/// threads on adjacent chunks): the lookup's latency is paid once per tile,
+/// not once per chunk.
 void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value stage = a.rem(tile, spec.stages);
   Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
   Value lastPage = a.sub(
       memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+  auto lookUp = [&](Value token) {
+    Value pos = a.add(tokenBase, token);
+    Value valid = a.lt(pos, cta.end);
+    pos = a.select(valid, pos, cta.start);
+    Value page = a.toIndex(memref::LoadOp::create(
+        b, ops->blockTable,
+        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+    page = a.min(a.max(page, a.idx(0)), lastPage);
+    return std::make_tuple(valid, page, a.rem(pos, spec.pageSize));
+  };
+  int64_t perToken = spec.threads() / spec.blockTokens;
+  if (spec.threads() % spec.blockTokens == 0 &&
+      chunksPerRow() % perToken == 0) {
+    Value token = a.div(cta.tid, perToken);
+    Value part = a.mul(a.rem(cta.tid, perToken), 8);
+    auto [valid, page, slot] = lookUp(token);
+    for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
+      Value col = a.add(part, 8 * perToken * j);
+      copy8(cta.tokens, {stage, token, col}, ops->cache, {page, slot, col},
+            valid);
+    }
+    return;
+  }
+  // Any other shape: chunks strided over the threads, a lookup per chunk.
   int64_t chunks = spec.blockTokens * chunksPerRow();
   auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
                                  a.idx(spec.threads()));
@@ -365,14 +394,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value c = loop.getInductionVar();
   Value token = a.div(c, chunksPerRow());
   Value col = a.mul(a.rem(c, chunksPerRow()), 8);
-  Value pos = a.add(tokenBase, token);
-  Value valid = a.lt(pos, cta.end);
-  pos = a.select(valid, pos, cta.start);
-  Value page = a.toIndex(memref::LoadOp::create(
-      b, ops->blockTable,
-      ValueRange{cta.request, a.div(pos, spec.pageSize)}));
-  page = a.min(a.max(page, a.idx(0)), lastPage);
-  Value slot = a.rem(pos, spec.pageSize);
+  auto [valid, page, slot] = lookUp(token);
   copy8(cta.tokens, {stage, token, col}, ops->cache, {page, slot, col}, valid);
 }
 

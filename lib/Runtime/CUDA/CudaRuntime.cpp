@@ -31,6 +31,7 @@ using CUfunction = void *;
 using CUstream = void *;
 using CUevent = void *;
 using CUdeviceptr = unsigned long long;
+using CUmemoryPool = void *;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_JIT_OPTIMIZATION_LEVEL = 7;
@@ -38,6 +39,7 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
+constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
 
 /// Names a function pointer type written in declarator form.
 template <typename T> using FunctionPointer = T;
@@ -73,6 +75,10 @@ struct Driver {
   X(cuMemAlloc_v2, CUresult (*)(CUdeviceptr *, size_t))                        \
   X(cuMemAllocManaged, CUresult (*)(CUdeviceptr *, size_t, unsigned))          \
   X(cuMemFree_v2, CUresult (*)(CUdeviceptr))                                   \
+  X(cuMemAllocAsync, CUresult (*)(CUdeviceptr *, size_t, CUstream))            \
+  X(cuMemFreeAsync, CUresult (*)(CUdeviceptr, CUstream))                       \
+  X(cuDeviceGetDefaultMemPool, CUresult (*)(CUmemoryPool *, CUdevice))         \
+  X(cuMemPoolSetAttribute, CUresult (*)(CUmemoryPool, int, void *))            \
   X(cuMemcpyAsync, CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream))   \
   X(cuMemsetD32Async, CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))   \
   X(cuMemsetD16Async,                                                          \
@@ -158,6 +164,13 @@ Driver &ready() {
     result = d.cuDevicePrimaryCtxRetain(&d.context, device);
     if (result != CUDA_SUCCESS)
       fatal("cuDevicePrimaryCtxRetain", result, "");
+    // Stream-ordered allocations (a function's workspace and results) come
+    // from the device's default pool; keeping freed memory in the pool makes
+    // the next call's allocations free of driver round trips.
+    CUmemoryPool pool = nullptr;
+    unsigned long long keep = ~0ull;
+    if (d.cuDeviceGetDefaultMemPool(&pool, device) == CUDA_SUCCESS)
+      d.cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keep);
   }
   CUresult result = d.cuCtxSetCurrent(d.context);
   if (result != CUDA_SUCCESS)
@@ -285,17 +298,19 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool isHostShared) {
     check(d.cuMemAllocManaged(&pointer, bytes, CU_MEM_ATTACH_GLOBAL),
           "cuMemAllocManaged", std::to_string(bytes) + " bytes");
   else
-    check(d.cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc",
+    // Stream-ordered: no device synchronisation, memory from the pool.
+    check(d.cuMemAllocAsync(&pointer, bytes, stream), "cuMemAllocAsync",
           std::to_string(bytes) + " bytes");
-  (void)stream;
   return reinterpret_cast<void *>(pointer);
 }
 
-void mgpuMemFree(void *pointer, void * /*stream*/) {
+void mgpuMemFree(void *pointer, void *stream) {
   if (!pointer)
     return;
-  check(ready().cuMemFree_v2(reinterpret_cast<CUdeviceptr>(pointer)),
-        "cuMemFree");
+  // Stream-ordered: the memory returns to the pool once the stream's work
+  // before this point is done (cuMemFree would synchronise the device).
+  check(ready().cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(pointer), stream),
+        "cuMemFreeAsync");
 }
 
 void mgpuMemcpy(void *destination, void *source, size_t bytes, void *stream) {
