@@ -166,6 +166,18 @@ private:
                        int64_t sharedBytes);
   CTA setUpCTA(gpu::LaunchOp launch);
   void loadQueryTile(const CTA &cta);
+  /// Where this thread's token row of a tile lives (row-per-thread-group
+  /// loading): whether it is in the split, its page and slot.
+  struct TokenRow {
+    Value valid, page, slot;
+  };
+  bool loadsRowPerThreadGroup() const {
+    int64_t perToken = spec.threads() / spec.blockTokens;
+    return spec.threads() % spec.blockTokens == 0 &&
+           chunksPerRow() % perToken == 0;
+  }
+  TokenRow lookUpRow(const CTA &cta, Value tile);
+  void copyRow(const CTA &cta, Value tile, const TokenRow &row);
   void loadLatentTile(const CTA &cta, Value tile);
   // Barriers and cp.async group fences as side-effecting inline PTX that
   // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
@@ -357,35 +369,63 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
 /// block-table lookup each, then their 16-byte chunks of the row, adjacent
 /// threads on adjacent chunks): the lookup's latency is paid once per tile,
 /// not once per chunk.
+DecodeKernelEmitter::TokenRow
+DecodeKernelEmitter::lookUpRow(const CTA &cta, Value tile) {
+  int64_t perToken = spec.threads() / spec.blockTokens;
+  Value token = a.div(cta.tid, perToken);
+  Value pos = a.add(a.add(cta.start, a.mul(tile, spec.blockTokens)), token);
+  Value valid = a.lt(pos, cta.end);
+  pos = a.select(valid, pos, a.idx(0));
+  // The table is read only for positions in the split (a zero-length
+  // request may have no column at all).
+  auto read = scf::IfOp::create(b, b.getIndexType(), valid,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(read.thenBlock());
+    Value lastPage = a.sub(
+        memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+    Value page = a.toIndex(memref::LoadOp::create(
+        b, ops->blockTable,
+        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+    scf::YieldOp::create(b, a.min(a.max(page, a.idx(0)), lastPage));
+    b.setInsertionPointToStart(read.elseBlock());
+    scf::YieldOp::create(b, a.idx(0));
+  }
+  return {valid, read.getResult(0), a.rem(pos, spec.pageSize)};
+}
+
+void DecodeKernelEmitter::copyRow(const CTA &cta, Value tile,
+                                  const TokenRow &row) {
+  int64_t perToken = spec.threads() / spec.blockTokens;
+  Value stage = a.rem(tile, spec.stages);
+  Value token = a.div(cta.tid, perToken);
+  Value part = a.mul(a.rem(cta.tid, perToken), 8);
+  for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
+    Value col = a.add(part, 8 * perToken * j);
+    copy8(cta.tokens, {stage, token, col}, ops->cache,
+          {row.page, row.slot, col}, row.valid);
+  }
+}
+
+/// KV tile `tile` of the split into stage tile % stages: token t of the tile
+/// is cached position p = start + tile·blockTokens + t, found at
+/// cache[block_table[b, p / G], p % G]. Positions past the split's end are
+/// zero-filled without reading memory. Page indices are clamped into the
+/// cache (memory safety against a bad table; docs/gpu.md).
+///
+/// Normally each token row is loaded by threads/blockTokens consecutive
+/// threads: one block-table lookup each (done a tile ahead by the main
+/// loop, so its latency hides behind a tile of compute), then their 16-byte
+/// chunks of the row, adjacent threads on adjacent chunks.
 void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
+  if (loadsRowPerThreadGroup())
+    return copyRow(cta, tile, lookUpRow(cta, tile));
+  // Any other shape: chunks strided over the threads, a lookup per chunk.
   Value stage = a.rem(tile, spec.stages);
   Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
   Value lastPage = a.sub(
       memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
-  auto lookUp = [&](Value token) {
-    Value pos = a.add(tokenBase, token);
-    Value valid = a.lt(pos, cta.end);
-    pos = a.select(valid, pos, cta.start);
-    Value page = a.toIndex(memref::LoadOp::create(
-        b, ops->blockTable,
-        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
-    page = a.min(a.max(page, a.idx(0)), lastPage);
-    return std::make_tuple(valid, page, a.rem(pos, spec.pageSize));
-  };
-  int64_t perToken = spec.threads() / spec.blockTokens;
-  if (spec.threads() % spec.blockTokens == 0 &&
-      chunksPerRow() % perToken == 0) {
-    Value token = a.div(cta.tid, perToken);
-    Value part = a.mul(a.rem(cta.tid, perToken), 8);
-    auto [valid, page, slot] = lookUp(token);
-    for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
-      Value col = a.add(part, 8 * perToken * j);
-      copy8(cta.tokens, {stage, token, col}, ops->cache, {page, slot, col},
-            valid);
-    }
-    return;
-  }
-  // Any other shape: chunks strided over the threads, a lookup per chunk.
   int64_t chunks = spec.blockTokens * chunksPerRow();
   auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
                                  a.idx(spec.threads()));
@@ -394,8 +434,14 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value c = loop.getInductionVar();
   Value token = a.div(c, chunksPerRow());
   Value col = a.mul(a.rem(c, chunksPerRow()), 8);
-  auto [valid, page, slot] = lookUp(token);
-  copy8(cta.tokens, {stage, token, col}, ops->cache, {page, slot, col}, valid);
+  Value pos = a.add(tokenBase, token);
+  Value valid = a.lt(pos, cta.end);
+  pos = a.select(valid, pos, cta.start);
+  Value page = a.toIndex(memref::LoadOp::create(
+      b, ops->blockTable, ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+  page = a.min(a.max(page, a.idx(0)), lastPage);
+  copy8(cta.tokens, {stage, token, col}, ops->cache,
+        {page, a.rem(pos, spec.pageSize), col}, valid);
 }
 
 //===----------------------------------------------------------------------===//
@@ -670,6 +716,14 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
   init.append(outTiles(), zeroC);
+  // With row-per-thread-group loading, the lookup of the next tile to load
+  // travels with the loop: done an iteration ahead.
+  bool carryRow = loadsRowPerThreadGroup();
+  if (carryRow) {
+    TokenRow first = lookUpRow(cta, a.idx(spec.stages - 1));
+    init.append({first.valid, first.page, first.slot});
+  }
+  int64_t stateValues = 4 + outTiles();
   auto loop = scf::ForOp::create(b, a.idx(0), cta.tiles, a.idx(1), init);
   {
     OpBuilder::InsertionGuard inner(b);
@@ -680,7 +734,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     state.max[1] = carried[1];
     state.sum[0] = carried[2];
     state.sum[1] = carried[3];
-    state.out.assign(carried.begin() + 4, carried.end());
+    state.out.assign(carried.begin() + 4, carried.begin() + stateValues);
 
     // Tile `tile` has landed (this thread's copies), then everyone's — and
     // everyone is done with the stage the next load overwrites.
@@ -691,9 +745,17 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     {
       OpBuilder::InsertionGuard load(b);
       b.setInsertionPointToStart(exists.thenBlock());
-      loadLatentTile(cta, next);
+      if (carryRow)
+        copyRow(cta, next,
+                {carried[stateValues], carried[stateValues + 1],
+                 carried[stateValues + 2]});
+      else
+        loadLatentTile(cta, next);
     }
     commitGroup();
+    TokenRow ahead;
+    if (carryRow)
+      ahead = lookUpRow(cta, a.add(next, 1));
 
     Value stage = a.rem(tile, spec.stages);
     Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
@@ -706,6 +768,8 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
                                   state.sum[1]};
     yielded.append(state.out);
+    if (carryRow)
+      yielded.append({ahead.valid, ahead.page, ahead.slot});
     scf::YieldOp::create(b, yielded);
   }
   waitGroups(0);
@@ -714,7 +778,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   state.max[1] = results[1];
   state.sum[0] = results[2];
   state.sum[1] = results[3];
-  state.out.assign(results.begin() + 4, results.end());
+  state.out.assign(results.begin() + 4, results.begin() + stateValues);
   storeOutput(cta, state);
   gpu::TerminatorOp::create(b);
 }
@@ -770,14 +834,18 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
 /// output[b, s, h, :] = input[b, s, h, :] · W_h for every head h: a
 /// per-head GEMM over the M = B·S rows, W_h [n, k] (n-major, W_UK) or
 /// [k, n] (k-major, W_UV). One CTA per (64 columns, 64 rows, head), four
-/// warps of 16 rows × 64 columns, the contraction in 64-wide chunks
-/// double-buffered through shared memory with cp.async. Rows past M are
-/// zero-filled and not stored.
+/// warps of 16 rows × 64 columns, the contraction in 64-wide chunks through a
+/// ring of up to 4 shared-memory stages filled by cp.async (the weights are
+/// read once: keeping several chunks in flight is what makes these small
+/// products run at memory speed). Rows past M are zero-filled and not
+/// stored.
 void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
                                           Value output, int64_t k, int64_t n,
                                           bool weightKMajor, Value batch,
                                           StringRef name) {
-  constexpr int64_t tile = 64, pitch = tile + 8, stages = 2;
+  constexpr int64_t tile = 64, pitch = tile + 8;
+  int64_t chunks = k / tile;
+  int64_t stages = std::clamp<int64_t>(chunks, 2, 4);
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
   gpu::LaunchOp kernel =
@@ -828,9 +896,11 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
             {head, a.add(colBase, r), a.add(kBase, col)}, always);
   };
 
-  int64_t chunks = k / tile;
-  loadChunk(a.idx(0));
-  commitGroup();
+  for (int64_t c = 0; c + 1 < stages; ++c) {
+    if (c < chunks)
+      loadChunk(a.idx(c));
+    commitGroup();
+  }
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> init(tile / 8, zero);
   auto loop = scf::ForOp::create(b, a.idx(0), a.idx(chunks), a.idx(1), init);
@@ -839,9 +909,9 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     b.setInsertionPointToStart(loop.getBody());
     Value chunk = loop.getInductionVar();
     SmallVector<Value> acc(loop.getRegionIterArgs());
-    waitGroups(0);
+    waitGroups(stages - 2);
     barrier();
-    Value next = a.add(chunk, 1);
+    Value next = a.add(chunk, stages - 1);
     auto exists = scf::IfOp::create(b, a.lt(next, a.idx(chunks)));
     {
       OpBuilder::InsertionGuard load(b);
