@@ -716,9 +716,12 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
   init.append(outTiles(), zeroC);
-  // With row-per-thread-group loading, the lookup of the next tile to load
-  // travels with the loop: done an iteration ahead.
-  bool carryRow = loadsRowPerThreadGroup();
+  // With row-per-thread-group loading, the block-table lookup of the next
+  // tile to load is issued early: an iteration ahead, carried by the loop,
+  // when registers allow (column slices of at most 128 f32 accumulators
+  // per thread); else before the iteration's wait and barrier.
+  bool rowLoads = loadsRowPerThreadGroup();
+  bool carryRow = rowLoads && outTiles() * 4 <= 64;
   if (carryRow) {
     TokenRow first = lookUpRow(cta, a.idx(spec.stages - 1));
     init.append({first.valid, first.page, first.slot});
@@ -736,19 +739,23 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     state.sum[1] = carried[3];
     state.out.assign(carried.begin() + 4, carried.begin() + stateValues);
 
+    Value next = a.add(tile, spec.stages - 1);
+    TokenRow nextRow;
+    if (carryRow)
+      nextRow = {carried[stateValues], carried[stateValues + 1],
+                 carried[stateValues + 2]};
+    else if (rowLoads)
+      nextRow = lookUpRow(cta, next);
     // Tile `tile` has landed (this thread's copies), then everyone's — and
     // everyone is done with the stage the next load overwrites.
     waitGroups(spec.stages - 2);
     barrier();
-    Value next = a.add(tile, spec.stages - 1);
     auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
     {
       OpBuilder::InsertionGuard load(b);
       b.setInsertionPointToStart(exists.thenBlock());
-      if (carryRow)
-        copyRow(cta, next,
-                {carried[stateValues], carried[stateValues + 1],
-                 carried[stateValues + 2]});
+      if (rowLoads)
+        copyRow(cta, next, nextRow);
       else
         loadLatentTile(cta, next);
     }
