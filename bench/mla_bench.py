@@ -91,7 +91,14 @@ def lengths(batch, seqlen, uneven, seed=0):
     return np.clip(drawn, 1, seqlen).astype(np.int32)
 
 
-def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False):
+TILING = re.compile(r"tiling <splits = (\d+), block_tokens = (\d+), heads_per_block = (\d+), "
+                    r"stages = (\d+)>")
+
+
+def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
+              target="h100", tuning_file=None):
+    """Times one shape: (median us or None, status). `tiling` (splits,
+    block_tokens, heads_per_block, stages) replaces the compiler's choice."""
     mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
@@ -104,11 +111,23 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
         (work / "decode.mlir").write_text(module_text(heads, batch, seqlen, queries, prefill))
         if not prefill:
             # The tiling is the compiler's: mla-fuse-decode asks the cost model.
+            tuned = f" tuning-file={tuning_file}" if tuning_file else ""
             fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
-                                    "--mla-fuse-decode=target=h100"], capture_output=True, text=True)
+                                    f"--mla-fuse-decode=target={target}{tuned}"],
+                                   capture_output=True, text=True)
             if fused.returncode != 0:
                 return None, "mla-opt: " + fused.stderr.strip()[-200:]
-            (work / "decode.mlir").write_text(fused.stdout)
+            text = fused.stdout
+            if tiling:
+                text = TILING.sub("tiling <splits = {}, block_tokens = {}, heads_per_block = {}, "
+                                  "stages = {}>".format(*tiling), text)
+            (work / "decode.mlir").write_text(text)
+            # The kernel must take it: a tiling it cannot run falls back to the
+            # generic path, which is not what is being timed.
+            check = subprocess.run([mla_opt, str(work / "decode.mlir"), "--convert-mla-to-gpu"],
+                                   capture_output=True, text=True)
+            if check.returncode != 0 or "generic GPU path" in check.stderr:
+                return None, "not a kernel tiling: " + check.stderr.strip()[-160:]
         inputs = work / "in"
         inputs.mkdir()
         # Shuffled pages, every request full.
@@ -141,6 +160,7 @@ def main():
     parser.add_argument("--prefill", default="128x1x1024,16x4x512",
                         help="prefill shapes HEADSxBATCHxTOKENS (all tokens new)")
     parser.add_argument("--torch-json", help="torch_mla_decode.py --json output of this run")
+    parser.add_argument("--tuning-file", help="measured tilings (autotune.py) for mla-fuse-decode")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--timeout", type=int, default=240, help="seconds per shape")
     parser.add_argument("--json")
@@ -169,7 +189,8 @@ def main():
         prefill = queries is None
         queries = seqlen if prefill else queries
         us, status = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
-                               args.repeat, args.timeout, uneven)
+                               args.repeat, args.timeout, uneven,
+                               tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()))
         row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
                    seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us)
         if us:

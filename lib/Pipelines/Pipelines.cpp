@@ -45,6 +45,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
   if (options.fuse) {
     mla::MLAFuseDecodeOptions decode;
     decode.target = options.target;
+    decode.tuningFile = options.tuningFile;
     pm.addPass(mla::createMLAFuseDecode(decode));
     mla::MLAFusePrefillOptions prefill;
     prefill.target = options.target;

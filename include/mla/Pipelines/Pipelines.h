@@ -29,6 +29,11 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
       llvm::cl::desc("Fuse each phase's ops into mla.fused_decode / "
                      "mla.fused_prefill"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> tuningFile{
+      *this, "tuning-file",
+      llvm::cl::desc("Measured decode tilings (bench/autotune.py) that "
+                     "override the cost model for the shapes they list"),
+      llvm::cl::init("")};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mla/Analysis/CostModel.h"
+#include "mla/Analysis/Tuning.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/Dialect/MLA/Transforms/Passes.h"
 
@@ -32,6 +33,8 @@ struct TilingContext {
   int64_t assumedCacheLength;
   /// An override of the cost model's split count / prefix chunk (0: none).
   int64_t override;
+  /// Measured decode tilings that take precedence over the model (or none).
+  std::optional<DecodeTuningTable> tuned;
 };
 
 /// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
@@ -59,6 +62,9 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         getCachePositions(attention.getBlockTable(), attention.getCache()),
         attention.getCausal(), tiling.assumedCacheLength);
     DecodeTilingAttr choice = chooseDecodeTiling(shape, tiling.target);
+    if (tiling.tuned)
+      if (std::optional<DecodeTilingAttr> measured = tiling.tuned->lookup(shape))
+        choice = *measured;
     if (tiling.override)
       choice = DecodeTilingAttr::get(
           getContext(), tiling.override, choice.getBlockTokens(),
@@ -119,7 +125,8 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 /// Runs one fusion pattern with the target's tiling context.
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
-                        int64_t assumedCacheLength, int64_t override) {
+                        int64_t assumedCacheLength, int64_t override,
+                        StringRef tuningFile = "") {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
   if (failed(chip))
@@ -128,7 +135,18 @@ LogicalResult runFusion(Operation *root, StringRef target,
     return root->emitError("assumed-cache-length must be positive");
   if (override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
-  TilingContext tiling{*chip, assumedCacheLength, override};
+  TilingContext tiling{*chip, assumedCacheLength, override, std::nullopt};
+  if (!tuningFile.empty()) {
+    FailureOr<DecodeTuningTable> table =
+        DecodeTuningTable::load(tuningFile, root);
+    if (failed(table))
+      return failure();
+    if (table->target() != chip->name)
+      return root->emitError()
+             << "tuning file '" << tuningFile << "' is for target '"
+             << table->target() << "', not '" << chip->name << "'";
+    tiling.tuned = std::move(*table);
+  }
   RewritePatternSet patterns(root->getContext());
   patterns.add<Pattern>(root->getContext(), tiling);
   return applyPatternsGreedily(root, std::move(patterns));
@@ -139,7 +157,8 @@ struct MLAFuseDecodePass
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
     if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
-                                             assumedCacheLength, splits)))
+                                             assumedCacheLength, splits,
+                                             tuningFile)))
       signalPassFailure();
   }
 };

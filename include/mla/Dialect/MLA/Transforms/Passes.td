@@ -136,12 +136,17 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     ...), W_UV)` (each intermediate used once) into one `mla.fused_decode`
     carrying the split-KV count, token tile, heads per block and pipeline
     stages the cost model chooses for its shapes on `target`
-    (`chooseDecodeTiling`, docs/cost-model.md). `splits` overrides the
-    cost model's split count.
+    (`chooseDecodeTiling`, docs/cost-model.md). A `tuning-file` written by
+    bench/autotune.py (for the same target) replaces the model's choice by
+    the measured one for the exact shapes it lists. `splits` overrides the
+    split count of either.
   }];
   let options = [
     Option<"splits", "splits", "int64_t", /*default=*/"0",
            "KV splits per request (0: the cost model's choice)">,
+    Option<"tuningFile", "tuning-file", "std::string", /*default=*/"\"\"",
+           "JSON file of measured tilings (bench/autotune.py) that override "
+           "the cost model for the shapes it lists">,
     Option<"target", "target", "std::string", /*default=*/"\"h100\"",
            "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
