@@ -279,16 +279,15 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
   // Splits: the fewest waves of CTAs per unit of work; another split only
   // for a gain of 10% or more (each split adds a partial output to write
   // and the combine kernel to read it).
-  int64_t blocks =
-      shape.batch * ceilDiv(heads * queries, kernel.tileRows);
+  int64_t blocks = shape.batch * ceilDiv(heads * queries, kernel.tileRows);
   int64_t slots = target.smCount * perSM;
   int64_t tiles =
       std::max<int64_t>(ceilDiv(shape.cacheLength, kernel.blockTokens), 1);
   int64_t splits = 1;
   double best = std::numeric_limits<double>::infinity();
   for (int64_t s = 1; s <= std::min<int64_t>(tiles, 4 * slots); ++s) {
-    double time =
-        static_cast<double>(ceilDiv(blocks * s, slots)) / static_cast<double>(s);
+    double time = static_cast<double>(ceilDiv(blocks * s, slots)) /
+                  static_cast<double>(s);
     if (time < best * 0.9) {
       best = time;
       splits = s;

@@ -1,4 +1,5 @@
-//===- Tuning.cpp - Measured tilings that override the cost model -*- C++ -*-===//
+//===- Tuning.cpp - Measured tilings that override the cost model -*- C++
+//-*-===//
 //
 // Reads the autotuner's JSON file (mla/Analysis/Tuning.h) with llvm::json;
 // every problem is an error naming the file and the entry.
@@ -44,11 +45,14 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
     if (!entry)
       return fail(where + " is not an object");
     Entry e;
-    for (auto [key, field] :
-         {std::pair{"heads", &e.heads}, {"queries", &e.queries},
-          {"batch", &e.batch}, {"cache", &e.cacheLength},
-          {"splits", &e.splits}, {"block_tokens", &e.blockTokens},
-          {"heads_per_block", &e.headsPerBlock}, {"stages", &e.stages}}) {
+    for (auto [key, field] : {std::pair{"heads", &e.heads},
+                              {"queries", &e.queries},
+                              {"batch", &e.batch},
+                              {"cache", &e.cacheLength},
+                              {"splits", &e.splits},
+                              {"block_tokens", &e.blockTokens},
+                              {"heads_per_block", &e.headsPerBlock},
+                              {"stages", &e.stages}}) {
       std::optional<int64_t> number = entry->getInteger(key);
       if (!number || *number < 1)
         return fail(where + " expects a positive integer '" + key + "'");

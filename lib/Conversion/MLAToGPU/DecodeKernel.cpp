@@ -106,7 +106,8 @@ struct Arith {
 struct Fragments {
   VectorType a, b, c;
   Fragments(Type element, MLIRContext *ctx)
-      : a(VectorType::get({4, 2}, element)), b(VectorType::get({2, 2}, element)),
+      : a(VectorType::get({4, 2}, element)),
+        b(VectorType::get({2, 2}, element)),
         c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
 };
 
@@ -127,10 +128,11 @@ struct CTA {
   Value request, split, rowBlock, tid, lane, warp, rowGroup, colSlice;
   Value quadRow, quadCol; // lane / 4, lane % 4: a fragment's row and columns.
   Value length, start, end, tiles;
-  Value rowBase;      // first query row of the CTA
+  Value rowBase; // first query row of the CTA
   LaneLayout layout;
-  Value query, tokens; // shared: [tileRows, pitch], [stages, blockTokens, pitch]
-  Value exchange;      // shared: [2, warps, blockTokens / 2, 32] f32
+  Value query,
+      tokens;     // shared: [tileRows, pitch], [stages, blockTokens, pitch]
+  Value exchange; // shared: [2, warps, blockTokens / 2, 32] f32
 };
 
 /// The online-softmax state of a thread's two rows (quadRow, quadRow + 8).
@@ -190,8 +192,8 @@ private:
   }
   void asmStatement(StringRef text) {
     LLVM::InlineAsmOp::create(
-        b, Type(), ValueRange(), b.getStringAttr(text), b.getStringAttr("~{memory}"),
-        b.getUnitAttr(), UnitAttr(),
+        b, Type(), ValueRange(), b.getStringAttr(text),
+        b.getStringAttr("~{memory}"), b.getUnitAttr(), UnitAttr(),
         LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
         LLVM::AsmDialectAttr(), ArrayAttr());
   }
@@ -216,8 +218,8 @@ private:
              Value valid) {
     nvgpu::DeviceAsyncCopyOp::create(
         b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
-        src, srcIndices, b.getIndexAttr(8),
-        a.select(valid, a.idx(8), a.idx(0)), b.getUnitAttr());
+        src, srcIndices, b.getIndexAttr(8), a.select(valid, a.idx(8), a.idx(0)),
+        b.getUnitAttr());
   }
   Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
     return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
@@ -229,16 +231,16 @@ private:
   }
   Value quadSum(Value x) {
     for (int32_t offset : {1, 2})
-      x = a.fadd(x, gpu::ShuffleOp::create(b, x, offset, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult());
+      x = a.fadd(x,
+                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                     .getShuffleResult());
     return x;
   }
   Value quadMax(Value x) {
     for (int32_t offset : {1, 2})
-      x = a.fmax(x, gpu::ShuffleOp::create(b, x, offset, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult());
+      x = a.fmax(x,
+                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                     .getShuffleResult());
     return x;
   }
   /// The query index s of query row `row` (row = s·H + h) and its last
@@ -257,13 +259,13 @@ private:
 // Host side: the launches
 //===----------------------------------------------------------------------===//
 
-gpu::LaunchOp DecodeKernelEmitter::launch(Value gridX, Value gridY,
-                                          Value gridZ, int64_t threads,
+gpu::LaunchOp DecodeKernelEmitter::launch(Value gridX, Value gridY, Value gridZ,
+                                          int64_t threads,
                                           int64_t sharedBytes) {
   Value one = a.idx(1);
-  Value shared = sharedBytes ? arith::ConstantIntOp::create(b, sharedBytes, 32)
-                                   .getResult()
-                             : Value();
+  Value shared =
+      sharedBytes ? arith::ConstantIntOp::create(b, sharedBytes, 32).getResult()
+                  : Value();
   auto launch = gpu::LaunchOp::create(b, gridX, gridY, gridZ, a.idx(threads),
                                       one, one, shared);
   b.setInsertionPointToStart(&launch.getBody().front());
@@ -288,24 +290,24 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
 
   // This split's tokens: the request's length cut into `splits` chunks of
   // whole tiles; a chunk past the length is empty.
-  cta.length = a.toIndex(memref::LoadOp::create(b, ops->lengths,
-                                                ValueRange{cta.request}));
+  cta.length = a.toIndex(
+      memref::LoadOp::create(b, ops->lengths, ValueRange{cta.request}));
   cta.length = a.max(cta.length, a.idx(0));
   if (spec.splits == 1) {
     cta.start = a.idx(0);
     cta.end = cta.length;
   } else {
-    Value chunk = a.mul(a.ceilDiv(a.ceilDiv(cta.length, spec.splits),
-                                  spec.blockTokens),
-                        spec.blockTokens);
+    Value chunk =
+        a.mul(a.ceilDiv(a.ceilDiv(cta.length, spec.splits), spec.blockTokens),
+              spec.blockTokens);
     cta.start = a.min(a.mul(cta.split, chunk), cta.length);
     cta.end = a.min(a.add(cta.start, chunk), cta.length);
   }
   cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), spec.blockTokens);
 
   // Shared memory: one dynamic buffer cut into views.
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                                MemRefLayoutAttrInterface(), workgroup);
   Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
@@ -316,14 +318,13 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
         .getResult();
   };
   cta.query = view(0, {spec.tileRows, spec.pitch()}, spec.elementType);
-  cta.tokens = view(spec.queryTileBytes(),
-                    {spec.stages, spec.blockTokens, spec.pitch()},
-                    spec.elementType);
+  cta.tokens =
+      view(spec.queryTileBytes(), {spec.stages, spec.blockTokens, spec.pitch()},
+           spec.elementType);
   if (spec.colSplits() > 1)
-    cta.exchange = view(spec.queryTileBytes() +
-                            spec.stages * spec.tokenTileBytes(),
-                        {2, spec.warps(), spec.blockTokens / 2, 32},
-                        b.getF32Type());
+    cta.exchange =
+        view(spec.queryTileBytes() + spec.stages * spec.tokenTileBytes(),
+             {2, spec.warps(), spec.blockTokens / 2, 32}, b.getF32Type());
   return cta;
 }
 
@@ -337,8 +338,8 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
 /// CTA's threads.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
   int64_t chunks = spec.tileRows * chunksPerRow();
-  auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
-                                 a.idx(spec.threads()));
+  auto loop =
+      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value c = loop.getInductionVar();
@@ -369,8 +370,8 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
 /// block-table lookup each, then their 16-byte chunks of the row, adjacent
 /// threads on adjacent chunks): the lookup's latency is paid once per tile,
 /// not once per chunk.
-DecodeKernelEmitter::TokenRow
-DecodeKernelEmitter::lookUpRow(const CTA &cta, Value tile) {
+DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
+                                                             Value tile) {
   int64_t perToken = spec.threads() / spec.blockTokens;
   Value token = a.div(cta.tid, perToken);
   Value pos = a.add(a.add(cta.start, a.mul(tile, spec.blockTokens)), token);
@@ -383,8 +384,8 @@ DecodeKernelEmitter::lookUpRow(const CTA &cta, Value tile) {
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(read.thenBlock());
-    Value lastPage = a.sub(
-        memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+    Value lastPage =
+        a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
     Value page = a.toIndex(memref::LoadOp::create(
         b, ops->blockTable,
         ValueRange{cta.request, a.div(pos, spec.pageSize)}));
@@ -424,11 +425,11 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   // Any other shape: chunks strided over the threads, a lookup per chunk.
   Value stage = a.rem(tile, spec.stages);
   Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
-  Value lastPage = a.sub(
-      memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+  Value lastPage =
+      a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
   int64_t chunks = spec.blockTokens * chunksPerRow();
-  auto loop = scf::ForOp::create(b, cta.tid, a.idx(chunks),
-                                 a.idx(spec.threads()));
+  auto loop =
+      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value c = loop.getInductionVar();
@@ -462,8 +463,8 @@ Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
       if (bf16)
         pair = vector::ExtractOp::create(
             b,
-            vector::BitCastOp::create(
-                b, VectorType::get({1}, b.getI32Type()), pair),
+            vector::BitCastOp::create(b, VectorType::get({1}, b.getI32Type()),
+                                      pair),
             ArrayRef<int64_t>{0});
       regs.push_back(pair);
     }
@@ -472,15 +473,15 @@ Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
   SmallVector<Value> sums;
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c)
-      sums.push_back(vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c}));
+      sums.push_back(
+          vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c}));
   Type f32 = b.getF32Type();
   auto resultType =
       LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
   Value result = NVVM::MmaOp::create(
       b, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
-      std::nullopt, std::nullopt,
-      std::array<NVVM::MMATypes, 2>{type, type},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   SmallVector<Value> out;
@@ -496,8 +497,7 @@ Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
 ///   A (Q, row-major 16×16):       matrix i = rows 8·(i%2).., cols 8·(i/2)..
 ///   B (K as stored, token-major): matrix i = tokens 8·(i/2).., dims 8·(i%2)..
 ///   giving the B fragments of two 8-token n-tiles.
-SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta,
-                                                  Value stage) {
+SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta, Value stage) {
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> acc(scoreTiles(), zero);
   Value dimBase = a.mul(cta.colSlice, scoreSteps() * 16);
@@ -508,9 +508,8 @@ SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta,
   for (int64_t k = 0; k < scoreSteps(); ++k) {
     Value lhs = ldmatrix(cta.query, {aRow, a.add(aCol, 16 * k)}, false);
     for (int64_t n = 0; n < scoreTiles() / 2; ++n) {
-      Value rhs = ldmatrix(cta.tokens,
-                           {stage, a.add(bRow, 16 * n), a.add(bCol, 16 * k)},
-                           false);
+      Value rhs = ldmatrix(
+          cta.tokens, {stage, a.add(bRow, 16 * n), a.add(bCol, 16 * k)}, false);
       acc[2 * n] = mma(lhs, halfOf(rhs, 0), acc[2 * n]);
       acc[2 * n + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * n + 1]);
     }
@@ -521,9 +520,9 @@ SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta,
 /// The colSplits warps of a row group add their partial scores through
 /// shared memory, each in the same order, so all hold the same full scores.
 /// Layout [buffer][warp][register][lane]: conflict-free, coalesced.
-SmallVector<Value>
-DecodeKernelEmitter::exchangeScores(const CTA &cta, ArrayRef<Value> partial,
-                                    Value buffer) {
+SmallVector<Value> DecodeKernelEmitter::exchangeScores(const CTA &cta,
+                                                       ArrayRef<Value> partial,
+                                                       Value buffer) {
   if (spec.colSplits() == 1)
     return SmallVector<Value>(partial);
   auto element = [&](int64_t j, int64_t r, int64_t c) {
@@ -533,8 +532,10 @@ DecodeKernelEmitter::exchangeScores(const CTA &cta, ArrayRef<Value> partial,
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c)
         memref::StoreOp::create(
-            b, vector::ExtractOp::create(b, partial[j], ArrayRef<int64_t>{r, c}),
-            cta.exchange, ValueRange{buffer, cta.warp, element(j, r, c), cta.lane});
+            b,
+            vector::ExtractOp::create(b, partial[j], ArrayRef<int64_t>{r, c}),
+            cta.exchange,
+            ValueRange{buffer, cta.warp, element(j, r, c), cta.lane});
   barrier();
   SmallVector<Value> total;
   for (int64_t j = 0; j < scoreTiles(); ++j) {
@@ -563,9 +564,10 @@ DecodeKernelEmitter::exchangeScores(const CTA &cta, ArrayRef<Value> partial,
 ///   p = 2^(c·(s − m̂)),  α = 2^(c·(m − m̂)),  l = α·l + Σ p,  O = α·O
 /// Returns P as A fragments for P·V (16 tokens each). The row sums stay
 /// per-thread until the end (the quad's four partial sums share α).
-SmallVector<Value> DecodeKernelEmitter::onlineSoftmaxUpdate(
-    const CTA &cta, Value tokenBase, ArrayRef<Value> scores,
-    SoftmaxState &state) {
+SmallVector<Value>
+DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
+                                         ArrayRef<Value> scores,
+                                         SoftmaxState &state) {
   double c = spec.softmaxScale * M_LOG2E;
   Value scale = a.f32(c), negInf = a.negInf(), zero = a.f32(0);
   Value firstToken = a.add(tokenBase, a.mul(cta.quadCol, 2));
@@ -579,16 +581,16 @@ SmallVector<Value> DecodeKernelEmitter::onlineSoftmaxUpdate(
     Value rowMax = negInf;
     for (int64_t j = 0; j < scoreTiles(); ++j)
       for (int64_t col = 0; col < 2; ++col) {
-        Value v = vector::ExtractOp::create(b, scores[j],
-                                            ArrayRef<int64_t>{r, col});
+        Value v =
+            vector::ExtractOp::create(b, scores[j], ArrayRef<int64_t>{r, col});
         Value valid = a.lt(a.add(firstToken, 8 * j + col), limit);
         v = a.select(valid, v, negInf);
         s[r].push_back(v);
         rowMax = a.fmax(rowMax, v);
       }
     Value newMax = a.fmax(state.max[r], quadMax(rowMax));
-    Value safe = a.select(
-        a.fcmp(arith::CmpFPredicate::OEQ, newMax, negInf), zero, newMax);
+    Value safe = a.select(a.fcmp(arith::CmpFPredicate::OEQ, newMax, negInf),
+                          zero, newMax);
     Value shift = a.fmul(safe, scale);
     alpha[r] = a.exp2(a.fsub(a.fmul(state.max[r], scale), shift));
     Value sum = zero;
@@ -610,8 +612,8 @@ SmallVector<Value> DecodeKernelEmitter::onlineSoftmaxUpdate(
     for (int64_t j : {2 * k, 2 * k + 1})
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t col = 0; col < 2; ++col)
-          elements.push_back(arith::TruncFOp::create(b, spec.elementType,
-                                                     s[r][2 * j + col]));
+          elements.push_back(
+              arith::TruncFOp::create(b, spec.elementType, s[r][2 * j + col]));
     probs.push_back(vector::FromElementsOp::create(b, frag.a, elements));
   }
   return probs;
@@ -628,11 +630,10 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
                      cta.layout.rowMajorCol);
   for (auto [k, lhs] : llvm::enumerate(probs))
     for (int64_t n = 0; n < outTiles() / 2; ++n) {
-      Value rhs = ldmatrix(
-          cta.tokens,
-          {stage, a.add(vRow, 16 * static_cast<int64_t>(k)),
-           a.add(vCol, 16 * n)},
-          true);
+      Value rhs = ldmatrix(cta.tokens,
+                           {stage, a.add(vRow, 16 * static_cast<int64_t>(k)),
+                            a.add(vCol, 16 * n)},
+                           true);
       state.out[2 * n] = mma(lhs, halfOf(rhs, 0), state.out[2 * n]);
       state.out[2 * n + 1] = mma(lhs, halfOf(rhs, 1), state.out[2 * n + 1]);
     }
@@ -658,9 +659,9 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
         b, VectorType::get({2}, b.getF32Type()), inverse);
     Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
     for (int64_t j = 0; j < outTiles(); ++j) {
-      Value pair = a.fmul(vector::ExtractOp::create(b, state.out[j],
-                                                    ArrayRef<int64_t>{r}),
-                          scaleRow);
+      Value pair = a.fmul(
+          vector::ExtractOp::create(b, state.out[j], ArrayRef<int64_t>{r}),
+          scaleRow);
       Value col = a.add(colBase, 8 * j);
       if (spec.splits == 1) {
         pair = arith::TruncFOp::create(
@@ -695,7 +696,8 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   gpu::LaunchOp kernel =
       launch(a.idx(spec.splits), a.idx(spec.rowBlocks()), operands.batch,
              spec.threads(), spec.sharedBytes());
-  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr("decode_attention"));
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_attention"));
   CTA cta = setUpCTA(kernel);
 
   // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
@@ -796,9 +798,10 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
 void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp kernel = launch(a.idx(spec.rows()), operands.batch, a.idx(1),
-                                spec.latent / 4, 0);
-  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr("decode_combine"));
+  gpu::LaunchOp kernel =
+      launch(a.idx(spec.rows()), operands.batch, a.idx(1), spec.latent / 4, 0);
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_combine"));
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
   Value col = a.mul(kernel.getThreadIds().x, 4);
   Value negInf = a.negInf(), zero = a.f32(0);
@@ -819,17 +822,16 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
   Value total = zero;
   for (int64_t k = 0; k < spec.splits; ++k) {
-    Value weight = a.select(
-        empty, zero, math::ExpOp::create(b, a.fsub(lse[k], top)));
-    Value part = vector::LoadOp::create(b, vec4, ops->partial,
-                                        ValueRange{request, row, a.idx(k), col});
+    Value weight =
+        a.select(empty, zero, math::ExpOp::create(b, a.fsub(lse[k], top)));
+    Value part = vector::LoadOp::create(
+        b, vec4, ops->partial, ValueRange{request, row, a.idx(k), col});
     acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
                                 part, acc);
     total = a.fadd(total, weight);
   }
-  Value inverse =
-      a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
-               a.fdiv(a.f32(1), total), zero);
+  Value inverse = a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
+                           a.fdiv(a.f32(1), total), zero);
   Value out = a.fmul(acc, vector::BroadcastOp::create(b, vec4, inverse));
   out = arith::TruncFOp::create(b, VectorType::get({4}, spec.elementType), out);
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
@@ -866,8 +868,8 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   Value warp = a.div(tid, 32), lane = a.rem(tid, 32);
   LaneLayout layout = laneLayout(lane);
 
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                                MemRefLayoutAttrInterface(), workgroup);
   Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
@@ -929,20 +931,18 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     Value stage = a.rem(chunk, stages);
     Value aRow = a.add(a.mul(warp, 16), layout.rowMajorRow);
     for (int64_t kk = 0; kk < tile / 16; ++kk) {
-      Value lhs = ldmatrix(lhsTiles,
-                           {stage, aRow, a.add(layout.rowMajorCol, 16 * kk)},
-                           false);
+      Value lhs = ldmatrix(
+          lhsTiles, {stage, aRow, a.add(layout.rowMajorCol, 16 * kk)}, false);
       for (int64_t np = 0; np < tile / 16; ++np) {
-        Value rhs =
-            weightKMajor
-                ? ldmatrix(rhsTiles,
-                           {stage, a.add(layout.rowMajorRow, 16 * kk),
-                            a.add(layout.rowMajorCol, 16 * np)},
-                           true)
-                : ldmatrix(rhsTiles,
-                           {stage, a.add(layout.nMajorRow, 16 * np),
-                            a.add(layout.nMajorCol, 16 * kk)},
-                           false);
+        Value rhs = weightKMajor
+                        ? ldmatrix(rhsTiles,
+                                   {stage, a.add(layout.rowMajorRow, 16 * kk),
+                                    a.add(layout.rowMajorCol, 16 * np)},
+                                   true)
+                        : ldmatrix(rhsTiles,
+                                   {stage, a.add(layout.nMajorRow, 16 * np),
+                                    a.add(layout.nMajorCol, 16 * kk)},
+                                   false);
         acc[2 * np] = mma(lhs, halfOf(rhs, 0), acc[2 * np]);
         acc[2 * np + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * np + 1]);
       }

@@ -185,8 +185,8 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     // f32 partial outputs and their log-sum-exps.
     SmallVector<Value> workspace;
     auto allocate = [&](ArrayRef<int64_t> shape, Type element) {
-      Value buffer = memref::AllocOp::create(
-          b, MemRefType::get(shape, element), dynamicBatch);
+      Value buffer = memref::AllocOp::create(b, MemRefType::get(shape, element),
+                                             dynamicBatch);
       workspace.push_back(buffer);
       return buffer;
     };
@@ -196,8 +196,8 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     ops.latentOut = allocate(latentShape, spec->elementType);
     if (spec->splits > 1) {
       Type f32 = b.getF32Type();
-      ops.partial = allocate(
-          {batch, spec->rows(), spec->splits, spec->latent}, f32);
+      ops.partial =
+          allocate({batch, spec->rows(), spec->splits, spec->latent}, f32);
       ops.logSumExp = allocate({batch, spec->rows(), spec->splits}, f32);
     }
     emitDecodeKernels(b, *spec, ops);
@@ -235,8 +235,8 @@ struct ConvertMLAToGPUPass
     populateMLAToGPUConversionPatterns(patterns, *limit);
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     getOperation()->walk([](FusedDecodeOp op) {
       op->removeAttr(FusedDecodeToKernels::kUnsupported);
@@ -251,13 +251,12 @@ struct MLAGPUExpandKernelsPass
     patterns.add<DecodeKernelToLaunches>(&getContext());
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     // Contract: no kernel op survives.
-    WalkResult left = getOperation()->walk([](DecodeKernelOp op) {
-      return WalkResult::interrupt();
-    });
+    WalkResult left = getOperation()->walk(
+        [](DecodeKernelOp op) { return WalkResult::interrupt(); });
     if (left.wasInterrupted())
       signalPassFailure();
   }

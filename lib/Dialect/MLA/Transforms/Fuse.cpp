@@ -63,7 +63,8 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         attention.getCausal(), tiling.assumedCacheLength);
     DecodeTilingAttr choice = chooseDecodeTiling(shape, tiling.target);
     if (tiling.tuned)
-      if (std::optional<DecodeTilingAttr> measured = tiling.tuned->lookup(shape))
+      if (std::optional<DecodeTilingAttr> measured =
+              tiling.tuned->lookup(shape))
         choice = *measured;
     if (tiling.override)
       choice = DecodeTilingAttr::get(
@@ -156,9 +157,8 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
-                                             assumedCacheLength, splits,
-                                             tuningFile)))
+    if (failed(runFusion<FuseAbsorbedDecode>(
+            getOperation(), target, assumedCacheLength, splits, tuningFile)))
       signalPassFailure();
   }
 };
