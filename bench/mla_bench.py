@@ -3,8 +3,11 @@
 
 For each decode shape HEADSxBATCHxSEQLEN (DeepSeek dims: latent 512 + rope
 64, nope 128, v 128; bf16; page size 64; every request at SEQLEN cached
-tokens; one query per request) writes the fused decode op (`mla.fused_decode`,
-the absorbed form `mla-pipeline` produces for decode), and for each prefill
+tokens, or uneven lengths with a `u` suffix; one query per request, or Q with
+an `xQ` suffix) writes the absorbed form, which `mla-opt --mla-fuse-decode`
+turns into `mla.fused_decode` with the cost model's tiling (or a tuning
+file's, --tuning-file) — the GPU pipeline lowers it to the tensor-core
+decode kernels (docs/decode-kernel.md) — and for each prefill
 shape the fused prefill op (`mla.fused_prefill`, the decompressed form, all
 tokens new, causal), as a module; runs it with `mla-run --target=cuda` (float
 operands drawn at random by mla-run, block table and lengths from files; two
