@@ -31,45 +31,41 @@ tests=${PIPESTATUS[0]}
 fi
 
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
-if want memcheck; then
-echo "== compute-sanitizer memcheck over the GPU test folder (every mla-run process)"
-# The tests call mla-run by path: give them one that runs under memcheck.
-checked=/tmp/mla-memcheck
-mkdir -p "$checked"
-ln -sf "$tools/mla-opt" "$checked/mla-opt"
-cat > "$checked/mla-run" <<WRAPPER
+# sanitize TOOL FILTER TIMEOUT CLEAN-PATTERN [TOOL OPTIONS...]: runs the GPU
+# tests whose names match FILTER with every mla-run under compute-sanitizer
+# TOOL (the tests call mla-run by path: they get a wrapper) and counts the
+# processes whose summary matches CLEAN-PATTERN. Logs: $out/TOOL.log.
+sanitize() {
+  local tool=$1 tests_filter=$2 limit=$3 clean_pattern=$4
+  shift 4
+  local wrapped=/tmp/mla-$tool
+  mkdir -p "$wrapped"
+  ln -sf "$tools/mla-opt" "$wrapped/mla-opt"
+  cat > "$wrapped/mla-run" <<WRAPPER
 #!/bin/sh
-exec "$sanitizer" --tool memcheck --error-exitcode 3 --log-file "$out/memcheck.%p.log" "$tools/mla-run" "\$@"
+exec "$sanitizer" --tool $tool $* --error-exitcode 3 --log-file "$out/$tool.%p.log" "$tools/mla-run" "\$@"
 WRAPPER
-chmod +x "$checked/mla-run"
-timeout "${MLA_MEMCHECK_TIMEOUT:-420}" python3 "$root/scripts/run-tests.py" --filter "$filter" \
-  --tools "$checked" "$root/test/Integration/GPU" > "$out/memcheck-tests.out" 2>&1
-memcheck=$?
-summaries=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY" || true)
-clean=$(cat "$out"/memcheck.*.log 2>/dev/null | grep -c "ERROR SUMMARY: 0 errors" || true)
-tail -1 "$out/memcheck-tests.out"
-echo "memcheck: exit $memcheck, $clean of $summaries mla-run processes with 0 errors"
-cat "$out"/memcheck.*.log > "$out/memcheck.log" 2>/dev/null; rm -f "$out"/memcheck.*.log
+  chmod +x "$wrapped/mla-run"
+  timeout "$limit" python3 "$root/scripts/run-tests.py" --filter "$tests_filter" \
+    --tools "$wrapped" "$root/test/Integration/GPU" > "$out/$tool-tests.out" 2>&1
+  local status=$?
+  local summaries clean
+  summaries=$(cat "$out"/$tool.*.log 2>/dev/null | grep -c "SUMMARY" || true)
+  clean=$(cat "$out"/$tool.*.log 2>/dev/null | grep -c "$clean_pattern" || true)
+  tail -1 "$out/$tool-tests.out"
+  echo "$tool: exit $status, $clean of $summaries mla-run processes clean ($clean_pattern)"
+  cat "$out"/$tool.*.log > "$out/$tool.log" 2>/dev/null; rm -f "$out"/$tool.*.log
+}
+
+if want memcheck; then
+  echo "== compute-sanitizer memcheck over the GPU test folder (every mla-run process)"
+  sanitize memcheck "$filter" "${MLA_MEMCHECK_TIMEOUT:-420}" "ERROR SUMMARY: 0 errors"
 fi
 
 if want racecheck; then
-echo "== compute-sanitizer racecheck over the decode kernel's test (shared-memory hazards)"
-raced=/tmp/mla-racecheck
-mkdir -p "$raced"
-ln -sf "$tools/mla-opt" "$raced/mla-opt"
-cat > "$raced/mla-run" <<WRAPPER
-#!/bin/sh
-exec "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 --log-file "$out/racecheck.%p.log" "$tools/mla-run" "\$@"
-WRAPPER
-chmod +x "$raced/mla-run"
-timeout "${MLA_RACECHECK_TIMEOUT:-300}" python3 "$root/scripts/run-tests.py" --filter decode-kernel \
-  --tools "$raced" "$root/test/Integration/GPU" > "$out/racecheck-tests.out" 2>&1
-racecheck=$?
-summaries=$(cat "$out"/racecheck.*.log 2>/dev/null | grep -c "RACECHECK SUMMARY" || true)
-clean=$(cat "$out"/racecheck.*.log 2>/dev/null | grep -c "RACECHECK SUMMARY: 0 hazards" || true)
-tail -1 "$out/racecheck-tests.out"
-echo "racecheck: exit $racecheck, $clean of $summaries mla-run processes with 0 hazards"
-cat "$out"/racecheck.*.log > "$out/racecheck.log" 2>/dev/null; rm -f "$out"/racecheck.*.log
+  echo "== compute-sanitizer racecheck over the decode kernel's test (shared-memory hazards)"
+  sanitize racecheck decode-kernel "${MLA_RACECHECK_TIMEOUT:-300}" \
+    "RACECHECK SUMMARY: 0 hazards" --racecheck-report hazard
 fi
 
 if want torch; then
