@@ -208,6 +208,27 @@ private:
   void storeOutput(const CTA &cta, SoftmaxState &state);
 
   Value mma(Value lhs, Value rhs, Value acc);
+  /// The CTA's dynamic shared memory, and a typed view of it at `offset`.
+  Value dynamicShared() {
+    return gpu::DynamicSharedMemoryOp::create(
+        b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                           MemRefLayoutAttrInterface(), workgroup()));
+  }
+  Value sharedView(Value base, int64_t offset, ArrayRef<int64_t> shape,
+                   Type element) {
+    auto type = MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
+                                workgroup());
+    return memref::ViewOp::create(b, type, base, a.idx(offset), ValueRange{});
+  }
+  Attribute workgroup() {
+    return gpu::AddressSpaceAttr::get(b.getContext(),
+                                      gpu::AddressSpace::Workgroup);
+  }
+  /// The query row of the thread's fragment row r (0: quadRow, 1: + 8).
+  Value fragmentRow(const CTA &cta, int64_t r) {
+    return a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
+                 a.add(cta.quadRow, 8 * r));
+  }
   LaneLayout laneLayout(Value lane) {
     Value matrix = a.div(lane, 8), j = a.rem(lane, 8);
     Value low = a.mul(a.rem(matrix, 2), 8), high = a.mul(a.div(matrix, 2), 8);
@@ -306,16 +327,9 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), spec.blockTokens);
 
   // Shared memory: one dynamic buffer cut into views.
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                               MemRefLayoutAttrInterface(), workgroup);
-  Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
+  Value base = dynamicShared();
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type element) {
-    auto type =
-        MemRefType::get(shape, element, MemRefLayoutAttrInterface(), workgroup);
-    return memref::ViewOp::create(b, type, base, a.idx(offset), ValueRange{})
-        .getResult();
+    return sharedView(base, offset, shape, element);
   };
   cta.query = view(0, {spec.tileRows, spec.pitch()}, spec.elementType);
   cta.tokens =
@@ -575,8 +589,7 @@ DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
   SmallVector<Value> s[2];
   Value alpha[2];
   for (int64_t r = 0; r < 2; ++r) {
-    Value row = a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
-                      a.add(cta.quadRow, 8 * r));
+    Value row = fragmentRow(cta, r);
     Value limit = rowLimit(cta, row);
     Value rowMax = negInf;
     for (int64_t j = 0; j < scoreTiles(); ++j)
@@ -650,8 +663,7 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
     Value sum = quadSum(state.sum[r]);
     Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
     Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
-    Value row = a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
-                      a.add(cta.quadRow, 8 * r));
+    Value row = fragmentRow(cta, r);
     auto inside = scf::IfOp::create(b, a.lt(row, spec.rows()));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(inside.thenBlock());
@@ -868,19 +880,12 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   Value warp = a.div(tid, 32), lane = a.rem(tid, 32);
   LaneLayout layout = laneLayout(lane);
 
-  auto workgroup =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto bytes = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                               MemRefLayoutAttrInterface(), workgroup);
-  Value base = gpu::DynamicSharedMemoryOp::create(b, bytes);
-  auto tileType = MemRefType::get({stages, tile, pitch}, spec.elementType,
-                                  MemRefLayoutAttrInterface(), workgroup);
-  Value lhsTiles =
-      memref::ViewOp::create(b, tileType, base, a.idx(0), ValueRange{});
-  Value rhsTiles = memref::ViewOp::create(
-      b, tileType, base, a.idx(stages * tile * pitch * 2), ValueRange{});
+  Value base = dynamicShared();
+  Value lhsTiles = sharedView(base, 0, {stages, tile, pitch}, spec.elementType);
+  Value rhsTiles = sharedView(base, stages * tile * pitch * 2,
+                              {stages, tile, pitch}, spec.elementType);
 
-  // Chunk c of the contraction into stage c % 2: 64 rows × 8 copies each.
+  // Chunk c of the contraction into stage c % stages: 64 rows × 8 copies.
   auto loadChunk = [&](Value chunk) {
     Value stage = a.rem(chunk, stages);
     Value kBase = a.mul(chunk, tile);

@@ -30,6 +30,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_CONVERTMLATOGPU
@@ -111,17 +112,14 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
 
   LogicalResult matchAndRewrite(FusedDecodeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op->hasAttr(kUnsupported))
-      return failure();
     std::string reason;
     FailureOr<DecodeKernelSpec> spec =
         getSpec(op, op.getQNope(), sharedLimit, reason);
     if (failed(spec)) {
-      // Said once: the op stays for convert-mla-to-linalg.
+      // The op stays for convert-mla-to-linalg (the walk driver visits it
+      // once: one remark).
       op.emitRemark() << "fused_decode stays on the generic GPU path: "
                       << reason;
-      rewriter.modifyOpInPlace(
-          op, [&] { op->setAttr(kUnsupported, rewriter.getUnitAttr()); });
       return rewriter.notifyMatchFailure(op, reason);
     }
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -150,7 +148,6 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     return success();
   }
 
-  static constexpr StringLiteral kUnsupported = "mla.generic_decode";
   int64_t sharedLimit;
 };
 
@@ -231,16 +228,10 @@ struct ConvertMLAToGPUPass
           << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100)";
       return signalPassFailure();
     }
+    // Each op is rewritten once, where it is; nothing else is folded.
     RewritePatternSet patterns(&getContext());
     populateMLAToGPUConversionPatterns(patterns, *limit);
-    GreedyRewriteConfig config;
-    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(
-            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
-      return signalPassFailure();
-    getOperation()->walk([](FusedDecodeOp op) {
-      op->removeAttr(FusedDecodeToKernels::kUnsupported);
-    });
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
 
