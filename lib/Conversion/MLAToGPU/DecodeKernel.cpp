@@ -178,6 +178,16 @@ private:
     return spec.threads() % spec.blockTokens == 0 &&
            chunksPerRow() % perToken == 0;
   }
+  /// The cache page of the request's cached position `pos`: its block-table
+  /// entry, clamped into the cache (memory safety against a bad table).
+  Value pageOf(const CTA &cta, Value pos) {
+    Value lastPage =
+        a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+    Value page = a.toIndex(memref::LoadOp::create(
+        b, ops->blockTable,
+        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+    return a.min(a.max(page, a.idx(0)), lastPage);
+  }
   TokenRow lookUpRow(const CTA &cta, Value tile);
   void copyRow(const CTA &cta, Value tile, const TokenRow &row);
   void loadLatentTile(const CTA &cta, Value tile);
@@ -398,12 +408,7 @@ DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(read.thenBlock());
-    Value lastPage =
-        a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
-    Value page = a.toIndex(memref::LoadOp::create(
-        b, ops->blockTable,
-        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
-    scf::YieldOp::create(b, a.min(a.max(page, a.idx(0)), lastPage));
+    scf::YieldOp::create(b, pageOf(cta, pos));
     b.setInsertionPointToStart(read.elseBlock());
     scf::YieldOp::create(b, a.idx(0));
   }
@@ -439,8 +444,6 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   // Any other shape: chunks strided over the threads, a lookup per chunk.
   Value stage = a.rem(tile, spec.stages);
   Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
-  Value lastPage =
-      a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
   int64_t chunks = spec.blockTokens * chunksPerRow();
   auto loop =
       scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
@@ -452,11 +455,8 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value pos = a.add(tokenBase, token);
   Value valid = a.lt(pos, cta.end);
   pos = a.select(valid, pos, cta.start);
-  Value page = a.toIndex(memref::LoadOp::create(
-      b, ops->blockTable, ValueRange{cta.request, a.div(pos, spec.pageSize)}));
-  page = a.min(a.max(page, a.idx(0)), lastPage);
   copy8(cta.tokens, {stage, token, col}, ops->cache,
-        {page, a.rem(pos, spec.pageSize), col}, valid);
+        {pageOf(cta, pos), a.rem(pos, spec.pageSize), col}, valid);
 }
 
 //===----------------------------------------------------------------------===//
