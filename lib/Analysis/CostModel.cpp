@@ -27,12 +27,21 @@ std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
   constexpr double bandwidthFraction = 2.9 / 3.35;
   constexpr double computeFraction = 760.0 / 989.0;
   if (name == "h100")
-    return TargetDescription{"h100", 2.9e12,    760e12, 67e12 * computeFraction,
-                             132,    227 * 1024};
+    return TargetDescription{"h100",
+                             2.9e12,
+                             760e12,
+                             67e12 * computeFraction,
+                             132,
+                             227 * 1024,
+                             /*warpgroupMMA=*/true};
   if (name == "h200")
-    return TargetDescription{"h200", 4.8e12 * bandwidthFraction,
-                             760e12, 67e12 * computeFraction,
-                             132,    227 * 1024};
+    return TargetDescription{"h200",
+                             4.8e12 * bandwidthFraction,
+                             760e12,
+                             67e12 * computeFraction,
+                             132,
+                             227 * 1024,
+                             /*warpgroupMMA=*/true};
   if (name == "a100")
     return TargetDescription{"a100",
                              2.039e12 * bandwidthFraction,
@@ -244,8 +253,16 @@ FoldCost mla::estimateOutputFold(ConfigAttr c, int64_t tokens,
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+bool mla::supportsWarpgroupKernel(const DecodeKernelShape &kernel,
+                                  int64_t latent) {
+  return kernel.tileRows == 64 && kernel.dim % 64 == 0 && latent % 128 == 0 &&
+         latent / 2 <= 256 && kernel.blockTokens % 16 == 0 &&
+         kernel.blockTokens >= 16 && kernel.blockTokens <= 64;
+}
+
 DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
-                                         const TargetDescription &target) {
+                                         const TargetDescription &target,
+                                         MmaKind mma) {
   ConfigAttr c = shape.config;
   int64_t queries = std::max<int64_t>(shape.queries, 1);
   int64_t heads = c.getHeads();
@@ -262,6 +279,17 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
   kernel.stages = 2;
   if (kernel.sharedBytes() > target.sharedMemoryPerSM)
     kernel.blockTokens = 16;
+  // The wgmma kernel: tiles of 64 tokens (an m64n64 score tile), or 32.
+  if (mma == MmaKind::Warpgroup && target.warpgroupMMA) {
+    DecodeKernelShape warpgroup = kernel;
+    warpgroup.mma = MmaKind::Warpgroup;
+    warpgroup.blockTokens = 64;
+    if (warpgroup.sharedBytes() > target.sharedMemoryPerSM)
+      warpgroup.blockTokens = 32;
+    if (supportsWarpgroupKernel(warpgroup, c.getKvLoraRank()) &&
+        warpgroup.sharedBytes() <= target.sharedMemoryPerSM)
+      kernel = warpgroup;
+  }
   int64_t stages = 2, bestInFlight = 0, perSM = 1;
   for (int64_t s = 2; s <= 4; ++s) {
     kernel.stages = s;
@@ -294,7 +322,7 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
     }
   }
   return DecodeTilingAttr::get(c.getContext(), splits, kernel.blockTokens,
-                               headsPerBlock, kernel.stages);
+                               headsPerBlock, kernel.stages, kernel.mma);
 }
 
 PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,

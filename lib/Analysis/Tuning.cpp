@@ -62,6 +62,14 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
     if (!dtype || (*dtype != "bf16" && *dtype != "f16" && *dtype != "f32"))
       return fail(where + " expects 'dtype' bf16, f16 or f32");
     e.elementBytes = *dtype == "f32" ? 4 : 2;
+    if (const llvm::json::Value *mma = entry->get("mma")) {
+      std::optional<llvm::StringRef> name = mma->getAsString();
+      std::optional<MmaKind> kind =
+          name ? symbolizeMmaKind(*name) : std::nullopt;
+      if (!kind)
+        return fail(where + " expects 'mma' sync or warpgroup");
+      e.mma = *kind;
+    }
     table.entries.push_back(e);
   }
   return table;
@@ -74,6 +82,7 @@ DecodeTuningTable::lookup(const AttentionShape &shape) const {
         e.batch == shape.batch && e.cacheLength == shape.cacheLength &&
         e.elementBytes == shape.elementBytes)
       return DecodeTilingAttr::get(shape.config.getContext(), e.splits,
-                                   e.blockTokens, e.headsPerBlock, e.stages);
+                                   e.blockTokens, e.headsPerBlock, e.stages,
+                                   e.mma);
   return std::nullopt;
 }

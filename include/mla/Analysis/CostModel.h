@@ -34,6 +34,8 @@ struct TargetDescription {
   int64_t smCount;
   /// Shared memory a block may use per SM, bytes.
   int64_t sharedMemoryPerSM;
+  /// Whether the chip has warpgroup MMA (wgmma: sm_90a).
+  bool warpgroupMMA = false;
 };
 
 /// The preset named `name` (h100, h200, a100), if any.
@@ -125,24 +127,37 @@ FoldCost estimateOutputFold(ConfigAttr config, int64_t tokens,
 /// docs/decode-kernel.md) for `tileRows` query rows (a multiple of 16, at
 /// most 64), `blockTokens` cached tokens per tile, `stages` tiles in the
 /// shared-memory ring, and rows of `dim` (= L + R) elements of
-/// `elementBytes`. Warps: 16-row groups × slices of the output columns.
+/// `elementBytes`. With `mma = sync`, warps are 16-row groups × slices of
+/// the output columns, tiles padded rows; with `mma = warpgroup`, two
+/// warpgroups over 64 rows, 128B-swizzled tiles, a probability tile and
+/// per-row statistics, all from a 1024-byte aligned base.
 struct DecodeKernelShape {
   int64_t tileRows = 64, blockTokens = 32, stages = 2, dim = 576;
   int64_t elementBytes = 2;
+  MmaKind mma = MmaKind::Sync;
 
+  bool warpgroup() const { return mma == MmaKind::Warpgroup; }
   int64_t rowGroups() const { return std::max<int64_t>(tileRows / 16, 1); }
-  int64_t colSplits() const { return rowGroups() >= 3 ? 2 : 4; }
-  int64_t warps() const { return rowGroups() * colSplits(); }
+  int64_t colSplits() const {
+    return warpgroup() ? 2 : rowGroups() >= 3 ? 2 : 4;
+  }
+  int64_t warps() const { return warpgroup() ? 8 : rowGroups() * colSplits(); }
   int64_t threads() const { return 32 * warps(); }
-  /// Row pitch in shared memory: 16 bytes of padding put the eight rows an
-  /// ldmatrix reads in distinct banks.
-  int64_t pitch() const { return dim + 16 / elementBytes; }
+  /// Row pitch in shared memory: with mma.sync, 16 bytes of padding put the
+  /// eight rows an ldmatrix reads in distinct banks; swizzled tiles need
+  /// none.
+  int64_t pitch() const { return warpgroup() ? dim : dim + 16 / elementBytes; }
   int64_t queryTileBytes() const { return tileRows * pitch() * elementBytes; }
   int64_t tokenTileBytes() const {
     return blockTokens * pitch() * elementBytes;
   }
-  /// Two buffers of partial scores exchanged between a row group's warps.
+  /// mma.sync: two buffers of partial scores exchanged between a row
+  /// group's warps. wgmma: the probability tile [64, 64], three f32 per row
+  /// (rescale factor, max, sum) and the slack that aligns the base to the
+  /// 1024-byte period of the 128-byte swizzle.
   int64_t exchangeBytes() const {
+    if (warpgroup())
+      return 64 * 64 * elementBytes + 3 * 64 * 4 + 1024;
     return colSplits() > 1 ? 2 * warps() * (blockTokens / 2) * 32 * 4 : 0;
   }
   int64_t sharedBytes() const {
@@ -150,13 +165,23 @@ struct DecodeKernelShape {
   }
 };
 
+/// Whether the warpgroup kernel can run `kernel`'s shape: 64 query rows
+/// (a full wgmma M), dims in 64-element swizzle atoms, 16 to 64 tokens per
+/// tile in steps of 16.
+bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
+
 /// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
-/// tokens per tile (16 where two stages of 32 do not fit); up to 64 query rows per CTA (heads_per_block = 64 /
-/// queries); the stages that keep the most tiles in flight per SM within
-/// its shared memory; and the KV splits that fill the SMs in the fewest
-/// waves (never more than there are tiles).
+/// tokens per tile (16 where two stages of 32 do not fit); up to 64 query rows
+/// per CTA (heads_per_block = 64 / queries); the stages that keep the most
+/// tiles in flight per SM within its shared memory; and the KV splits that fill
+/// the SMs in the fewest waves (never more than there are tiles).
+///
+/// `mma = warpgroup` asks for the wgmma kernel: chosen where the target has
+/// it and the shape suits it (64 query rows per CTA), with 64-token tiles
+/// (32 where two stages of 64 do not fit); otherwise the mma.sync tiling.
 DecodeTilingAttr chooseDecodeTiling(const AttentionShape &shape,
-                                    const TargetDescription &target);
+                                    const TargetDescription &target,
+                                    MmaKind mma = MmaKind::Sync);
 
 /// The tiling of a fused prefill kernel: 128 x 128 (query x key) tiles, 64
 /// queries when there are fewer than 128, fewer keys when the tiles would not

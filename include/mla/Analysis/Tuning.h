@@ -40,6 +40,7 @@ private:
   struct Entry {
     int64_t heads, queries, batch, cacheLength, elementBytes;
     int64_t splits, blockTokens, headsPerBlock, stages;
+    MmaKind mma = MmaKind::Sync; // optional "mma": "sync" | "warpgroup"
   };
   std::string targetName;
   std::vector<Entry> entries;

@@ -82,6 +82,7 @@ struct Arith {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
   }
   Value andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+  Value xori(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
   Value select(Value c, Value x, Value y) {
     return arith::SelectOp::create(b, c, x, y);
   }
@@ -130,14 +131,21 @@ struct CTA {
   Value length, start, end, tiles;
   Value rowBase; // first query row of the CTA
   LaneLayout layout;
-  Value query,
-      tokens;     // shared: [tileRows, pitch], [stages, blockTokens, pitch]
-  Value exchange; // shared: [2, warps, blockTokens / 2, 32] f32
+  // Shared memory. mma.sync: query [tileRows, pitch], tokens [stages,
+  // blockTokens, pitch], exchange [2, warps, blockTokens / 2, 32] f32.
+  // wgmma: query [dim / 64, 64, 64], tokens [stages, dim / 64, blockTokens,
+  // 64] (128B-swizzled atoms), probs [64, 64], rowStats [3, 64] f32 (the
+  // rescale factor, max and sum of each row), and the byte addresses (i64)
+  // of the first three, for the wgmma descriptors.
+  Value query, tokens, exchange;
+  Value probs, rowStats;
+  Value queryAddress, tokensAddress, probsAddress;
 };
 
 /// The online-softmax state of a thread's two rows (quadRow, quadRow + 8).
 struct SoftmaxState {
   Value max[2], sum[2];
+  Value alpha[2];         // the last update's rescale factors
   SmallVector<Value> out; // the warp's O columns, one C fragment per 8
 };
 
@@ -147,6 +155,7 @@ public:
       : b(b), a{b}, spec(spec), frag(spec.elementType, b.getContext()) {}
 
   void emitAttention(const DecodeKernelOperands &ops);
+  void emitWarpgroupAttention(const DecodeKernelOperands &ops);
   void emitCombine(const DecodeKernelOperands &ops);
   void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
                        int64_t n, bool weightKMajor, Value batch,
@@ -215,21 +224,80 @@ private:
                                          SoftmaxState &state);
   void mmaValues(const CTA &cta, Value stage, ArrayRef<Value> probs,
                  SoftmaxState &state);
-  void storeOutput(const CTA &cta, SoftmaxState &state);
+  void storeOutput(const CTA &cta, SoftmaxState &state,
+                   bool sumsReduced = false);
 
   Value mma(Value lhs, Value rhs, Value acc);
+
+  // wgmma (sm_90a). The warpgroup ops are asynchronous: wgmma.fence orders
+  // the accumulators' register writes before them, commit/wait bound them.
+  // These, and the proxy fence that makes generic-proxy shared-memory
+  // writes (cp.async, st.shared) visible to wgmma, are inline PTX like the
+  // barriers; each accumulator register also passes through an empty asm
+  // statement after the wait and before the fence, so that no arithmetic
+  // on it moves across them.
+  void warpgroupFence() { asmStatement("wgmma.fence.sync.aligned;"); }
+  void warpgroupCommitAndWait() {
+    asmStatement("wgmma.commit_group.sync.aligned;");
+    asmStatement("wgmma.wait_group.sync.aligned 0;");
+  }
+  void asyncProxyFence() { asmStatement("fence.proxy.async.shared::cta;"); }
+  Value pinned(Value value) {
+    StringRef constraints = value.getType().isF32() ? "=f,0" : "=l,0";
+    return LLVM::InlineAsmOp::create(
+               b, value.getType(), ValueRange{value}, b.getStringAttr(""),
+               b.getStringAttr(constraints), b.getUnitAttr(), UnitAttr(),
+               LLVM::TailCallKindAttr::get(b.getContext(),
+                                           LLVM::TailCallKind::None),
+               LLVM::AsmDialectAttr(), ArrayAttr())
+        .getResult(0);
+  }
+  Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
+  /// The descriptor of the matrix `bytes` further on (a multiple of 16; the
+  /// start address field cannot carry: shared addresses are below 256 KiB).
+  Value advance(Value descriptor, Value bytes) {
+    Value units =
+        arith::IndexCastOp::create(b, b.getI64Type(), a.div(bytes, 16));
+    return arith::AddIOp::create(b, descriptor, units);
+  }
+  Value advance(Value descriptor, int64_t bytes) {
+    if (bytes == 0)
+      return descriptor;
+    return arith::AddIOp::create(
+        b, descriptor, arith::ConstantIntOp::create(b, bytes / 16, 64));
+  }
+  Value warpgroupMma(Value lhs, Value rhs, Value acc, int64_t n,
+                     bool accumulate, bool rhsNMajor);
+  /// C fragments (one vector<2x2> per 8 columns: rows quadRow, quadRow + 8)
+  /// ⇄ a wgmma accumulator (struct of N/2 f32: d[4j..4j+3] = the fragment
+  /// of columns 8j..8j+7), pinned in program order.
+  Value toAccumulator(ArrayRef<Value> fragments);
+  SmallVector<Value> toFragments(Value accumulator);
+  SmallVector<Value> warpgroupScores(const CTA &cta, Value stage);
+  void storeProbabilities(const CTA &cta, ArrayRef<Value> probs,
+                          const SoftmaxState &state);
+  void warpgroupValues(const CTA &cta, Value stage, SoftmaxState &state);
+  /// The CTA-local row of the thread's fragment row r.
+  Value localRow(const CTA &cta, int64_t r) {
+    return a.add(a.mul(cta.rowGroup, 16), a.add(cta.quadRow, 8 * r));
+  }
   /// The CTA's dynamic shared memory, and a typed view of it at `offset`.
   Value dynamicShared() {
     return gpu::DynamicSharedMemoryOp::create(
         b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                            MemRefLayoutAttrInterface(), workgroup()));
   }
-  Value sharedView(Value base, int64_t offset, ArrayRef<int64_t> shape,
+  Value sharedView(Value base, Value offset, ArrayRef<int64_t> shape,
                    Type element) {
     auto type = MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
                                 workgroup());
-    return memref::ViewOp::create(b, type, base, a.idx(offset), ValueRange{});
+    return memref::ViewOp::create(b, type, base, offset, ValueRange{});
   }
+  Value sharedView(Value base, int64_t offset, ArrayRef<int64_t> shape,
+                   Type element) {
+    return sharedView(base, a.idx(offset), shape, element);
+  }
+  void setUpSwizzledTiles(CTA &cta, Value base);
   Attribute workgroup() {
     return gpu::AddressSpaceAttr::get(b.getContext(),
                                       gpu::AddressSpace::Workgroup);
@@ -251,6 +319,27 @@ private:
         b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
         src, srcIndices, b.getIndexAttr(8), a.select(valid, a.idx(8), a.idx(0)),
         b.getUnitAttr());
+  }
+  /// The column within its 64-element atom where 8-element chunk `col` of
+  /// row `row` sits in a 128B-swizzled tile: chunk c of row r is stored as
+  /// chunk c ⊕ (r mod 8) — the pattern wgmma's 128-byte swizzle mode reads
+  /// (the tiles start on 1024-byte boundaries).
+  Value swizzled(Value row, Value col) {
+    Value chunk = a.rem(a.div(col, 8), 8);
+    return a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8), a.rem(col, 8));
+  }
+  /// Where element (r, col) of the Q tile and (token, col) of stage `stage`
+  /// of the KV ring live in their shared views.
+  SmallVector<Value> queryIndices(const CTA &cta, Value r, Value col) {
+    if (!spec.warpgroup())
+      return {r, col};
+    return {a.div(col, 64), r, swizzled(r, col)};
+  }
+  SmallVector<Value> tokenIndices(const CTA &cta, Value stage, Value token,
+                                  Value col) {
+    if (!spec.warpgroup())
+      return {stage, token, col};
+    return {stage, a.div(col, 64), token, swizzled(token, col)};
   }
   Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
     return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
@@ -338,6 +427,10 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
 
   // Shared memory: one dynamic buffer cut into views.
   Value base = dynamicShared();
+  if (spec.warpgroup()) {
+    setUpSwizzledTiles(cta, base);
+    return cta;
+  }
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type element) {
     return sharedView(base, offset, shape, element);
   };
@@ -350,6 +443,34 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
         view(spec.queryTileBytes() + spec.stages * spec.tokenTileBytes(),
              {2, spec.warps(), spec.blockTokens / 2, 32}, b.getF32Type());
   return cta;
+}
+
+/// The wgmma kernel's views: the swizzle pattern repeats every 1024 bytes
+/// and wgmma applies it to shared addresses, so the tiles start at the
+/// first 1024-byte boundary of the dynamic buffer (the shape reserves the
+/// slack). Offsets within it are multiples of 1024 but for the row stats.
+void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta, Value base) {
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
+  Value start = a.rem(a.sub(a.idx(1024), a.rem(address, 1024)), 1024);
+  int64_t atoms = spec.dim / 64;
+  int64_t tokensAt = spec.queryTileBytes();
+  int64_t probsAt = tokensAt + spec.stages * spec.tokenTileBytes();
+  int64_t statsAt = probsAt + 64 * 64 * spec.elementBytes;
+  Type element = spec.elementType;
+  cta.query = sharedView(base, start, {atoms, 64, 64}, element);
+  cta.tokens = sharedView(base, a.add(start, tokensAt),
+                          {spec.stages, atoms, spec.blockTokens, 64}, element);
+  cta.probs = sharedView(base, a.add(start, probsAt), {64, 64}, element);
+  cta.rowStats =
+      sharedView(base, a.add(start, statsAt), {3, 64}, b.getF32Type());
+  auto byteAddress = [&](int64_t offset) {
+    return arith::IndexCastOp::create(b, b.getI64Type(),
+                                      a.add(a.add(address, start), offset))
+        .getResult();
+  };
+  cta.queryAddress = byteAddress(0);
+  cta.tokensAddress = byteAddress(tokensAt);
+  cta.probsAddress = byteAddress(probsAt);
 }
 
 //===----------------------------------------------------------------------===//
@@ -374,7 +495,8 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
   row = a.select(valid, row, a.idx(0));
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
   auto copy = [&](Value src, Value srcCol) {
-    copy8(cta.query, {r, col}, src, {cta.request, s, h, srcCol}, valid);
+    copy8(cta.query, queryIndices(cta, r, col), src,
+          {cta.request, s, h, srcCol}, valid);
   };
   auto fromLatent = scf::IfOp::create(b, a.lt(col, spec.latent),
                                       /*withElseRegion=*/true);
@@ -423,7 +545,7 @@ void DecodeKernelEmitter::copyRow(const CTA &cta, Value tile,
   Value part = a.mul(a.rem(cta.tid, perToken), 8);
   for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
     Value col = a.add(part, 8 * perToken * j);
-    copy8(cta.tokens, {stage, token, col}, ops->cache,
+    copy8(cta.tokens, tokenIndices(cta, stage, token, col), ops->cache,
           {row.page, row.slot, col}, row.valid);
   }
 }
@@ -455,7 +577,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value pos = a.add(tokenBase, token);
   Value valid = a.lt(pos, cta.end);
   pos = a.select(valid, pos, cta.start);
-  copy8(cta.tokens, {stage, token, col}, ops->cache,
+  copy8(cta.tokens, tokenIndices(cta, stage, token, col), ops->cache,
         {pageOf(cta, pos), a.rem(pos, spec.pageSize), col}, valid);
 }
 
@@ -613,6 +735,7 @@ DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
     }
     state.sum[r] = a.fadd(a.fmul(state.sum[r], alpha[r]), sum);
     state.max[r] = newMax;
+    state.alpha[r] = alpha[r];
   }
   Value rescale = vector::FromElementsOp::create(
       b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
@@ -655,12 +778,14 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
 /// O / l per row (0 for a row that saw no token). Without splits straight to
 /// o_lat in the element type; with splits, f32 partials and the rows'
 /// log-sum-exp (scale·m + ln l, −inf when empty) for the combine kernel.
-void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
+/// The row sums are per-thread partials unless `sumsReduced`.
+void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state,
+                                      bool sumsReduced) {
   Value zero = a.f32(0);
   Value colBase = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
                         a.mul(cta.quadCol, 2));
   for (int64_t r = 0; r < 2; ++r) {
-    Value sum = quadSum(state.sum[r]);
+    Value sum = sumsReduced ? state.sum[r] : quadSum(state.sum[r]);
     Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
     Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
     Value row = fragmentRow(cta, r);
@@ -696,6 +821,179 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state) {
     memref::StoreOp::create(b, lse, ops->logSumExp,
                             ValueRange{cta.request, row, cta.split});
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Warpgroup (wgmma) steps
+//===----------------------------------------------------------------------===//
+//
+// The wgmma kernel's CTA: two warpgroups over the same 64 query rows.
+//
+//              S = Q·Kᵀ [64, T]            O [64, L]
+//            ┌──────────────────┐  ┌────────────────┬────────────────┐
+//   rows  0  │ warpgroup 0:     │  │ warpgroup 0:   │ warpgroup 1:   │
+//   ..   63  │ wgmma m64nTk16   │  │ O[:, 0..L/2)   │ O[:, L/2..L)   │
+//            │ × (L+R)/16, the  │  │ += P·V, wgmma  │ += P·V, wgmma  │
+//            │ online softmax   │  │ m64n(L/2)k16   │ m64n(L/2)k16   │
+//            └──────────────────┘  └────────────────┴────────────────┘
+//                 P (bf16), α ──► shared memory ──► both warpgroups
+//
+// Warp w of a warpgroup holds rows 16·(w mod 4).. of every accumulator, in
+// the mma.sync C-fragment order, so the online softmax and the epilogue are
+// the mma.sync kernel's. Q, the KV stages and P sit in shared memory as
+// 128B-swizzled K-major atoms ([rows][64 elements], chunk c of row r at
+// c ⊕ r mod 8): Q and K are K-major operands; V, the same bytes as K, is
+// read N-major (transposed) for P·V.
+
+/// A wgmma shared-memory matrix descriptor: start address, leading and
+/// stride byte offsets (each >> 4, 14 bits), 128-byte swizzle (bits 62–63
+/// = 1); base offset 0 since the atoms start on 1024-byte boundaries.
+///
+/// The result is pinned where it is built (an empty asm statement): the
+/// steps' descriptors are this plus constants, and would otherwise all be
+/// hoisted out of the tile loop and held in registers.
+Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
+                                      int64_t strideBytes) {
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, v, 64).getResult();
+  };
+  Value start = arith::AndIOp::create(
+      b, arith::ShRUIOp::create(b, address, i64(4)), i64(0x3FFF));
+  int64_t fixed = ((leadingBytes >> 4) & 0x3FFF) << 16 |
+                  ((strideBytes >> 4) & 0x3FFF) << 32 | int64_t(1) << 62;
+  return pinned(arith::OrIOp::create(b, start, i64(fixed)));
+}
+
+/// acc (+)= lhs·rhs on the warpgroup: wgmma.mma_async m64nNk16, A and B
+/// from shared memory (A K-major; B K-major, or N-major when `rhsNMajor`),
+/// f32 accumulation.
+Value DecodeKernelEmitter::warpgroupMma(Value lhs, Value rhs, Value acc,
+                                        int64_t n, bool accumulate,
+                                        bool rhsNMajor) {
+  MLIRContext *ctx = b.getContext();
+  auto type = NVVM::WGMMATypesAttr::get(ctx, spec.elementType.isBF16()
+                                                 ? NVVM::WGMMATypes::bf16
+                                                 : NVVM::WGMMATypes::f16);
+  auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
+  return NVVM::WgmmaMmaAsyncOp::create(
+      b, acc.getType(), acc, lhs, rhs, NVVM::MMAShapeAttr::get(ctx, 64, n, 16),
+      type, type, NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32),
+      NVVM::WGMMAScaleOutAttr::get(ctx, accumulate ? NVVM::WGMMAScaleOut::one
+                                                   : NVVM::WGMMAScaleOut::zero),
+      one, one, NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::row),
+      NVVM::MMALayoutAttr::get(ctx, rhsNMajor ? NVVM::MMALayout::row
+                                              : NVVM::MMALayout::col),
+      NVVM::MMAIntOverflowAttr());
+}
+
+Value DecodeKernelEmitter::toAccumulator(ArrayRef<Value> fragments) {
+  SmallVector<Type> fields(4 * fragments.size(), b.getF32Type());
+  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  Value acc = LLVM::UndefOp::create(b, type);
+  int64_t i = 0;
+  for (Value fragment : fragments)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        acc = LLVM::InsertValueOp::create(
+            b, acc,
+            pinned(vector::ExtractOp::create(b, fragment,
+                                             ArrayRef<int64_t>{r, c})),
+            i++);
+  return acc;
+}
+
+SmallVector<Value> DecodeKernelEmitter::toFragments(Value accumulator) {
+  int64_t count =
+      cast<LLVM::LLVMStructType>(accumulator.getType()).getBody().size();
+  SmallVector<Value> fragments;
+  for (int64_t j = 0; j < count / 4; ++j) {
+    SmallVector<Value> values;
+    for (int64_t i = 0; i < 4; ++i)
+      values.push_back(
+          pinned(LLVM::ExtractValueOp::create(b, accumulator, 4 * j + i)));
+    fragments.push_back(vector::FromElementsOp::create(b, frag.c, values));
+  }
+  return fragments;
+}
+
+/// Warpgroup 0: S[64, T] = Q·Kᵀ over the L + R dims, (L+R)/16 wgmmas. Step
+/// k reads dims 16k.. : atom k / 4 of each tile, 32·(k mod 4) bytes into
+/// its rows (the swizzle is applied to the address, so stepping the start
+/// address within an atom is how K advances). SBO = 1024: the next 8 rows.
+SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
+                                                        Value stage) {
+  int64_t tokens = spec.blockTokens;
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  Value acc = toAccumulator(SmallVector<Value>(tokens / 8, zero));
+  Value query = descriptor(cta.queryAddress, 16, 1024);
+  Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
+                       a.mul(stage, spec.tokenTileBytes()));
+  warpgroupFence();
+  for (int64_t k = 0; k < spec.dim / 16; ++k) {
+    int64_t atom = k / 4, within = 32 * (k % 4);
+    Value lhs = advance(query, atom * 64 * 128 + within);
+    Value rhs = advance(keys, atom * tokens * 128 + within);
+    acc = warpgroupMma(lhs, rhs, acc, tokens, /*accumulate=*/k > 0,
+                       /*rhsNMajor=*/false);
+  }
+  warpgroupCommitAndWait();
+  return toFragments(acc);
+}
+
+/// P (the A fragments the softmax returns, 16 tokens each) and the rows'
+/// rescale factors α to shared memory, for both warpgroups' P·V.
+void DecodeKernelEmitter::storeProbabilities(const CTA &cta,
+                                             ArrayRef<Value> probs,
+                                             const SoftmaxState &state) {
+  for (auto [k, fragment] : llvm::enumerate(probs))
+    for (int64_t half = 0; half < 2; ++half)
+      for (int64_t r = 0; r < 2; ++r) {
+        // Rows 2·half + r of the fragment: row r of 8-token tile 2k + half.
+        Value row = localRow(cta, r);
+        Value chunk = a.idx(2 * static_cast<int64_t>(k) + half);
+        Value col = a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8),
+                          a.mul(cta.quadCol, 2));
+        Value pair = vector::ExtractOp::create(b, fragment,
+                                               ArrayRef<int64_t>{2 * half + r});
+        vector::StoreOp::create(b, pair, cta.probs, ValueRange{row, col});
+      }
+  auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(writer.thenBlock());
+  for (int64_t r = 0; r < 2; ++r)
+    memref::StoreOp::create(b, state.alpha[r], cta.rowStats,
+                            ValueRange{a.idx(0), localRow(cta, r)});
+}
+
+/// Each warpgroup: O[:, its L/2 columns] = α·O + P·V, T/16 wgmmas of
+/// m64n(L/2)k16. V is read N-major from the KV tile: an atom is 8 tokens ×
+/// 64 dims, LBO = the next 64 dims (T·128 bytes on), SBO = the next 8
+/// tokens (1024); step k starts 16 tokens (2048 bytes) further.
+void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
+                                          SoftmaxState &state) {
+  Value alpha[2];
+  for (int64_t r = 0; r < 2; ++r)
+    alpha[r] = memref::LoadOp::create(b, cta.rowStats,
+                                      ValueRange{a.idx(0), localRow(cta, r)});
+  Value rescale = vector::FromElementsOp::create(
+      b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
+  for (Value &o : state.out)
+    o = a.fmul(o, rescale);
+  int64_t tokens = spec.blockTokens, n = spec.latent / 2;
+  Value acc = toAccumulator(state.out);
+  Value probs = descriptor(cta.probsAddress, 16, 1024);
+  Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
+                         a.add(a.mul(stage, spec.tokenTileBytes()),
+                               a.mul(cta.colSlice, (n / 64) * tokens * 128)));
+  warpgroupFence();
+  for (int64_t k = 0; k < tokens / 16; ++k) {
+    Value lhs = advance(probs, 32 * k);
+    Value rhs = advance(values, 16 * 128 * k);
+    acc = warpgroupMma(lhs, rhs, acc, n, /*accumulate=*/true,
+                       /*rhsNMajor=*/true);
+  }
+  warpgroupCommitAndWait();
+  state.out = toFragments(acc);
 }
 
 //===----------------------------------------------------------------------===//
@@ -801,6 +1099,135 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   state.sum[1] = results[3];
   state.out.assign(results.begin() + 4, results.begin() + stateValues);
   storeOutput(cta, state);
+  gpu::TerminatorOp::create(b);
+}
+
+/// The wgmma attention kernel (picture above). Per tile: everyone waits for
+/// its cp.async copies, fences them to the async proxy and meets at a
+/// barrier (the tile is in, the previous P·V done everywhere); the next
+/// tile's copies go out; warpgroup 0 computes S, the online-softmax update,
+/// and writes P and α; a second barrier; both warpgroups rescale their O
+/// and add P·V. The row max and sum live in warpgroup 0 and reach
+/// warpgroup 1 through shared memory at the end.
+void DecodeKernelEmitter::emitWarpgroupAttention(
+    const DecodeKernelOperands &operands) {
+  ops = &operands;
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp kernel =
+      launch(a.idx(spec.splits), a.idx(spec.rowBlocks()), operands.batch,
+             spec.threads(), spec.sharedBytes());
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_attention"));
+  CTA cta = setUpCTA(kernel);
+
+  loadQueryTile(cta);
+  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
+    Value tile = a.idx(t);
+    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadLatentTile(cta, tile);
+    }
+    commitGroup();
+  }
+
+  SoftmaxState state;
+  Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(outTiles(), zeroC);
+  bool rowLoads = loadsRowPerThreadGroup();
+  Value isFirst = a.eq(cta.colSlice, 0);
+  Type f32 = b.getF32Type();
+  auto loop = scf::ForOp::create(b, a.idx(0), cta.tiles, a.idx(1), init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    ValueRange carried = loop.getRegionIterArgs();
+    state.max[0] = carried[0];
+    state.max[1] = carried[1];
+    state.sum[0] = carried[2];
+    state.sum[1] = carried[3];
+    state.out.assign(carried.begin() + 4, carried.end());
+
+    Value next = a.add(tile, spec.stages - 1);
+    TokenRow nextRow;
+    if (rowLoads)
+      nextRow = lookUpRow(cta, next);
+    waitGroups(spec.stages - 2);
+    asyncProxyFence();
+    barrier();
+    auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
+    {
+      OpBuilder::InsertionGuard load(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      if (rowLoads)
+        copyRow(cta, next, nextRow);
+      else
+        loadLatentTile(cta, next);
+    }
+    commitGroup();
+
+    Value stage = a.rem(tile, spec.stages);
+    Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+    auto softmax = scf::IfOp::create(b, TypeRange{f32, f32, f32, f32}, isFirst,
+                                     /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(softmax.thenBlock());
+      SoftmaxState first = state;
+      first.out.clear();
+      SmallVector<Value> probs = onlineSoftmaxUpdate(
+          cta, tokenBase, warpgroupScores(cta, stage), first);
+      storeProbabilities(cta, probs, first);
+      asyncProxyFence();
+      scf::YieldOp::create(b, ValueRange{first.max[0], first.max[1],
+                                         first.sum[0], first.sum[1]});
+      b.setInsertionPointToStart(softmax.elseBlock());
+      scf::YieldOp::create(b, ValueRange{state.max[0], state.max[1],
+                                         state.sum[0], state.sum[1]});
+    }
+    for (int64_t r = 0; r < 2; ++r) {
+      state.max[r] = softmax.getResult(r);
+      state.sum[r] = softmax.getResult(2 + r);
+    }
+    barrier();
+    warpgroupValues(cta, stage, state);
+
+    SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
+                                  state.sum[1]};
+    yielded.append(state.out);
+    scf::YieldOp::create(b, yielded);
+  }
+  waitGroups(0);
+  ValueRange results = loop.getResults();
+  state.out.assign(results.begin() + 4, results.end());
+  // Warpgroup 0's row max and (quad-reduced) sum to both warpgroups.
+  auto publish = scf::IfOp::create(b, isFirst);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(publish.thenBlock());
+    Value sums[2] = {quadSum(results[2]), quadSum(results[3])};
+    auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
+    b.setInsertionPointToStart(writer.thenBlock());
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = localRow(cta, r);
+      memref::StoreOp::create(b, results[r], cta.rowStats,
+                              ValueRange{a.idx(1), row});
+      memref::StoreOp::create(b, sums[r], cta.rowStats,
+                              ValueRange{a.idx(2), row});
+    }
+  }
+  barrier();
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = localRow(cta, r);
+    state.max[r] =
+        memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(1), row});
+    state.sum[r] =
+        memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(2), row});
+  }
+  storeOutput(cta, state, /*sumsReduced=*/true);
   gpu::TerminatorOp::create(b);
 }
 
@@ -987,7 +1414,10 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
                           operands.queryLatent, spec.nope, spec.latent,
                           /*weightKMajor=*/false, operands.batch,
                           "decode_query_latent");
-  emitter.emitAttention(operands);
+  if (spec.warpgroup())
+    emitter.emitWarpgroupAttention(operands);
+  else
+    emitter.emitAttention(operands);
   if (spec.splits > 1)
     emitter.emitCombine(operands);
   // o[b,s,h,v] = Σ_l o_lat[b,s,h,l] · W_UV[h,l,v]          (W_UV k-major)

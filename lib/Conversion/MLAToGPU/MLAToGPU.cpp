@@ -45,10 +45,13 @@ using namespace mlir::mla;
 
 namespace {
 
-/// The kernel's parameters for `op`, or the reason it cannot take it.
+/// The kernel's parameters for `op`, or the reason it cannot take it on a
+/// chip with `chip`'s resources (none checked when its shared-memory limit
+/// is 0: the op was accepted before).
 template <typename OpTy>
-FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
-                                    std::string &reason) {
+FailureOr<DecodeKernelSpec>
+getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
+  int64_t sharedLimit = chip.sharedMemoryLimit;
   auto fail = [&](const Twine &why) {
     reason = why.str();
     return failure();
@@ -84,6 +87,13 @@ FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
       64, ((tiling.getHeadsPerBlock() * spec.queries + 15) / 16) * 16);
   spec.dim = spec.latent + spec.rope;
   spec.elementBytes = 2;
+  spec.mma = tiling.getMma();
+  if (spec.warpgroup() && sharedLimit && !chip.warpgroupMMA)
+    return fail("mma = warpgroup needs wgmma (chip sm_90a)");
+  if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
+    return fail("mma = warpgroup needs 64 query rows per CTA, kv_lora_rank "
+                "a multiple of 128 up to 512, L + R a multiple of 64 and "
+                "16 to 64 tokens per tile");
   if (spec.blockTokens % 16 != 0)
     return fail("block_tokens (" + Twine(spec.blockTokens) +
                 ") is not a multiple of 16");
@@ -107,14 +117,13 @@ FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query, int64_t sharedLimit,
 
 /// fused_decode → query_to_latent, the decode kernels, latent_to_value.
 struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
-  FusedDecodeToKernels(MLIRContext *ctx, int64_t sharedLimit)
-      : OpRewritePattern(ctx), sharedLimit(sharedLimit) {}
+  FusedDecodeToKernels(MLIRContext *ctx, const ChipResources &chip)
+      : OpRewritePattern(ctx), chip(chip) {}
 
   LogicalResult matchAndRewrite(FusedDecodeOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec =
-        getSpec(op, op.getQNope(), sharedLimit, reason);
+    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), chip, reason);
     if (failed(spec)) {
       // The op stays for convert-mla-to-linalg (the walk driver visits it
       // once: one remark).
@@ -148,7 +157,7 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     return success();
   }
 
-  int64_t sharedLimit;
+  ChipResources chip;
 };
 
 /// mla.decode_kernel → the attention kernel's gpu.launch (+ the combine
@@ -159,7 +168,8 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   LogicalResult matchAndRewrite(DecodeKernelOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), 0, reason);
+    FailureOr<DecodeKernelSpec> spec =
+        getSpec(op, op.getQNope(), ChipResources{}, reason);
     if (failed(spec))
       return op.emitOpError() << "cannot become a kernel: " << reason;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -205,14 +215,17 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   }
 };
 
-/// Shared memory a CTA may use on each chip (opt-in maximum).
-FailureOr<int64_t> sharedMemoryLimit(StringRef chip) {
-  if (chip == "sm_90" || chip == "sm_90a" || chip == "sm_100")
-    return 227 * 1024;
+/// Shared memory a CTA may use on each chip (opt-in maximum), and whether
+/// it has wgmma (the arch-specific sm_90a).
+FailureOr<ChipResources> chipResources(StringRef chip) {
+  if (chip == "sm_90a")
+    return ChipResources{227 * 1024, true};
+  if (chip == "sm_90" || chip == "sm_100")
+    return ChipResources{227 * 1024, false};
   if (chip == "sm_80" || chip == "sm_87")
-    return 163 * 1024;
+    return ChipResources{163 * 1024, false};
   if (chip == "sm_86" || chip == "sm_89")
-    return 99 * 1024;
+    return ChipResources{99 * 1024, false};
   return failure();
 }
 
@@ -221,8 +234,8 @@ struct ConvertMLAToGPUPass
   using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
 
   void runOnOperation() override {
-    FailureOr<int64_t> limit = sharedMemoryLimit(chip);
-    if (failed(limit)) {
+    FailureOr<ChipResources> resources = chipResources(chip);
+    if (failed(resources)) {
       getOperation()->emitError()
           << "convert-mla-to-gpu: unknown chip '" << chip
           << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100)";
@@ -230,7 +243,7 @@ struct ConvertMLAToGPUPass
     }
     // Each op is rewritten once, where it is; nothing else is folded.
     RewritePatternSet patterns(&getContext());
-    populateMLAToGPUConversionPatterns(patterns, *limit);
+    populateMLAToGPUConversionPatterns(patterns, *resources);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -256,6 +269,6 @@ struct MLAGPUExpandKernelsPass
 } // namespace
 
 void mlir::mla::populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
-                                                   int64_t sharedMemoryLimit) {
-  patterns.add<FusedDecodeToKernels>(patterns.getContext(), sharedMemoryLimit);
+                                                   const ChipResources &chip) {
+  patterns.add<FusedDecodeToKernels>(patterns.getContext(), chip);
 }

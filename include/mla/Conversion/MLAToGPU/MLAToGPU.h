@@ -33,11 +33,19 @@ struct DecodeKernelSpec : DecodeKernelShape {
   int64_t rowBlocks() const { return (rows() + tileRows - 1) / tileRows; }
 };
 
+/// What the kernels need to know of the chip they are built for.
+struct ChipResources {
+  /// Shared memory a CTA may use, bytes (0: unchecked).
+  int64_t sharedMemoryLimit = 0;
+  /// wgmma (sm_90a).
+  bool warpgroupMMA = false;
+};
+
 /// Patterns rewriting each `mla.fused_decode` the kernels support into an
 /// `mla.decode_kernel` on the buffers of its operands. Unsupported ops are
 /// left for convert-mla-to-linalg with a remark saying why.
 void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
-                                        int64_t sharedMemoryLimit);
+                                        const ChipResources &chip);
 
 } // namespace mlir::mla
 

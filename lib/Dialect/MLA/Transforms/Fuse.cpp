@@ -35,6 +35,8 @@ struct TilingContext {
   int64_t override;
   /// Measured decode tilings that take precedence over the model (or none).
   std::optional<DecodeTuningTable> tuned;
+  /// The decode kernel's tensor-core instructions asked for.
+  MmaKind mma = MmaKind::Sync;
 };
 
 /// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
@@ -61,7 +63,8 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         config, cast<RankedTensorType>(absorption.getQNope().getType()),
         getCachePositions(attention.getBlockTable(), attention.getCache()),
         attention.getCausal(), tiling.assumedCacheLength);
-    DecodeTilingAttr choice = chooseDecodeTiling(shape, tiling.target);
+    DecodeTilingAttr choice =
+        chooseDecodeTiling(shape, tiling.target, tiling.mma);
     if (tiling.tuned)
       if (std::optional<DecodeTilingAttr> measured =
               tiling.tuned->lookup(shape))
@@ -69,7 +72,7 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
     if (tiling.override)
       choice = DecodeTilingAttr::get(
           getContext(), tiling.override, choice.getBlockTokens(),
-          choice.getHeadsPerBlock(), choice.getStages());
+          choice.getHeadsPerBlock(), choice.getStages(), choice.getMma());
     auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
         op, op.getType(), absorption.getQNope(), attention.getQPe(),
         absorption.getWUk(), op.getWUv(), attention.getCache(),
@@ -127,7 +130,7 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override,
-                        StringRef tuningFile = "") {
+                        StringRef tuningFile = "", StringRef mma = "sync") {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
   if (failed(chip))
@@ -137,6 +140,11 @@ LogicalResult runFusion(Operation *root, StringRef target,
   if (override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
   TilingContext tiling{*chip, assumedCacheLength, override, std::nullopt};
+  std::optional<MmaKind> kind = symbolizeMmaKind(mma);
+  if (!kind)
+    return root->emitError()
+           << "mma must be sync or warpgroup, not '" << mma << "'";
+  tiling.mma = *kind;
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);
@@ -157,8 +165,9 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(
-            getOperation(), target, assumedCacheLength, splits, tuningFile)))
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
+                                             assumedCacheLength, splits,
+                                             tuningFile, mma)))
       signalPassFailure();
   }
 };

@@ -193,14 +193,19 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
       particular; pages are read through the block table token by token);
     * `heads_per_block`: query heads (× queries per request) one block
       processes against a tile, sharing its load of the latent;
-    * `stages`: tiles in flight (pipelining depth).
+    * `stages`: tiles in flight (pipelining depth);
+    * `mma` (optional, default `sync`): the tensor-core instructions of the
+      kernel, `sync` (mma.sync, any sm_80+) or `warpgroup` (wgmma, sm_90a).
 
     ```mlir
     #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
+    #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
     ```
   }];
   let parameters = (ins "int64_t":$splits, "int64_t":$block_tokens,
-                        "int64_t":$heads_per_block, "int64_t":$stages);
+                        "int64_t":$heads_per_block, "int64_t":$stages,
+                        DefaultValuedParameter<"::mlir::mla::MmaKind",
+                            "::mlir::mla::MmaKind::Sync">:$mma);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -46,4 +46,18 @@ def MLA_Projection : I32EnumAttr<"Projection",
   let cppNamespace = "::mlir::mla";
 }
 
+def MLA_MmaKind : I32EnumAttr<"MmaKind",
+    "which tensor-core instructions a decode kernel is built from", [
+    I32EnumAttrCase<"Sync", 0, "sync">,
+    I32EnumAttrCase<"Warpgroup", 1, "warpgroup">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+  let description = [{
+    `sync`: warp-level `mma.sync` m16n8k16 with ldmatrix fragments (sm_80
+    and newer). `warpgroup`: warpgroup-level `wgmma.mma_async` m64nNk16 with
+    both operands read from 128B-swizzled shared memory (sm_90a).
+  }];
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAENUMS_TD

@@ -139,7 +139,8 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     (`chooseDecodeTiling`, docs/cost-model.md). A `tuning-file` written by
     bench/autotune.py (for the same target) replaces the model's choice by
     the measured one for the exact shapes it lists. `splits` overrides the
-    split count of either.
+    split count of either. `mma=warpgroup` asks for the wgmma kernel
+    (sm_90a; lower with `chip=sm_90a`) where the target and shape allow it.
   }];
   let options = [
     Option<"splits", "splits", "int64_t", /*default=*/"0",
@@ -151,6 +152,9 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
            "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
+    Option<"mma", "mma", "std::string", /*default=*/"\"sync\"",
+           "Decode kernel tensor-core instructions: sync (mma.sync) or "
+           "warpgroup (wgmma, where the target has it)">,
   ];
   let dependentDialects = ["::mlir::mla::MLADialect"];
 }
