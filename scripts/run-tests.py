@@ -7,6 +7,8 @@ For the GPU machine, which has no LLVM: each `# RUN:` line of each `.test`,
 --tools). A pipe into FileCheck is dropped: the programs the GPU tests run
 (python -m mla.check, the op and form scripts) check their numbers
 themselves and exit non-zero on any failure, which this runner reports.
+A file whose `# REQUIRES:` features (cuda, cuda-sm90: what nvidia-smi
+reports) are not all present is UNSUPPORTED.
 Prints one PASS/FAIL line per file and `N passed, N failed` last.
 """
 
@@ -23,6 +25,28 @@ def run_lines(path):
              (re.match(r"^\s*#\s*RUN:\s*(.*)$", line) for line in path.read_text().splitlines())
              if m]
     return lines
+
+
+def required(path):
+    features = []
+    for line in path.read_text().splitlines():
+        m = re.match(r"^\s*#\s*REQUIRES:\s*(.*)$", line)
+        if m:
+            features += [f.strip() for f in m.group(1).split(",") if f.strip()]
+    return features
+
+
+def available_features():
+    """cuda where nvidia-smi lists a GPU; cuda-sm90 where one is sm_90 or newer."""
+    try:
+        query = subprocess.run(["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+                               capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    caps = [float(c) for c in query.stdout.split() if re.fullmatch(r"\d+\.\d+", c)]
+    if query.returncode != 0 or not caps:
+        return set()
+    return {"cuda"} | ({"cuda-sm90"} if max(caps) >= 9.0 else set())
 
 
 def substitute(command, path, root, tools, temp):
@@ -45,11 +69,16 @@ def main():
     args = parser.parse_args()
     root = pathlib.Path(__file__).resolve().parent.parent
     passed = failed = 0
+    features = available_features()
     for folder in (f.resolve() for f in args.folders):
         paths = [p for p in sorted(folder.rglob("*"))
                  if p.suffix in (".test", ".py", ".mlir") and re.search(args.filter, p.name)
                  and run_lines(p)]
         for path in paths:
+            missing = [f for f in required(path) if f not in features]
+            if missing:
+                print(f"UNSUPPORTED: {path.relative_to(root)} (needs {', '.join(missing)})")
+                continue
             with tempfile.TemporaryDirectory() as temp:
                 ok = True
                 for line in run_lines(path):

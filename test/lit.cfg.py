@@ -46,5 +46,11 @@ try:
         capture_output=True, timeout=120)
     if probe.returncode == 0:
         config.available_features.add("cuda")
+        # The wgmma kernels need an sm_90 (Hopper) device or newer.
+        caps = subprocess.run(
+            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=60).stdout.split()
+        if any(float(c) >= 9.0 for c in caps if c.replace(".", "").isdigit()):
+            config.available_features.add("cuda-sm90")
 except (OSError, subprocess.TimeoutExpired):
     pass

@@ -5,16 +5,19 @@
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-not-json.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOT-JSON
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-entry.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-ENTRY
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-dtype.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-DTYPE
+// RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-mma.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json target=a100" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
 
 // A tuning file (bench/autotune.py) replaces the cost model's decode tiling
 // for the exact shapes it lists (heads, queries, batch, cache length, dtype);
 // other shapes keep the model's. `splits` still overrides the split count.
+// An entry may name the kernel's tensor-core instructions ("mma").
 
 // MISSING: error: tuning file '{{.*}}missing.json': cannot be read
 // NOT-JSON: error: tuning file '{{.*}}tuning-not-json.json': is not JSON
 // BAD-ENTRY: error: tuning file '{{.*}}tuning-bad-entry.json': decode entry 0 expects a positive integer 'heads_per_block'
 // BAD-DTYPE: error: tuning file '{{.*}}tuning-bad-dtype.json': decode entry 0 expects 'dtype' bf16, f16 or f32
+// BAD-MMA: error: tuning file '{{.*}}tuning-bad-mma.json': decode entry 0 expects 'mma' sync or warpgroup
 // WRONG-TARGET: error: tuning file '{{.*}}tuning-h100.json' is for target 'h100', not 'a100'
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -57,4 +60,21 @@ func.func @not_listed(%q_nope: tensor<64x1x128x128xbf16>, %q_pe: tensor<64x1x128
   %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
       : (tensor<64x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<64x1x128x128xbf16>
   return %o : tensor<64x1x128x128xbf16>
+}
+
+// Listed with "mma": "warpgroup" (batch 32): the wgmma kernel's tiling.
+// CHECK-LABEL: func.func @listed_warpgroup
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 4, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+func.func @listed_warpgroup(%q_nope: tensor<32x1x128x128xbf16>, %q_pe: tensor<32x1x128x64xbf16>,
+                            %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                            %cache: tensor<?x64x576xbf16>, %bt: tensor<32x128xi32>,
+                            %lens: tensor<32xi32>) -> tensor<32x1x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<32x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<32x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens] causal {config = #v3}
+      : (tensor<32x1x128x512xbf16>, tensor<32x1x128x64xbf16>, tensor<?x64x576xbf16>,
+         tensor<32x128xi32>, tensor<32xi32>) -> tensor<32x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<32x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<32x1x128x128xbf16>
+  return %o : tensor<32x1x128x128xbf16>
 }

@@ -2,6 +2,9 @@
 // RUN: mla-opt %s --mla-fuse-decode=target=a100 --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
 // RUN: mla-opt %s --mla-fuse-decode=splits=3 --mla-fuse-prefill=prefix-chunk=512 --split-input-file | FileCheck %s --check-prefix=OVERRIDE
 // RUN: mla-opt %s --mla-fuse-decode=assumed-cache-length=1024 --split-input-file | FileCheck %s --check-prefix=ASSUMED
+// RUN: mla-opt %s --mla-fuse-decode=mma=warpgroup --split-input-file | FileCheck %s --check-prefix=WGMMA
+// RUN: mla-opt %s --mla-fuse-decode="mma=warpgroup target=a100" --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 // RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
@@ -22,6 +25,10 @@
 //   stages ∈ 2..4: the most tiles in flight per SM that fit, fewest on a tie
 //   splits: the fewest waves ceil(B·ceil(H·S / R)·splits / SMs) / splits,
 //   another split only for a 10% gain, at most ceil(T / 32)
+//   mma=warpgroup (the wgmma kernel) where the target has wgmma (H100,
+//   H200) and R = 64: 64-token tiles and 2 stages (64·576·e + 2·64·576·e +
+//   P 8 KiB + row stats + 1 KiB alignment = 225.75 KiB), splits as above;
+//   elsewhere (A100, f32 that does not fit, fewer rows) the mma.sync tiling.
 // Prefill:
 //   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
 //   e·(block_queries·192 + block_keys·(192 + 128)) > smem
@@ -50,6 +57,9 @@
 // CHECK-NEXT: %[[O:.*]] = mla.fused_decode %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // CHECK-SAME:   -> tensor<128x1x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
+// WGMMA-LABEL: func.func @decode_batch128
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// BAD-MMA: error: mma must be sync or warpgroup, not 'tensor'
 // A100-LABEL: func.func @decode_batch128
 // A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 16, heads_per_block = 64, stages = 4>
 // OVERRIDE-LABEL: func.func @decode_batch128
@@ -82,6 +92,8 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_batch1
 // CHECK: mla.fused_decode {{.*}} causal tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// WGMMA-LABEL: func.func @decode_batch1
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 65, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
 // A100-LABEL: func.func @decode_batch1
 // A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 16, heads_per_block = 64, stages = 4>
 func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
@@ -169,6 +181,8 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_f32
 // CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 16, heads_per_block = 64, stages = 2>
+// WGMMA-LABEL: func.func @decode_f32
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 16, heads_per_block = 64, stages = 2> {config
 func.func @decode_f32(%q_nope: tensor<128x1x128x128xf32>,
     %q_pe: tensor<128x1x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<16384x64x576xf32>,

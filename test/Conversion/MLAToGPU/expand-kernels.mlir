@@ -109,3 +109,66 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
         memref<?x1x16x128xf16>
   return
 }
+
+// -----
+
+// mma = warpgroup (the wgmma kernel): 256 threads = two warpgroups over 64
+// rows; shared memory from the first 1024-byte boundary (the 128B swizzle's
+// period): Q as 9 atoms of [64 rows, 64], two stages of 9 × [64 tokens,
+// 64], P [64, 64], row statistics [3, 64] f32, + 1 KiB of slack = 231168
+// bytes. Per tile: wait, proxy fence, barrier; warpgroup 0: S by
+// m64n64k16 wgmmas (K-major B; the first overwrites the accumulator), the
+// softmax, P and α to shared memory, proxy fence; barrier; both
+// warpgroups: O += P·V by m64n256k16 wgmmas with V N-major.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @warpgroup
+// CHECK:      } {mla.kernel = "decode_query_latent"}
+// CHECK:      gpu.launch {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c256{{.*}}, {{.*}}) dynamic_shared_memory_size %c231168_i32
+// CHECK:        %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// CHECK:        memref.extract_aligned_pointer_as_index %[[SHARED]]
+// CHECK-DAG:    memref.view {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:    memref.view {{.*}} to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:    memref.view {{.*}} to memref<64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:    memref.view {{.*}} to memref<3x64xf32, #gpu.address_space<workgroup>>
+// CHECK:        arith.xori
+// CHECK:        nvgpu.device_async_copy {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:        scf.for
+// CHECK:          llvm.inline_asm has_side_effects "cp.async.wait_group 0;"
+// CHECK-NEXT:     llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK-NEXT:     llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          scf.if %{{.*}} -> (f32, f32, f32, f32) {
+// CHECK:            llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
+// CHECK-NEXT:       nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK-COUNT-35:   nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK-NEXT:       llvm.inline_asm has_side_effects "wgmma.commit_group.sync.aligned;"
+// CHECK-NEXT:       llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;"
+// CHECK:            math.exp2
+// CHECK:            vector.store {{.*}} : memref<64x64xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK:            memref.store {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
+// CHECK:            llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK:          } else {
+// CHECK:          llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          memref.load {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
+// CHECK:          llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
+// CHECK-COUNT-4:  nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
+// CHECK-NEXT:     llvm.inline_asm has_side_effects "wgmma.commit_group.sync.aligned;"
+// CHECK:          scf.yield
+// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
+// CHECK:      } {mla.kernel = "decode_attention"}
+// CHECK:      } {mla.kernel = "decode_combine"}
+func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
+                     %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                     %cache: memref<?x64x576xbf16>, %bt: memref<3x5xi32>,
+                     %lens: memref<3xi32>, %out: memref<3x1x128x128xbf16>) {
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+      {config = #v3}
+      : memref<3x1x128x128xbf16>, memref<3x1x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<3x5xi32>, memref<3xi32>,
+        memref<3x1x128x128xbf16>
+  return
+}

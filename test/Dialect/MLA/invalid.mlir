@@ -1474,6 +1474,17 @@ func.func @case() attributes {
 
 // -----
 
+// #mla.decode_tiling: the kernel kind is sync or warpgroup.
+func.func @case() attributes {
+  // expected-error @+2 {{expected one of [sync, warpgroup] for which tensor-core instructions a decode kernel is built from, got: tensor}}
+  // expected-error @+1 {{failed to parse MLA_DecodeTilingAttr parameter 'mma'}}
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = tensor>
+} {
+  return
+}
+
+// -----
+
 // #mla.decode_tiling: block_tokens must be positive.
 // expected-error @+2 {{expects decode_tiling block_tokens to be positive, found -64}}
 func.func @case() attributes {

@@ -530,6 +530,42 @@ func.func @fused_decode_causal(
   return %0 : tensor<4x1x128x128xbf16>
 }
 
+// The tiling's optional kernel kind prints only when it is not `sync`.
+// CHECK-LABEL: func.func @fused_decode_warpgroup
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup> {config
+// CHECK-LABEL: func.func @fused_decode_sync_spelled
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3> {config
+func.func @fused_decode_warpgroup(
+    %q_nope: tensor<4x1x128x128xbf16>, %q_pe: tensor<4x1x128x64xbf16>,
+    %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+    %cache: tensor<?x64x576xbf16>, %bt: tensor<4x?xi32>, %lens: tensor<4xi32>)
+    -> tensor<4x1x128x128xbf16> {
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+      {config = #v3}
+      : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
+         tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+         tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>)
+      -> tensor<4x1x128x128xbf16>
+  return %0 : tensor<4x1x128x128xbf16>
+}
+func.func @fused_decode_sync_spelled(
+    %q_nope: tensor<4x1x128x128xbf16>, %q_pe: tensor<4x1x128x64xbf16>,
+    %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+    %cache: tensor<?x64x576xbf16>, %bt: tensor<4x?xi32>, %lens: tensor<4xi32>)
+    -> tensor<4x1x128x128xbf16> {
+  %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] causal
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, mma = sync>
+      {config = #v3}
+      : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
+         tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+         tensor<?x64x576xbf16>, tensor<4x?xi32>, tensor<4xi32>)
+      -> tensor<4x1x128x128xbf16>
+  return %0 : tensor<4x1x128x128xbf16>
+}
+
 // Not causal, dynamic sizes, and the short form of the tiling (as printed).
 // CHECK-LABEL: func.func @fused_decode_not_causal
 // CHECK-SAME: (%[[QNOPE:.*]]: tensor<?x?x2x8xf32>, %[[QPE:.*]]: tensor<?x?x2x4xf32>, %[[WUK:.*]]: tensor<2x16x8xf32>, %[[WUV:.*]]: tensor<2x16x8xf32>, %[[C:.*]]: tensor<?x?x20xf32>, %[[BT:.*]]: tensor<?x?xi32>, %[[LENS:.*]]: tensor<?xi32>)

@@ -15,6 +15,10 @@
 # within ‖out − ref‖ / ‖ref‖ ≤ 2e-2 (bf16/f16 operands, f32 accumulation),
 # with no NaN, and zeros for the zero-length request.
 #
+# With a third argument `warpgroup`, the same checks run the wgmma variant
+# of the kernel (mma = warpgroup, chip sm_90a) on shapes with 64-row CTAs:
+# decode-kernel-wgmma.test.
+#
 # RUN: %python %s mla-opt mla-run | FileCheck %s
 #
 # CHECK: h16 b4 s1 bf16 page 64 splits 1: PASS
@@ -24,7 +28,7 @@
 # CHECK: h16 b3 s2 bf16 page 16 splits 2 causal: PASS
 # CHECK: h128 b2 s2 bf16 page 64 splits 1 causal: PASS
 # CHECK: h64 b3 s1 f16 page 32 splits 7: PASS
-# CHECK: all decode kernel cases passed
+# CHECK: all sync decode kernel cases passed
 
 import subprocess
 import sys
@@ -40,6 +44,9 @@ from mla.config import MLAConfig
 from mla.inputs import load_npy, save_npy
 
 MLA_OPT, MLA_RUN = sys.argv[1], sys.argv[2]
+MMA = sys.argv[3] if len(sys.argv) > 3 else "sync"
+# The wgmma kernel needs the arch-specific target.
+CHIP = "sm_90a" if MMA == "warpgroup" else "sm_90"
 RNG = np.random.default_rng(6)
 LATENT, ROPE, NOPE, VALUE = 512, 64, 128, 128
 
@@ -57,12 +64,12 @@ def tensor(shape, element):
     return "tensor<" + "x".join(str(d) for d in shape) + "x" + element + ">"
 
 
-def module(cfg, shapes, element, causal, splits, heads_per_block):
+def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens):
     types = [tensor(s, "i32" if i in (5, 6) else element) for i, s in enumerate(shapes)]
     out = tensor(shapes[0][:3] + (VALUE,), element)
     args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(types))
-    tiling = (f"#mla.decode_tiling<splits = {splits}, block_tokens = 32, "
-              f"heads_per_block = {heads_per_block}, stages = 2>")
+    tiling = (f"#mla.decode_tiling<splits = {splits}, block_tokens = {block_tokens}, "
+              f"heads_per_block = {heads_per_block}, stages = 2, mma = {MMA}>")
     return (f"#cfg = {cfg.to_mlir()}\n"
             f"func.func @decode({args}) -> {out} {{\n"
             f"  %o = mla.fused_decode %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6]"
@@ -71,9 +78,11 @@ def module(cfg, shapes, element, causal, splits, heads_per_block):
             f"  return %o : {out}\n}}\n")
 
 
-def case(heads, lens, queries, page_size, splits, element="bf16", causal=False):
+def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
+         block_tokens=32):
     title = (f"h{heads} b{len(lens)} s{queries} {element} page {page_size} splits {splits}"
-             f"{' causal' if causal else ''}")
+             f"{' causal' if causal else ''}"
+             f"{f' tile {block_tokens}' if block_tokens != 32 else ''}")
     cfg = config(heads)
     dtype = ml_dtypes.bfloat16 if element == "bf16" else np.float16
     lens = np.array(lens, dtype=np.int32)
@@ -106,16 +115,18 @@ def case(heads, lens, queries, page_size, splits, element="bf16", causal=False):
     want = reference.latent_to_value(o_lat, w_uv.astype(np.float64), cfg)
 
     source = module(cfg, [a.shape for a in args], element, causal, splits,
-                    min(heads, max(1, 64 // queries)))
+                    min(heads, max(1, 64 // queries)), block_tokens)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "decode.mlir").write_text(source)
-        converted = subprocess.run([MLA_OPT, str(work / "decode.mlir"), "--convert-mla-to-gpu"],
+        converted = subprocess.run([MLA_OPT, str(work / "decode.mlir"),
+                                    f"--convert-mla-to-gpu=chip={CHIP}"],
                                    capture_output=True, text=True)
         if converted.returncode != 0 or "mla.decode_kernel" not in converted.stdout:
             return f"{title}: FAIL: convert-mla-to-gpu did not take the op:\n{converted.stderr}"
         save_npy(work / "in", args)
         run = subprocess.run([MLA_RUN, str(work / "decode.mlir"), "--target=cuda",
+                              f"--gpu-chip={CHIP}",
                               f"--input-dir={work / 'in'}", f"--output-dir={work}"],
                              capture_output=True, text=True)
         if run.returncode != 0:
@@ -132,16 +143,26 @@ def case(heads, lens, queries, page_size, splits, element="bf16", causal=False):
     return f"{title}: PASS (rel_error {error:.1e})"
 
 
-results = [
-    case(16, [700, 1, 0, 333], 1, 64, 1),
-    case(16, [700, 1, 0, 333], 1, 64, 3),
-    case(128, [517, 64], 1, 64, 1),
-    case(128, [517, 64], 1, 64, 4),
-    case(16, [300, 2, 45], 2, 16, 2, causal=True),
-    case(128, [129, 77], 2, 64, 1, causal=True),
-    case(64, [90, 0, 211], 1, 32, 7, element="f16"),
+SYNC_CASES = [
+    lambda: case(16, [700, 1, 0, 333], 1, 64, 1),
+    lambda: case(16, [700, 1, 0, 333], 1, 64, 3),
+    lambda: case(128, [517, 64], 1, 64, 1),
+    lambda: case(128, [517, 64], 1, 64, 4),
+    lambda: case(16, [300, 2, 45], 2, 16, 2, causal=True),
+    lambda: case(128, [129, 77], 2, 64, 1, causal=True),
+    lambda: case(64, [90, 0, 211], 1, 32, 7, element="f16"),
 ]
+# 64 query rows per CTA (heads × queries ≥ 64), tiles of 64 or 32 tokens.
+WARPGROUP_CASES = [
+    lambda: case(128, [517, 64], 1, 64, 1, block_tokens=64),
+    lambda: case(128, [700, 1, 0, 333], 1, 64, 3, block_tokens=64),
+    lambda: case(64, [90, 0, 211], 1, 32, 7, element="f16", block_tokens=64),
+    lambda: case(128, [129, 77], 2, 64, 1, causal=True, block_tokens=64),
+    lambda: case(32, [300, 2, 45], 2, 16, 2, causal=True, block_tokens=32),
+    lambda: case(128, [1000, 517], 1, 64, 2, block_tokens=32),
+]
+results = [run() for run in (WARPGROUP_CASES if MMA == "warpgroup" else SYNC_CASES)]
 print("\n".join(results))
 if any("FAIL" in r for r in results):
     sys.exit(1)
-print("all decode kernel cases passed")
+print(f"all {MMA} decode kernel cases passed")

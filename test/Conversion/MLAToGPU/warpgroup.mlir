@@ -1,0 +1,67 @@
+// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_90a --split-input-file -verify-diagnostics | FileCheck %s
+
+// convert-mla-to-gpu with mma = warpgroup (the wgmma kernel, sm_90a): the
+// kernel computes a full wgmma M of 64 query rows per CTA; a tiling with
+// fewer rows per CTA stays on the generic path with a remark.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @rows_64
+// CHECK: mla.decode_kernel {{.*}} tiling <splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3, mma = warpgroup>
+func.func @rows_64(%q_nope: tensor<2x2x128x128xbf16>, %q_pe: tensor<2x2x128x64xbf16>,
+                   %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                   %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
+                   %lens: tensor<2xi32>) -> tensor<2x2x128x128xbf16> {
+  // Two queries × 32 heads per CTA.
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] causal
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 32, stages = 3, mma = warpgroup>
+      {config = #v3}
+      : (tensor<2x2x128x128xbf16>, tensor<2x2x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x2x128x128xbf16>
+  return %o : tensor<2x2x128x128xbf16>
+}
+
+// -----
+
+#h16 = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536,
+                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                   v_head_dim = 128>
+// CHECK-LABEL: func.func @rows_16
+// CHECK-NOT: mla.decode_kernel
+func.func @rows_16(%q_nope: tensor<2x1x16x128xbf16>, %q_pe: tensor<2x1x16x64xbf16>,
+                   %wuk: tensor<16x512x128xbf16>, %wuv: tensor<16x512x128xbf16>,
+                   %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
+                   %lens: tensor<2xi32>) -> tensor<2x1x16x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs 64 query rows per CTA}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 16, stages = 2, mma = warpgroup>
+      {config = #h16}
+      : (tensor<2x1x16x128xbf16>, tensor<2x1x16x64xbf16>, tensor<16x512x128xbf16>,
+         tensor<16x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x16x128xbf16>
+  return %o : tensor<2x1x16x128xbf16>
+}
+
+// -----
+
+// Three stages of 64-token swizzled tiles (73.5 KiB each) do not fit.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @too_many_stages
+// CHECK-NOT: mla.decode_kernel
+func.func @too_many_stages(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf16>,
+                           %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                           %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
+                           %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the tiles need 304896 bytes of shared memory, more than the chip's 232448}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 3, mma = warpgroup>
+      {config = #v3}
+      : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x128x128xbf16>
+  return %o : tensor<2x1x128x128xbf16>
+}
