@@ -95,13 +95,16 @@ def lengths(batch, seqlen, uneven, seed=0):
 
 
 TILING = re.compile(r"tiling <splits = (\d+), block_tokens = (\d+), heads_per_block = (\d+), "
-                    r"stages = (\d+)>")
+                    r"stages = (\d+)(, mma = \w+)?>")
+# The wgmma kernel (mma = warpgroup) needs the arch-specific target.
+CHIP = {"sync": "sm_90", "warpgroup": "sm_90a"}
 
 
 def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
-              target="h100", tuning_file=None):
+              target="h100", tuning_file=None, mma="sync"):
     """Times one shape: (median us or None, status). `tiling` (splits,
-    block_tokens, heads_per_block, stages) replaces the compiler's choice."""
+    block_tokens, heads_per_block, stages) replaces the compiler's choice;
+    `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel."""
     mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
@@ -116,18 +119,20 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
             # The tiling is the compiler's: mla-fuse-decode asks the cost model.
             tuned = f" tuning-file={tuning_file}" if tuning_file else ""
             fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
-                                    f"--mla-fuse-decode=target={target}{tuned}"],
+                                    f"--mla-fuse-decode=target={target} mma={mma}{tuned}"],
                                    capture_output=True, text=True)
             if fused.returncode != 0:
                 return None, "mla-opt: " + fused.stderr.strip()[-200:]
             text = fused.stdout
             if tiling:
-                text = TILING.sub("tiling <splits = {}, block_tokens = {}, heads_per_block = {}, "
-                                  "stages = {}>".format(*tiling), text)
+                text = TILING.sub(lambda m: "tiling <splits = {}, block_tokens = {}, "
+                                  "heads_per_block = {}, stages = {}".format(*tiling)
+                                  + (m.group(5) or "") + ">", text)
             (work / "decode.mlir").write_text(text)
             # The kernel must take it: a tiling it cannot run falls back to the
             # generic path, which is not what is being timed.
-            check = subprocess.run([mla_opt, str(work / "decode.mlir"), "--convert-mla-to-gpu"],
+            check = subprocess.run([mla_opt, str(work / "decode.mlir"),
+                                    f"--convert-mla-to-gpu=chip={CHIP[mma]}"],
                                    capture_output=True, text=True)
             if check.returncode != 0 or "generic GPU path" in check.stderr:
                 return None, "not a kernel tiling: " + check.stderr.strip()[-160:]
@@ -138,6 +143,7 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
         np.save(inputs / "arg5.npy", table.reshape(batch, pages_per_request).astype(np.int32))
         np.save(inputs / "arg6.npy", lengths(batch, seqlen, uneven))
         command = [mla_run, str(work / "decode.mlir"), "--target=cuda", "--random",
+                   f"--gpu-chip={CHIP[mma]}",
                    f"--input-dir={inputs}", "--warmup=2", f"--repeat={repeat}",
                    f"--rotate={rotate}"]
         try:
@@ -164,6 +170,8 @@ def main():
                         help="prefill shapes HEADSxBATCHxTOKENS (all tokens new)")
     parser.add_argument("--torch-json", help="torch_mla_decode.py --json output of this run")
     parser.add_argument("--tuning-file", help="measured tilings (autotune.py) for mla-fuse-decode")
+    parser.add_argument("--mma", default="sync", choices=["sync", "warpgroup", "both"],
+                        help="decode kernel: mma.sync, wgmma (sm_90a), or both side by side")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--timeout", type=int, default=240, help="seconds per shape")
     parser.add_argument("--json")
@@ -188,14 +196,18 @@ def main():
         cases.append((dims[:3], dims[3] if len(dims) > 3 else 1, uneven))
     cases += [(list(map(int, x.split("x"))), None, False) for x in args.prefill.split(",") if x]
     mla_opt = args.mla_opt or str(Path(args.mla_run).with_name("mla-opt"))
-    for (heads, batch, seqlen), queries, uneven in cases:
+    kinds = ["sync", "warpgroup"] if args.mma == "both" else [args.mma]
+    for ((heads, batch, seqlen), queries, uneven), mma in (
+            (c, k) for c in cases for k in (kinds if c[1] is not None else ["sync"])):
         prefill = queries is None
         queries = seqlen if prefill else queries
         us, status = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
                                args.repeat, args.timeout, uneven,
-                               tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()))
+                               tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()),
+                               mma=mma)
         row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
-                   seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us)
+                   seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us,
+                   mma="" if prefill else mma)
         if us:
             tokens = int(lengths(batch, seqlen, uneven).sum())
             row["GBs"] = tokens * (LATENT + ROPE) * 2 / (us * 1e-6) / 1e9
@@ -206,27 +218,32 @@ def main():
         if base:
             row["torch_us"] = base["us"]
         rows.append(row)
-        print(f"{row['phase']} h={heads} b={batch} s={seqlen} q={queries}{' uneven' if uneven else ''}: "
-              f"{status} {us}", flush=True)
+        print(f"{row['phase']} h={heads} b={batch} s={seqlen} q={queries}{' uneven' if uneven else ''}"
+              f"{' ' + mma if not prefill else ''}: {status} {us}", flush=True)
 
     print(f"\nMLA attention, bf16 cache, page {PAGE}, median of {args.repeat} calls "
           f"(copy {copy_gbs or float('nan'):.0f} GB/s, bf16 GEMM {gemm_tflops or float('nan'):.0f} TFLOP/s)")
-    print(f"{'phase':>7} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'mla us':>10} {'GB/s':>7} "
+    print(f"{'phase':>7} {'mma':>4} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'mla us':>10} {'GB/s':>7} "
           f"{'TFLOP/s':>7} {'%copy':>6} {'%gemm':>6} | {'torch us':>9} {'mla/torch':>9}")
     for r in rows:
         if not r["us"]:
-            print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['status']}")
+            print(f"{r['phase']:>7} {kind(r):>4} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['status']}")
             continue
         pc = 100 * r["GBs"] / copy_gbs if copy_gbs else float("nan")
         pg = 100 * r["TFLOPs"] / gemm_tflops if gemm_tflops else float("nan")
         tu = r.get("torch_us", float("nan"))
-        print(f"{r['phase']:>7} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
+        print(f"{r['phase']:>7} {kind(r):>4} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
               f"{r['TFLOPs']:>7.2f} {pc:>6.2f} {pg:>6.2f} | {tu:>9.1f} {r['us'] / tu:>9.1f}x")
     if args.json:
         json.dump(dict(copy_GBs=copy_gbs, gemm_TFLOPs=gemm_tflops, rows=rows),
                   open(args.json, "w"), indent=1)
     if args.plot:
         plot(rows, copy_gbs, gemm_tflops, args.plot)
+
+
+def kind(row):
+    """The decode kernel's MMA: sync (mma.sync) or wg (wgmma)."""
+    return {"sync": "sync", "warpgroup": "wg"}.get(row.get("mma", ""), "")
 
 
 def label(row):

@@ -5,7 +5,9 @@
 # under compute-sanitizer memcheck (and the decode kernel's test under
 # racecheck), the PyTorch baseline and the benchmark, and prints the
 # benchmark table last. Logs and JSON go to $OUT.
-#   MLA_STAGES    which of "tests memcheck racecheck torch bench" to run (all)
+#   MLA_STAGES    which of "probe tests memcheck racecheck torch bench" to run
+#                 (all; probe: bench/wgmma_layout_probe.cu, the wgmma
+#                 shared-memory conventions checked outside the compiler)
 #   MLA_TESTS     regex on the GPU test files' names (all)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
 set -uo pipefail
@@ -18,10 +20,17 @@ xz -dc "$root/.bundle/tools.tar.xz" | tar -C "$tools" -xf -
 export PATH="$tools:$PATH" PYTHONPATH="$root/python" PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
-stages=" ${MLA_STAGES:-tests memcheck racecheck torch bench} "
+stages=" ${MLA_STAGES:-probe tests memcheck racecheck torch bench} "
 want() { [[ "$stages" == *" $1 "* ]]; }
 filter="${MLA_TESTS:-}"
 tests=0
+
+if want probe; then
+echo "== wgmma layout probe"
+nvcc="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
+"$nvcc" -gencode arch=compute_90a,code=sm_90a -O2 -o /tmp/mla-wgmma-probe \
+  "$root/bench/wgmma_layout_probe.cu" && /tmp/mla-wgmma-probe 2>&1 | tee "$out/wgmma-probe.log"
+fi
 
 if want tests; then
 echo "== GPU tests"
