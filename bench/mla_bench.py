@@ -95,16 +95,17 @@ def lengths(batch, seqlen, uneven, seed=0):
 
 
 TILING = re.compile(r"tiling <splits = (\d+), block_tokens = (\d+), heads_per_block = (\d+), "
-                    r"stages = (\d+)(, mma = \w+)?>")
+                    r"stages = (\d+)((?:, (?:mma|schedule) = \w+)*)>")
 # The wgmma kernel (mma = warpgroup) needs the arch-specific target.
 CHIP = {"sync": "sm_90", "warpgroup": "sm_90a"}
 
 
 def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
-              target="h100", tuning_file=None, mma="sync"):
+              target="h100", tuning_file=None, mma="sync", schedule="even"):
     """Times one shape: (median us or None, status). `tiling` (splits,
     block_tokens, heads_per_block, stages) replaces the compiler's choice;
-    `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel."""
+    `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel,
+    `schedule` for the even or balanced split schedule."""
     mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
@@ -119,7 +120,8 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
             # The tiling is the compiler's: mla-fuse-decode asks the cost model.
             tuned = f" tuning-file={tuning_file}" if tuning_file else ""
             fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
-                                    f"--mla-fuse-decode=target={target} mma={mma}{tuned}"],
+                                    f"--mla-fuse-decode=target={target} mma={mma} "
+                                    f"schedule={schedule}{tuned}"],
                                    capture_output=True, text=True)
             if fused.returncode != 0:
                 return None, "mla-opt: " + fused.stderr.strip()[-200:]
@@ -172,6 +174,9 @@ def main():
     parser.add_argument("--tuning-file", help="measured tilings (autotune.py) for mla-fuse-decode")
     parser.add_argument("--mma", default="sync", choices=["sync", "warpgroup", "both"],
                         help="decode kernel: mma.sync, wgmma (sm_90a), or both side by side")
+    parser.add_argument("--schedule", default="even", choices=["even", "balanced"],
+                        help="split schedule: each request in equal parts, or balanced "
+                             "by scheduling metadata")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--timeout", type=int, default=240, help="seconds per shape")
     parser.add_argument("--json")
@@ -204,7 +209,7 @@ def main():
         us, status = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
                                args.repeat, args.timeout, uneven,
                                tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()),
-                               mma=mma)
+                               mma=mma, schedule=args.schedule)
         row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
                    seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us,
                    mma="" if prefill else mma)

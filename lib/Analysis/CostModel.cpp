@@ -262,7 +262,7 @@ bool mla::supportsWarpgroupKernel(const DecodeKernelShape &kernel,
 
 DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
                                          const TargetDescription &target,
-                                         MmaKind mma) {
+                                         MmaKind mma, DecodeSchedule schedule) {
   ConfigAttr c = shape.config;
   int64_t queries = std::max<int64_t>(shape.queries, 1);
   int64_t heads = c.getHeads();
@@ -322,7 +322,8 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
     }
   }
   return DecodeTilingAttr::get(c.getContext(), splits, kernel.blockTokens,
-                               headsPerBlock, kernel.stages, kernel.mma);
+                               headsPerBlock, kernel.stages, kernel.mma,
+                               schedule);
 }
 
 PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,

@@ -70,6 +70,14 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
         return fail(where + " expects 'mma' sync or warpgroup");
       e.mma = *kind;
     }
+    if (const llvm::json::Value *schedule = entry->get("schedule")) {
+      std::optional<llvm::StringRef> name = schedule->getAsString();
+      std::optional<DecodeSchedule> kind =
+          name ? symbolizeDecodeSchedule(*name) : std::nullopt;
+      if (!kind)
+        return fail(where + " expects 'schedule' even or balanced");
+      e.schedule = *kind;
+    }
     table.entries.push_back(e);
   }
   return table;
@@ -83,6 +91,6 @@ DecodeTuningTable::lookup(const AttentionShape &shape) const {
         e.elementBytes == shape.elementBytes)
       return DecodeTilingAttr::get(shape.config.getContext(), e.splits,
                                    e.blockTokens, e.headsPerBlock, e.stages,
-                                   e.mma);
+                                   e.mma, e.schedule);
   return std::nullopt;
 }

@@ -6,18 +6,21 @@
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-entry.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-ENTRY
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-dtype.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-DTYPE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-mma.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
+// RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-schedule.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: not mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json target=a100" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
 
 // A tuning file (bench/autotune.py) replaces the cost model's decode tiling
 // for the exact shapes it lists (heads, queries, batch, cache length, dtype);
 // other shapes keep the model's. `splits` still overrides the split count.
-// An entry may name the kernel's tensor-core instructions ("mma").
+// An entry may name the kernel's tensor-core instructions ("mma") and its
+// split schedule ("schedule").
 
 // MISSING: error: tuning file '{{.*}}missing.json': cannot be read
 // NOT-JSON: error: tuning file '{{.*}}tuning-not-json.json': is not JSON
 // BAD-ENTRY: error: tuning file '{{.*}}tuning-bad-entry.json': decode entry 0 expects a positive integer 'heads_per_block'
 // BAD-DTYPE: error: tuning file '{{.*}}tuning-bad-dtype.json': decode entry 0 expects 'dtype' bf16, f16 or f32
 // BAD-MMA: error: tuning file '{{.*}}tuning-bad-mma.json': decode entry 0 expects 'mma' sync or warpgroup
+// BAD-SCHEDULE: error: tuning file '{{.*}}tuning-bad-schedule.json': decode entry 0 expects 'schedule' even or balanced
 // WRONG-TARGET: error: tuning file '{{.*}}tuning-h100.json' is for target 'h100', not 'a100'
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -62,9 +65,9 @@ func.func @not_listed(%q_nope: tensor<64x1x128x128xbf16>, %q_pe: tensor<64x1x128
   return %o : tensor<64x1x128x128xbf16>
 }
 
-// Listed with "mma": "warpgroup" (batch 32): the wgmma kernel's tiling.
+// Listed with "mma": "warpgroup", "schedule": "balanced" (batch 32).
 // CHECK-LABEL: func.func @listed_warpgroup
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 4, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 4, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, schedule = balanced>
 func.func @listed_warpgroup(%q_nope: tensor<32x1x128x128xbf16>, %q_pe: tensor<32x1x128x64xbf16>,
                             %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                             %cache: tensor<?x64x576xbf16>, %bt: tensor<32x128xi32>,

@@ -4,6 +4,8 @@
 // RUN: mla-opt %s --mla-fuse-decode=assumed-cache-length=1024 --split-input-file | FileCheck %s --check-prefix=ASSUMED
 // RUN: mla-opt %s --mla-fuse-decode=mma=warpgroup --split-input-file | FileCheck %s --check-prefix=WGMMA
 // RUN: mla-opt %s --mla-fuse-decode="mma=warpgroup target=a100" --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-fuse-decode=schedule=balanced --split-input-file | FileCheck %s --check-prefix=BALANCED
+// RUN: not mla-opt %s --mla-fuse-decode=schedule=fair --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
@@ -29,6 +31,8 @@
 //   H200) and R = 64: 64-token tiles and 2 stages (64·576·e + 2·64·576·e +
 //   P 8 KiB + row stats + 1 KiB alignment = 225.75 KiB), splits as above;
 //   elsewhere (A100, f32 that does not fit, fewer rows) the mma.sync tiling.
+//   schedule=balanced is carried into the tiling (the splits are chosen
+//   alike; the kernel's metadata deals them).
 // Prefill:
 //   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
 //   e·(block_queries·192 + block_keys·(192 + 128)) > smem
@@ -60,6 +64,9 @@
 // WGMMA-LABEL: func.func @decode_batch128
 // WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
 // BAD-MMA: error: mma must be sync or warpgroup, not 'tensor'
+// BALANCED-LABEL: func.func @decode_batch128
+// BALANCED: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, schedule = balanced>
+// BAD-SCHEDULE: error: schedule must be even or balanced, not 'fair'
 // A100-LABEL: func.func @decode_batch128
 // A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 16, heads_per_block = 64, stages = 4>
 // OVERRIDE-LABEL: func.func @decode_batch128

@@ -179,9 +179,11 @@ bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
 /// `mma = warpgroup` asks for the wgmma kernel: chosen where the target has
 /// it and the shape suits it (64 query rows per CTA), with 64-token tiles
 /// (32 where two stages of 64 do not fit); otherwise the mma.sync tiling.
-DecodeTilingAttr chooseDecodeTiling(const AttentionShape &shape,
-                                    const TargetDescription &target,
-                                    MmaKind mma = MmaKind::Sync);
+/// `schedule` is passed through: the splits are chosen alike.
+DecodeTilingAttr
+chooseDecodeTiling(const AttentionShape &shape, const TargetDescription &target,
+                   MmaKind mma = MmaKind::Sync,
+                   DecodeSchedule schedule = DecodeSchedule::Even);
 
 /// The tiling of a fused prefill kernel: 128 x 128 (query x key) tiles, 64
 /// queries when there are fewer than 128, fewer keys when the tiles would not

@@ -41,6 +41,7 @@ private:
     int64_t heads, queries, batch, cacheLength, elementBytes;
     int64_t splits, blockTokens, headsPerBlock, stages;
     MmaKind mma = MmaKind::Sync; // optional "mma": "sync" | "warpgroup"
+    DecodeSchedule schedule = DecodeSchedule::Even; // optional "schedule"
   };
   std::string targetName;
   std::vector<Entry> entries;

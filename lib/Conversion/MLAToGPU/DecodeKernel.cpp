@@ -129,6 +129,10 @@ struct CTA {
   Value request, split, rowBlock, tid, lane, warp, rowGroup, colSlice;
   Value quadRow, quadCol; // lane / 4, lane % 4: a fragment's row and columns.
   Value length, start, end, tiles;
+  // Balanced schedule: whether the CTA has work (its split is below the
+  // request's CTA count) and whether it is the request's only CTA (then it
+  // writes o_lat itself).
+  Value active, single;
   Value rowBase; // first query row of the CTA
   LaneLayout layout;
   // Shared memory. mma.sync: query [tileRows, pitch], tokens [stages,
@@ -157,6 +161,7 @@ public:
   void emitAttention(const DecodeKernelOperands &ops);
   void emitWarpgroupAttention(const DecodeKernelOperands &ops);
   void emitCombine(const DecodeKernelOperands &ops);
+  void emitSchedule(const DecodeKernelOperands &ops);
   void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
                        int64_t n, bool weightKMajor, Value batch,
                        StringRef name);
@@ -176,6 +181,16 @@ private:
   gpu::LaunchOp launch(Value gridX, Value gridY, Value gridZ, int64_t threads,
                        int64_t sharedBytes);
   CTA setUpCTA(gpu::LaunchOp launch);
+  /// With the balanced schedule, the rest of the kernel runs only in CTAs
+  /// that have work (a uniform condition: barriers inside stay legal); the
+  /// builder is left inside. Null when every CTA works.
+  scf::IfOp guardActive(const CTA &cta) {
+    if (!spec.balanced())
+      return nullptr;
+    auto active = scf::IfOp::create(b, cta.active);
+    b.setInsertionPointToStart(active.thenBlock());
+    return active;
+  }
   void loadQueryTile(const CTA &cta);
   /// Where this thread's token row of a tile lives (row-per-thread-group
   /// loading): whether it is in the split, its page and slot.
@@ -413,7 +428,18 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.length = a.toIndex(
       memref::LoadOp::create(b, ops->lengths, ValueRange{cta.request}));
   cta.length = a.max(cta.length, a.idx(0));
-  if (spec.splits == 1) {
+  if (spec.balanced()) {
+    // Scheduling metadata (emitSchedule): at most `chunk` tokens per CTA.
+    auto entry = [&](Value i) {
+      return a.toIndex(memref::LoadOp::create(b, ops->schedule, ValueRange{i}));
+    };
+    Value chunk = a.mul(entry(a.idx(0)), spec.blockTokens);
+    Value count = entry(a.add(cta.request, 1));
+    cta.active = a.lt(cta.split, count);
+    cta.single = a.eq(count, 1);
+    cta.start = a.min(a.mul(cta.split, chunk), cta.length);
+    cta.end = a.min(a.add(cta.start, chunk), cta.length);
+  } else if (spec.splits == 1) {
     cta.start = a.idx(0);
     cta.end = cta.length;
   } else {
@@ -784,43 +810,57 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state,
   Value zero = a.f32(0);
   Value colBase = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
                         a.mul(cta.quadCol, 2));
-  for (int64_t r = 0; r < 2; ++r) {
-    Value sum = sumsReduced ? state.sum[r] : quadSum(state.sum[r]);
-    Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
-    Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
-    Value row = fragmentRow(cta, r);
-    auto inside = scf::IfOp::create(b, a.lt(row, spec.rows()));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(inside.thenBlock());
-    Value scaleRow = vector::BroadcastOp::create(
-        b, VectorType::get({2}, b.getF32Type()), inverse);
-    Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
-    for (int64_t j = 0; j < outTiles(); ++j) {
-      Value pair = a.fmul(
-          vector::ExtractOp::create(b, state.out[j], ArrayRef<int64_t>{r}),
-          scaleRow);
-      Value col = a.add(colBase, 8 * j);
-      if (spec.splits == 1) {
-        pair = arith::TruncFOp::create(
-            b, VectorType::get({2}, spec.elementType), pair);
-        vector::StoreOp::create(b, pair, ops->latentOut,
-                                ValueRange{cta.request, s, h, col});
-      } else {
-        vector::StoreOp::create(b, pair, ops->partial,
-                                ValueRange{cta.request, row, cta.split, col});
+  Value sums[2];
+  for (int64_t r = 0; r < 2; ++r)
+    sums[r] = sumsReduced ? state.sum[r] : quadSum(state.sum[r]);
+  auto store = [&](bool direct) {
+    for (int64_t r = 0; r < 2; ++r) {
+      Value sum = sums[r];
+      Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
+      Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
+      Value row = fragmentRow(cta, r);
+      auto inside = scf::IfOp::create(b, a.lt(row, spec.rows()));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(inside.thenBlock());
+      Value scaleRow = vector::BroadcastOp::create(
+          b, VectorType::get({2}, b.getF32Type()), inverse);
+      Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+      for (int64_t j = 0; j < outTiles(); ++j) {
+        Value pair = a.fmul(
+            vector::ExtractOp::create(b, state.out[j], ArrayRef<int64_t>{r}),
+            scaleRow);
+        Value col = a.add(colBase, 8 * j);
+        if (direct) {
+          pair = arith::TruncFOp::create(
+              b, VectorType::get({2}, spec.elementType), pair);
+          vector::StoreOp::create(b, pair, ops->latentOut,
+                                  ValueRange{cta.request, s, h, col});
+        } else {
+          vector::StoreOp::create(b, pair, ops->partial,
+                                  ValueRange{cta.request, row, cta.split, col});
+        }
       }
+      if (direct)
+        continue;
+      Value lse = a.fadd(a.fmul(state.max[r], a.f32(spec.softmaxScale)),
+                         math::LogOp::create(b, sum));
+      lse = a.select(nonEmpty, lse, a.negInf());
+      auto writer = scf::IfOp::create(
+          b, a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
+      b.setInsertionPointToStart(writer.thenBlock());
+      memref::StoreOp::create(b, lse, ops->logSumExp,
+                              ValueRange{cta.request, row, cta.split});
     }
-    if (spec.splits == 1)
-      continue;
-    Value lse = a.fadd(a.fmul(state.max[r], a.f32(spec.softmaxScale)),
-                       math::LogOp::create(b, sum));
-    lse = a.select(nonEmpty, lse, a.negInf());
-    auto writer = scf::IfOp::create(
-        b, a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
-    b.setInsertionPointToStart(writer.thenBlock());
-    memref::StoreOp::create(b, lse, ops->logSumExp,
-                            ValueRange{cta.request, row, cta.split});
-  }
+  };
+  if (!spec.balanced())
+    return store(/*direct=*/spec.splits == 1);
+  // Balanced: a request's only CTA writes o_lat; the combine skips it.
+  auto choice = scf::IfOp::create(b, cta.single, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(choice.thenBlock());
+  store(/*direct=*/true);
+  b.setInsertionPointToStart(choice.elseBlock());
+  store(/*direct=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1004,11 +1044,12 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp kernel =
-      launch(a.idx(spec.splits), a.idx(spec.rowBlocks()), operands.batch,
+      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
              spec.threads(), spec.sharedBytes());
   kernel->setAttr(MLADialect::kKernelAttrName,
                   b.getStringAttr("decode_attention"));
   CTA cta = setUpCTA(kernel);
+  scf::IfOp active = guardActive(cta);
 
   // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
   // group per tile (empty groups past the end keep the count uniform).
@@ -1099,6 +1140,8 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   state.sum[1] = results[3];
   state.out.assign(results.begin() + 4, results.begin() + stateValues);
   storeOutput(cta, state);
+  if (active)
+    b.setInsertionPointAfter(active);
   gpu::TerminatorOp::create(b);
 }
 
@@ -1114,11 +1157,12 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp kernel =
-      launch(a.idx(spec.splits), a.idx(spec.rowBlocks()), operands.batch,
+      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
              spec.threads(), spec.sharedBytes());
   kernel->setAttr(MLADialect::kKernelAttrName,
                   b.getStringAttr("decode_attention"));
   CTA cta = setUpCTA(kernel);
+  scf::IfOp active = guardActive(cta);
 
   loadQueryTile(cta);
   for (int64_t t = 0; t + 1 < spec.stages; ++t) {
@@ -1228,12 +1272,17 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
         memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(2), row});
   }
   storeOutput(cta, state, /*sumsReduced=*/true);
+  if (active)
+    b.setInsertionPointAfter(active);
   gpu::TerminatorOp::create(b);
 }
 
 /// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA per query
 /// row and request, four columns per thread. A row with no token anywhere
-/// (all lse = −inf) gets 0.
+/// (all lse = −inf) gets 0. Even schedule: the `splits` partials, unrolled
+/// (independent loads in flight together); balanced: the request's CTA
+/// count from the scheduling metadata, nothing when it had one CTA (which
+/// wrote o_lat itself).
 void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
@@ -1244,30 +1293,64 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
   Value col = a.mul(kernel.getThreadIds().x, 4);
   Value negInf = a.negInf(), zero = a.f32(0);
+  auto vec4 = VectorType::get({4}, b.getF32Type());
   auto lseAt = [&](Value k) {
     return memref::LoadOp::create(b, ops->logSumExp,
                                   ValueRange{request, row, k})
         .getResult();
   };
-  // Unrolled over the splits: independent loads in flight together.
-  SmallVector<Value> lse;
-  Value top = negInf;
-  for (int64_t k = 0; k < spec.splits; ++k) {
-    lse.push_back(lseAt(a.idx(k)));
-    top = a.fmax(top, lse.back());
-  }
-  Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
-  auto vec4 = VectorType::get({4}, b.getF32Type());
-  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
-  Value total = zero;
-  for (int64_t k = 0; k < spec.splits; ++k) {
+  // acc + w_k·o_k, total + w_k for split k.
+  auto accumulate = [&](Value k, Value lse, Value top, Value empty, Value &acc,
+                        Value &total) {
     Value weight =
-        a.select(empty, zero, math::ExpOp::create(b, a.fsub(lse[k], top)));
-    Value part = vector::LoadOp::create(
-        b, vec4, ops->partial, ValueRange{request, row, a.idx(k), col});
+        a.select(empty, zero, math::ExpOp::create(b, a.fsub(lse, top)));
+    Value part = vector::LoadOp::create(b, vec4, ops->partial,
+                                        ValueRange{request, row, k, col});
     acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
                                 part, acc);
     total = a.fadd(total, weight);
+  };
+  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+  Value total = zero;
+  scf::IfOp split;
+  if (!spec.balanced()) {
+    SmallVector<Value> lse;
+    Value top = negInf;
+    for (int64_t k = 0; k < spec.splits; ++k) {
+      lse.push_back(lseAt(a.idx(k)));
+      top = a.fmax(top, lse.back());
+    }
+    Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
+    for (int64_t k = 0; k < spec.splits; ++k)
+      accumulate(a.idx(k), lse[k], top, empty, acc, total);
+  } else {
+    Value count = a.toIndex(memref::LoadOp::create(
+        b, ops->schedule, ValueRange{a.add(request, 1)}));
+    split = scf::IfOp::create(b, a.lt(a.idx(1), count));
+    b.setInsertionPointToStart(split.thenBlock());
+    auto maxLoop =
+        scf::ForOp::create(b, a.idx(0), count, a.idx(1), ValueRange{negInf});
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(maxLoop.getBody());
+      scf::YieldOp::create(b, a.fmax(maxLoop.getRegionIterArgs()[0],
+                                     lseAt(maxLoop.getInductionVar())));
+    }
+    Value top = maxLoop.getResult(0);
+    Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
+    auto sumLoop = scf::ForOp::create(b, a.idx(0), count, a.idx(1),
+                                      ValueRange{acc, total});
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(sumLoop.getBody());
+      Value k = sumLoop.getInductionVar();
+      Value loopAcc = sumLoop.getRegionIterArgs()[0];
+      Value loopTotal = sumLoop.getRegionIterArgs()[1];
+      accumulate(k, lseAt(k), top, empty, loopAcc, loopTotal);
+      scf::YieldOp::create(b, ValueRange{loopAcc, loopTotal});
+    }
+    acc = sumLoop.getResult(0);
+    total = sumLoop.getResult(1);
   }
   Value inverse = a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
                            a.fdiv(a.f32(1), total), zero);
@@ -1276,6 +1359,98 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
   vector::StoreOp::create(b, out, ops->latentOut,
                           ValueRange{request, s, h, col});
+  if (split)
+    b.setInsertionPointAfter(split);
+  gpu::TerminatorOp::create(b);
+}
+
+/// The scheduling metadata of the balanced schedule (FlashMLA's idea): one
+/// CTA sums the requests' tiles, t_b = ⌈len_b / T⌉, and deals them so that
+/// no CTA gets more than
+///   chunk = max(⌈Σ t_b / (B·splits)⌉, ⌈max t_b / slots⌉, 1) tiles,
+/// request b then getting n_b = max(⌈t_b / chunk⌉, 1) CTAs (a zero-length
+/// request keeps one, which writes its zeros). schedule = [chunk, n_0, …].
+/// Warp sums by shuffles, the eight warps' through shared memory.
+void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
+  ops = &operands;
+  OpBuilder::InsertionGuard guard(b);
+  constexpr int64_t threads = 256, warps = threads / 32;
+  gpu::LaunchOp kernel =
+      launch(a.idx(1), a.idx(1), a.idx(1), threads, (2 * warps + 1) * 4);
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_schedule"));
+  Value tid = kernel.getThreadIds().x;
+  Value lane = a.rem(tid, 32), warp = a.div(tid, 32);
+  Type i32 = b.getI32Type();
+  Value shared = sharedView(dynamicShared(), 0, {2 * warps + 1}, i32);
+  auto tilesOf = [&](Value request) {
+    Value length =
+        a.toIndex(memref::LoadOp::create(b, ops->lengths, ValueRange{request}));
+    return a.ceilDiv(a.max(length, a.idx(0)), spec.blockTokens);
+  };
+  auto toI32 = [&](Value v) {
+    return arith::IndexCastOp::create(b, i32, v).getResult();
+  };
+  auto loop = scf::ForOp::create(b, tid, operands.batch, a.idx(threads),
+                                 ValueRange{a.idx(0), a.idx(0)});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tiles = tilesOf(loop.getInductionVar());
+    scf::YieldOp::create(b,
+                         ValueRange{a.add(loop.getRegionIterArgs()[0], tiles),
+                                    a.max(loop.getRegionIterArgs()[1], tiles)});
+  }
+  Value sum = toI32(loop.getResult(0)), most = toI32(loop.getResult(1));
+  for (int32_t offset : {1, 2, 4, 8, 16}) {
+    auto shuffle = [&](Value v) {
+      return gpu::ShuffleOp::create(b, v, offset, 32, gpu::ShuffleMode::XOR)
+          .getShuffleResult();
+    };
+    sum = arith::AddIOp::create(b, sum, shuffle(sum));
+    most = arith::MaxSIOp::create(b, most, shuffle(most));
+  }
+  {
+    auto first = scf::IfOp::create(b, a.eq(lane, 0));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    memref::StoreOp::create(b, sum, shared, ValueRange{warp});
+    memref::StoreOp::create(b, most, shared, ValueRange{a.add(warp, warps)});
+  }
+  barrier();
+  {
+    auto leader = scf::IfOp::create(b, a.eq(tid, 0));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(leader.thenBlock());
+    Value total = a.idx(0), longest = a.idx(0);
+    for (int64_t w = 0; w < warps; ++w) {
+      total = a.add(total, a.toIndex(memref::LoadOp::create(
+                               b, shared, ValueRange{a.idx(w)})));
+      longest = a.max(longest, a.toIndex(memref::LoadOp::create(
+                                   b, shared, ValueRange{a.idx(warps + w)})));
+    }
+    Value target = a.max(a.mul(operands.batch, spec.splits), a.idx(1));
+    Value chunk = a.max(arith::CeilDivUIOp::create(b, total, target),
+                        a.ceilDiv(longest, spec.splitSlots()));
+    chunk = a.max(chunk, a.idx(1));
+    memref::StoreOp::create(b, toI32(chunk), shared,
+                            ValueRange{a.idx(2 * warps)});
+    memref::StoreOp::create(b, toI32(chunk), ops->schedule,
+                            ValueRange{a.idx(0)});
+  }
+  barrier();
+  Value chunk = a.toIndex(
+      memref::LoadOp::create(b, shared, ValueRange{a.idx(2 * warps)}));
+  auto counts = scf::ForOp::create(b, tid, operands.batch, a.idx(threads));
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(counts.getBody());
+    Value request = counts.getInductionVar();
+    Value count =
+        a.max(arith::CeilDivUIOp::create(b, tilesOf(request), chunk), a.idx(1));
+    memref::StoreOp::create(b, toI32(count), ops->schedule,
+                            ValueRange{a.add(request, 1)});
+  }
   gpu::TerminatorOp::create(b);
 }
 
@@ -1414,11 +1589,13 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
                           operands.queryLatent, spec.nope, spec.latent,
                           /*weightKMajor=*/false, operands.batch,
                           "decode_query_latent");
+  if (spec.balanced())
+    emitter.emitSchedule(operands);
   if (spec.warpgroup())
     emitter.emitWarpgroupAttention(operands);
   else
     emitter.emitAttention(operands);
-  if (spec.splits > 1)
+  if (spec.splitSlots() > 1)
     emitter.emitCombine(operands);
   // o[b,s,h,v] = Σ_l o_lat[b,s,h,l] · W_UV[h,l,v]          (W_UV k-major)
   emitter.emitHeadProduct(operands.latentOut, operands.valueWeight,

@@ -27,14 +27,17 @@ struct DecodeKernelOperands {
   // Workspace.
   Value queryLatent; // [B, S, H, L]: q_nope · W_UKᵀ
   Value latentOut;   // [B, S, H, L]: the attention's output
-  Value partial;     // [B, S·H, splits, L] f32 (splits > 1)
-  Value logSumExp;   // [B, S·H, splits] f32 (splits > 1)
+  Value partial;     // [B, S·H, slots, L] f32 (slots > 1)
+  Value logSumExp;   // [B, S·H, slots] f32 (slots > 1)
+  Value schedule;    // [B + 1] i32 (balanced): tiles per CTA, then the
+                     // CTA count of each request
   Value batch;       // B, an index
 };
 
 /// Emits at `b`'s insertion point the decode's kernels as gpu.launch ops:
-/// q_lat = q_nope · W_UKᵀ, the attention into o_lat (through the partials
-/// and the combine kernel with splits), o = o_lat · W_UV.
+/// q_lat = q_nope · W_UKᵀ, (the scheduling metadata when balanced,) the
+/// attention into o_lat (through the partials and the combine kernel with
+/// splits), o = o_lat · W_UV.
 void emitDecodeKernels(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec,
                        const DecodeKernelOperands &operands);
 

@@ -88,6 +88,7 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
   spec.dim = spec.latent + spec.rope;
   spec.elementBytes = 2;
   spec.mma = tiling.getMma();
+  spec.schedule = tiling.getSchedule();
   if (spec.warpgroup() && sharedLimit && !chip.warpgroupMMA)
     return fail("mma = warpgroup needs wgmma (chip sm_90a)");
   if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
@@ -188,8 +189,9 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     if (queryType.isDynamicDim(0))
       dynamicBatch.push_back(ops.batch);
     int64_t batch = queryType.getDimSize(0);
-    // Workspace: q_lat and o_lat in the element type, and with splits the
-    // f32 partial outputs and their log-sum-exps.
+    // Workspace: q_lat and o_lat in the element type; with splits the f32
+    // partial outputs and their log-sum-exps; when balanced, the scheduling
+    // metadata.
     SmallVector<Value> workspace;
     auto allocate = [&](ArrayRef<int64_t> shape, Type element) {
       Value buffer = memref::AllocOp::create(b, MemRefType::get(shape, element),
@@ -201,11 +203,19 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
                                         spec->latent};
     ops.queryLatent = allocate(latentShape, spec->elementType);
     ops.latentOut = allocate(latentShape, spec->elementType);
-    if (spec->splits > 1) {
+    if (spec->splitSlots() > 1) {
       Type f32 = b.getF32Type();
-      ops.partial =
-          allocate({batch, spec->rows(), spec->splits, spec->latent}, f32);
-      ops.logSumExp = allocate({batch, spec->rows(), spec->splits}, f32);
+      int64_t slots = spec->splitSlots();
+      ops.partial = allocate({batch, spec->rows(), slots, spec->latent}, f32);
+      ops.logSumExp = allocate({batch, spec->rows(), slots}, f32);
+    }
+    if (spec->balanced()) {
+      Value entries = arith::AddIOp::create(
+          b, ops.batch, arith::ConstantIndexOp::create(b, 1));
+      ops.schedule = memref::AllocOp::create(
+          b, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()),
+          ValueRange{entries});
+      workspace.push_back(ops.schedule);
     }
     emitDecodeKernels(b, *spec, ops);
     for (Value buffer : workspace)

@@ -172,3 +172,67 @@ func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64
         memref<3x1x128x128xbf16>
   return
 }
+
+// -----
+
+// schedule = balanced (scheduling metadata): a fifth kernel, decode_schedule
+// (one CTA: the requests' tiles summed and maxed by shuffles and shared
+// memory, then the tiles per CTA and each request's CTA count written to a
+// [B + 1] i32 workspace) runs before the attention, whose grid has
+// 2·splits = 4 slots per request; a CTA past its request's count does
+// nothing, a request's only CTA writes o_lat itself, the others their
+// partials, which the combine merges over the request's count (loops).
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @balanced
+// CHECK-DAG:  %[[QLAT:.*]] = memref.alloc() : memref<3x1x128x512xbf16>
+// CHECK-DAG:  %[[OLAT:.*]] = memref.alloc() : memref<3x1x128x512xbf16>
+// CHECK-DAG:  %[[PART:.*]] = memref.alloc() : memref<3x128x4x512xf32>
+// CHECK-DAG:  %[[LSE:.*]] = memref.alloc() : memref<3x128x4xf32>
+// CHECK-DAG:  %[[SCHEDULE:.*]] = memref.alloc(%c4) : memref<?xi32>
+// CHECK:      } {mla.kernel = "decode_query_latent"}
+// CHECK:      gpu.launch {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c256
+// CHECK:        scf.for {{.*}} -> (index, index)
+// CHECK:          memref.load %{{.*}} : memref<3xi32>
+// CHECK-COUNT-10: gpu.shuffle  xor {{.*}} : i32
+// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        memref.store {{.*}}, %[[SCHEDULE]][%c0] : memref<?xi32>
+// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        scf.for
+// CHECK:          memref.store {{.*}}, %[[SCHEDULE]][%{{.*}}] : memref<?xi32>
+// CHECK:      } {mla.kernel = "decode_schedule"}
+// CHECK:      gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c4, %{{.*}} = %c2, %{{.*}} = %c3)
+// CHECK:        memref.load %[[SCHEDULE]][%c0] : memref<?xi32>
+// CHECK:        memref.load %[[SCHEDULE]][%{{.*}}] : memref<?xi32>
+// CHECK:        scf.if
+// CHECK:          scf.for
+// CHECK:            nvvm.mma.sync
+// CHECK:          scf.if %{{.*}} {
+// CHECK:            vector.store {{.*}}, %[[OLAT]]{{.*}} : memref<3x1x128x512xbf16>, vector<2xbf16>
+// CHECK:          } else {
+// CHECK:            vector.store {{.*}}, %[[PART]]{{.*}} : memref<3x128x4x512xf32>, vector<2xf32>
+// CHECK:            memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
+// CHECK:      } {mla.kernel = "decode_attention"}
+// CHECK:      gpu.launch
+// CHECK:        memref.load %[[SCHEDULE]]
+// CHECK:        scf.if
+// CHECK:          scf.for {{.*}} -> (f32)
+// CHECK:          scf.for {{.*}} -> (vector<4xf32>, f32)
+// CHECK:            vector.load %[[PART]]
+// CHECK:          vector.store {{.*}}, %[[OLAT]]
+// CHECK:      } {mla.kernel = "decode_combine"}
+// CHECK:      } {mla.kernel = "decode_value"}
+// CHECK:      memref.dealloc %[[SCHEDULE]]
+func.func @balanced(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
+                    %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                    %cache: memref<?x64x576xbf16>, %bt: memref<3x5xi32>,
+                    %lens: memref<3xi32>, %out: memref<3x1x128x128xbf16>) {
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 32, heads_per_block = 64, stages = 3, schedule = balanced>
+      {config = #v3}
+      : memref<3x1x128x128xbf16>, memref<3x1x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<3x5xi32>, memref<3xi32>,
+        memref<3x1x128x128xbf16>
+  return
+}

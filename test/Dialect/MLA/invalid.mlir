@@ -1485,6 +1485,17 @@ func.func @case() attributes {
 
 // -----
 
+// #mla.decode_tiling: the split schedule is even or balanced.
+func.func @case() attributes {
+  // expected-error @+2 {{expected one of [even, balanced] for how a split decode kernel deals the cached tokens to its CTAs, got: fair}}
+  // expected-error @+1 {{failed to parse MLA_DecodeTilingAttr parameter 'schedule'}}
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, schedule = fair>
+} {
+  return
+}
+
+// -----
+
 // #mla.decode_tiling: block_tokens must be positive.
 // expected-error @+2 {{expects decode_tiling block_tokens to be positive, found -64}}
 func.func @case() attributes {

@@ -530,9 +530,10 @@ func.func @fused_decode_causal(
   return %0 : tensor<4x1x128x128xbf16>
 }
 
-// The tiling's optional kernel kind prints only when it is not `sync`.
+// The tiling's optional kernel kind and split schedule print only when they
+// are not the defaults (sync, even).
 // CHECK-LABEL: func.func @fused_decode_warpgroup
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup> {config
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, schedule = balanced> {config
 // CHECK-LABEL: func.func @fused_decode_sync_spelled
 // CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3> {config
 func.func @fused_decode_warpgroup(
@@ -542,7 +543,7 @@ func.func @fused_decode_warpgroup(
     -> tensor<4x1x128x128xbf16> {
   %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
       over %cache[%bt, %lens] causal
-      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, schedule = balanced>
       {config = #v3}
       : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
          tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
@@ -557,7 +558,7 @@ func.func @fused_decode_sync_spelled(
     -> tensor<4x1x128x128xbf16> {
   %0 = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv)
       over %cache[%bt, %lens] causal
-      tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, mma = sync>
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, mma = sync, schedule = even>
       {config = #v3}
       : (tensor<4x1x128x128xbf16>, tensor<4x1x128x64xbf16>,
          tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,

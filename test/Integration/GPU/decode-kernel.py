@@ -3,7 +3,8 @@
 # v 128), lengths drawn around a mean and never multiples of the tile or the
 # page, a zero-length request, shuffled block tables whose unused entries are
 # -1 or another request's page, NaN in every cache slot no request uses, one
-# or two queries per request (causal), 1 to 7 KV splits, bf16 and f16.
+# or two queries per request (causal), 1 to 7 KV splits, bf16 and f16, the
+# even and the balanced (scheduling metadata) split schedules.
 #
 # Each module holds one mla.fused_decode; `mla-opt --convert-mla-to-gpu` must
 # turn it into an mla.decode_kernel (the kernel path, not the generic one),
@@ -28,6 +29,9 @@
 # CHECK: h16 b3 s2 bf16 page 16 splits 2 causal: PASS
 # CHECK: h128 b2 s2 bf16 page 64 splits 1 causal: PASS
 # CHECK: h64 b3 s1 f16 page 32 splits 7: PASS
+# CHECK: h16 b4 s1 bf16 page 64 splits 3 balanced: PASS
+# CHECK: h128 b3 s1 bf16 page 64 splits 2 balanced: PASS
+# CHECK: h16 b3 s2 bf16 page 16 splits 1 causal balanced: PASS
 # CHECK: all sync decode kernel cases passed
 
 import subprocess
@@ -64,12 +68,13 @@ def tensor(shape, element):
     return "tensor<" + "x".join(str(d) for d in shape) + "x" + element + ">"
 
 
-def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens):
+def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens, schedule):
     types = [tensor(s, "i32" if i in (5, 6) else element) for i, s in enumerate(shapes)]
     out = tensor(shapes[0][:3] + (VALUE,), element)
     args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(types))
     tiling = (f"#mla.decode_tiling<splits = {splits}, block_tokens = {block_tokens}, "
-              f"heads_per_block = {heads_per_block}, stages = 2, mma = {MMA}>")
+              f"heads_per_block = {heads_per_block}, stages = 2, mma = {MMA}, "
+              f"schedule = {schedule}>")
     return (f"#cfg = {cfg.to_mlir()}\n"
             f"func.func @decode({args}) -> {out} {{\n"
             f"  %o = mla.fused_decode %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6]"
@@ -79,10 +84,11 @@ def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens):
 
 
 def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
-         block_tokens=32):
+         block_tokens=32, schedule="even"):
     title = (f"h{heads} b{len(lens)} s{queries} {element} page {page_size} splits {splits}"
              f"{' causal' if causal else ''}"
-             f"{f' tile {block_tokens}' if block_tokens != 32 else ''}")
+             f"{f' tile {block_tokens}' if block_tokens != 32 else ''}"
+             f"{' balanced' if schedule == 'balanced' else ''}")
     cfg = config(heads)
     dtype = ml_dtypes.bfloat16 if element == "bf16" else np.float16
     lens = np.array(lens, dtype=np.int32)
@@ -115,7 +121,7 @@ def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
     want = reference.latent_to_value(o_lat, w_uv.astype(np.float64), cfg)
 
     source = module(cfg, [a.shape for a in args], element, causal, splits,
-                    min(heads, max(1, 64 // queries)), block_tokens)
+                    min(heads, max(1, 64 // queries)), block_tokens, schedule)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "decode.mlir").write_text(source)
@@ -151,6 +157,11 @@ SYNC_CASES = [
     lambda: case(16, [300, 2, 45], 2, 16, 2, causal=True),
     lambda: case(128, [129, 77], 2, 64, 1, causal=True),
     lambda: case(64, [90, 0, 211], 1, 32, 7, element="f16"),
+    # Balanced schedule: the metadata deals tiles so that long requests get
+    # more CTAs (up to 2·splits), short ones one (writing o_lat directly).
+    lambda: case(16, [700, 1, 0, 333], 1, 64, 3, schedule="balanced"),
+    lambda: case(128, [1500, 64, 0], 1, 64, 2, schedule="balanced"),
+    lambda: case(16, [300, 2, 45], 2, 16, 1, causal=True, schedule="balanced"),
 ]
 # 64 query rows per CTA (heads × queries ≥ 64), tiles of 64 or 32 tokens.
 WARPGROUP_CASES = [
@@ -160,6 +171,7 @@ WARPGROUP_CASES = [
     lambda: case(128, [129, 77], 2, 64, 1, causal=True, block_tokens=64),
     lambda: case(32, [300, 2, 45], 2, 16, 2, causal=True, block_tokens=32),
     lambda: case(128, [1000, 517], 1, 64, 2, block_tokens=32),
+    lambda: case(128, [1500, 64, 0], 1, 64, 2, block_tokens=64, schedule="balanced"),
 ]
 results = [run() for run in (WARPGROUP_CASES if MMA == "warpgroup" else SYNC_CASES)]
 print("\n".join(results))

@@ -28,7 +28,15 @@ struct DecodeKernelSpec : DecodeKernelShape {
   bool causal = false;
   double softmaxScale = 0;
   int64_t splits = 1;
+  DecodeSchedule schedule = DecodeSchedule::Even;
 
+  bool balanced() const { return schedule == DecodeSchedule::Balanced; }
+  /// Partial-output slots per request: `splits` when even; with balanced
+  /// scheduling a long request may get more CTAs than the average
+  /// (`splits`), up to twice as many.
+  int64_t splitSlots() const {
+    return balanced() ? std::max<int64_t>(2, 2 * splits) : splits;
+  }
   int64_t rows() const { return heads * queries; }
   int64_t rowBlocks() const { return (rows() + tileRows - 1) / tileRows; }
 };

@@ -207,8 +207,8 @@ verifyPositive(function_ref<InFlightDiagnostic()> emitError, StringRef attr,
 LogicalResult
 DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          int64_t splits, int64_t blockTokens,
-                         int64_t headsPerBlock, int64_t stages,
-                         MmaKind) {
+                         int64_t headsPerBlock, int64_t stages, MmaKind,
+                         DecodeSchedule) {
   return verifyPositive(emitError, "decode_tiling",
                         {{"splits", splits},
                          {"block_tokens", blockTokens},

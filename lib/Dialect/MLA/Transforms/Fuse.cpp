@@ -37,6 +37,8 @@ struct TilingContext {
   std::optional<DecodeTuningTable> tuned;
   /// The decode kernel's tensor-core instructions asked for.
   MmaKind mma = MmaKind::Sync;
+  /// How its splits deal tokens to CTAs.
+  DecodeSchedule schedule = DecodeSchedule::Even;
 };
 
 /// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
@@ -64,7 +66,7 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         getCachePositions(attention.getBlockTable(), attention.getCache()),
         attention.getCausal(), tiling.assumedCacheLength);
     DecodeTilingAttr choice =
-        chooseDecodeTiling(shape, tiling.target, tiling.mma);
+        chooseDecodeTiling(shape, tiling.target, tiling.mma, tiling.schedule);
     if (tiling.tuned)
       if (std::optional<DecodeTilingAttr> measured =
               tiling.tuned->lookup(shape))
@@ -72,7 +74,8 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
     if (tiling.override)
       choice = DecodeTilingAttr::get(
           getContext(), tiling.override, choice.getBlockTokens(),
-          choice.getHeadsPerBlock(), choice.getStages(), choice.getMma());
+          choice.getHeadsPerBlock(), choice.getStages(), choice.getMma(),
+          choice.getSchedule());
     auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
         op, op.getType(), absorption.getQNope(), attention.getQPe(),
         absorption.getWUk(), op.getWUv(), attention.getCache(),
@@ -130,7 +133,8 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override,
-                        StringRef tuningFile = "", StringRef mma = "sync") {
+                        StringRef tuningFile = "", StringRef mma = "sync",
+                        StringRef schedule = "even") {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
   if (failed(chip))
@@ -145,6 +149,11 @@ LogicalResult runFusion(Operation *root, StringRef target,
     return root->emitError()
            << "mma must be sync or warpgroup, not '" << mma << "'";
   tiling.mma = *kind;
+  std::optional<DecodeSchedule> dealing = symbolizeDecodeSchedule(schedule);
+  if (!dealing)
+    return root->emitError()
+           << "schedule must be even or balanced, not '" << schedule << "'";
+  tiling.schedule = *dealing;
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);
@@ -167,7 +176,7 @@ struct MLAFuseDecodePass
   void runOnOperation() override {
     if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
                                              assumedCacheLength, splits,
-                                             tuningFile, mma)))
+                                             tuningFile, mma, schedule)))
       signalPassFailure();
   }
 };

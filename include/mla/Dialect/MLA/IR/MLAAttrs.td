@@ -195,7 +195,10 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
       processes against a tile, sharing its load of the latent;
     * `stages`: tiles in flight (pipelining depth);
     * `mma` (optional, default `sync`): the tensor-core instructions of the
-      kernel, `sync` (mma.sync, any sm_80+) or `warpgroup` (wgmma, sm_90a).
+      kernel, `sync` (mma.sync, any sm_80+) or `warpgroup` (wgmma, sm_90a);
+    * `schedule` (optional, default `even`): how split-KV deals tokens to
+      CTAs, `even` (each request in `splits` equal parts) or `balanced`
+      (scheduling metadata: equal work per CTA across uneven requests).
 
     ```mlir
     #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
@@ -205,7 +208,9 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
   let parameters = (ins "int64_t":$splits, "int64_t":$block_tokens,
                         "int64_t":$heads_per_block, "int64_t":$stages,
                         DefaultValuedParameter<"::mlir::mla::MmaKind",
-                            "::mlir::mla::MmaKind::Sync">:$mma);
+                            "::mlir::mla::MmaKind::Sync">:$mma,
+                        DefaultValuedParameter<"::mlir::mla::DecodeSchedule",
+                            "::mlir::mla::DecodeSchedule::Even">:$schedule);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -60,4 +60,21 @@ def MLA_MmaKind : I32EnumAttr<"MmaKind",
   }];
 }
 
+def MLA_DecodeSchedule : I32EnumAttr<"DecodeSchedule",
+    "how a split decode kernel deals the cached tokens to its CTAs", [
+    I32EnumAttrCase<"Even", 0, "even">,
+    I32EnumAttrCase<"Balanced", 1, "balanced">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+  let description = [{
+    `even`: each request's tokens are cut into `splits` equal parts, one CTA
+    each, whatever the request's length. `balanced`: scheduling metadata
+    computed on the device from the lengths (FlashMLA's idea) gives every
+    CTA at most ceil(total tiles / (batch · splits)) tiles, so that long
+    requests get more CTAs than short ones and uneven batches finish
+    together.
+  }];
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAENUMS_TD

@@ -140,7 +140,9 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     bench/autotune.py (for the same target) replaces the model's choice by
     the measured one for the exact shapes it lists. `splits` overrides the
     split count of either. `mma=warpgroup` asks for the wgmma kernel
-    (sm_90a; lower with `chip=sm_90a`) where the target and shape allow it.
+    (sm_90a; lower with `chip=sm_90a`) where the target and shape allow it;
+    `schedule=balanced` for scheduling metadata that evens out the work of
+    uneven batches across CTAs.
   }];
   let options = [
     Option<"splits", "splits", "int64_t", /*default=*/"0",
@@ -155,6 +157,9 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     Option<"mma", "mma", "std::string", /*default=*/"\"sync\"",
            "Decode kernel tensor-core instructions: sync (mma.sync) or "
            "warpgroup (wgmma, where the target has it)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"even\"",
+           "How the decode kernel's splits deal tokens to CTAs: even (each "
+           "request in equal parts) or balanced (scheduling metadata)">,
   ];
   let dependentDialects = ["::mlir::mla::MLADialect"];
 }
