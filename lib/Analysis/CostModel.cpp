@@ -255,7 +255,7 @@ static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 bool mla::supportsWarpgroupKernel(const DecodeKernelShape &kernel,
                                   int64_t latent) {
-  return kernel.tileRows == 64 && kernel.dim % 64 == 0 && latent % 128 == 0 &&
+  return kernel.tileRows <= 64 && kernel.dim % 64 == 0 && latent % 128 == 0 &&
          latent / 2 <= 256 && kernel.blockTokens % 16 == 0 &&
          kernel.blockTokens >= 16 && kernel.blockTokens <= 64;
 }

@@ -28,7 +28,7 @@
 //   splits: the fewest waves ceil(B·ceil(H·S / R)·splits / SMs) / splits,
 //   another split only for a 10% gain, at most ceil(T / 32)
 //   mma=warpgroup (the wgmma kernel) where the target has wgmma (H100,
-//   H200) and R = 64: 64-token tiles and 2 stages (64·576·e + 2·64·576·e +
+//   H200) (R padded to 64): 64-token tiles and 2 stages (64·576·e + 2·64·576·e +
 //   P 8 KiB + row stats + 1 KiB alignment = 225.75 KiB), splits as above;
 //   elsewhere (A100, f32 that does not fit, fewer rows) the mma.sync tiling.
 //   schedule=balanced is carried into the tiling (the splits are chosen

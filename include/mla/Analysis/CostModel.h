@@ -137,7 +137,10 @@ struct DecodeKernelShape {
   MmaKind mma = MmaKind::Sync;
 
   bool warpgroup() const { return mma == MmaKind::Warpgroup; }
-  int64_t rowGroups() const { return std::max<int64_t>(tileRows / 16, 1); }
+  /// Rows the Q tile holds: `tileRows`, or a full wgmma M of 64 (rows past
+  /// `tileRows` zero).
+  int64_t queryRows() const { return warpgroup() ? 64 : tileRows; }
+  int64_t rowGroups() const { return std::max<int64_t>(queryRows() / 16, 1); }
   int64_t colSplits() const {
     return warpgroup() ? 2 : rowGroups() >= 3 ? 2 : 4;
   }
@@ -147,7 +150,9 @@ struct DecodeKernelShape {
   /// eight rows an ldmatrix reads in distinct banks; swizzled tiles need
   /// none.
   int64_t pitch() const { return warpgroup() ? dim : dim + 16 / elementBytes; }
-  int64_t queryTileBytes() const { return tileRows * pitch() * elementBytes; }
+  int64_t queryTileBytes() const {
+    return queryRows() * pitch() * elementBytes;
+  }
   int64_t tokenTileBytes() const {
     return blockTokens * pitch() * elementBytes;
   }
@@ -165,9 +170,11 @@ struct DecodeKernelShape {
   }
 };
 
-/// Whether the warpgroup kernel can run `kernel`'s shape: 64 query rows
-/// (a full wgmma M), dims in 64-element swizzle atoms, 16 to 64 tokens per
-/// tile in steps of 16.
+/// Whether the warpgroup kernel can run `kernel`'s shape: dims in
+/// 64-element swizzle atoms, half the latent a wgmma N (≤ 256), 16 to 64
+/// tokens per tile in steps of 16. Fewer than 64 query rows per CTA are
+/// padded to the wgmma M of 64 (memory-bound shapes: the padding's FLOPs
+/// are free).
 bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
 
 /// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
@@ -177,7 +184,8 @@ bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
 /// the SMs in the fewest waves (never more than there are tiles).
 ///
 /// `mma = warpgroup` asks for the wgmma kernel: chosen where the target has
-/// it and the shape suits it (64 query rows per CTA), with 64-token tiles
+/// it and the shape suits it (its layouts; fewer than 64 rows per CTA are
+/// padded to the wgmma M), with 64-token tiles
 /// (32 where two stages of 64 do not fit); otherwise the mma.sync tiling.
 /// `schedule` is passed through: the splits are chosen alike.
 DecodeTilingAttr

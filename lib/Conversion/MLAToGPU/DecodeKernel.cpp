@@ -508,7 +508,7 @@ void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta, Value base) {
 /// Rows past S·H are zero-filled. 16-byte cp.async chunks, strided over the
 /// CTA's threads.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
-  int64_t chunks = spec.tileRows * chunksPerRow();
+  int64_t chunks = spec.queryRows() * chunksPerRow();
   auto loop =
       scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
   OpBuilder::InsertionGuard guard(b);
@@ -518,6 +518,8 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
   Value col = a.mul(a.rem(c, chunksPerRow()), 8);
   Value row = a.add(cta.rowBase, r);
   Value valid = a.lt(row, spec.rows());
+  if (spec.queryRows() > spec.tileRows) // the wgmma kernel's padding rows
+    valid = a.andi(valid, a.lt(r, spec.tileRows));
   row = a.select(valid, row, a.idx(0));
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
   auto copy = [&](Value src, Value srcCol) {
@@ -819,9 +821,12 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state,
       Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
       Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
       Value row = fragmentRow(cta, r);
-      auto inside = scf::IfOp::create(b, a.lt(row, spec.rows()));
+      Value inside = a.lt(row, spec.rows());
+      if (spec.queryRows() > spec.tileRows) // padding rows are not this CTA's
+        inside = a.andi(inside, a.lt(localRow(cta, r), spec.tileRows));
+      auto rowIf = scf::IfOp::create(b, inside);
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(inside.thenBlock());
+      b.setInsertionPointToStart(rowIf.thenBlock());
       Value scaleRow = vector::BroadcastOp::create(
           b, VectorType::get({2}, b.getF32Type()), inverse);
       Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);

@@ -92,9 +92,9 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
   if (spec.warpgroup() && sharedLimit && !chip.warpgroupMMA)
     return fail("mma = warpgroup needs wgmma (chip sm_90a)");
   if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
-    return fail("mma = warpgroup needs 64 query rows per CTA, kv_lora_rank "
-                "a multiple of 128 up to 512, L + R a multiple of 64 and "
-                "16 to 64 tokens per tile");
+    return fail("mma = warpgroup needs kv_lora_rank a multiple of 128 up "
+                "to 512, L + R a multiple of 64 and 16 to 64 tokens per "
+                "tile");
   if (spec.blockTokens % 16 != 0)
     return fail("block_tokens (" + Twine(spec.blockTokens) +
                 ") is not a multiple of 16");

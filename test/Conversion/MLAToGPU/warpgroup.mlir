@@ -1,8 +1,9 @@
 // RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_90a --split-input-file -verify-diagnostics | FileCheck %s
 
 // convert-mla-to-gpu with mma = warpgroup (the wgmma kernel, sm_90a): the
-// kernel computes a full wgmma M of 64 query rows per CTA; a tiling with
-// fewer rows per CTA stays on the generic path with a remark.
+// kernel computes a full wgmma M of 64 query rows per CTA (fewer are
+// padded); shapes outside its layouts stay on the generic path with a
+// remark.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -25,16 +26,17 @@ func.func @rows_64(%q_nope: tensor<2x2x128x128xbf16>, %q_pe: tensor<2x2x128x64xb
 
 // -----
 
+// Sixteen heads: 16 query rows per CTA, padded to the wgmma M of 64 (the
+// shape is memory-bound; the padding's FLOPs are free).
 #h16 = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536,
                    kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
                    v_head_dim = 128>
 // CHECK-LABEL: func.func @rows_16
-// CHECK-NOT: mla.decode_kernel
+// CHECK: mla.decode_kernel {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 16, stages = 2, mma = warpgroup>
 func.func @rows_16(%q_nope: tensor<2x1x16x128xbf16>, %q_pe: tensor<2x1x16x64xbf16>,
                    %wuk: tensor<16x512x128xbf16>, %wuv: tensor<16x512x128xbf16>,
                    %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
                    %lens: tensor<2xi32>) -> tensor<2x1x16x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs 64 query rows per CTA}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
       tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 16, stages = 2, mma = warpgroup>
       {config = #h16}
@@ -42,6 +44,28 @@ func.func @rows_16(%q_nope: tensor<2x1x16x128xbf16>, %q_pe: tensor<2x1x16x64xbf1
          tensor<16x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
       -> tensor<2x1x16x128xbf16>
   return %o : tensor<2x1x16x128xbf16>
+}
+
+// -----
+
+// A latent whose halves are not a wgmma N (kv_lora_rank 640: 320 > 256).
+#wide = #mla.config<heads = 64, hidden = 7168, q_lora_rank = 1536,
+                    kv_lora_rank = 640, qk_nope_dim = 128, qk_rope_dim = 64,
+                    v_head_dim = 128>
+// CHECK-LABEL: func.func @wide_latent
+// CHECK-NOT: mla.decode_kernel
+func.func @wide_latent(%q_nope: tensor<2x1x64x128xbf16>, %q_pe: tensor<2x1x64x64xbf16>,
+                       %wuk: tensor<64x640x128xbf16>, %wuv: tensor<64x640x128xbf16>,
+                       %cache: tensor<8x64x704xbf16>, %bt: tensor<2x4xi32>,
+                       %lens: tensor<2xi32>) -> tensor<2x1x64x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs kv_lora_rank a multiple of 128 up to 512}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+      {config = #wide}
+      : (tensor<2x1x64x128xbf16>, tensor<2x1x64x64xbf16>, tensor<64x640x128xbf16>,
+         tensor<64x640x128xbf16>, tensor<8x64x704xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x64x128xbf16>
+  return %o : tensor<2x1x64x128xbf16>
 }
 
 // -----

@@ -163,7 +163,8 @@ SYNC_CASES = [
     lambda: case(128, [1500, 64, 0], 1, 64, 2, schedule="balanced"),
     lambda: case(16, [300, 2, 45], 2, 16, 1, causal=True, schedule="balanced"),
 ]
-# 64 query rows per CTA (heads × queries ≥ 64), tiles of 64 or 32 tokens.
+# 64 query rows per CTA (fewer padded: h16, h16 × 2 queries), tiles of 64
+# or 32 tokens.
 WARPGROUP_CASES = [
     lambda: case(128, [517, 64], 1, 64, 1, block_tokens=64),
     lambda: case(128, [700, 1, 0, 333], 1, 64, 3, block_tokens=64),
@@ -172,6 +173,8 @@ WARPGROUP_CASES = [
     lambda: case(32, [300, 2, 45], 2, 16, 2, causal=True, block_tokens=32),
     lambda: case(128, [1000, 517], 1, 64, 2, block_tokens=32),
     lambda: case(128, [1500, 64, 0], 1, 64, 2, block_tokens=64, schedule="balanced"),
+    lambda: case(16, [700, 1, 0, 333], 1, 64, 3, block_tokens=64),
+    lambda: case(16, [300, 2, 45], 2, 16, 2, causal=True, block_tokens=64),
 ]
 results = [run() for run in (WARPGROUP_CASES if MMA == "warpgroup" else SYNC_CASES)]
 print("\n".join(results))
