@@ -2,12 +2,14 @@
 """Autotuner of the decode kernel's tiling: measures candidates, writes the
 tuning file mla-fuse-decode reads (`tuning-file=`, src/Analysis/Tuning.h).
 
-For each decode shape HEADSxBATCHxSEQLEN[xQUERIES] it asks the compiler for
-the cost model's tiling (mla-fuse-decode), times it and its neighbours with
-mla-run on the GPU — splits ×½, ×2 (and 1, 2 for few splits), 16- and
-32-token tiles, 2 to 4 stages; candidates the kernel cannot take (shared
-memory) are skipped — and records the fastest, with its time and the
-model's, in the JSON file (entries for other shapes are kept).
+For each decode shape HEADSxBATCHxSEQLEN[xQUERIES] and kernel (--mma: the
+mma.sync kernel, the wgmma one, or both) it asks the compiler for the cost
+model's tiling (mla-fuse-decode), times it and its neighbours with mla-run
+on the GPU — splits ×½, ×2 (and 1, 2 for few splits); mma.sync: 16- and
+32-token tiles, 2 to 4 stages; wgmma: 32- and 64-token tiles, 2 or 3
+stages; candidates the kernel cannot take (shared memory) are skipped — and
+records the fastest, with its time and the model's, in the JSON file
+(entries for other shapes are kept).
 
 Usage: autotune.py --mla-run PATH [--mla-opt PATH] [--shapes 128x128x8192,...]
                    [--target h100] [--repeat 20] --out tuning.json
@@ -22,22 +24,28 @@ from pathlib import Path
 import mla_bench
 
 
-def model_tiling(mla_opt, heads, batch, seqlen, queries, target):
+def model_tiling(mla_opt, heads, batch, seqlen, queries, target, mma):
+    """The cost model's (splits, block_tokens, heads_per_block, stages) and
+    the kernel it chose (it keeps mma.sync where wgmma does not apply)."""
     with tempfile.TemporaryDirectory(prefix="mla-tune-") as folder:
         source = Path(folder) / "decode.mlir"
         source.write_text(mla_bench.module_text(heads, batch, seqlen, queries))
-        fused = subprocess.run([mla_opt, str(source), f"--mla-fuse-decode=target={target}"],
+        fused = subprocess.run([mla_opt, str(source),
+                                f"--mla-fuse-decode=target={target} mma={mma}"],
                                capture_output=True, text=True, check=True)
-    return tuple(int(x) for x in mla_bench.TILING.search(fused.stdout).groups())
+    match = mla_bench.TILING.search(fused.stdout)
+    chosen = "warpgroup" if "mma = warpgroup" in (match.group(5) or "") else "sync"
+    return tuple(int(x) for x in match.groups()[:4]), chosen
 
 
-def candidates(model):
+def candidates(model, mma):
     splits, _, heads_per_block, _ = model
     split_choices = {splits, max(1, splits // 2), splits * 2}
     if splits <= 2:
         split_choices |= {1, 2, 4}
-    return sorted({(s, bn, heads_per_block, st) for s in split_choices for bn in (16, 32)
-                   for st in (2, 3, 4)} | {model})
+    tiles, stages = ((32, 64), (2, 3)) if mma == "warpgroup" else ((16, 32), (2, 3, 4))
+    return sorted({(s, bn, heads_per_block, st) for s in split_choices for bn in tiles
+                   for st in stages} | {model})
 
 
 def main():
@@ -46,6 +54,7 @@ def main():
     parser.add_argument("--mla-opt")
     parser.add_argument("--shapes", default="128x1x8192,128x64x4096,128x128x8192,16x128x8192")
     parser.add_argument("--target", default="h100")
+    parser.add_argument("--mma", default="both", choices=["sync", "warpgroup", "both"])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--out", required=True)
@@ -60,26 +69,33 @@ def main():
         dims = list(map(int, shape.split("x")))
         heads, batch, seqlen = dims[:3]
         queries = dims[3] if len(dims) > 3 else 1
-        model = model_tiling(mla_opt, heads, batch, seqlen, queries, args.target)
-        timings = {}
-        for tiling in candidates(model):
-            us, status = mla_bench.run_shape((mla_opt, args.mla_run), heads, batch, seqlen,
-                                             queries, args.repeat, args.timeout,
-                                             tiling=tiling, target=args.target)
-            mark = " (model)" if tiling == model else ""
-            print(f"h{heads} b{batch} s{seqlen} q{queries} tiling {tiling}{mark}: "
-                  f"{f'{us:.1f} us' if us else status}", flush=True)
-            if us:
-                timings[tiling] = us
+        timings, model = {}, None
+        for asked in (["sync", "warpgroup"] if args.mma == "both" else [args.mma]):
+            tiling0, mma = model_tiling(mla_opt, heads, batch, seqlen, queries, args.target,
+                                        asked)
+            if mma != asked:
+                continue  # wgmma does not apply to this shape
+            model = model or tiling0 + (mma,)
+            for tiling in candidates(tiling0, mma):
+                if tiling + (mma,) in timings:
+                    continue
+                us, status = mla_bench.run_shape((mla_opt, args.mla_run), heads, batch, seqlen,
+                                                 queries, args.repeat, args.timeout,
+                                                 tiling=tiling, target=args.target, mma=mma)
+                mark = " (model)" if tiling == tiling0 else ""
+                print(f"h{heads} b{batch} s{seqlen} q{queries} {mma} tiling {tiling}{mark}: "
+                      f"{f'{us:.1f} us' if us else status}", flush=True)
+                if us:
+                    timings[tiling + (mma,)] = us
         if not timings:
             continue
         best = min(timings, key=timings.get)
         key = dict(heads=heads, queries=queries, batch=batch, cache=seqlen, dtype="bf16")
         entry = dict(key, splits=best[0], block_tokens=best[1], heads_per_block=best[2],
-                     stages=best[3], us=round(timings[best], 1),
+                     stages=best[3], mma=best[4], us=round(timings[best], 1),
                      model_us=round(timings.get(model, float("nan")), 1),
                      model=dict(splits=model[0], block_tokens=model[1],
-                                heads_per_block=model[2], stages=model[3]))
+                                heads_per_block=model[2], stages=model[3], mma=model[4]))
         table["decode"] = [e for e in table["decode"]
                            if {k: e.get(k) for k in key} != key] + [entry]
         print(f"best {best}: {timings[best]:.1f} us (model {model}: "
