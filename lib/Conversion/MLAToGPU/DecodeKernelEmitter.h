@@ -1,0 +1,369 @@
+//===- DecodeKernelEmitter.h - Builds the decode kernels' IR ----*- C++ -*-===//
+//
+// Internal to convert-mla-to-gpu: the emitter of the decode kernels, its
+// index/float arithmetic shorthands, the per-CTA values and the
+// online-softmax state. Its methods live in DecodeKernel.cpp (launches, CTA
+// set-up, tile loads, the mma.sync steps and kernel), WarpgroupKernel.cpp
+// (the wgmma steps and kernel), SplitKernels.cpp (the split combine and the
+// scheduling metadata) and HeadProduct.cpp (the per-head products).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_LIB_CONVERSION_MLATOGPU_DECODEKERNELEMITTER_H
+#define MLA_LIB_CONVERSION_MLATOGPU_DECODEKERNELEMITTER_H
+
+#include "DecodeKernel.h"
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+namespace mlir::mla::decode {
+
+/// Index and f32 arithmetic, so that emission code reads like the kernel.
+struct Arith {
+  ImplicitLocOpBuilder &b;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value f32(double v) {
+    return arith::ConstantFloatOp::create(b, b.getF32Type(),
+                                          APFloat(static_cast<float>(v)));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, idx(y)); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value mul(Value x, int64_t y) { return mul(x, idx(y)); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
+  }
+  Value lt(Value x, int64_t y) { return lt(x, idx(y)); }
+  Value eq(Value x, int64_t y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
+  }
+  Value andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+  Value xori(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, c, x, y);
+  }
+  Value ceilDiv(Value x, int64_t y) { return div(add(x, y - 1), y); }
+  Value toIndex(Value x) {
+    return arith::IndexCastOp::create(b, b.getIndexType(), x);
+  }
+
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+  Value fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+  Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
+  Value fcmp(arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(b, p, x, y);
+  }
+  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
+  Value negInf() { return f32(-std::numeric_limits<double>::infinity()); }
+};
+
+/// A warp's fragment types for mma.sync m16n8k16 (f32 accumulation).
+struct Fragments {
+  VectorType a, b, c;
+  Fragments(Type element, MLIRContext *ctx)
+      : a(VectorType::get({4, 2}, element)),
+        b(VectorType::get({2, 2}, element)),
+        c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
+};
+
+/// Per-lane row/column offsets of the ldmatrix.x4 addresses (lane = 8·i + j
+/// gives the address of row j of 8×8 matrix i):
+///  - `rowMajor`: a 16×16 tile read as matrices i = rows 8·(i%2).., cols
+///    8·(i/2)..: an A fragment (Q, P's producers) or, transposed, the B
+///    fragments of two 8-wide n-tiles of a k-major operand (V, W_UV);
+///  - `nMajor`: matrices i = rows 8·(i/2).., cols 8·(i%2)..: the B fragments
+///    of two n-tiles of an operand stored n-major (K, W_UK).
+struct LaneLayout {
+  Value rowMajorRow, rowMajorCol, nMajorRow, nMajorCol;
+};
+
+/// Values every helper of the attention kernel uses: ids, the CTA's work,
+/// the shared-memory views.
+struct CTA {
+  Value request, split, rowBlock, tid, lane, warp, rowGroup, colSlice;
+  Value quadRow, quadCol; // lane / 4, lane % 4: a fragment's row and columns.
+  Value length, start, end, tiles;
+  // Balanced schedule: whether the CTA has work (its split is below the
+  // request's CTA count) and whether it is the request's only CTA (then it
+  // writes o_lat itself).
+  Value active, single;
+  Value rowBase; // first query row of the CTA
+  LaneLayout layout;
+  // Shared memory. mma.sync: query [tileRows, pitch], tokens [stages,
+  // blockTokens, pitch], exchange [2, warps, blockTokens / 2, 32] f32.
+  // wgmma: query [dim / 64, 64, 64], tokens [stages, dim / 64, blockTokens,
+  // 64] (128B-swizzled atoms), probs [64, 64], rowStats [3, 64] f32 (the
+  // rescale factor, max and sum of each row), and the byte addresses (i64)
+  // of the first three, for the wgmma descriptors.
+  Value query, tokens, exchange;
+  Value probs, rowStats;
+  Value queryAddress, tokensAddress, probsAddress;
+};
+
+/// The online-softmax state of a thread's two rows (quadRow, quadRow + 8).
+struct SoftmaxState {
+  Value max[2], sum[2];
+  Value alpha[2];         // the last update's rescale factors
+  SmallVector<Value> out; // the warp's O columns, one C fragment per 8
+};
+
+class DecodeKernelEmitter {
+public:
+  DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec)
+      : b(b), a{b}, spec(spec), frag(spec.elementType, b.getContext()) {}
+
+  void emitAttention(const DecodeKernelOperands &ops);
+  void emitWarpgroupAttention(const DecodeKernelOperands &ops);
+  void emitCombine(const DecodeKernelOperands &ops);
+  void emitSchedule(const DecodeKernelOperands &ops);
+  void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
+                       int64_t n, bool weightKMajor, Value batch,
+                       StringRef name);
+
+private:
+  ImplicitLocOpBuilder &b;
+  Arith a;
+  const DecodeKernelSpec &spec;
+  Fragments frag;
+  const DecodeKernelOperands *ops = nullptr;
+
+  int64_t chunksPerRow() const { return spec.dim / 8; }
+  int64_t scoreTiles() const { return spec.blockTokens / 8; }
+  int64_t outTiles() const { return spec.latent / 8 / spec.colSplits(); }
+  int64_t scoreSteps() const { return spec.dim / 16 / spec.colSplits(); }
+
+  gpu::LaunchOp launch(Value gridX, Value gridY, Value gridZ, int64_t threads,
+                       int64_t sharedBytes);
+  CTA setUpCTA(gpu::LaunchOp launch);
+  /// With the balanced schedule, the rest of the kernel runs only in CTAs
+  /// that have work (a uniform condition: barriers inside stay legal); the
+  /// builder is left inside. Null when every CTA works.
+  scf::IfOp guardActive(const CTA &cta) {
+    if (!spec.balanced())
+      return nullptr;
+    auto active = scf::IfOp::create(b, cta.active);
+    b.setInsertionPointToStart(active.thenBlock());
+    return active;
+  }
+  void loadQueryTile(const CTA &cta);
+  /// Where this thread's token row of a tile lives (row-per-thread-group
+  /// loading): whether it is in the split, its page and slot.
+  struct TokenRow {
+    Value valid, page, slot;
+  };
+  bool loadsRowPerThreadGroup() const {
+    int64_t perToken = spec.threads() / spec.blockTokens;
+    return spec.threads() % spec.blockTokens == 0 &&
+           chunksPerRow() % perToken == 0;
+  }
+  /// The cache page of the request's cached position `pos`: its block-table
+  /// entry, clamped into the cache (memory safety against a bad table).
+  Value pageOf(const CTA &cta, Value pos) {
+    Value lastPage =
+        a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
+    Value page = a.toIndex(memref::LoadOp::create(
+        b, ops->blockTable,
+        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+    return a.min(a.max(page, a.idx(0)), lastPage);
+  }
+  TokenRow lookUpRow(const CTA &cta, Value tile);
+  void copyRow(const CTA &cta, Value tile, const TokenRow &row);
+  void loadLatentTile(const CTA &cta, Value tile);
+  // Barriers and cp.async group fences as side-effecting inline PTX that
+  // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
+  // effects, which the pipeline's ownership-based buffer deallocation
+  // rejects. Each sits in control flow uniform across the CTA.
+  void barrier() { asmStatement("bar.sync 0;"); }
+  void commitGroup() { asmStatement("cp.async.commit_group;"); }
+  void waitGroups(int64_t pending) {
+    asmStatement(("cp.async.wait_group " + Twine(pending) + ";").str());
+  }
+  void asmStatement(StringRef text) {
+    LLVM::InlineAsmOp::create(
+        b, Type(), ValueRange(), b.getStringAttr(text),
+        b.getStringAttr("~{memory}"), b.getUnitAttr(), UnitAttr(),
+        LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
+        LLVM::AsmDialectAttr(), ArrayAttr());
+  }
+  SmallVector<Value> mmaScores(const CTA &cta, Value stage);
+  SmallVector<Value> exchangeScores(const CTA &cta, ArrayRef<Value> partial,
+                                    Value buffer);
+  SmallVector<Value> onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
+                                         ArrayRef<Value> scores,
+                                         SoftmaxState &state);
+  void mmaValues(const CTA &cta, Value stage, ArrayRef<Value> probs,
+                 SoftmaxState &state);
+  void storeOutput(const CTA &cta, SoftmaxState &state,
+                   bool sumsReduced = false);
+
+  Value mma(Value lhs, Value rhs, Value acc);
+
+  // wgmma (sm_90a). The warpgroup ops are asynchronous: wgmma.fence orders
+  // the accumulators' register writes before them, commit/wait bound them.
+  // These, and the proxy fence that makes generic-proxy shared-memory
+  // writes (cp.async, st.shared) visible to wgmma, are inline PTX like the
+  // barriers; each accumulator register also passes through an empty asm
+  // statement after the wait and before the fence, so that no arithmetic
+  // on it moves across them.
+  void warpgroupFence() { asmStatement("wgmma.fence.sync.aligned;"); }
+  void warpgroupCommitAndWait() {
+    asmStatement("wgmma.commit_group.sync.aligned;");
+    asmStatement("wgmma.wait_group.sync.aligned 0;");
+  }
+  void asyncProxyFence() { asmStatement("fence.proxy.async.shared::cta;"); }
+  Value pinned(Value value) {
+    StringRef constraints = value.getType().isF32() ? "=f,0" : "=l,0";
+    return LLVM::InlineAsmOp::create(
+               b, value.getType(), ValueRange{value}, b.getStringAttr(""),
+               b.getStringAttr(constraints), b.getUnitAttr(), UnitAttr(),
+               LLVM::TailCallKindAttr::get(b.getContext(),
+                                           LLVM::TailCallKind::None),
+               LLVM::AsmDialectAttr(), ArrayAttr())
+        .getResult(0);
+  }
+  Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
+  /// The descriptor of the matrix `bytes` further on (a multiple of 16; the
+  /// start address field cannot carry: shared addresses are below 256 KiB).
+  Value advance(Value descriptor, Value bytes) {
+    Value units =
+        arith::IndexCastOp::create(b, b.getI64Type(), a.div(bytes, 16));
+    return arith::AddIOp::create(b, descriptor, units);
+  }
+  Value advance(Value descriptor, int64_t bytes) {
+    if (bytes == 0)
+      return descriptor;
+    return arith::AddIOp::create(
+        b, descriptor, arith::ConstantIntOp::create(b, bytes / 16, 64));
+  }
+  Value warpgroupMma(Value lhs, Value rhs, Value acc, int64_t n,
+                     bool accumulate, bool rhsNMajor);
+  /// C fragments (one vector<2x2> per 8 columns: rows quadRow, quadRow + 8)
+  /// ⇄ a wgmma accumulator (struct of N/2 f32: d[4j..4j+3] = the fragment
+  /// of columns 8j..8j+7), pinned in program order.
+  Value toAccumulator(ArrayRef<Value> fragments);
+  SmallVector<Value> toFragments(Value accumulator);
+  SmallVector<Value> warpgroupScores(const CTA &cta, Value stage);
+  void storeProbabilities(const CTA &cta, ArrayRef<Value> probs,
+                          const SoftmaxState &state);
+  void warpgroupValues(const CTA &cta, Value stage, SoftmaxState &state);
+  /// The CTA-local row of the thread's fragment row r.
+  Value localRow(const CTA &cta, int64_t r) {
+    return a.add(a.mul(cta.rowGroup, 16), a.add(cta.quadRow, 8 * r));
+  }
+  /// The CTA's dynamic shared memory, and a typed view of it at `offset`.
+  Value dynamicShared() {
+    return gpu::DynamicSharedMemoryOp::create(
+        b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                           MemRefLayoutAttrInterface(), workgroup()));
+  }
+  Value sharedView(Value base, Value offset, ArrayRef<int64_t> shape,
+                   Type element) {
+    auto type = MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
+                                workgroup());
+    return memref::ViewOp::create(b, type, base, offset, ValueRange{});
+  }
+  Value sharedView(Value base, int64_t offset, ArrayRef<int64_t> shape,
+                   Type element) {
+    return sharedView(base, a.idx(offset), shape, element);
+  }
+  void setUpSwizzledTiles(CTA &cta, Value base);
+  Attribute workgroup() {
+    return gpu::AddressSpaceAttr::get(b.getContext(),
+                                      gpu::AddressSpace::Workgroup);
+  }
+  /// The query row of the thread's fragment row r (0: quadRow, 1: + 8).
+  Value fragmentRow(const CTA &cta, int64_t r) {
+    return a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
+                 a.add(cta.quadRow, 8 * r));
+  }
+  LaneLayout laneLayout(Value lane) {
+    Value matrix = a.div(lane, 8), j = a.rem(lane, 8);
+    Value low = a.mul(a.rem(matrix, 2), 8), high = a.mul(a.div(matrix, 2), 8);
+    return {a.add(j, low), high, a.add(j, high), low};
+  }
+  /// One 16-byte cp.async of 8 elements, zero-filled unless `valid`.
+  void copy8(Value dst, ValueRange dstIndices, Value src, ValueRange srcIndices,
+             Value valid) {
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
+        src, srcIndices, b.getIndexAttr(8), a.select(valid, a.idx(8), a.idx(0)),
+        b.getUnitAttr());
+  }
+  /// The column within its 64-element atom where 8-element chunk `col` of
+  /// row `row` sits in a 128B-swizzled tile: chunk c of row r is stored as
+  /// chunk c ⊕ (r mod 8) — the pattern wgmma's 128-byte swizzle mode reads
+  /// (the tiles start on 1024-byte boundaries).
+  Value swizzled(Value row, Value col) {
+    Value chunk = a.rem(a.div(col, 8), 8);
+    return a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8), a.rem(col, 8));
+  }
+  /// Where element (r, col) of the Q tile and (token, col) of stage `stage`
+  /// of the KV ring live in their shared views.
+  SmallVector<Value> queryIndices(const CTA &cta, Value r, Value col) {
+    if (!spec.warpgroup())
+      return {r, col};
+    return {a.div(col, 64), r, swizzled(r, col)};
+  }
+  SmallVector<Value> tokenIndices(const CTA &cta, Value stage, Value token,
+                                  Value col) {
+    if (!spec.warpgroup())
+      return {stage, token, col};
+    return {stage, a.div(col, 64), token, swizzled(token, col)};
+  }
+  Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
+    return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
+  }
+  /// Rows [2·half, 2·half + 1] of an x4 ldmatrix: one B fragment.
+  Value halfOf(Value x4, int64_t half) {
+    return vector::ExtractStridedSliceOp::create(b, x4, {2 * half, 0}, {2, 2},
+                                                 {1, 1});
+  }
+  Value quadSum(Value x) {
+    for (int32_t offset : {1, 2})
+      x = a.fadd(x,
+                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                     .getShuffleResult());
+    return x;
+  }
+  Value quadMax(Value x) {
+    for (int32_t offset : {1, 2})
+      x = a.fmax(x,
+                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                     .getShuffleResult());
+    return x;
+  }
+  /// The query index s of query row `row` (row = s·H + h) and its last
+  /// visible token + 1: all `end` tokens, or with MTP causal masking the
+  /// prefix up to its own position len − S + s.
+  Value rowLimit(const CTA &cta, Value row) {
+    if (!spec.causal || spec.queries == 1)
+      return cta.end;
+    Value s = a.div(row, spec.heads);
+    Value visible = a.add(a.sub(cta.length, a.idx(spec.queries - 1)), s);
+    return a.min(cta.end, visible);
+  }
+};
+
+} // namespace mlir::mla::decode
+
+#endif // MLA_LIB_CONVERSION_MLATOGPU_DECODEKERNELEMITTER_H

@@ -1,0 +1,319 @@
+//===- WarpgroupKernel.cpp - The wgmma decode attention kernel --*- C++ -*-===//
+//
+// The attention of the fused decode with warpgroup MMAs (sm_90a): the wgmma
+// steps (descriptors of 128B-swizzled shared tiles, S = Q·Kᵀ, P·V) and the
+// kernel built from them and the helpers it shares with the mma.sync kernel
+// (tile loads, the online softmax, the epilogue). docs/decode-kernel.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DecodeKernelEmitter.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+using namespace mlir::mla::decode;
+
+//===----------------------------------------------------------------------===//
+// Warpgroup (wgmma) steps
+//===----------------------------------------------------------------------===//
+//
+// The wgmma kernel's CTA: two warpgroups over the same 64 query rows.
+//
+//              S = Q·Kᵀ [64, T]            O [64, L]
+//            ┌──────────────────┐  ┌────────────────┬────────────────┐
+//   rows  0  │ warpgroup 0:     │  │ warpgroup 0:   │ warpgroup 1:   │
+//   ..   63  │ wgmma m64nTk16   │  │ O[:, 0..L/2)   │ O[:, L/2..L)   │
+//            │ × (L+R)/16, the  │  │ += P·V, wgmma  │ += P·V, wgmma  │
+//            │ online softmax   │  │ m64n(L/2)k16   │ m64n(L/2)k16   │
+//            └──────────────────┘  └────────────────┴────────────────┘
+//                 P (bf16), α ──► shared memory ──► both warpgroups
+//
+// Warp w of a warpgroup holds rows 16·(w mod 4).. of every accumulator, in
+// the mma.sync C-fragment order, so the online softmax and the epilogue are
+// the mma.sync kernel's. Q, the KV stages and P sit in shared memory as
+// 128B-swizzled K-major atoms ([rows][64 elements], chunk c of row r at
+// c ⊕ r mod 8): Q and K are K-major operands; V, the same bytes as K, is
+// read N-major (transposed) for P·V.
+
+/// A wgmma shared-memory matrix descriptor: start address, leading and
+/// stride byte offsets (each >> 4, 14 bits), 128-byte swizzle (bits 62–63
+/// = 1); base offset 0 since the atoms start on 1024-byte boundaries.
+///
+/// The result is pinned where it is built (an empty asm statement): the
+/// steps' descriptors are this plus constants, and would otherwise all be
+/// hoisted out of the tile loop and held in registers.
+Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
+                                      int64_t strideBytes) {
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, v, 64).getResult();
+  };
+  Value start = arith::AndIOp::create(
+      b, arith::ShRUIOp::create(b, address, i64(4)), i64(0x3FFF));
+  int64_t fixed = ((leadingBytes >> 4) & 0x3FFF) << 16 |
+                  ((strideBytes >> 4) & 0x3FFF) << 32 | int64_t(1) << 62;
+  return pinned(arith::OrIOp::create(b, start, i64(fixed)));
+}
+
+/// acc (+)= lhs·rhs on the warpgroup: wgmma.mma_async m64nNk16, A and B
+/// from shared memory (A K-major; B K-major, or N-major when `rhsNMajor`),
+/// f32 accumulation.
+Value DecodeKernelEmitter::warpgroupMma(Value lhs, Value rhs, Value acc,
+                                        int64_t n, bool accumulate,
+                                        bool rhsNMajor) {
+  MLIRContext *ctx = b.getContext();
+  auto type = NVVM::WGMMATypesAttr::get(ctx, spec.elementType.isBF16()
+                                                 ? NVVM::WGMMATypes::bf16
+                                                 : NVVM::WGMMATypes::f16);
+  auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
+  return NVVM::WgmmaMmaAsyncOp::create(
+      b, acc.getType(), acc, lhs, rhs, NVVM::MMAShapeAttr::get(ctx, 64, n, 16),
+      type, type, NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32),
+      NVVM::WGMMAScaleOutAttr::get(ctx, accumulate ? NVVM::WGMMAScaleOut::one
+                                                   : NVVM::WGMMAScaleOut::zero),
+      one, one, NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::row),
+      NVVM::MMALayoutAttr::get(ctx, rhsNMajor ? NVVM::MMALayout::row
+                                              : NVVM::MMALayout::col),
+      NVVM::MMAIntOverflowAttr());
+}
+
+Value DecodeKernelEmitter::toAccumulator(ArrayRef<Value> fragments) {
+  SmallVector<Type> fields(4 * fragments.size(), b.getF32Type());
+  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  Value acc = LLVM::UndefOp::create(b, type);
+  int64_t i = 0;
+  for (Value fragment : fragments)
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t c = 0; c < 2; ++c)
+        acc = LLVM::InsertValueOp::create(
+            b, acc,
+            pinned(vector::ExtractOp::create(b, fragment,
+                                             ArrayRef<int64_t>{r, c})),
+            i++);
+  return acc;
+}
+
+SmallVector<Value> DecodeKernelEmitter::toFragments(Value accumulator) {
+  int64_t count =
+      cast<LLVM::LLVMStructType>(accumulator.getType()).getBody().size();
+  SmallVector<Value> fragments;
+  for (int64_t j = 0; j < count / 4; ++j) {
+    SmallVector<Value> values;
+    for (int64_t i = 0; i < 4; ++i)
+      values.push_back(
+          pinned(LLVM::ExtractValueOp::create(b, accumulator, 4 * j + i)));
+    fragments.push_back(vector::FromElementsOp::create(b, frag.c, values));
+  }
+  return fragments;
+}
+
+/// Warpgroup 0: S[64, T] = Q·Kᵀ over the L + R dims, (L+R)/16 wgmmas. Step
+/// k reads dims 16k.. : atom k / 4 of each tile, 32·(k mod 4) bytes into
+/// its rows (the swizzle is applied to the address, so stepping the start
+/// address within an atom is how K advances). SBO = 1024: the next 8 rows.
+SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
+                                                        Value stage) {
+  int64_t tokens = spec.blockTokens;
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  Value acc = toAccumulator(SmallVector<Value>(tokens / 8, zero));
+  Value query = descriptor(cta.queryAddress, 16, 1024);
+  Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
+                       a.mul(stage, spec.tokenTileBytes()));
+  warpgroupFence();
+  for (int64_t k = 0; k < spec.dim / 16; ++k) {
+    int64_t atom = k / 4, within = 32 * (k % 4);
+    Value lhs = advance(query, atom * 64 * 128 + within);
+    Value rhs = advance(keys, atom * tokens * 128 + within);
+    acc = warpgroupMma(lhs, rhs, acc, tokens, /*accumulate=*/k > 0,
+                       /*rhsNMajor=*/false);
+  }
+  warpgroupCommitAndWait();
+  return toFragments(acc);
+}
+
+/// P (the A fragments the softmax returns, 16 tokens each) and the rows'
+/// rescale factors α to shared memory, for both warpgroups' P·V.
+void DecodeKernelEmitter::storeProbabilities(const CTA &cta,
+                                             ArrayRef<Value> probs,
+                                             const SoftmaxState &state) {
+  for (auto [k, fragment] : llvm::enumerate(probs))
+    for (int64_t half = 0; half < 2; ++half)
+      for (int64_t r = 0; r < 2; ++r) {
+        // Rows 2·half + r of the fragment: row r of 8-token tile 2k + half.
+        Value row = localRow(cta, r);
+        Value chunk = a.idx(2 * static_cast<int64_t>(k) + half);
+        Value col = a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8),
+                          a.mul(cta.quadCol, 2));
+        Value pair = vector::ExtractOp::create(b, fragment,
+                                               ArrayRef<int64_t>{2 * half + r});
+        vector::StoreOp::create(b, pair, cta.probs, ValueRange{row, col});
+      }
+  auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(writer.thenBlock());
+  for (int64_t r = 0; r < 2; ++r)
+    memref::StoreOp::create(b, state.alpha[r], cta.rowStats,
+                            ValueRange{a.idx(0), localRow(cta, r)});
+}
+
+/// Each warpgroup: O[:, its L/2 columns] = α·O + P·V, T/16 wgmmas of
+/// m64n(L/2)k16. V is read N-major from the KV tile: an atom is 8 tokens ×
+/// 64 dims, LBO = the next 64 dims (T·128 bytes on), SBO = the next 8
+/// tokens (1024); step k starts 16 tokens (2048 bytes) further.
+void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
+                                          SoftmaxState &state) {
+  Value alpha[2];
+  for (int64_t r = 0; r < 2; ++r)
+    alpha[r] = memref::LoadOp::create(b, cta.rowStats,
+                                      ValueRange{a.idx(0), localRow(cta, r)});
+  Value rescale = vector::FromElementsOp::create(
+      b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
+  for (Value &o : state.out)
+    o = a.fmul(o, rescale);
+  int64_t tokens = spec.blockTokens, n = spec.latent / 2;
+  Value acc = toAccumulator(state.out);
+  Value probs = descriptor(cta.probsAddress, 16, 1024);
+  Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
+                         a.add(a.mul(stage, spec.tokenTileBytes()),
+                               a.mul(cta.colSlice, (n / 64) * tokens * 128)));
+  warpgroupFence();
+  for (int64_t k = 0; k < tokens / 16; ++k) {
+    Value lhs = advance(probs, 32 * k);
+    Value rhs = advance(values, 16 * 128 * k);
+    acc = warpgroupMma(lhs, rhs, acc, n, /*accumulate=*/true,
+                       /*rhsNMajor=*/true);
+  }
+  warpgroupCommitAndWait();
+  state.out = toFragments(acc);
+}
+
+/// The wgmma attention kernel (picture above). Per tile: everyone waits for
+/// its cp.async copies, fences them to the async proxy and meets at a
+/// barrier (the tile is in, the previous P·V done everywhere); the next
+/// tile's copies go out; warpgroup 0 computes S, the online-softmax update,
+/// and writes P and α; a second barrier; both warpgroups rescale their O
+/// and add P·V. The row max and sum live in warpgroup 0 and reach
+/// warpgroup 1 through shared memory at the end.
+void DecodeKernelEmitter::emitWarpgroupAttention(
+    const DecodeKernelOperands &operands) {
+  ops = &operands;
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp kernel =
+      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
+             spec.threads(), spec.sharedBytes());
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_attention"));
+  CTA cta = setUpCTA(kernel);
+  scf::IfOp active = guardActive(cta);
+
+  loadQueryTile(cta);
+  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
+    Value tile = a.idx(t);
+    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadLatentTile(cta, tile);
+    }
+    commitGroup();
+  }
+
+  SoftmaxState state;
+  Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(outTiles(), zeroC);
+  bool rowLoads = loadsRowPerThreadGroup();
+  Value isFirst = a.eq(cta.colSlice, 0);
+  Type f32 = b.getF32Type();
+  auto loop = scf::ForOp::create(b, a.idx(0), cta.tiles, a.idx(1), init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    ValueRange carried = loop.getRegionIterArgs();
+    state.max[0] = carried[0];
+    state.max[1] = carried[1];
+    state.sum[0] = carried[2];
+    state.sum[1] = carried[3];
+    state.out.assign(carried.begin() + 4, carried.end());
+
+    Value next = a.add(tile, spec.stages - 1);
+    TokenRow nextRow;
+    if (rowLoads)
+      nextRow = lookUpRow(cta, next);
+    waitGroups(spec.stages - 2);
+    asyncProxyFence();
+    barrier();
+    auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
+    {
+      OpBuilder::InsertionGuard load(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      if (rowLoads)
+        copyRow(cta, next, nextRow);
+      else
+        loadLatentTile(cta, next);
+    }
+    commitGroup();
+
+    Value stage = a.rem(tile, spec.stages);
+    Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+    auto softmax = scf::IfOp::create(b, TypeRange{f32, f32, f32, f32}, isFirst,
+                                     /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(softmax.thenBlock());
+      SoftmaxState first = state;
+      first.out.clear();
+      SmallVector<Value> probs = onlineSoftmaxUpdate(
+          cta, tokenBase, warpgroupScores(cta, stage), first);
+      storeProbabilities(cta, probs, first);
+      asyncProxyFence();
+      scf::YieldOp::create(b, ValueRange{first.max[0], first.max[1],
+                                         first.sum[0], first.sum[1]});
+      b.setInsertionPointToStart(softmax.elseBlock());
+      scf::YieldOp::create(b, ValueRange{state.max[0], state.max[1],
+                                         state.sum[0], state.sum[1]});
+    }
+    for (int64_t r = 0; r < 2; ++r) {
+      state.max[r] = softmax.getResult(r);
+      state.sum[r] = softmax.getResult(2 + r);
+    }
+    barrier();
+    warpgroupValues(cta, stage, state);
+
+    SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
+                                  state.sum[1]};
+    yielded.append(state.out);
+    scf::YieldOp::create(b, yielded);
+  }
+  waitGroups(0);
+  ValueRange results = loop.getResults();
+  state.out.assign(results.begin() + 4, results.end());
+  // Warpgroup 0's row max and (quad-reduced) sum to both warpgroups.
+  auto publish = scf::IfOp::create(b, isFirst);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(publish.thenBlock());
+    Value sums[2] = {quadSum(results[2]), quadSum(results[3])};
+    auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
+    b.setInsertionPointToStart(writer.thenBlock());
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = localRow(cta, r);
+      memref::StoreOp::create(b, results[r], cta.rowStats,
+                              ValueRange{a.idx(1), row});
+      memref::StoreOp::create(b, sums[r], cta.rowStats,
+                              ValueRange{a.idx(2), row});
+    }
+  }
+  barrier();
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = localRow(cta, r);
+    state.max[r] =
+        memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(1), row});
+    state.sum[r] =
+        memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(2), row});
+  }
+  storeOutput(cta, state, /*sumsReduced=*/true);
+  if (active)
+    b.setInsertionPointAfter(active);
+  gpu::TerminatorOp::create(b);
+}
