@@ -45,27 +45,28 @@ def ConvertMLAToLinalg : Pass<"convert-mla-to-linalg"> {
 }
 
 def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
-  let summary = "Lower mla.fused_decode to the tensor-core decode kernel (mla.decode_kernel on buffers)";
+  let summary = "Lower mla.fused_decode to the tensor-core decode kernels (mla.decode_kernel on buffers)";
   let description = [{
-    Rewrites each `mla.fused_decode` into `mla.query_to_latent`, an
+    Rewrites each `mla.fused_decode` the kernels support into an
     `mla.decode_kernel` on the buffers of its operands (taken with
-    bufferization.to_buffer / to_tensor) and `mla.latent_to_value`. After
-    bufferization and buffer deallocation, `mla-gpu-expand-kernels` makes
-    the kernel op the fused decode attention kernel — and, with splits, the
-    kernel merging the splits' partial outputs by log-sum-exp — as
-    `gpu.launch` ops (docs/decode-kernel.md). The kernel: one CTA per (split, 16–64 query
-    rows, request), nvgpu.mma.sync m16n8k16 with f32 accumulation (sm_80 and
-    later), ldmatrix from padded shared-memory tiles, the paged cache read
-    with cp.async through the block table (each cached token once per CTA),
-    the online softmax in registers (scores never leave the chip), MTP
-    causal masking for several queries per request.
+    bufferization.to_buffer; the result is a new buffer returned through
+    to_tensor). After bufferization and buffer deallocation,
+    `mla-gpu-expand-kernels` makes it the kernels (docs/decode-kernel.md):
+    q_lat = q_nope·W_UKᵀ per head, the attention (one CTA per split, 16–64
+    query rows and request; the paged cache read with cp.async through the
+    block table, each cached token once per CTA; the online softmax on chip;
+    MTP causal masking), the split combine, o = o_lat·W_UV per head.
 
-    Its tunables — splits, block_tokens, stages, and the rows per CTA
-    (heads_per_block × queries) — come from the op's
-    `#mla.decode_tiling`, chosen by the cost model. Ops the kernel cannot
-    take (f32 or f64 elements, dynamic query count or page size, tiles that
-    exceed `chip`'s shared memory) are left for convert-mla-to-linalg, with
-    a remark saying why. Runs before bufferization.
+    Its tunables come from the op's `#mla.decode_tiling`, chosen by the cost
+    model: splits, block_tokens, stages, rows per CTA (heads_per_block ×
+    queries), the tensor-core instructions (`mma = sync`: mma.sync m16n8k16
+    and ldmatrix from padded tiles, sm_80 and later; `mma = warpgroup`:
+    wgmma m64nNk16 from 128B-swizzled tiles, sm_90a only) and the split
+    schedule (`even`, or `balanced` by scheduling metadata). Ops the kernels
+    cannot take (f32 or f64 elements, dynamic query count or page size,
+    tiles that exceed `chip`'s shared memory, wgmma on a chip without it)
+    are left for convert-mla-to-linalg, with a remark saying why. Runs
+    before bufferization.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
@@ -87,13 +88,15 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
 def MLAGPUExpandKernels : Pass<"mla-gpu-expand-kernels", "::mlir::func::FuncOp"> {
   let summary = "Expand mla.decode_kernel into its gpu.launch kernels";
   let description = [{
-    Replaces each `mla.decode_kernel` by the decode attention kernel's
-    `gpu.launch` (nvvm.mma.sync m16n8k16, ldmatrix, cp.async, online
-    softmax) and, with splits, the combine kernel's, with their f32
-    workspace allocated and freed around them. Runs after buffer
-    deallocation (the kernels' NVVM ops declare no memory effects, which it
-    rejects) and before `mla-gpu-device-buffers` (which puts the workspace
-    on the device). Contract: no `mla.decode_kernel` remains.
+    Replaces each `mla.decode_kernel` by its kernels' `gpu.launch` ops —
+    decode_query_latent, decode_schedule (balanced schedule),
+    decode_attention (mma.sync or wgmma), decode_combine (splits),
+    decode_value — with their workspace (q_lat, o_lat, the f32 partials and
+    log-sum-exps, the scheduling metadata) allocated and freed around them.
+    Runs after buffer deallocation (the kernels' NVVM ops declare no memory
+    effects, which it rejects) and before `mla-gpu-device-buffers` (which
+    puts the workspace on the device). Contract: no `mla.decode_kernel`
+    remains.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -1,19 +1,14 @@
 //===- MLAToGPU.cpp - mla.fused_decode to tensor-core kernels ---*- C++ -*-===//
 //
-// Implements `convert-mla-to-gpu`: each `mla.fused_decode` whose shapes the
-// hand-structured decode kernel supports becomes
-//
-//   q_lat = mla.query_to_latent(q_nope, W_UK)          (tensors)
-//   o_lat = gpu.launch decode_attention (+ decode_combine with splits)
-//           on the buffers of q_lat, q_pe, cache, table, lengths
-//   o     = mla.latent_to_value(o_lat, W_UV)           (tensors)
-//
-// The buffers are taken with bufferization.to_buffer / to_tensor, so the
-// pass runs before one-shot bufferization and the rest of the GPU pipeline
-// treats the launches like any other kernel. The two products stay mla ops,
-// lowered by convert-mla-to-linalg. Ops the kernel does not support (f32,
-// dynamic page size, tiles that do not fit the chip's shared memory) are
-// left to the generic path with a remark naming the reason.
+// Implements `convert-mla-to-gpu` and `mla-gpu-expand-kernels`. The first
+// turns each `mla.fused_decode` whose shapes the decode kernels support into
+// an `mla.decode_kernel` on the buffers of its operands (before
+// bufferization: bufferization.to_buffer / to_tensor), leaving the others to
+// the generic path with a remark naming the reason (f32, dynamic query
+// count or page size, tiles over the chip's shared memory, wgmma on a chip
+// without it). The second, after buffer deallocation, replaces each
+// `mla.decode_kernel` by the kernels' gpu.launch ops and their workspace
+// (DecodeKernel.h).
 //
 //===----------------------------------------------------------------------===//
 
