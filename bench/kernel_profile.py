@@ -9,7 +9,12 @@ every kernel launch: its name (the convert-mla-to-gpu kernels are
 path's), grid, block, registers, dynamic shared memory and duration, then
 the sum. Where the time goes, not a benchmark (ncu serialises launches).
 
+With --detail N, also prints Nsight Compute's speed-of-light, compute,
+memory and warp-state sections for launch N of each shape (1: the
+attention kernel when there is no scheduling kernel).
+
 Usage: kernel_profile.py --mla-run PATH [--ncu PATH] [--shapes 128x128x8192,...]
+                         [--mma sync|warpgroup] [--detail N]
 """
 
 import argparse
@@ -35,7 +40,8 @@ def profile(args, heads, batch, seqlen):
         work = Path(folder)
         source = work / "decode.mlir"
         source.write_text(mla_bench.module_text(heads, batch, seqlen))
-        fused = subprocess.run([mla_opt, str(source), "--mla-fuse-decode=target=h100"],
+        fused = subprocess.run([mla_opt, str(source),
+                                f"--mla-fuse-decode=target=h100 mma={args.mma}"],
                                capture_output=True, text=True, check=True)
         source.write_text(fused.stdout)
         inputs = work / "in"
@@ -44,9 +50,18 @@ def profile(args, heads, batch, seqlen):
         table = np.random.default_rng(0).permutation(batch * pages).reshape(batch, pages)
         np.save(inputs / "arg5.npy", table.astype(np.int32))
         np.save(inputs / "arg6.npy", np.full(batch, seqlen, dtype=np.int32))
-        run = subprocess.run([args.ncu, "--csv", "--metrics", METRICS, args.mla_run, str(source),
-                              "--target=cuda", "--random", f"--input-dir={inputs}",
-                              "--warmup=0", "--repeat=1"], capture_output=True, text=True)
+        command = [args.mla_run, str(source), "--target=cuda",
+                   f"--gpu-chip={mla_bench.CHIP[args.mma]}", "--random",
+                   f"--input-dir={inputs}", "--warmup=0", "--repeat=1"]
+        run = subprocess.run([args.ncu, "--csv", "--metrics", METRICS] + command,
+                             capture_output=True, text=True)
+        detail = None
+        if args.detail is not None:
+            detail = subprocess.run(
+                [args.ncu, "--section", "SpeedOfLight", "--section", "ComputeWorkloadAnalysis",
+                 "--section", "MemoryWorkloadAnalysis", "--section", "WarpStateStats",
+                 "--section", "Occupancy", "--launch-skip", str(args.detail),
+                 "--launch-count", "1"] + command, capture_output=True, text=True)
     if run.returncode != 0:
         print(run.stdout[-2000:], run.stderr[-2000:])
         return
@@ -68,6 +83,9 @@ def profile(args, heads, batch, seqlen):
               f"dram {m['dram__throughput.avg.pct_of_peak_sustained_elapsed'][0]:>6}% "
               f"{us:>10.1f} us")
     print(f"     total {total:.1f} us")
+    if detail is not None:
+        text = detail.stdout
+        print(text[text.find("  decode"):][-6000:] if "  decode" in text else text[-6000:])
 
 
 def main():
@@ -76,6 +94,8 @@ def main():
     parser.add_argument("--mla-opt")
     parser.add_argument("--ncu", default="ncu")
     parser.add_argument("--shapes", default="128x1x8192,128x128x8192,16x128x8192")
+    parser.add_argument("--mma", default="sync", choices=["sync", "warpgroup"])
+    parser.add_argument("--detail", type=int, help="launch index to profile in detail")
     args = parser.parse_args()
     for shape in args.shapes.split(","):
         profile(args, *map(int, shape.split("x")))

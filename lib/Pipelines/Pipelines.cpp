@@ -140,6 +140,11 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUDeviceBuffers());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+  // Constants (and index computations on them) move into the launches
+  // before outlining: left outside, each becomes a kernel argument, and a
+  // division by a kernel argument is a runtime (software) division — the
+  // kernels' index arithmetic by powers of two among them.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
