@@ -20,9 +20,9 @@
 // CHECK-NOT:  linalg.
 // CHECK-NOT:  mla.
 // CHECK:      gpu.binary @block_kernel
-// CHECK-SAME:   #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// CHECK-SAME:   #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // CHECK-SAME:   assembly = "
-// CHECK-SAME:   .target sm_90
+// CHECK-SAME:   .target sm_90a
 // CHECK-SAME:   .entry
 // SM80:       #nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">
 // SM80-SAME:  .target sm_80

@@ -1,5 +1,5 @@
-// RUN: mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-h100.json | FileCheck %s
-// RUN: mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json splits=3" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json mma=sync" | FileCheck %s
+// RUN: mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json mma=sync splits=3" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: mla-opt %s --mla-pipeline=tuning-file=%S/Inputs/tuning-h100.json | FileCheck %s --check-prefix=PIPELINE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/missing.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-not-json.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOT-JSON

@@ -1,10 +1,10 @@
-// RUN: mla-opt %s --mla-fuse-decode --mla-fuse-prefill --split-input-file | FileCheck %s
+// RUN: mla-opt %s --mla-fuse-decode=mma=sync --mla-fuse-prefill --split-input-file | FileCheck %s
 // RUN: mla-opt %s --mla-fuse-decode=target=a100 --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
-// RUN: mla-opt %s --mla-fuse-decode=splits=3 --mla-fuse-prefill=prefix-chunk=512 --split-input-file | FileCheck %s --check-prefix=OVERRIDE
-// RUN: mla-opt %s --mla-fuse-decode=assumed-cache-length=1024 --split-input-file | FileCheck %s --check-prefix=ASSUMED
-// RUN: mla-opt %s --mla-fuse-decode=mma=warpgroup --split-input-file | FileCheck %s --check-prefix=WGMMA
+// RUN: mla-opt %s --mla-fuse-decode="mma=sync splits=3" --mla-fuse-prefill=prefix-chunk=512 --split-input-file | FileCheck %s --check-prefix=OVERRIDE
+// RUN: mla-opt %s --mla-fuse-decode="mma=sync assumed-cache-length=1024" --split-input-file | FileCheck %s --check-prefix=ASSUMED
+// RUN: mla-opt %s --mla-fuse-decode --split-input-file | FileCheck %s --check-prefix=WGMMA
 // RUN: mla-opt %s --mla-fuse-decode="mma=warpgroup target=a100" --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
-// RUN: mla-opt %s --mla-fuse-decode=schedule=balanced --split-input-file | FileCheck %s --check-prefix=BALANCED
+// RUN: mla-opt %s --mla-fuse-decode="mma=sync schedule=balanced" --split-input-file | FileCheck %s --check-prefix=BALANCED
 // RUN: not mla-opt %s --mla-fuse-decode=schedule=fair --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
@@ -63,7 +63,7 @@
 // CHECK-NEXT: return %[[O]]
 // WGMMA-LABEL: func.func @decode_batch128
 // WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
-// BAD-MMA: error: mma must be sync or warpgroup, not 'tensor'
+// BAD-MMA: error: mma must be auto, sync or warpgroup, not 'tensor'
 // BALANCED-LABEL: func.func @decode_batch128
 // BALANCED: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, schedule = balanced>
 // BAD-SCHEDULE: error: schedule must be even or balanced, not 'fair'

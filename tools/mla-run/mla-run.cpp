@@ -92,7 +92,7 @@ static cl::opt<unsigned>
     warmup("warmup", cl::desc("Untimed calls before timing"), cl::init(0));
 static cl::opt<std::string>
     gpuChip("gpu-chip", cl::desc("GPU architecture for --target=cuda"),
-            cl::init("sm_90"));
+            cl::init("sm_90a"));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("GPU binary format for --target=cuda: isa (PTX, JIT-compiled "

@@ -69,7 +69,7 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     before bufferization.
   }];
   let options = [
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (its shared memory per block bounds the tiles)">,
   ];
   let dependentDialects = [

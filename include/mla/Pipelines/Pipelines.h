@@ -53,8 +53,10 @@ void buildMLACPUPipeline(OpPassManager &pm);
 struct MLAGPUPipelineOptions
     : public PassPipelineOptions<MLAGPUPipelineOptions> {
   PassOptions::Option<std::string> chip{
-      *this, "chip", llvm::cl::desc("GPU architecture (sm_80, sm_90, ...)"),
-      llvm::cl::init("sm_90")};
+      *this, "chip",
+      llvm::cl::desc("GPU architecture (sm_80, sm_90, sm_90a: Hopper with "
+                     "wgmma, ...)"),
+      llvm::cl::init("sm_90a")};
   PassOptions::Option<std::string> features{
       *this, "features",
       llvm::cl::desc("PTX features (sm_90 needs +ptx80 or newer)"),

@@ -133,7 +133,7 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override,
-                        StringRef tuningFile = "", StringRef mma = "sync",
+                        StringRef tuningFile = "", StringRef mma = "auto",
                         StringRef schedule = "even") {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
@@ -144,10 +144,14 @@ LogicalResult runFusion(Operation *root, StringRef target,
   if (override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
   TilingContext tiling{*chip, assumedCacheLength, override, std::nullopt};
-  std::optional<MmaKind> kind = symbolizeMmaKind(mma);
+  // auto: the wgmma kernel where the target has it (the cost model still
+  // falls back to mma.sync for shapes it does not suit).
+  std::optional<MmaKind> kind =
+      mma == "auto" ? (chip->warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync)
+                    : symbolizeMmaKind(mma);
   if (!kind)
     return root->emitError()
-           << "mma must be sync or warpgroup, not '" << mma << "'";
+           << "mma must be auto, sync or warpgroup, not '" << mma << "'";
   tiling.mma = *kind;
   std::optional<DecodeSchedule> dealing = symbolizeDecodeSchedule(schedule);
   if (!dealing)

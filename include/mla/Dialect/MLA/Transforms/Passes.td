@@ -139,8 +139,10 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     (`chooseDecodeTiling`, docs/cost-model.md). A `tuning-file` written by
     bench/autotune.py (for the same target) replaces the model's choice by
     the measured one for the exact shapes it lists. `splits` overrides the
-    split count of either. `mma=warpgroup` asks for the wgmma kernel
-    (sm_90a; lower with `chip=sm_90a`) where the target and shape allow it;
+    split count of either. `mma` picks the kernel's tensor-core
+    instructions: by default (`auto`) the wgmma kernel on targets that have
+    it (h100, h200; lowered with `chip=sm_90a`, the GPU pipeline's default),
+    else mma.sync; `sync` or `warpgroup` force one;
     `schedule=balanced` for scheduling metadata that evens out the work of
     uneven batches across CTAs.
   }];
@@ -154,9 +156,9 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
            "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
-    Option<"mma", "mma", "std::string", /*default=*/"\"sync\"",
-           "Decode kernel tensor-core instructions: sync (mma.sync) or "
-           "warpgroup (wgmma, where the target has it)">,
+    Option<"mma", "mma", "std::string", /*default=*/"\"auto\"",
+           "Decode kernel tensor-core instructions: auto (wgmma where the "
+           "target has it), sync (mma.sync) or warpgroup (wgmma)">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"even\"",
            "How the decode kernel's splits deal tokens to CTAs: even (each "
            "request in equal parts) or balanced (scheduling metadata)">,
