@@ -94,7 +94,7 @@ def main():
     parser.add_argument("--mla-opt")
     parser.add_argument("--ncu", default="ncu")
     parser.add_argument("--shapes", default="128x1x8192,128x128x8192,16x128x8192")
-    parser.add_argument("--mma", default="sync", choices=["sync", "warpgroup"])
+    parser.add_argument("--mma", default="auto", choices=["auto", "sync", "warpgroup"])
     parser.add_argument("--detail", type=int, help="launch index to profile in detail")
     args = parser.parse_args()
     for shape in args.shapes.split(","):

@@ -97,11 +97,11 @@ def lengths(batch, seqlen, uneven, seed=0):
 TILING = re.compile(r"tiling <splits = (\d+), block_tokens = (\d+), heads_per_block = (\d+), "
                     r"stages = (\d+)((?:, (?:mma|schedule) = \w+)*)>")
 # The wgmma kernel (mma = warpgroup) needs the arch-specific target.
-CHIP = {"sync": "sm_90", "warpgroup": "sm_90a"}
+CHIP = {"sync": "sm_90", "warpgroup": "sm_90a", "auto": "sm_90a"}
 
 
 def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
-              target="h100", tuning_file=None, mma="sync", schedule="even"):
+              target="h100", tuning_file=None, mma="auto", schedule="even"):
     """Times one shape: (median us or None, status). `tiling` (splits,
     block_tokens, heads_per_block, stages) replaces the compiler's choice;
     `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel,
@@ -172,8 +172,9 @@ def main():
                         help="prefill shapes HEADSxBATCHxTOKENS (all tokens new)")
     parser.add_argument("--torch-json", help="torch_mla_decode.py --json output of this run")
     parser.add_argument("--tuning-file", help="measured tilings (autotune.py) for mla-fuse-decode")
-    parser.add_argument("--mma", default="sync", choices=["sync", "warpgroup", "both"],
-                        help="decode kernel: mma.sync, wgmma (sm_90a), or both side by side")
+    parser.add_argument("--mma", default="auto", choices=["auto", "sync", "warpgroup", "both"],
+                        help="decode kernel: the compiler's choice (auto: wgmma on the H100), "
+                             "mma.sync, wgmma (sm_90a), or both side by side")
     parser.add_argument("--schedule", default="even", choices=["even", "balanced"],
                         help="split schedule: each request in equal parts, or balanced "
                              "by scheduling metadata")
@@ -248,7 +249,7 @@ def main():
 
 def kind(row):
     """The decode kernel's MMA: sync (mma.sync) or wg (wgmma)."""
-    return {"sync": "sync", "warpgroup": "wg"}.get(row.get("mma", ""), "")
+    return {"sync": "sync", "warpgroup": "wg", "auto": "auto"}.get(row.get("mma", ""), "")
 
 
 def label(row):

@@ -13,8 +13,10 @@ using namespace mlir;
 using namespace mlir::mla;
 using namespace mlir::mla::decode;
 
-/// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA per query
-/// row and request, four columns per thread. A row with no token anywhere
+/// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA of one
+/// warp per 128 columns (the whole row if L is no multiple), query row and
+/// request — enough CTAs to keep loads in flight when the batch is small —
+/// four columns per thread. A row with no token anywhere
 /// (all lse = −inf) gets 0. Even schedule: the `splits` partials, unrolled
 /// (independent loads in flight together); balanced: the request's CTA
 /// count from the scheduling metadata, nothing when it had one CTA (which
@@ -22,12 +24,17 @@ using namespace mlir::mla::decode;
 void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
+  int64_t columns = spec.latent % 128 == 0 ? 128 : spec.latent;
   gpu::LaunchOp kernel =
-      launch(a.idx(spec.rows()), operands.batch, a.idx(1), spec.latent / 4, 0);
+      launch(a.idx(spec.rows()), operands.batch, a.idx(spec.latent / columns),
+             columns / 4, 0);
   kernel->setAttr(MLADialect::kKernelAttrName,
                   b.getStringAttr("decode_combine"));
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
-  Value col = a.mul(kernel.getThreadIds().x, 4);
+  Value col =
+      a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
+                  kernel.getThreadIds().x),
+            4);
   Value negInf = a.negInf(), zero = a.f32(0);
   auto vec4 = VectorType::get({4}, b.getF32Type());
   auto lseAt = [&](Value k) {
