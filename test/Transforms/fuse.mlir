@@ -26,7 +26,7 @@
 //   R·584·e + stages·32·584·e + (score exchange: 32 KiB for 8 warps)
 //   stages ∈ 2..4: the most tiles in flight per SM that fit, fewest on a tie
 //   splits: the fewest waves ceil(B·ceil(H·S / R)·splits / SMs) / splits,
-//   another split only for a 10% gain, at most ceil(T / 32)
+//   another split only for a 10% gain, at least 4 tiles per split
 //   mma=warpgroup (the wgmma kernel) where the target has wgmma (H100,
 //   H200) (R padded to 64): 64-token tiles and 2 stages (64·576·e + 2·64·576·e +
 //   P 8 KiB + row stats + 1 KiB alignment = 225.75 KiB), splits as above;
@@ -89,7 +89,8 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
 // -----
 
 // Decode, one request over 8192 cached tokens: 2 blocks for 132 SMs, so
-// the tokens are split 65 ways (4 tiles each; 66 would gain under 10%);
+// the tokens are split 58 ways (over 4 tiles each: at most 64 splits of 4;
+// each accepted split count gains 10% on the one before);
 // 52 ways for the A100's 108.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -98,9 +99,9 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_batch1
-// CHECK: mla.fused_decode {{.*}} causal tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
+// CHECK: mla.fused_decode {{.*}} causal tiling <splits = 58, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // WGMMA-LABEL: func.func @decode_batch1
-// WGMMA: mla.fused_decode {{.*}} tiling <splits = 65, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
 // A100-LABEL: func.func @decode_batch1
 // A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 16, heads_per_block = 64, stages = 4>
 func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
@@ -149,7 +150,7 @@ func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
 // -----
 
 // Dynamic batch and pages per request: batch 1 and the assumed cache length
-// (4096: 128 tiles, 65 splits as for one request; 1024: 32 tiles, 32 splits).
+// (4096: 128 tiles, 32 splits of 4 tiles; 1024: 32 tiles, 8 splits).
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -157,10 +158,10 @@ func.func @decode_two_queries_not_causal(%q_nope: tensor<1x2x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_dynamic
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 65, block_tokens = 32, heads_per_block = 64, stages = 3>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 32, heads_per_block = 64, stages = 3>
 // CHECK-SAME: -> tensor<?x1x128x128xbf16>
 // ASSUMED-LABEL: func.func @decode_dynamic
-// ASSUMED: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 32, heads_per_block = 64, stages = 3>
+// ASSUMED: mla.fused_decode {{.*}} tiling <splits = 8, block_tokens = 32, heads_per_block = 64, stages = 3>
 func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
     %q_pe: tensor<?x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<?x64x576xbf16>,
