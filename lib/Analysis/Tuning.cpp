@@ -62,22 +62,23 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
     if (!dtype || (*dtype != "bf16" && *dtype != "f16" && *dtype != "f32"))
       return fail(where + " expects 'dtype' bf16, f16 or f32");
     e.elementBytes = *dtype == "f32" ? 4 : 2;
-    if (const llvm::json::Value *mma = entry->get("mma")) {
-      std::optional<llvm::StringRef> name = mma->getAsString();
-      std::optional<MmaKind> kind =
-          name ? symbolizeMmaKind(*name) : std::nullopt;
-      if (!kind)
-        return fail(where + " expects 'mma' sync or warpgroup");
-      e.mma = *kind;
-    }
-    if (const llvm::json::Value *schedule = entry->get("schedule")) {
-      std::optional<llvm::StringRef> name = schedule->getAsString();
-      std::optional<DecodeSchedule> kind =
-          name ? symbolizeDecodeSchedule(*name) : std::nullopt;
-      if (!kind)
-        return fail(where + " expects 'schedule' even or balanced");
-      e.schedule = *kind;
-    }
+    // Optional keywords: absent keeps the default; present must name a case.
+    auto readKeyword = [&](llvm::StringRef key, auto &field) {
+      using Enum = std::decay_t<decltype(field)>;
+      const llvm::json::Value *value = entry->get(key);
+      if (!value)
+        return true;
+      std::optional<llvm::StringRef> name = value->getAsString();
+      std::optional<Enum> kind =
+          name ? symbolizeEnum<Enum>(*name) : std::nullopt;
+      if (kind)
+        field = *kind;
+      return kind.has_value();
+    };
+    if (!readKeyword("mma", e.mma))
+      return fail(where + " expects 'mma' sync or warpgroup");
+    if (!readKeyword("schedule", e.schedule))
+      return fail(where + " expects 'schedule' even or balanced");
     table.entries.push_back(e);
   }
   return table;

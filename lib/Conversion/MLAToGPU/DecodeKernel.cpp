@@ -460,7 +460,7 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
 /// o_lat in the element type; with splits, f32 partials and the rows'
 /// log-sum-exp (scale·m + ln l, −inf when empty) for the combine kernel.
 /// The row sums are per-thread partials unless `sumsReduced`.
-void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state,
+void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                                       bool sumsReduced) {
   Value zero = a.f32(0);
   Value colBase = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
@@ -526,34 +526,11 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, SoftmaxState &state,
 //===----------------------------------------------------------------------===//
 
 void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
-  ops = &operands;
   OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp kernel =
-      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
-             spec.threads(), spec.sharedBytes());
-  kernel->setAttr(MLADialect::kKernelAttrName,
-                  b.getStringAttr("decode_attention"));
-  CTA cta = setUpCTA(kernel);
-  scf::IfOp active = guardActive(cta);
-
-  // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
-  // group per tile (empty groups past the end keep the count uniform).
-  loadQueryTile(cta);
-  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
-    Value tile = a.idx(t);
-    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(exists.thenBlock());
-      loadLatentTile(cta, tile);
-    }
-    commitGroup();
-  }
-
+  scf::IfOp active;
+  CTA cta = beginAttention(operands, active);
   SoftmaxState state;
-  Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
-  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
-  init.append(outTiles(), zeroC);
+  SmallVector<Value> init = initialState();
   // With row-per-thread-group loading, the block-table lookup of the next
   // tile to load is issued early: an iteration ahead, carried by the loop,
   // when registers allow (column slices of at most 128 f32 accumulators
@@ -571,11 +548,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     b.setInsertionPointToStart(loop.getBody());
     Value tile = loop.getInductionVar();
     ValueRange carried = loop.getRegionIterArgs();
-    state.max[0] = carried[0];
-    state.max[1] = carried[1];
-    state.sum[0] = carried[2];
-    state.sum[1] = carried[3];
-    state.out.assign(carried.begin() + 4, carried.begin() + stateValues);
+    state = unpackState(carried.take_front(stateValues));
 
     Value next = a.add(tile, spec.stages - 1);
     TokenRow nextRow;
@@ -588,16 +561,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     // everyone is done with the stage the next load overwrites.
     waitGroups(spec.stages - 2);
     barrier();
-    auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
-    {
-      OpBuilder::InsertionGuard load(b);
-      b.setInsertionPointToStart(exists.thenBlock());
-      if (rowLoads)
-        copyRow(cta, next, nextRow);
-      else
-        loadLatentTile(cta, next);
-    }
-    commitGroup();
+    loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
     TokenRow ahead;
     if (carryRow)
       ahead = lookUpRow(cta, a.add(next, 1));
@@ -610,24 +574,84 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
         onlineSoftmaxUpdate(cta, tokenBase, scores, state);
     mmaValues(cta, stage, probs, state);
 
-    SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
-                                  state.sum[1]};
-    yielded.append(state.out);
+    SmallVector<Value> yielded = packState(state);
     if (carryRow)
       yielded.append({ahead.valid, ahead.page, ahead.slot});
     scf::YieldOp::create(b, yielded);
   }
   waitGroups(0);
-  ValueRange results = loop.getResults();
-  state.max[0] = results[0];
-  state.max[1] = results[1];
-  state.sum[0] = results[2];
-  state.sum[1] = results[3];
-  state.out.assign(results.begin() + 4, results.begin() + stateValues);
-  storeOutput(cta, state);
+  storeOutput(cta, unpackState(loop.getResults().take_front(stateValues)));
+  endAttention(active);
+}
+
+CTA DecodeKernelEmitter::beginAttention(const DecodeKernelOperands &operands,
+                                        scf::IfOp &active) {
+  ops = &operands;
+  gpu::LaunchOp kernel =
+      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
+             spec.threads(), spec.sharedBytes());
+  kernel->setAttr(MLADialect::kKernelAttrName,
+                  b.getStringAttr("decode_attention"));
+  CTA cta = setUpCTA(kernel);
+  active = guardActive(cta);
+  // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
+  // group per tile (empty groups past the end keep the count uniform).
+  loadQueryTile(cta);
+  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
+    Value tile = a.idx(t);
+    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      loadLatentTile(cta, tile);
+    }
+    commitGroup();
+  }
+  return cta;
+}
+
+void DecodeKernelEmitter::endAttention(scf::IfOp active) {
   if (active)
     b.setInsertionPointAfter(active);
   gpu::TerminatorOp::create(b);
+}
+
+void DecodeKernelEmitter::loadNextTile(const CTA &cta, Value next,
+                                       const TokenRow *row) {
+  auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
+  {
+    OpBuilder::InsertionGuard load(b);
+    b.setInsertionPointToStart(exists.thenBlock());
+    if (row)
+      copyRow(cta, next, *row);
+    else
+      loadLatentTile(cta, next);
+  }
+  commitGroup();
+}
+
+SmallVector<Value> DecodeKernelEmitter::initialState() {
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(outTiles(), zero);
+  return init;
+}
+
+SoftmaxState DecodeKernelEmitter::unpackState(ValueRange values) {
+  SoftmaxState state;
+  state.max[0] = values[0];
+  state.max[1] = values[1];
+  state.sum[0] = values[2];
+  state.sum[1] = values[3];
+  state.out.assign(values.begin() + 4, values.end());
+  return state;
+}
+
+SmallVector<Value> DecodeKernelEmitter::packState(const SoftmaxState &state) {
+  SmallVector<Value> values = {state.max[0], state.max[1], state.sum[0],
+                               state.sum[1]};
+  values.append(state.out);
+  return values;
 }
 
 void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,

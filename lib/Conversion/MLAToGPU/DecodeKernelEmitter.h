@@ -134,6 +134,17 @@ public:
 
   void emitAttention(const DecodeKernelOperands &ops);
   void emitWarpgroupAttention(const DecodeKernelOperands &ops);
+  /// What both attention kernels start with: the launch, the CTA's values,
+  /// the balanced schedule's guard (`active`, null when every CTA works; the
+  /// builder is left inside), the Q tile and the first stages − 1 KV tiles
+  /// in flight. endAttention closes what it opened.
+  CTA beginAttention(const DecodeKernelOperands &ops, scf::IfOp &active);
+  void endAttention(scf::IfOp active);
+  /// The online-softmax state as loop-carried values (row max ×2, row sum
+  /// ×2, the O fragments) and back; the initial values.
+  SmallVector<Value> initialState();
+  SoftmaxState unpackState(ValueRange values);
+  SmallVector<Value> packState(const SoftmaxState &state);
   void emitCombine(const DecodeKernelOperands &ops);
   void emitSchedule(const DecodeKernelOperands &ops);
   void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
@@ -189,6 +200,9 @@ private:
   TokenRow lookUpRow(const CTA &cta, Value tile);
   void copyRow(const CTA &cta, Value tile, const TokenRow &row);
   void loadLatentTile(const CTA &cta, Value tile);
+  /// Tile `next` into its stage if it is in the split (through `row`, its
+  /// token row looked up ahead, when given), then the group commit.
+  void loadNextTile(const CTA &cta, Value next, const TokenRow *row);
   // Barriers and cp.async group fences as side-effecting inline PTX that
   // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
   // effects, which the pipeline's ownership-based buffer deallocation
@@ -213,7 +227,7 @@ private:
                                          SoftmaxState &state);
   void mmaValues(const CTA &cta, Value stage, ArrayRef<Value> probs,
                  SoftmaxState &state);
-  void storeOutput(const CTA &cta, SoftmaxState &state,
+  void storeOutput(const CTA &cta, const SoftmaxState &state,
                    bool sumsReduced = false);
 
   Value mma(Value lhs, Value rhs, Value acc);
@@ -338,18 +352,16 @@ private:
     return vector::ExtractStridedSliceOp::create(b, x4, {2 * half, 0}, {2, 2},
                                                  {1, 1});
   }
-  Value quadSum(Value x) {
-    for (int32_t offset : {1, 2})
-      x = a.fadd(x,
-                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
-                     .getShuffleResult());
-    return x;
-  }
-  Value quadMax(Value x) {
-    for (int32_t offset : {1, 2})
-      x = a.fmax(x,
-                 gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
-                     .getShuffleResult());
+  /// Sum / max over the four lanes of a quad (a fragment row's threads).
+  Value quadSum(Value x) { return quadReduce(x, /*max=*/false); }
+  Value quadMax(Value x) { return quadReduce(x, /*max=*/true); }
+  Value quadReduce(Value x, bool max) {
+    for (int32_t offset : {1, 2}) {
+      Value other =
+          gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      x = max ? a.fmax(x, other) : a.fadd(x, other);
+    }
     return x;
   }
   /// The query index s of query row `row` (row = s·H + h) and its last

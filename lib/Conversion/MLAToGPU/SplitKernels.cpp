@@ -25,16 +25,14 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
   int64_t columns = spec.latent % 128 == 0 ? 128 : spec.latent;
-  gpu::LaunchOp kernel =
-      launch(a.idx(spec.rows()), operands.batch, a.idx(spec.latent / columns),
-             columns / 4, 0);
+  gpu::LaunchOp kernel = launch(a.idx(spec.rows()), operands.batch,
+                                a.idx(spec.latent / columns), columns / 4, 0);
   kernel->setAttr(MLADialect::kKernelAttrName,
                   b.getStringAttr("decode_combine"));
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
-  Value col =
-      a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
-                  kernel.getThreadIds().x),
-            4);
+  Value col = a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
+                          kernel.getThreadIds().x),
+                    4);
   Value negInf = a.negInf(), zero = a.f32(0);
   auto vec4 = VectorType::get({4}, b.getF32Type());
   auto lseAt = [&](Value k) {

@@ -195,32 +195,11 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
 /// warpgroup 1 through shared memory at the end.
 void DecodeKernelEmitter::emitWarpgroupAttention(
     const DecodeKernelOperands &operands) {
-  ops = &operands;
   OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp kernel =
-      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
-             spec.threads(), spec.sharedBytes());
-  kernel->setAttr(MLADialect::kKernelAttrName,
-                  b.getStringAttr("decode_attention"));
-  CTA cta = setUpCTA(kernel);
-  scf::IfOp active = guardActive(cta);
-
-  loadQueryTile(cta);
-  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
-    Value tile = a.idx(t);
-    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(exists.thenBlock());
-      loadLatentTile(cta, tile);
-    }
-    commitGroup();
-  }
-
+  scf::IfOp active;
+  CTA cta = beginAttention(operands, active);
   SoftmaxState state;
-  Value zeroC = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
-  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
-  init.append(outTiles(), zeroC);
+  SmallVector<Value> init = initialState();
   bool rowLoads = loadsRowPerThreadGroup();
   Value isFirst = a.eq(cta.colSlice, 0);
   Type f32 = b.getF32Type();
@@ -229,12 +208,7 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(loop.getBody());
     Value tile = loop.getInductionVar();
-    ValueRange carried = loop.getRegionIterArgs();
-    state.max[0] = carried[0];
-    state.max[1] = carried[1];
-    state.sum[0] = carried[2];
-    state.sum[1] = carried[3];
-    state.out.assign(carried.begin() + 4, carried.end());
+    state = unpackState(loop.getRegionIterArgs());
 
     Value next = a.add(tile, spec.stages - 1);
     TokenRow nextRow;
@@ -243,16 +217,7 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     waitGroups(spec.stages - 2);
     asyncProxyFence();
     barrier();
-    auto exists = scf::IfOp::create(b, a.lt(next, cta.tiles));
-    {
-      OpBuilder::InsertionGuard load(b);
-      b.setInsertionPointToStart(exists.thenBlock());
-      if (rowLoads)
-        copyRow(cta, next, nextRow);
-      else
-        loadLatentTile(cta, next);
-    }
-    commitGroup();
+    loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
 
     Value stage = a.rem(tile, spec.stages);
     Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
@@ -280,10 +245,7 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     barrier();
     warpgroupValues(cta, stage, state);
 
-    SmallVector<Value> yielded = {state.max[0], state.max[1], state.sum[0],
-                                  state.sum[1]};
-    yielded.append(state.out);
-    scf::YieldOp::create(b, yielded);
+    scf::YieldOp::create(b, packState(state));
   }
   waitGroups(0);
   ValueRange results = loop.getResults();
@@ -313,7 +275,5 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
         memref::LoadOp::create(b, cta.rowStats, ValueRange{a.idx(2), row});
   }
   storeOutput(cta, state, /*sumsReduced=*/true);
-  if (active)
-    b.setInsertionPointAfter(active);
-  gpu::TerminatorOp::create(b);
+  endAttention(active);
 }
