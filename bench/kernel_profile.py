@@ -84,8 +84,7 @@ def profile(args, heads, batch, seqlen):
               f"{us:>10.1f} us")
     print(f"     total {total:.1f} us")
     if detail is not None:
-        text = detail.stdout
-        print(text[text.find("  decode"):][-6000:] if "  decode" in text else text[-6000:])
+        print(detail.stdout[-6000:])
 
 
 def main():
