@@ -95,17 +95,18 @@ def lengths(batch, seqlen, uneven, seed=0):
 
 
 TILING = re.compile(r"tiling <splits = (\d+), block_tokens = (\d+), heads_per_block = (\d+), "
-                    r"stages = (\d+)((?:, (?:mma|schedule) = \w+)*)>")
+                    r"stages = (\d+)((?:, (?:mma|schedule|loads) = \w+)*)>")
 # The wgmma kernel (mma = warpgroup) needs the arch-specific target.
 CHIP = {"sync": "sm_90", "warpgroup": "sm_90a", "auto": "sm_90a"}
 
 
 def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
-              target="h100", tuning_file=None, mma="auto", schedule="even"):
+              target="h100", tuning_file=None, mma="auto", schedule="even", loads="auto"):
     """Times one shape: (median us or None, status). `tiling` (splits,
     block_tokens, heads_per_block, stages) replaces the compiler's choice;
     `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel,
-    `schedule` for the even or balanced split schedule."""
+    `schedule` for the even or balanced split schedule, `loads` for cp.async
+    or TMA tile loads (auto: the compiler's choice)."""
     mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
@@ -121,7 +122,7 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
             tuned = f" tuning-file={tuning_file}" if tuning_file else ""
             fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
                                     f"--mla-fuse-decode=target={target} mma={mma} "
-                                    f"schedule={schedule}{tuned}"],
+                                    f"schedule={schedule} loads={loads}{tuned}"],
                                    capture_output=True, text=True)
             if fused.returncode != 0:
                 return None, "mla-opt: " + fused.stderr.strip()[-200:]
@@ -178,6 +179,9 @@ def main():
     parser.add_argument("--schedule", default="even", choices=["even", "balanced"],
                         help="split schedule: each request in equal parts, or balanced "
                              "by scheduling metadata")
+    parser.add_argument("--loads", default="auto", choices=["auto", "async_copy", "tma", "both"],
+                        help="wgmma kernel tile loads: the compiler's choice (auto: TMA where "
+                             "the page size allows), cp.async, TMA, or both side by side")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--timeout", type=int, default=240, help="seconds per shape")
     parser.add_argument("--json")
@@ -203,17 +207,20 @@ def main():
     cases += [(list(map(int, x.split("x"))), None, False) for x in args.prefill.split(",") if x]
     mla_opt = args.mla_opt or str(Path(args.mla_run).with_name("mla-opt"))
     kinds = ["sync", "warpgroup"] if args.mma == "both" else [args.mma]
-    for ((heads, batch, seqlen), queries, uneven), mma in (
-            (c, k) for c in cases for k in (kinds if c[1] is not None else ["sync"])):
+    moves = ["async_copy", "tma"] if args.loads == "both" else [args.loads]
+    # TMA loads are the wgmma kernel's: mma.sync runs with cp.async only.
+    variants = [(k, m) for k in kinds for m in moves if not (k == "sync" and m == "tma")]
+    for ((heads, batch, seqlen), queries, uneven), (mma, loads) in (
+            (c, v) for c in cases for v in (variants if c[1] is not None else [("sync", "auto")])):
         prefill = queries is None
         queries = seqlen if prefill else queries
         us, status = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
                                args.repeat, args.timeout, uneven,
                                tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()),
-                               mma=mma, schedule=args.schedule)
+                               mma=mma, schedule=args.schedule, loads=loads)
         row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
                    seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us,
-                   mma="" if prefill else mma)
+                   mma="" if prefill else mma, loads="" if prefill else loads)
         if us:
             tokens = int(lengths(batch, seqlen, uneven).sum())
             row["GBs"] = tokens * (LATENT + ROPE) * 2 / (us * 1e-6) / 1e9
@@ -225,21 +232,21 @@ def main():
             row["torch_us"] = base["us"]
         rows.append(row)
         print(f"{row['phase']} h={heads} b={batch} s={seqlen} q={queries}{' uneven' if uneven else ''}"
-              f"{' ' + mma if not prefill else ''}: {status} {us}", flush=True)
+              f"{' ' + mma + ' ' + loads if not prefill else ''}: {status} {us}", flush=True)
 
     print(f"\nMLA attention, bf16 cache, page {PAGE}, median of {args.repeat} calls "
           f"(copy {copy_gbs or float('nan'):.0f} GB/s, bf16 GEMM {gemm_tflops or float('nan'):.0f} TFLOP/s)")
-    print(f"{'phase':>7} {'mma':>4} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'mla us':>10} {'GB/s':>7} "
-          f"{'TFLOP/s':>7} {'%copy':>6} {'%gemm':>6} | {'torch us':>9} {'mla/torch':>9}")
+    print(f"{'phase':>7} {'kernel':>8} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'mla us':>10} {'GB/s':>7} "
+          f"{'TFLOP/s':>7} {'%copy':>6} {'%gemm':>6} | {'torch us':>9} {'speed-up':>9}")
     for r in rows:
         if not r["us"]:
-            print(f"{r['phase']:>7} {kind(r):>4} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['status']}")
+            print(f"{r['phase']:>7} {kind(r):>8} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['status']}")
             continue
         pc = 100 * r["GBs"] / copy_gbs if copy_gbs else float("nan")
         pg = 100 * r["TFLOPs"] / gemm_tflops if gemm_tflops else float("nan")
         tu = r.get("torch_us", float("nan"))
-        print(f"{r['phase']:>7} {kind(r):>4} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
-              f"{r['TFLOPs']:>7.2f} {pc:>6.2f} {pg:>6.2f} | {tu:>9.1f} {r['us'] / tu:>9.1f}x")
+        print(f"{r['phase']:>7} {kind(r):>8} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
+              f"{r['TFLOPs']:>7.2f} {pc:>6.2f} {pg:>6.2f} | {tu:>9.1f} {tu / r['us']:>8.2f}x")
     if args.json:
         json.dump(dict(copy_GBs=copy_gbs, gemm_TFLOPs=gemm_tflops, rows=rows),
                   open(args.json, "w"), indent=1)
@@ -248,8 +255,11 @@ def main():
 
 
 def kind(row):
-    """The decode kernel's MMA: sync (mma.sync) or wg (wgmma)."""
-    return {"sync": "sync", "warpgroup": "wg", "auto": "auto"}.get(row.get("mma", ""), "")
+    """The decode kernel asked for: its MMA, sync (mma.sync) or wg (wgmma),
+    and its loads when not the compiler's choice (+cp: cp.async, +tma)."""
+    mma = {"sync": "sync", "warpgroup": "wg", "auto": "auto"}.get(row.get("mma", ""), "")
+    loads = {"async_copy": "+cp", "tma": "+tma"}.get(row.get("loads", ""), "")
+    return mma + loads
 
 
 def label(row):

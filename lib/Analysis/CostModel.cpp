@@ -260,9 +260,18 @@ bool mla::supportsWarpgroupKernel(const DecodeKernelShape &kernel,
          kernel.blockTokens >= 16 && kernel.blockTokens <= 64;
 }
 
+bool mla::supportsTmaLoads(const DecodeKernelShape &kernel, int64_t pageSize) {
+  if (!kernel.warpgroup() || pageSize < 1)
+    return false;
+  if (pageSize % kernel.blockTokens == 0)
+    return true;
+  return kernel.blockTokens % pageSize == 0 && pageSize % 8 == 0;
+}
+
 DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
                                          const TargetDescription &target,
-                                         MmaKind mma, DecodeSchedule schedule) {
+                                         MmaKind mma, DecodeSchedule schedule,
+                                         DecodeLoads loads) {
   ConfigAttr c = shape.config;
   int64_t queries = std::max<int64_t>(shape.queries, 1);
   int64_t heads = c.getHeads();
@@ -328,9 +337,11 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
       splits = s;
     }
   }
+  if (loads == DecodeLoads::Tma && !supportsTmaLoads(kernel, shape.pageSize))
+    loads = DecodeLoads::AsyncCopy;
   return DecodeTilingAttr::get(c.getContext(), splits, kernel.blockTokens,
                                headsPerBlock, kernel.stages, kernel.mma,
-                               schedule);
+                               schedule, loads);
 }
 
 PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,

@@ -79,6 +79,8 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
       return fail(where + " expects 'mma' sync or warpgroup");
     if (!readKeyword("schedule", e.schedule))
       return fail(where + " expects 'schedule' even or balanced");
+    if (!readKeyword("loads", e.loads))
+      return fail(where + " expects 'loads' async_copy or tma");
     table.entries.push_back(e);
   }
   return table;
@@ -92,6 +94,6 @@ DecodeTuningTable::lookup(const AttentionShape &shape) const {
         e.elementBytes == shape.elementBytes)
       return DecodeTilingAttr::get(shape.config.getContext(), e.splits,
                                    e.blockTokens, e.headsPerBlock, e.stages,
-                                   e.mma, e.schedule);
+                                   e.mma, e.schedule, e.loads);
   return std::nullopt;
 }

@@ -145,6 +145,12 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // division by a kernel argument is a runtime (software) division — the
   // kernels' index arithmetic by powers of two among them.
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  // nvgpu ops become NVVM while the kernels are still launch bodies, as in
+  // upstream's pipeline: a TMA descriptor made on the host then crosses into
+  // its kernel as an !llvm.ptr (no kernel signature converts an
+  // nvgpu.tensormap.descriptor), and mbarrier globals are cloned into the
+  // kernel modules by the outlining.
+  pm.addPass(createConvertNVGPUToNVVMPass());
   pm.addPass(createGpuKernelOutliningPass());
   // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.

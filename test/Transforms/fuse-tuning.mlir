@@ -7,13 +7,14 @@
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-dtype.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-DTYPE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-mma.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-schedule.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
+// RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-loads.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LOADS
 // RUN: not mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json target=a100" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
 
 // A tuning file (bench/autotune.py) replaces the cost model's decode tiling
 // for the exact shapes it lists (heads, queries, batch, cache length, dtype);
 // other shapes keep the model's. `splits` still overrides the split count.
 // An entry may name the kernel's tensor-core instructions ("mma") and its
-// split schedule ("schedule").
+// split schedule ("schedule") and tile loads ("loads").
 
 // MISSING: error: tuning file '{{.*}}missing.json': cannot be read
 // NOT-JSON: error: tuning file '{{.*}}tuning-not-json.json': is not JSON
@@ -21,6 +22,7 @@
 // BAD-DTYPE: error: tuning file '{{.*}}tuning-bad-dtype.json': decode entry 0 expects 'dtype' bf16, f16 or f32
 // BAD-MMA: error: tuning file '{{.*}}tuning-bad-mma.json': decode entry 0 expects 'mma' sync or warpgroup
 // BAD-SCHEDULE: error: tuning file '{{.*}}tuning-bad-schedule.json': decode entry 0 expects 'schedule' even or balanced
+// BAD-LOADS: error: tuning file '{{.*}}tuning-bad-loads.json': decode entry 0 expects 'loads' async_copy or tma
 // WRONG-TARGET: error: tuning file '{{.*}}tuning-h100.json' is for target 'h100', not 'a100'
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,

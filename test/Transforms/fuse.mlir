@@ -6,6 +6,8 @@
 // RUN: mla-opt %s --mla-fuse-decode="mma=warpgroup target=a100" --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
 // RUN: mla-opt %s --mla-fuse-decode="mma=sync schedule=balanced" --split-input-file | FileCheck %s --check-prefix=BALANCED
 // RUN: not mla-opt %s --mla-fuse-decode=schedule=fair --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
+// RUN: mla-opt %s --mla-fuse-decode=loads=async_copy --split-input-file | FileCheck %s --check-prefix=ASYNC
+// RUN: not mla-opt %s --mla-fuse-decode=loads=bulk --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LOADS
 // RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
@@ -62,8 +64,11 @@
 // CHECK-SAME:   -> tensor<128x1x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // WGMMA-LABEL: func.func @decode_batch128
-// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
 // BAD-MMA: error: mma must be auto, sync or warpgroup, not 'tensor'
+// ASYNC-LABEL: func.func @decode_batch128
+// ASYNC: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// BAD-LOADS: error: loads must be auto, async_copy or tma, not 'bulk'
 // BALANCED-LABEL: func.func @decode_batch128
 // BALANCED: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, schedule = balanced>
 // BAD-SCHEDULE: error: schedule must be even or balanced, not 'fair'
@@ -101,7 +106,7 @@ func.func @decode_batch128(%q_nope: tensor<128x1x128x128xbf16>,
 // CHECK-LABEL: func.func @decode_batch1
 // CHECK: mla.fused_decode {{.*}} causal tiling <splits = 58, block_tokens = 32, heads_per_block = 64, stages = 3> {config = #{{[^,]*}}, mla.phase = #mla<phase decode>}
 // WGMMA-LABEL: func.func @decode_batch1
-// WGMMA: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 32, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
 // A100-LABEL: func.func @decode_batch1
 // A100: mla.fused_decode {{.*}} tiling <splits = 52, block_tokens = 16, heads_per_block = 64, stages = 4>
 func.func @decode_batch1(%q_nope: tensor<1x1x128x128xbf16>,
@@ -468,4 +473,31 @@ func.func @prefill_lengths_not_gathered(%q_nope: tensor<1x4096x128x128xbf16>,
          tensor<1x4096x64xbf16>, tensor<1x4096x128x128xbf16>, tensor<1xi32>)
       -> tensor<1x4096x128x128xbf16>
   return %o : tensor<1x4096x128x128xbf16>
+}
+
+// -----
+
+// TMA loads need pages of whole tiles or tiles of whole pages: with pages
+// of 24 tokens and 64-token tiles, auto falls back to cp.async.
+
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128,
+                  yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                   mscale = 1.0, mscale_all_dim = 1.0>>
+// WGMMA-LABEL: func.func @decode_page24
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+func.func @decode_page24(%q_nope: tensor<128x1x128x128xbf16>,
+    %q_pe: tensor<128x1x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
+    %wuv: tensor<128x512x128xbf16>, %cache: tensor<43691x24x576xbf16>,
+    %bt: tensor<128x342xi32>, %lens: tensor<128xi32>) -> tensor<128x1x128x128xbf16> {
+  %q_lat = mla.query_to_latent %q_nope, %wuk {config = #v3}
+      : (tensor<128x1x128x128xbf16>, tensor<128x512x128xbf16>) -> tensor<128x1x128x512xbf16>
+  %o_lat = mla.latent_attention %q_lat, %q_pe over %cache[%bt, %lens]
+      {config = #v3, mla.phase = #mla<phase decode>}
+      : (tensor<128x1x128x512xbf16>, tensor<128x1x128x64xbf16>,
+         tensor<43691x24x576xbf16>, tensor<128x342xi32>, tensor<128xi32>) -> tensor<128x1x128x512xbf16>
+  %o = mla.latent_to_value %o_lat, %wuv {config = #v3}
+      : (tensor<128x1x128x512xbf16>, tensor<128x512x128xbf16>) -> tensor<128x1x128x128xbf16>
+  return %o : tensor<128x1x128x128xbf16>
 }

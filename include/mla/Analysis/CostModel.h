@@ -60,6 +60,8 @@ struct AttentionShape {
   /// Bytes per element of activations, weights and cache (2 for bf16).
   int64_t elementBytes;
   bool causal;
+  /// Cached tokens per page of the paged cache (0: unknown).
+  int64_t pageSize = 0;
 };
 
 /// The shape of an attention whose queries have type `queries` ([B, S, H,
@@ -177,6 +179,14 @@ struct DecodeKernelShape {
 /// are free).
 bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
 
+/// Whether the wgmma kernel can load its KV tiles with TMA from a cache of
+/// `pageSize`-token pages: a tile is one box of whole rows per 64-element
+/// atom and page it touches, so either a page holds whole tiles (pageSize a
+/// multiple of blockTokens) or a tile whole pages of at least the swizzle's
+/// 8-row period (blockTokens a multiple of pageSize, pageSize a multiple
+/// of 8).
+bool supportsTmaLoads(const DecodeKernelShape &kernel, int64_t pageSize);
+
 /// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
 /// tokens per tile (16 where two stages of 32 do not fit); up to 64 query rows
 /// per CTA (heads_per_block = 64 / queries); the stages that keep the most
@@ -187,11 +197,14 @@ bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
 /// it and the shape suits it (its layouts; fewer than 64 rows per CTA are
 /// padded to the wgmma M), with 64-token tiles
 /// (32 where two stages of 64 do not fit); otherwise the mma.sync tiling.
-/// `schedule` is passed through: the splits are chosen alike.
+/// `schedule` is passed through: the splits are chosen alike. `loads = tma`
+/// asks for TMA loads: taken where the wgmma kernel was chosen and the page
+/// size suits them (supportsTmaLoads), otherwise cp.async.
 DecodeTilingAttr
 chooseDecodeTiling(const AttentionShape &shape, const TargetDescription &target,
                    MmaKind mma = MmaKind::Sync,
-                   DecodeSchedule schedule = DecodeSchedule::Even);
+                   DecodeSchedule schedule = DecodeSchedule::Even,
+                   DecodeLoads loads = DecodeLoads::AsyncCopy);
 
 /// The tiling of a fused prefill kernel: 128 x 128 (query x key) tiles, 64
 /// queries when there are fewer than 128, fewer keys when the tiles would not

@@ -42,6 +42,7 @@ private:
     int64_t splits, blockTokens, headsPerBlock, stages;
     MmaKind mma = MmaKind::Sync; // optional "mma": "sync" | "warpgroup"
     DecodeSchedule schedule = DecodeSchedule::Even; // optional "schedule"
+    DecodeLoads loads = DecodeLoads::AsyncCopy;     // optional "loads"
   };
   std::string targetName;
   std::vector<Entry> entries;

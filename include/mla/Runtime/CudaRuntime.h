@@ -47,6 +47,10 @@ void mgpuMemset32(void *destination, unsigned value, size_t count,
 void mgpuMemset16(void *destination, unsigned short value, size_t count,
                   void *stream);
 void mgpuSetDefaultDevice(int32_t device);
+void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                                     int64_t dataType, int64_t interleave,
+                                     int64_t swizzle, int64_t l2Promotion,
+                                     int64_t oobFill, int64_t *box);
 }
 
 namespace mlir::mla::cuda {

@@ -597,6 +597,17 @@ CTA DecodeKernelEmitter::beginAttention(const DecodeKernelOperands &operands,
   // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
   // group per tile (empty groups past the end keep the count uniform).
   loadQueryTile(cta);
+  if (spec.tma()) {
+    // With TMA, Q is the only cp.async group: it is waited for here, behind
+    // the first tiles' copies.
+    commitGroup();
+    initTmaBarriers(cta);
+    for (int64_t t = 0; t + 1 < spec.stages; ++t)
+      issueTmaTile(cta, a.idx(t));
+    waitGroups(0);
+    asyncProxyFence();
+    return cta;
+  }
   for (int64_t t = 0; t + 1 < spec.stages; ++t) {
     Value tile = a.idx(t);
     auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
@@ -656,8 +667,18 @@ SmallVector<Value> DecodeKernelEmitter::packState(const SoftmaxState &state) {
 
 void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
                                   const DecodeKernelSpec &spec,
-                                  const DecodeKernelOperands &operands) {
+                                  const DecodeKernelOperands &given) {
   DecodeKernelEmitter emitter(b, spec);
+  // The tensor map as early as the cache exists (at the function's entry
+  // for an argument): it is host code (a runtime call), and host code after
+  // GPU work would cut the function's stream in two (gpu-async-region
+  // synchronises before it).
+  DecodeKernelOperands operands = given;
+  if (spec.tma()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfterValue(operands.cache);
+    operands.tensorMap = emitter.createCacheTensorMap(operands.cache);
+  }
   // q_lat[b,s,h,l] = Σ_n q_nope[b,s,h,n] · W_UK[h,l,n]   (W_UK n-major)
   emitter.emitHeadProduct(operands.queryNope, operands.keyWeight,
                           operands.queryLatent, spec.nope, spec.latent,

@@ -32,6 +32,8 @@ struct DecodeKernelOperands {
   Value schedule;    // [B + 1] i32 (balanced): tiles per CTA, then the
                      // CTA count of each request
   Value batch;       // B, an index
+  // loads = tma: the cache's tensor map (emitDecodeKernels makes it).
+  Value tensorMap;
 };
 
 /// Emits at `b`'s insertion point the decode's kernels as gpu.launch ops:

@@ -118,6 +118,8 @@ struct CTA {
   Value query, tokens, exchange;
   Value probs, rowStats;
   Value queryAddress, tokensAddress, probsAddress;
+  // loads = tma: one mbarrier per KV stage (static shared memory).
+  Value barriers;
 };
 
 /// The online-softmax state of a thread's two rows (quadRow, quadRow + 8).
@@ -145,6 +147,10 @@ public:
   SmallVector<Value> initialState();
   SoftmaxState unpackState(ValueRange values);
   SmallVector<Value> packState(const SoftmaxState &state);
+  /// The cache's TMA descriptor (host side): boxes of one 64-element atom
+  /// of tmaBoxTokens() rows of a page, 128B-swizzled as the wgmma kernel's
+  /// tiles are.
+  Value createCacheTensorMap(Value cache);
   void emitCombine(const DecodeKernelOperands &ops);
   void emitSchedule(const DecodeKernelOperands &ops);
   void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
@@ -203,6 +209,17 @@ private:
   /// Tile `next` into its stage if it is in the split (through `row`, its
   /// token row looked up ahead, when given), then the group commit.
   void loadNextTile(const CTA &cta, Value next, const TokenRow *row);
+  // TMA loads (loads = tma, the wgmma kernel). Thread 0 initialises an
+  // mbarrier per stage; thread 128 (warpgroup 1) issues each tile's copies —
+  // one box per atom and page the tile touches — after announcing their bytes
+  // on the stage's barrier; every thread waits on the barrier's phase for the
+  // tile. TMA copies whole page rows, so the rows past the split's end (NaN in
+  // unused slots must not reach P·V) are zeroed after the wait.
+  void initTmaBarriers(CTA &cta);
+  void issueTmaTile(const CTA &cta, Value tile);
+  void waitTmaTile(const CTA &cta, Value tile);
+  void zeroTileTail(const CTA &cta, Value tile);
+  Value tmaBoxView(const CTA &cta, Value stage, int64_t atom, Value row);
   // Barriers and cp.async group fences as side-effecting inline PTX that
   // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
   // effects, which the pipeline's ownership-based buffer deallocation

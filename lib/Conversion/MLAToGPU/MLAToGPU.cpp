@@ -84,12 +84,18 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
   spec.elementBytes = 2;
   spec.mma = tiling.getMma();
   spec.schedule = tiling.getSchedule();
+  spec.loads = tiling.getLoads();
   if (spec.warpgroup() && sharedLimit && !chip.warpgroupMMA)
     return fail("mma = warpgroup needs wgmma (chip sm_90a)");
   if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
     return fail("mma = warpgroup needs kv_lora_rank a multiple of 128 up "
                 "to 512, L + R a multiple of 64 and 16 to 64 tokens per "
                 "tile");
+  if (spec.tma() && !supportsTmaLoads(spec, spec.pageSize))
+    return fail("loads = tma needs pages of whole tiles or tiles of whole "
+                "pages of a multiple of 8 tokens (page size " +
+                Twine(spec.pageSize) + ", block_tokens " +
+                Twine(spec.blockTokens) + ")");
   if (spec.blockTokens % 16 != 0)
     return fail("block_tokens (" + Twine(spec.blockTokens) +
                 ") is not a multiple of 16");
@@ -104,8 +110,10 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
                 Twine(spec.latent) +
                 ") are not all multiples of the per-head products' 64-wide "
                 "tiles");
-  if (sharedLimit && spec.sharedBytes() > sharedLimit)
-    return fail("the tiles need " + Twine(spec.sharedBytes()) +
+  // TMA's mbarriers, one per stage, are static shared memory.
+  int64_t sharedBytes = spec.sharedBytes() + (spec.tma() ? 8 * spec.stages : 0);
+  if (sharedLimit && sharedBytes > sharedLimit)
+    return fail("the tiles need " + Twine(sharedBytes) +
                 " bytes of shared memory, more than the chip's " +
                 Twine(sharedLimit));
   return spec;

@@ -186,6 +186,142 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
   state.out = toFragments(acc);
 }
 
+//===----------------------------------------------------------------------===//
+// TMA tile loads (loads = tma)
+//===----------------------------------------------------------------------===//
+//
+// The cache [P, G, L+R] is one 3-d tensor map; a box is [1, g, 64]: g =
+// min(G, T) rows of one page, one 64-element atom wide, written 128B-swizzled
+// — the layout the cp.async path builds by hand and wgmma reads. A tile is
+// one box per atom (G ≥ T) or per atom and page (T/G pages of G tokens).
+//
+//   stage s:  atom 0 [T rows × 128 B] │ atom 1 │ … │ atom (L+R)/64 − 1
+//             ▲ box (page p, slot, atom 0)  ▲ box (page p, slot, atom 1) …
+//
+// Coordinates are innermost first: (64·atom, slot, page). A page index past
+// the cache (a bad table) is clamped like the cp.async path's.
+
+Value DecodeKernelEmitter::createCacheTensorMap(Value cache) {
+  auto cacheType = cast<MemRefType>(cache.getType());
+  Type element = cacheType.getElementType();
+  auto box = MemRefType::get({1, spec.tmaBoxTokens(), 64}, element,
+                             MemRefLayoutAttrInterface(), workgroup());
+  auto type = nvgpu::TensorMapDescriptorType::get(
+      b.getContext(), box, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+      nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+  Value unranked = memref::CastOp::create(
+      b, UnrankedMemRefType::get(element, cacheType.getMemorySpace()), cache);
+  return nvgpu::TmaCreateDescriptorOp::create(
+      b, type, unranked,
+      ValueRange{a.idx(1), a.idx(spec.tmaBoxTokens()), a.idx(64)});
+}
+
+void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
+  cta.barriers = nvgpu::MBarrierCreateOp::create(
+      b,
+      nvgpu::MBarrierGroupType::get(b.getContext(), workgroup(), spec.stages));
+  auto first = scf::IfOp::create(b, a.eq(cta.tid, 0));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    // One arrival per phase: the issuing thread's arrive.expect_tx.
+    for (int64_t s = 0; s < spec.stages; ++s)
+      nvgpu::MBarrierInitOp::create(b, cta.barriers, a.idx(1), a.idx(s),
+                                    Value());
+    asmStatement("fence.mbarrier_init.release.cluster;");
+  }
+  barrier();
+}
+
+/// Rows [row, row + tmaBoxTokens()) of atom `atom` of stage `stage`.
+Value DecodeKernelEmitter::tmaBoxView(const CTA &cta, Value stage, int64_t atom,
+                                      Value row) {
+  int64_t rows = spec.tmaBoxTokens();
+  SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(atom), row,
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(rows), b.getIndexAttr(64)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  MemRefType type = memref::SubViewOp::inferRankReducedResultType(
+      {1, rows, 64}, cast<MemRefType>(cta.tokens.getType()), offsets, sizes,
+      strides);
+  return memref::SubViewOp::create(b, type, cta.tokens, offsets, sizes,
+                                   strides);
+}
+
+/// Tile `tile` of the split (when it exists) into its stage: the first
+/// thread of warpgroup 1 — idle while warpgroup 0 computes S and the
+/// softmax, so that the block-table lookup and the issue stay off their
+/// path — announces the bytes on the stage's barrier, then copies the boxes
+/// of the pages holding the tile's tokens in the split (pages wholly past
+/// the end are not read: the block table may have no entry for them).
+void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
+  auto issuer =
+      scf::IfOp::create(b, a.andi(a.eq(cta.tid, 128), a.lt(tile, cta.tiles)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(issuer.thenBlock());
+  int64_t rows = spec.tmaBoxTokens(), atoms = spec.dim / 64;
+  Value stage = a.rem(tile, spec.stages);
+  Value tileStart = a.add(cta.start, a.mul(tile, spec.blockTokens));
+  Value boxes = a.idx(1);
+  if (rows < spec.blockTokens)
+    boxes = a.min(a.idx(spec.blockTokens / rows),
+                  a.ceilDiv(a.sub(cta.end, tileStart), rows));
+  int64_t boxBytes = rows * 64 * spec.elementBytes * atoms;
+  Value bytes = a.mul(boxes, boxBytes);
+  nvgpu::MBarrierArriveExpectTxOp::create(b, cta.barriers, bytes, stage,
+                                          Value());
+  auto pages = scf::ForOp::create(b, a.idx(0), boxes, a.idx(1));
+  b.setInsertionPointToStart(pages.getBody());
+  Value row = a.mul(pages.getInductionVar(), rows);
+  Value pos = a.add(tileStart, row);
+  Value page = pageOf(cta, pos), slot = a.rem(pos, spec.pageSize);
+  for (int64_t atom = 0; atom < atoms; ++atom)
+    nvgpu::TmaAsyncLoadOp::create(
+        b, tmaBoxView(cta, stage, atom, row), cta.barriers, ops->tensorMap,
+        ValueRange{a.idx(64 * atom), slot, page}, stage, Value(), Value());
+}
+
+/// Every thread waits for tile `tile`'s bytes: its stage's barrier
+/// completes a phase per tile, so the tile's parity is (tile / stages) % 2.
+void DecodeKernelEmitter::waitTmaTile(const CTA &cta, Value tile) {
+  Value phase = a.rem(a.div(tile, spec.stages), 2);
+  Value parity =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
+  nvgpu::MBarrierTryWaitParityOp::create(
+      b, cta.barriers, parity, a.idx(10000000), a.rem(tile, spec.stages));
+}
+
+/// Zeroes the rows of tile `tile` past the split's end (the last tile's
+/// tail: whatever the pages hold there, NaN included), then makes the
+/// stores visible to wgmma (the async proxy). Uniform across the CTA.
+void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
+  Value tileStart = a.add(cta.start, a.mul(tile, spec.blockTokens));
+  Value valid = a.sub(cta.end, tileStart);
+  auto partial = scf::IfOp::create(b, a.lt(valid, spec.blockTokens));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(partial.thenBlock());
+  int64_t perRow = (spec.dim / 64) * 8; // 16-byte chunks per token row
+  Value chunks = a.mul(a.sub(a.idx(spec.blockTokens), valid), perRow);
+  auto loop = scf::ForOp::create(b, cta.tid, chunks, a.idx(spec.threads()));
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value c = loop.getInductionVar();
+    Value row = a.add(valid, a.div(c, perRow));
+    Value within = a.rem(c, perRow);
+    Value zero = arith::ConstantOp::create(
+        b, b.getZeroAttr(VectorType::get({8}, spec.elementType)));
+    vector::StoreOp::create(b, zero, cta.tokens,
+                            ValueRange{a.rem(tile, spec.stages),
+                                       a.div(within, 8), row,
+                                       a.mul(a.rem(within, 8), 8)});
+  }
+  asyncProxyFence();
+}
+
 /// The wgmma attention kernel (picture above). Per tile: everyone waits for
 /// its cp.async copies, fences them to the async proxy and meets at a
 /// barrier (the tile is in, the previous P·V done everywhere); the next
@@ -211,13 +347,22 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     state = unpackState(loop.getRegionIterArgs());
 
     Value next = a.add(tile, spec.stages - 1);
-    TokenRow nextRow;
-    if (rowLoads)
-      nextRow = lookUpRow(cta, next);
-    waitGroups(spec.stages - 2);
-    asyncProxyFence();
-    barrier();
-    loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
+    if (spec.tma()) {
+      // The tile is in (and its tail zeroed) everywhere, and the previous
+      // P·V is done: its stage takes the next tile.
+      waitTmaTile(cta, tile);
+      zeroTileTail(cta, tile);
+      barrier();
+      issueTmaTile(cta, next);
+    } else {
+      TokenRow nextRow;
+      if (rowLoads)
+        nextRow = lookUpRow(cta, next);
+      waitGroups(spec.stages - 2);
+      asyncProxyFence();
+      barrier();
+      loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
+    }
 
     Value stage = a.rem(tile, spec.stages);
     Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));

@@ -16,8 +16,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace {
 
@@ -80,12 +82,19 @@ struct Driver {
   X(cuDeviceGetDefaultMemPool, CUresult (*)(CUmemoryPool *, CUdevice))         \
   X(cuMemPoolSetAttribute, CUresult (*)(CUmemoryPool, int, void *))            \
   X(cuMemcpyAsync, CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream))   \
+  X(cuMemcpyHtoD_v2, CUresult (*)(CUdeviceptr, const void *, size_t))          \
   X(cuMemsetD32Async, CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))   \
   X(cuMemsetD16Async,                                                          \
     CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))
 #define MLA_DECLARE(name, type) FunctionPointer<type> name = nullptr;
   MLA_CUDA_FUNCTIONS(MLA_DECLARE)
 #undef MLA_DECLARE
+  // CUDA 12+ (sm_90's TMA); optional, so that older drivers still load.
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+                                     const unsigned long long *,
+                                     const unsigned long long *,
+                                     const unsigned *, const unsigned *, int,
+                                     int, int, int) = nullptr;
   std::string error;
   int device = 0;
   CUcontext context = nullptr;
@@ -99,6 +108,12 @@ std::map<void *, std::string> &moduleNames() {
   static std::map<void *, std::string> names;
   return names;
 }
+/// Idle streams, returned by mgpuStreamDestroy (see mgpuStreamCreate).
+std::vector<CUstream> &streamPool() {
+  static std::vector<CUstream> pool;
+  return pool;
+}
+std::mutex streamPoolMutex;
 std::map<void *, std::pair<std::string, void *>> &kernelNames() {
   static std::map<void *, std::pair<std::string, void *>> names;
   return names;
@@ -123,6 +138,9 @@ Driver &driver() {
     loaded.error = "libcuda has no " #name;
     MLA_CUDA_FUNCTIONS(MLA_RESOLVE)
 #undef MLA_RESOLVE
+    loaded.cuTensorMapEncodeTiled =
+        reinterpret_cast<decltype(loaded.cuTensorMapEncodeTiled)>(
+            dlsym(library, "cuTensorMapEncodeTiled"));
     if (!loaded.error.empty())
       return loaded;
     int count = 0;
@@ -155,6 +173,11 @@ Driver &ready() {
     std::fprintf(stderr, "mla CUDA runtime: %s\n", d.error.c_str());
     std::exit(1);
   }
+  // The context stays current on a thread once made so: every runtime call
+  // goes through here, and the lock and cuCtxSetCurrent are not free.
+  static thread_local bool current = false;
+  if (current)
+    return d;
   std::lock_guard<std::mutex> lock(driverMutex);
   if (!d.context) {
     CUdevice device;
@@ -175,6 +198,7 @@ Driver &ready() {
   CUresult result = d.cuCtxSetCurrent(d.context);
   if (result != CUDA_SUCCESS)
     fatal("cuCtxSetCurrent", result, "");
+  current = true;
   return d;
 }
 
@@ -250,7 +274,21 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
         "cuLaunchKernel", kernelDescription(function));
 }
 
+// Lowered functions create a stream per call and destroy it before they
+// return. Creating and destroying a driver stream costs several microseconds
+// each, which a decode step of batch 1 (tens of microseconds) notices: the
+// streams are kept in a pool and handed out again. A pooled stream is idle
+// when it is returned (the function synchronised it), so its next user sees
+// no work of the previous one.
 void *mgpuStreamCreate() {
+  {
+    std::lock_guard<std::mutex> lock(streamPoolMutex);
+    if (!streamPool().empty()) {
+      CUstream stream = streamPool().back();
+      streamPool().pop_back();
+      return stream;
+    }
+  }
   CUstream stream = nullptr;
   check(ready().cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
         "cuStreamCreate");
@@ -258,7 +296,8 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(void *stream) {
-  check(ready().cuStreamDestroy_v2(stream), "cuStreamDestroy");
+  std::lock_guard<std::mutex> lock(streamPoolMutex);
+  streamPool().push_back(stream);
 }
 
 void mgpuStreamSynchronize(void *stream) {
@@ -336,6 +375,73 @@ void mgpuMemset16(void *destination, unsigned short value, size_t count,
 
 void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
 
+// A TMA descriptor of a memref (nvgpu.tma.create.descriptor's lowering):
+// `descriptor` points at a ranked memref descriptor {allocated, aligned,
+// offset, sizes[rank], strides[rank]}; `box` lists the box's sizes
+// outermost first; the enums are the driver's CUtensorMap* values. The
+// 128-byte map lives in device memory, where kernels read it. A decode step
+// asks for the same map (its cache) on every call, and cuMemAlloc and a
+// synchronous copy cost more than the step at batch 1: maps are kept by
+// their arguments and handed out again (they are small and few).
+void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
+                                     int64_t dataType, int64_t interleave,
+                                     int64_t swizzle, int64_t l2Promotion,
+                                     int64_t oobFill, int64_t *box) {
+  Driver &d = ready();
+  if (rank < 1 || rank > 5)
+    fatal("cuTensorMapEncodeTiled", 1,
+          "a rank-" + std::to_string(rank) + " memref (TMA takes 1 to 5)");
+  // Bytes per element of each CUtensorMapDataType (uint8 … tf32_ftz).
+  static constexpr int elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  if (dataType < 0 || dataType >= int64_t(std::size(elementBytes)))
+    fatal("cuTensorMapEncodeTiled", 1, "data type " + std::to_string(dataType));
+  auto *words = static_cast<int64_t *>(descriptor);
+  auto *aligned = reinterpret_cast<char *>(words[1]);
+  const int64_t *sizes = words + 3, *strides = words + 3 + rank;
+  char *address = aligned + words[2] * elementBytes[dataType];
+  // The driver's order is innermost first.
+  unsigned long long dims[5], byteStrides[5];
+  unsigned boxDims[5], elementStrides[5];
+  std::vector<int64_t> key = {reinterpret_cast<int64_t>(address),
+                              rank,
+                              dataType,
+                              interleave,
+                              swizzle,
+                              l2Promotion,
+                              oobFill};
+  for (int64_t i = 0; i < rank; ++i) {
+    dims[i] = sizes[rank - 1 - i];
+    boxDims[i] = unsigned(box[rank - 1 - i]);
+    elementStrides[i] = 1;
+    if (i + 1 < rank)
+      byteStrides[i] = strides[rank - 2 - i] * elementBytes[dataType];
+    key.insert(key.end(), {sizes[i], strides[i], box[i]});
+  }
+  static std::mutex mapsMutex;
+  static std::map<std::vector<int64_t>, CUdeviceptr> maps;
+  std::lock_guard<std::mutex> lock(mapsMutex);
+  if (auto it = maps.find(key); it != maps.end())
+    return reinterpret_cast<void *>(it->second);
+  if (!d.cuTensorMapEncodeTiled)
+    fatal("cuTensorMapEncodeTiled", 1,
+          "a TMA descriptor (this driver has no cuTensorMapEncodeTiled)");
+  alignas(64) unsigned char map[128];
+  check(d.cuTensorMapEncodeTiled(map, int(dataType), unsigned(rank), address,
+                                 dims, byteStrides, boxDims, elementStrides,
+                                 int(interleave), int(swizzle),
+                                 int(l2Promotion), int(oobFill)),
+        "cuTensorMapEncodeTiled",
+        "a rank-" + std::to_string(rank) + " memref at " +
+            std::to_string(reinterpret_cast<uintptr_t>(address)));
+  CUdeviceptr device = 0;
+  check(d.cuMemAlloc_v2(&device, sizeof(map)), "cuMemAlloc",
+        "a TMA descriptor");
+  check(d.cuMemcpyHtoD_v2(device, map, sizeof(map)), "cuMemcpyHtoD",
+        "a TMA descriptor");
+  maps[key] = device;
+  return reinterpret_cast<void *>(device);
+}
+
 } // extern "C"
 
 bool mlir::mla::cuda::isAvailable(std::string *why) {
@@ -368,6 +474,8 @@ std::vector<std::pair<const char *, void *>> mlir::mla::cuda::runtimeSymbols() {
       {"mgpuMemset32", reinterpret_cast<void *>(&mgpuMemset32)},
       {"mgpuMemset16", reinterpret_cast<void *>(&mgpuMemset16)},
       {"mgpuSetDefaultDevice", reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
+      {"mgpuTensorMapEncodeTiledMemref",
+       reinterpret_cast<void *>(&mgpuTensorMapEncodeTiledMemref)},
   };
 }
 

@@ -236,3 +236,58 @@ func.func @balanced(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64x
         memref<3x1x128x128xbf16>
   return
 }
+
+// -----
+
+// loads = tma: the cache's tensor map is made on the host before any launch
+// (boxes of [1 page, 16 rows, 64 elements], 128B-swizzled); in the kernel
+// thread 0 initialises one mbarrier per stage, thread 128 (warpgroup 1)
+// announces a tile's bytes and issues one box per atom and page of the tile
+// (pages of 16 tokens: up to 4 per 64-token tile, none past the split's
+// end), everyone waits on the stage's phase, zeroes the rows past the
+// split's end, fences them to the async proxy and meets at the barrier
+// before the next tile's copies go out.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @tma
+// CHECK-SAME:  %[[CACHE:[^:]*]]: memref<?x16x576xbf16>
+// CHECK:       %[[UNRANKED:.*]] = memref.cast %[[CACHE]] : memref<?x16x576xbf16> to memref<*xbf16>
+// CHECK:       %[[MAP:.*]] = nvgpu.tma.create.descriptor %[[UNRANKED]] box[%{{.*}}, %{{.*}}, %{{.*}}] : memref<*xbf16> -> <tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
+// CHECK:       } {mla.kernel = "decode_query_latent"}
+// CHECK:       gpu.launch {{.*}} dynamic_shared_memory_size %c231168_i32
+// CHECK:         llvm.inline_asm has_side_effects "cp.async.commit_group;"
+// CHECK:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK-COUNT-2:   nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c1
+// CHECK:           llvm.inline_asm has_side_effects "fence.mbarrier_init.release.cluster;"
+// CHECK:         llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:         arith.cmpi eq, %{{.*}}, %c128
+// CHECK:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c0]
+// CHECK:           scf.for
+// CHECK-COUNT-9:     nvgpu.tma.async.load %[[MAP]][%{{.*}}, %{{.*}}, %{{.*}}], %[[BARS]][%c0] to %{{.*}} -> memref<1x16x64xbf16, strided<[36864, 64, 1], offset: ?>, #gpu.address_space<workgroup>>
+// CHECK:         llvm.inline_asm has_side_effects "cp.async.wait_group 0;"
+// CHECK-NEXT:    llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK:         scf.for
+// CHECK:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%{{.*}}], %{{.*}}, %{{.*}}
+// CHECK:           scf.if
+// CHECK:             scf.for
+// CHECK:               vector.store %{{.*}} : memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:             llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK:           llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]]
+// CHECK-COUNT-9:       nvgpu.tma.async.load %[[MAP]]
+// CHECK-NOT:       nvgpu.device_async_copy
+// CHECK:           nvvm.wgmma.mma_async
+// CHECK:       } {mla.kernel = "decode_attention"}
+func.func @tma(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
+               %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+               %cache: memref<?x16x576xbf16>, %bt: memref<3x20xi32>,
+               %lens: memref<3xi32>, %out: memref<3x1x128x128xbf16>) {
+  mla.decode_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
+      {config = #v3}
+      : memref<3x1x128x128xbf16>, memref<3x1x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x16x576xbf16>, memref<3x20xi32>, memref<3xi32>,
+        memref<3x1x128x128xbf16>
+  return
+}

@@ -89,3 +89,47 @@ func.func @too_many_stages(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x
       -> tensor<2x1x128x128xbf16>
   return %o : tensor<2x1x128x128xbf16>
 }
+
+// -----
+
+// TMA loads need pages of whole tiles, or tiles of whole pages of a
+// multiple of 8 tokens: not pages of 24 tokens under 64-token tiles.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @tma_page_24
+// CHECK-NOT: mla.decode_kernel
+func.func @tma_page_24(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf16>,
+                       %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                       %cache: tensor<8x24x576xbf16>, %bt: tensor<2x4xi32>,
+                       %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: loads = tma needs pages of whole tiles or tiles of whole pages of a multiple of 8 tokens (page size 24, block_tokens 64)}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
+      {config = #v3}
+      : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x24x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x128x128xbf16>
+  return %o : tensor<2x1x128x128xbf16>
+}
+
+// -----
+
+// Pages of 16 tokens under 32-token tiles: two boxes per atom and tile.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @tma_page_16
+// CHECK: mla.decode_kernel {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
+func.func @tma_page_16(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf16>,
+                       %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                       %cache: tensor<8x16x576xbf16>, %bt: tensor<2x4xi32>,
+                       %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
+      {config = #v3}
+      : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x16x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x128x128xbf16>
+  return %o : tensor<2x1x128x128xbf16>
+}

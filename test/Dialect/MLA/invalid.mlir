@@ -1526,6 +1526,16 @@ func.func @case() attributes {
 
 // -----
 
+// #mla.decode_tiling: TMA loads are the wgmma kernel's.
+// expected-error @+2 {{expects decode_tiling loads = tma with mma = warpgroup, found mma = sync}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, loads = tma>
+} {
+  return
+}
+
+// -----
+
 // #mla.prefill_tiling: block_queries must be positive.
 // expected-error @+2 {{expects prefill_tiling block_queries to be positive, found 0}}
 func.func @case() attributes {

@@ -18,7 +18,8 @@
 #
 # With a third argument `warpgroup`, the same checks run the wgmma variant
 # of the kernel (mma = warpgroup, chip sm_90a) on shapes with 64-row CTAs:
-# decode-kernel-wgmma.test.
+# decode-kernel-wgmma.test; with `tma`, the wgmma variant whose KV tiles
+# arrive by TMA on mbarriers (loads = tma): decode-kernel-tma.test.
 #
 # RUN: %python %s mla-opt mla-run | FileCheck %s
 #
@@ -48,7 +49,9 @@ from mla.config import MLAConfig
 from mla.inputs import load_npy, save_npy
 
 MLA_OPT, MLA_RUN = sys.argv[1], sys.argv[2]
-MMA = sys.argv[3] if len(sys.argv) > 3 else "sync"
+VARIANT = sys.argv[3] if len(sys.argv) > 3 else "sync"
+MMA = "warpgroup" if VARIANT == "tma" else VARIANT
+LOADS = "tma" if VARIANT == "tma" else "async_copy"
 # The wgmma kernel needs the arch-specific target.
 CHIP = "sm_90a" if MMA == "warpgroup" else "sm_90"
 RNG = np.random.default_rng(6)
@@ -74,7 +77,7 @@ def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens, 
     args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(types))
     tiling = (f"#mla.decode_tiling<splits = {splits}, block_tokens = {block_tokens}, "
               f"heads_per_block = {heads_per_block}, stages = 2, mma = {MMA}, "
-              f"schedule = {schedule}>")
+              f"schedule = {schedule}, loads = {LOADS}>")
     return (f"#cfg = {cfg.to_mlir()}\n"
             f"func.func @decode({args}) -> {out} {{\n"
             f"  %o = mla.fused_decode %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6]"
@@ -180,4 +183,4 @@ results = [run() for run in (WARPGROUP_CASES if MMA == "warpgroup" else SYNC_CAS
 print("\n".join(results))
 if any("FAIL" in r for r in results):
     sys.exit(1)
-print(f"all {MMA} decode kernel cases passed")
+print(f"all {VARIANT} decode kernel cases passed")

@@ -29,8 +29,12 @@ struct DecodeKernelSpec : DecodeKernelShape {
   double softmaxScale = 0;
   int64_t splits = 1;
   DecodeSchedule schedule = DecodeSchedule::Even;
+  DecodeLoads loads = DecodeLoads::AsyncCopy;
 
   bool balanced() const { return schedule == DecodeSchedule::Balanced; }
+  bool tma() const { return loads == DecodeLoads::Tma; }
+  /// Tokens one TMA box brings: a tile's part of one page.
+  int64_t tmaBoxTokens() const { return std::min(pageSize, blockTokens); }
   /// Partial-output slots per request: `splits` when even; with balanced
   /// scheduling a long request may get more CTAs than the average
   /// (`splits`), up to twice as many.

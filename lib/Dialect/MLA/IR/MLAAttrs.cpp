@@ -207,13 +207,20 @@ verifyPositive(function_ref<InFlightDiagnostic()> emitError, StringRef attr,
 LogicalResult
 DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          int64_t splits, int64_t blockTokens,
-                         int64_t headsPerBlock, int64_t stages, MmaKind,
-                         DecodeSchedule) {
-  return verifyPositive(emitError, "decode_tiling",
-                        {{"splits", splits},
-                         {"block_tokens", blockTokens},
-                         {"heads_per_block", headsPerBlock},
-                         {"stages", stages}});
+                         int64_t headsPerBlock, int64_t stages, MmaKind mma,
+                         DecodeSchedule, DecodeLoads loads) {
+  if (failed(verifyPositive(emitError, "decode_tiling",
+                            {{"splits", splits},
+                             {"block_tokens", blockTokens},
+                             {"heads_per_block", headsPerBlock},
+                             {"stages", stages}})))
+    return failure();
+  // The TMA loads are written for the wgmma kernel's swizzled tiles.
+  if (loads == DecodeLoads::Tma && mma != MmaKind::Warpgroup)
+    return emitError() << "expects decode_tiling loads = tma with mma = "
+                          "warpgroup, found mma = "
+                       << stringifyMmaKind(mma);
+  return success();
 }
 
 LogicalResult

@@ -39,6 +39,8 @@ struct TilingContext {
   MmaKind mma = MmaKind::Sync;
   /// How its splits deal tokens to CTAs.
   DecodeSchedule schedule = DecodeSchedule::Even;
+  /// How its KV tiles are loaded (asked for; the cost model may fall back).
+  DecodeLoads loads = DecodeLoads::AsyncCopy;
 };
 
 /// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
@@ -65,8 +67,11 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
         config, cast<RankedTensorType>(absorption.getQNope().getType()),
         getCachePositions(attention.getBlockTable(), attention.getCache()),
         attention.getCausal(), tiling.assumedCacheLength);
-    DecodeTilingAttr choice =
-        chooseDecodeTiling(shape, tiling.target, tiling.mma, tiling.schedule);
+    int64_t pageSize =
+        cast<RankedTensorType>(attention.getCache().getType()).getDimSize(1);
+    shape.pageSize = ShapedType::isDynamic(pageSize) ? 0 : pageSize;
+    DecodeTilingAttr choice = chooseDecodeTiling(
+        shape, tiling.target, tiling.mma, tiling.schedule, tiling.loads);
     if (tiling.tuned)
       if (std::optional<DecodeTilingAttr> measured =
               tiling.tuned->lookup(shape))
@@ -75,7 +80,7 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
       choice = DecodeTilingAttr::get(
           getContext(), tiling.override, choice.getBlockTokens(),
           choice.getHeadsPerBlock(), choice.getStages(), choice.getMma(),
-          choice.getSchedule());
+          choice.getSchedule(), choice.getLoads());
     auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
         op, op.getType(), absorption.getQNope(), attention.getQPe(),
         absorption.getWUk(), op.getWUv(), attention.getCache(),
@@ -134,7 +139,7 @@ template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override,
                         StringRef tuningFile = "", StringRef mma = "auto",
-                        StringRef schedule = "even") {
+                        StringRef schedule = "even", StringRef loads = "auto") {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
   if (failed(chip))
@@ -158,6 +163,16 @@ LogicalResult runFusion(Operation *root, StringRef target,
     return root->emitError()
            << "schedule must be even or balanced, not '" << schedule << "'";
   tiling.schedule = *dealing;
+  // auto: TMA where the target has it (the wgmma targets) and the page size
+  // suits it; the cost model falls back to cp.async otherwise.
+  std::optional<DecodeLoads> moving =
+      loads == "auto"
+          ? (chip->warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy)
+          : symbolizeDecodeLoads(loads);
+  if (!moving)
+    return root->emitError()
+           << "loads must be auto, async_copy or tma, not '" << loads << "'";
+  tiling.loads = *moving;
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);
@@ -180,7 +195,7 @@ struct MLAFuseDecodePass
   void runOnOperation() override {
     if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
                                              assumedCacheLength, splits,
-                                             tuningFile, mma, schedule)))
+                                             tuningFile, mma, schedule, loads)))
       signalPassFailure();
   }
 };

@@ -198,11 +198,15 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
       kernel, `sync` (mma.sync, any sm_80+) or `warpgroup` (wgmma, sm_90a);
     * `schedule` (optional, default `even`): how split-KV deals tokens to
       CTAs, `even` (each request in `splits` equal parts) or `balanced`
-      (scheduling metadata: equal work per CTA across uneven requests).
+      (scheduling metadata: equal work per CTA across uneven requests);
+    * `loads` (optional, default `async_copy`): how KV tiles reach shared
+      memory, `async_copy` (cp.async by every thread) or `tma` (Tensor Memory
+      Accelerator copies completing on mbarriers; needs `mma = warpgroup`).
 
     ```mlir
     #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>
     #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+    #mla.decode_tiling<splits = 4, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
     ```
   }];
   let parameters = (ins "int64_t":$splits, "int64_t":$block_tokens,
@@ -210,7 +214,9 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
                         DefaultValuedParameter<"::mlir::mla::MmaKind",
                             "::mlir::mla::MmaKind::Sync">:$mma,
                         DefaultValuedParameter<"::mlir::mla::DecodeSchedule",
-                            "::mlir::mla::DecodeSchedule::Even">:$schedule);
+                            "::mlir::mla::DecodeSchedule::Even">:$schedule,
+                        DefaultValuedParameter<"::mlir::mla::DecodeLoads",
+                            "::mlir::mla::DecodeLoads::AsyncCopy">:$loads);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

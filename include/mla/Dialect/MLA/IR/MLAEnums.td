@@ -77,4 +77,20 @@ def MLA_DecodeSchedule : I32EnumAttr<"DecodeSchedule",
   }];
 }
 
+def MLA_DecodeLoads : I32EnumAttr<"DecodeLoads",
+    "how a decode kernel moves its KV tiles into shared memory", [
+    I32EnumAttrCase<"AsyncCopy", 0, "async_copy">,
+    I32EnumAttrCase<"Tma", 1, "tma">
+  ]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mla";
+  let description = [{
+    `async_copy`: every thread issues 16-byte `cp.async` copies of token
+    rows, found through the block table, and the CTA waits on cp.async
+    groups (sm_80 and newer). `tma`: one thread issues Tensor Memory
+    Accelerator copies of whole pages (or of a tile's part of one) that
+    complete on an mbarrier per stage (sm_90; the wgmma kernel only).
+  }];
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAENUMS_TD

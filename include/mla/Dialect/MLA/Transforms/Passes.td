@@ -162,6 +162,9 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     Option<"schedule", "schedule", "std::string", /*default=*/"\"even\"",
            "How the decode kernel's splits deal tokens to CTAs: even (each "
            "request in equal parts) or balanced (scheduling metadata)">,
+    Option<"loads", "loads", "std::string", /*default=*/"\"auto\"",
+           "How the decode kernel loads KV tiles: auto (TMA where the target "
+           "has it and the page size suits it), async_copy (cp.async) or tma">,
   ];
   let dependentDialects = ["::mlir::mla::MLADialect"];
 }
