@@ -25,8 +25,10 @@ import mla_bench
 
 
 def model_tiling(mla_opt, heads, batch, seqlen, queries, target, mma):
-    """The cost model's (splits, block_tokens, heads_per_block, stages) and
-    the kernel it chose (it keeps mma.sync where wgmma does not apply)."""
+    """The cost model's (splits, block_tokens, heads_per_block, stages), the
+    kernel it chose (it keeps mma.sync where wgmma does not apply) and its
+    tile loads (async_copy or tma: the wgmma kernel's TMA where the page
+    size allows; the candidates keep them, each tile size dividing the page)."""
     with tempfile.TemporaryDirectory(prefix="mla-tune-") as folder:
         source = Path(folder) / "decode.mlir"
         source.write_text(mla_bench.module_text(heads, batch, seqlen, queries))
@@ -35,7 +37,8 @@ def model_tiling(mla_opt, heads, batch, seqlen, queries, target, mma):
                                capture_output=True, text=True, check=True)
     match = mla_bench.TILING.search(fused.stdout)
     chosen = "warpgroup" if "mma = warpgroup" in (match.group(5) or "") else "sync"
-    return tuple(int(x) for x in match.groups()[:4]), chosen
+    loads = "tma" if "loads = tma" in (match.group(5) or "") else "async_copy"
+    return tuple(int(x) for x in match.groups()[:4]), chosen, loads
 
 
 def candidates(model, mma):
@@ -69,10 +72,10 @@ def main():
         dims = list(map(int, shape.split("x")))
         heads, batch, seqlen = dims[:3]
         queries = dims[3] if len(dims) > 3 else 1
-        timings, model = {}, None
+        timings, model, loads = {}, None, {}
         for asked in (["sync", "warpgroup"] if args.mma == "both" else [args.mma]):
-            tiling0, mma = model_tiling(mla_opt, heads, batch, seqlen, queries, args.target,
-                                        asked)
+            tiling0, mma, loads[mma] = model_tiling(mla_opt, heads, batch, seqlen, queries,
+                                                    args.target, asked)
             if mma != asked:
                 continue  # wgmma does not apply to this shape
             model = model or tiling0 + (mma,)
@@ -92,7 +95,8 @@ def main():
         best = min(timings, key=timings.get)
         key = dict(heads=heads, queries=queries, batch=batch, cache=seqlen, dtype="bf16")
         entry = dict(key, splits=best[0], block_tokens=best[1], heads_per_block=best[2],
-                     stages=best[3], mma=best[4], us=round(timings[best], 1),
+                     stages=best[3], mma=best[4], loads=loads[best[4]],
+                     us=round(timings[best], 1),
                      model_us=round(timings.get(model, float("nan")), 1),
                      model=dict(splits=model[0], block_tokens=model[1],
                                 heads_per_block=model[2], stages=model[3], mma=model[4]))

@@ -9,6 +9,7 @@
 #                 (all; probe: bench/wgmma_layout_probe.cu, the wgmma
 #                 shared-memory conventions checked outside the compiler)
 #   MLA_TESTS     regex on the GPU test files' names (all)
+#   MLA_RACECHECK_TESTS regex of the tests racecheck runs (decode-kernel)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,7 +74,7 @@ fi
 
 if want racecheck; then
   echo "== compute-sanitizer racecheck over the decode kernel's test (shared-memory hazards)"
-  sanitize racecheck decode-kernel "${MLA_RACECHECK_TIMEOUT:-300}" \
+  sanitize racecheck "${MLA_RACECHECK_TESTS:-decode-kernel}" "${MLA_RACECHECK_TIMEOUT:-300}" \
     "RACECHECK SUMMARY: 0 hazards" --racecheck-report hazard
 fi
 
