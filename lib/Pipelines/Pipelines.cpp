@@ -152,6 +152,10 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // kernel modules by the outlining.
   pm.addPass(createConvertNVGPUToNVVMPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Dynamic shared memory as CUDA declares it (an external array placed
+  // after the static variables), not the internal global upstream makes,
+  // which NVPTX demotes to a static byte that static mbarriers would overlay.
+  pm.addNestedPass<gpu::GPUModuleOp>(mla::createMLAGPUExternDynamicShared());
   // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

@@ -6,12 +6,14 @@
 // attention kernel; the kernel's KV tiles arrive by 3-d tile-mode bulk
 // tensor copies that complete on shared-memory mbarriers (initialised,
 // armed with the expected bytes, waited on by phase parity), and its MMAs
-// are the warpgroup ones.
+// are the warpgroup ones. The dynamic shared memory is the external array
+// (after the static barriers), not a static byte they would overlay.
 
 // CHECK:      llvm.call @mgpuTensorMapEncodeTiledMemref
 // CHECK-NOT:  gpu.launch_func
 // CHECK:      gpu.launch_func
 // CHECK-DAG:  .target sm_90a
+// CHECK-DAG:  .extern .shared .align 16 .b8 __mla_dynamic_shared[];
 // CHECK-DAG:  .shared .align 8 .b8 __mbarrier
 // CHECK-DAG:  mbarrier.init.shared.b64
 // CHECK-DAG:  fence.mbarrier_init.release.cluster;

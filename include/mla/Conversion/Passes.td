@@ -155,4 +155,24 @@ def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp">
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MLAGPUExternDynamicShared
+    : Pass<"mla-gpu-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Declare the kernels' dynamic shared memory as an external array";
+  let description = [{
+    `gpu.dynamic_shared_memory` lowers to the address of a zero-sized
+    workgroup global; upstream creates it with internal linkage, and the
+    NVPTX back end then demotes it to a one-byte *static* shared variable
+    (`.shared .align 16 .b8 __dynamic_shmem__0;`). Its address is not where
+    the dynamic allocation starts: that follows every static variable, so a
+    kernel with other static shared memory (nvgpu.mbarrier.create's
+    barriers) would overlay them with its dynamic buffer. This pass declares,
+    in each GPU module whose kernels use dynamic shared memory, the external
+    zero-sized array the lowering reuses (same address space and alignment),
+    which PTX emits as `.extern .shared .align 16 .b8 name[];` — CUDA's
+    dynamic shared memory, placed after the static variables. Runs after
+    kernel outlining, before the NVVM lowering.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MLA_CONVERSION_PASSES_TD

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -23,6 +24,7 @@ namespace mlir::mla {
 #define GEN_PASS_DEF_MLAGPUCOPIESTOLINALG
 #define GEN_PASS_DEF_MLAGPUMAPLOOPS
 #define GEN_PASS_DEF_MLAGPUDEVICEBUFFERS
+#define GEN_PASS_DEF_MLAGPUEXTERNDYNAMICSHARED
 #include "mla/Conversion/Passes.h.inc"
 } // namespace mlir::mla
 
@@ -164,6 +166,37 @@ struct MLAGPUDeviceBuffersPass
         return signalPassFailure();
       }
     }
+  }
+};
+
+/// The external zero-sized workgroup array that gpu.dynamic_shared_memory's
+/// lowering finds and reuses (it looks for a zero-sized array global of the
+/// workgroup address space and its alignment, 16 bytes for i8) instead of
+/// creating an internal one (see the pass description).
+struct MLAGPUExternDynamicSharedPass
+    : public mla::impl::MLAGPUExternDynamicSharedBase<
+          MLAGPUExternDynamicSharedPass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    bool used = module
+                    .walk([](gpu::DynamicSharedMemoryOp) {
+                      return WalkResult::interrupt();
+                    })
+                    .wasInterrupted();
+    if (!used)
+      return;
+    constexpr unsigned kWorkgroupAddressSpace = 3; // NVVM's shared memory
+    for (auto global : module.getOps<LLVM::GlobalOp>())
+      if (auto array = dyn_cast<LLVM::LLVMArrayType>(global.getType()))
+        if (array.getNumElements() == 0 &&
+            global.getAddrSpace() == kWorkgroupAddressSpace)
+          return; // declared already
+    OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+    LLVM::GlobalOp::create(
+        builder, module.getLoc(),
+        LLVM::LLVMArrayType::get(builder.getI8Type(), 0),
+        /*isConstant=*/false, LLVM::Linkage::External, "__mla_dynamic_shared",
+        /*value=*/Attribute(), /*alignment=*/16, kWorkgroupAddressSpace);
   }
 };
 
