@@ -17,7 +17,7 @@ using namespace mlir::mla::decode;
 /// per-head GEMM over the M = B·S rows, W_h [n, k] (n-major, W_UK) or
 /// [k, n] (k-major, W_UV). One CTA per (64 columns, 64 rows, head), four
 /// warps of 16 rows × 64 columns, the contraction in 64-wide chunks through a
-/// ring of up to 4 shared-memory stages filled by cp.async (the weights are
+/// ring of chunks + 1 (at most 4) shared-memory stages filled by cp.async (the weights are
 /// read once: keeping several chunks in flight is what makes these small
 /// products run at memory speed). Rows past M are zero-filled and not
 /// stored.
@@ -27,7 +27,9 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
                                           StringRef name) {
   constexpr int64_t tile = 64, pitch = tile + 8;
   int64_t chunks = k / tile;
-  int64_t stages = std::clamp<int64_t>(chunks, 2, 4);
+  // Every chunk in flight at once when there are few (q_lat: 2 chunks of
+  // the 128-wide nope dim, 3 stages), else 4.
+  int64_t stages = std::clamp<int64_t>(chunks + 1, 2, 4);
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
   gpu::LaunchOp kernel =

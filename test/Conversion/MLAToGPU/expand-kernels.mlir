@@ -25,8 +25,8 @@
 // CHECK:      %[[PART:.*]] = memref.alloc() : memref<3x128x4x512xf32>
 // CHECK:      %[[LSE:.*]] = memref.alloc() : memref<3x128x4xf32>
 // CHECK:      gpu.launch
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x128xbf16> to memref<2x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false}
 // CHECK:        nvvm.mma.sync
 // CHECK:        vector.store {{.*}}, %[[QLAT]]
