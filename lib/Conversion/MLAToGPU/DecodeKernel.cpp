@@ -47,7 +47,8 @@ using namespace mlir::mla::decode;
 // Host side: the launches
 //===----------------------------------------------------------------------===//
 
-gpu::LaunchOp DecodeKernelEmitter::launch(Value gridX, Value gridY, Value gridZ,
+gpu::LaunchOp DecodeKernelEmitter::launch(StringRef name, Value gridX,
+                                          Value gridY, Value gridZ,
                                           int64_t threads,
                                           int64_t sharedBytes) {
   Value one = a.idx(1);
@@ -56,6 +57,10 @@ gpu::LaunchOp DecodeKernelEmitter::launch(Value gridX, Value gridY, Value gridZ,
                   : Value();
   auto launch = gpu::LaunchOp::create(b, gridX, gridY, gridZ, a.idx(threads),
                                       one, one, shared);
+  // The kernel's name: `mla.kernel` for the IR's readers, and the function
+  // name outlining gives it (what profilers and sanitizers print).
+  launch->setAttr(MLADialect::kKernelAttrName, b.getStringAttr(name));
+  launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), name));
   b.setInsertionPointToStart(&launch.getBody().front());
   return launch;
 }
@@ -587,11 +592,9 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
 CTA DecodeKernelEmitter::beginAttention(const DecodeKernelOperands &operands,
                                         scf::IfOp &active) {
   ops = &operands;
-  gpu::LaunchOp kernel =
-      launch(a.idx(spec.splitSlots()), a.idx(spec.rowBlocks()), operands.batch,
-             spec.threads(), spec.sharedBytes());
-  kernel->setAttr(MLADialect::kKernelAttrName,
-                  b.getStringAttr("decode_attention"));
+  gpu::LaunchOp kernel = launch("decode_attention", a.idx(spec.splitSlots()),
+                                a.idx(spec.rowBlocks()), operands.batch,
+                                spec.threads(), spec.sharedBytes());
   CTA cta = setUpCTA(kernel);
   active = guardActive(cta);
   // Prologue: Q and the first stages − 1 tiles in flight, one cp.async

@@ -169,8 +169,10 @@ private:
   int64_t outTiles() const { return spec.latent / 8 / spec.colSplits(); }
   int64_t scoreSteps() const { return spec.dim / 16 / spec.colSplits(); }
 
-  gpu::LaunchOp launch(Value gridX, Value gridY, Value gridZ, int64_t threads,
-                       int64_t sharedBytes);
+  /// A gpu.launch named `name` (its mla.kernel attribute and the outlined
+  /// function's name); the builder is left in its body.
+  gpu::LaunchOp launch(StringRef name, Value gridX, Value gridY, Value gridZ,
+                       int64_t threads, int64_t sharedBytes);
   CTA setUpCTA(gpu::LaunchOp launch);
   /// With the balanced schedule, the rest of the kernel runs only in CTAs
   /// that have work (a uniform condition: barriers inside stay legal); the

@@ -17,9 +17,9 @@ using namespace mlir::mla::decode;
 /// per-head GEMM over the M = B·S rows, W_h [n, k] (n-major, W_UK) or
 /// [k, n] (k-major, W_UV). One CTA per (64 columns, 64 rows, head), four
 /// warps of 16 rows × 64 columns, the contraction in 64-wide chunks through a
-/// ring of chunks + 1 (at most 4) shared-memory stages filled by cp.async (the weights are
-/// read once: keeping several chunks in flight is what makes these small
-/// products run at memory speed). Rows past M are zero-filled and not
+/// ring of chunks + 1 (at most 4) shared-memory stages filled by cp.async (the
+/// weights are read once: keeping several chunks in flight is what makes these
+/// small products run at memory speed). Rows past M are zero-filled and not
 /// stored.
 void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
                                           Value output, int64_t k, int64_t n,
@@ -33,9 +33,8 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
   gpu::LaunchOp kernel =
-      launch(a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads), 128,
-             2 * stages * tile * pitch * 2);
-  kernel->setAttr(MLADialect::kKernelAttrName, b.getStringAttr(name));
+      launch(name, a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads),
+             128, 2 * stages * tile * pitch * 2);
   Value colBase = a.mul(kernel.getBlockIds().x, tile);
   Value rowBase = a.mul(kernel.getBlockIds().y, tile);
   Value head = kernel.getBlockIds().z;

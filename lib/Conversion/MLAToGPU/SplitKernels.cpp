@@ -25,10 +25,9 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
   int64_t columns = spec.latent % 128 == 0 ? 128 : spec.latent;
-  gpu::LaunchOp kernel = launch(a.idx(spec.rows()), operands.batch,
-                                a.idx(spec.latent / columns), columns / 4, 0);
-  kernel->setAttr(MLADialect::kKernelAttrName,
-                  b.getStringAttr("decode_combine"));
+  gpu::LaunchOp kernel =
+      launch("decode_combine", a.idx(spec.rows()), operands.batch,
+             a.idx(spec.latent / columns), columns / 4, 0);
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
   Value col = a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
                           kernel.getThreadIds().x),
@@ -116,10 +115,8 @@ void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
   constexpr int64_t threads = 256, warps = threads / 32;
-  gpu::LaunchOp kernel =
-      launch(a.idx(1), a.idx(1), a.idx(1), threads, (2 * warps + 1) * 4);
-  kernel->setAttr(MLADialect::kKernelAttrName,
-                  b.getStringAttr("decode_schedule"));
+  gpu::LaunchOp kernel = launch("decode_schedule", a.idx(1), a.idx(1), a.idx(1),
+                                threads, (2 * warps + 1) * 4);
   Value tid = kernel.getThreadIds().x;
   Value lane = a.rem(tid, 32), warp = a.div(tid, 32);
   Type i32 = b.getI32Type();
