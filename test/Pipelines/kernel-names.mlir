@@ -6,13 +6,13 @@
 // (here the final add) keep upstream's `<function>_kernel`.
 
 // CHECK:      gpu.launch_func {{.*}} @decode_query_latent::@decode_query_latent
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_attention::@decode_attention
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_value::@decode_value
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_query_latent_0::@decode_query_latent
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_attention_1::@decode_attention
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_combine::@decode_combine
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_value_2::@decode_value
-// CHECK-NEXT: gpu.launch_func {{.*}} @decode_kernel::@decode_kernel
+// CHECK:      gpu.launch_func {{.*}} @decode_attention::@decode_attention
+// CHECK:      gpu.launch_func {{.*}} @decode_value::@decode_value
+// CHECK:      gpu.launch_func {{.*}} @decode_query_latent_0::@decode_query_latent
+// CHECK:      gpu.launch_func {{.*}} @decode_attention_1::@decode_attention
+// CHECK:      gpu.launch_func {{.*}} @decode_combine::@decode_combine
+// CHECK:      gpu.launch_func {{.*}} @decode_value_2::@decode_value
+// CHECK:      gpu.launch_func {{.*}} @decode_kernel::@decode_kernel
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
