@@ -206,7 +206,7 @@ DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
                                                              Value tile) {
   int64_t perToken = spec.threads() / spec.blockTokens;
   Value token = a.div(cta.tid, perToken);
-  Value pos = a.add(a.add(cta.start, a.mul(tile, spec.blockTokens)), token);
+  Value pos = a.add(tileStart(cta, tile), token);
   Value valid = a.lt(pos, cta.end);
   pos = a.select(valid, pos, a.idx(0));
   // The table is read only for positions in the split (a zero-length
@@ -251,7 +251,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
     return copyRow(cta, tile, lookUpRow(cta, tile));
   // Any other shape: chunks strided over the threads, a lookup per chunk.
   Value stage = a.rem(tile, spec.stages);
-  Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+  Value tokenBase = tileStart(cta, tile);
   int64_t chunks = spec.blockTokens * chunksPerRow();
   auto loop =
       scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
@@ -572,7 +572,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
       ahead = lookUpRow(cta, a.add(next, 1));
 
     Value stage = a.rem(tile, spec.stages);
-    Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+    Value tokenBase = tileStart(cta, tile);
     SmallVector<Value> scores =
         exchangeScores(cta, mmaScores(cta, stage), a.rem(tile, 2));
     SmallVector<Value> probs =
@@ -611,16 +611,8 @@ CTA DecodeKernelEmitter::beginAttention(const DecodeKernelOperands &operands,
     asyncProxyFence();
     return cta;
   }
-  for (int64_t t = 0; t + 1 < spec.stages; ++t) {
-    Value tile = a.idx(t);
-    auto exists = scf::IfOp::create(b, a.lt(tile, cta.tiles));
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(exists.thenBlock());
-      loadLatentTile(cta, tile);
-    }
-    commitGroup();
-  }
+  for (int64_t t = 0; t + 1 < spec.stages; ++t)
+    loadNextTile(cta, a.idx(t), /*row=*/nullptr);
   return cta;
 }
 

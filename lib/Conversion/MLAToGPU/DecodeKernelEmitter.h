@@ -205,6 +205,10 @@ private:
         ValueRange{cta.request, a.div(pos, spec.pageSize)}));
     return a.min(a.max(page, a.idx(0)), lastPage);
   }
+  /// The request's cached position of tile `tile`'s first token.
+  Value tileStart(const CTA &cta, Value tile) {
+    return a.add(cta.start, a.mul(tile, spec.blockTokens));
+  }
   TokenRow lookUpRow(const CTA &cta, Value tile);
   void copyRow(const CTA &cta, Value tile, const TokenRow &row);
   void loadLatentTile(const CTA &cta, Value tile);

@@ -258,17 +258,18 @@ Value DecodeKernelEmitter::tmaBoxView(const CTA &cta, Value stage, int64_t atom,
 /// of the pages holding the tile's tokens in the split (pages wholly past
 /// the end are not read: the block table may have no entry for them).
 void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
-  auto issuer =
-      scf::IfOp::create(b, a.andi(a.eq(cta.tid, 128), a.lt(tile, cta.tiles)));
+  constexpr int64_t kWarpgroup1 = 128; // warpgroup 1's first thread
+  auto issuer = scf::IfOp::create(
+      b, a.andi(a.eq(cta.tid, kWarpgroup1), a.lt(tile, cta.tiles)));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(issuer.thenBlock());
   int64_t rows = spec.tmaBoxTokens(), atoms = spec.dim / 64;
   Value stage = a.rem(tile, spec.stages);
-  Value tileStart = a.add(cta.start, a.mul(tile, spec.blockTokens));
+  Value first = tileStart(cta, tile);
   Value boxes = a.idx(1);
   if (rows < spec.blockTokens)
     boxes = a.min(a.idx(spec.blockTokens / rows),
-                  a.ceilDiv(a.sub(cta.end, tileStart), rows));
+                  a.ceilDiv(a.sub(cta.end, first), rows));
   int64_t boxBytes = rows * 64 * spec.elementBytes * atoms;
   Value bytes = a.mul(boxes, boxBytes);
   nvgpu::MBarrierArriveExpectTxOp::create(b, cta.barriers, bytes, stage,
@@ -276,7 +277,7 @@ void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
   auto pages = scf::ForOp::create(b, a.idx(0), boxes, a.idx(1));
   b.setInsertionPointToStart(pages.getBody());
   Value row = a.mul(pages.getInductionVar(), rows);
-  Value pos = a.add(tileStart, row);
+  Value pos = a.add(first, row);
   Value page = pageOf(cta, pos), slot = a.rem(pos, spec.pageSize);
   for (int64_t atom = 0; atom < atoms; ++atom)
     nvgpu::TmaAsyncLoadOp::create(
@@ -298,8 +299,7 @@ void DecodeKernelEmitter::waitTmaTile(const CTA &cta, Value tile) {
 /// tail: whatever the pages hold there, NaN included), then makes the
 /// stores visible to wgmma (the async proxy). Uniform across the CTA.
 void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
-  Value tileStart = a.add(cta.start, a.mul(tile, spec.blockTokens));
-  Value valid = a.sub(cta.end, tileStart);
+  Value valid = a.sub(cta.end, tileStart(cta, tile));
   auto partial = scf::IfOp::create(b, a.lt(valid, spec.blockTokens));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(partial.thenBlock());
@@ -365,7 +365,7 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     }
 
     Value stage = a.rem(tile, spec.stages);
-    Value tokenBase = a.add(cta.start, a.mul(tile, spec.blockTokens));
+    Value tokenBase = tileStart(cta, tile);
     auto softmax = scf::IfOp::create(b, TypeRange{f32, f32, f32, f32}, isFirst,
                                      /*withElseRegion=*/true);
     {
