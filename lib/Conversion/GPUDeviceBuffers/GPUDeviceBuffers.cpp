@@ -189,8 +189,11 @@ struct MLAGPUExternDynamicSharedPass
     for (auto global : module.getOps<LLVM::GlobalOp>())
       if (auto array = dyn_cast<LLVM::LLVMArrayType>(global.getType()))
         if (array.getNumElements() == 0 &&
-            global.getAddrSpace() == kWorkgroupAddressSpace)
+            global.getAddrSpace() == kWorkgroupAddressSpace &&
+            global.getLinkage() == LLVM::Linkage::External)
           return; // declared already
+    // First in the module: the lowering takes the first match, so an
+    // internal zero-sized array already there would not be picked.
     OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
     LLVM::GlobalOp::create(
         builder, module.getLoc(),

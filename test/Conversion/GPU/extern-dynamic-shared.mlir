@@ -29,3 +29,21 @@ gpu.module @plain {
     gpu.return
   }
 }
+
+// -----
+
+// An internal zero-sized array does not count (NVPTX would demote it): the
+// external one goes first, where the lowering looks first.
+
+// CHECK-LABEL: gpu.module @internal
+// CHECK-NEXT:  llvm.mlir.global external @__mla_dynamic_shared()
+// CHECK-NEXT:  llvm.mlir.global internal @other()
+gpu.module @internal {
+  llvm.mlir.global internal @other() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+  gpu.func @kernel(%v: i8) kernel {
+    %shared = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %c0 = arith.constant 0 : index
+    memref.store %v, %shared[%c0] : memref<?xi8, #gpu.address_space<workgroup>>
+    gpu.return
+  }
+}
