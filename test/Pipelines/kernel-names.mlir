@@ -10,8 +10,7 @@
 // CHECK:      gpu.launch_func {{.*}} @decode_value::@decode_value
 // CHECK:      gpu.launch_func {{.*}} @decode_query_latent_0::@decode_query_latent
 // CHECK:      gpu.launch_func {{.*}} @decode_attention_1::@decode_attention
-// CHECK:      gpu.launch_func {{.*}} @decode_combine::@decode_combine
-// CHECK:      gpu.launch_func {{.*}} @decode_value_2::@decode_value
+// CHECK:      gpu.launch_func {{.*}} @decode_combine_value::@decode_combine_value
 // CHECK:      gpu.launch_func {{.*}} @decode_kernel::@decode_kernel
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,

@@ -496,11 +496,10 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
         if (direct) {
           pair = arith::TruncFOp::create(
               b, VectorType::get({2}, spec.elementType), pair);
-          vector::StoreOp::create(b, pair, ops->latentOut,
-                                  ValueRange{cta.request, s, h, col});
+          storeVector(pair, ops->latentOut, ValueRange{cta.request, s, h, col});
         } else {
-          vector::StoreOp::create(b, pair, ops->partial,
-                                  ValueRange{cta.request, row, cta.split, col});
+          storeVector(pair, ops->partial,
+                      ValueRange{cta.request, row, cta.split, col});
         }
       }
       if (direct)
@@ -685,9 +684,16 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
     emitter.emitWarpgroupAttention(operands);
   else
     emitter.emitAttention(operands);
+  // o[b,s,h,v] = Σ_l o_lat[b,s,h,l] · W_UV[h,l,v]          (W_UV k-major)
+  // With even splits o_lat is combined from the partials inside the value
+  // product; the balanced schedule's requests differ in CTA count, and those
+  // with one CTA wrote o_lat themselves: a combine kernel, then the product.
+  if (spec.splitSlots() > 1 && !spec.balanced()) {
+    emitter.emitCombinedValueProduct(operands);
+    return;
+  }
   if (spec.splitSlots() > 1)
     emitter.emitCombine(operands);
-  // o[b,s,h,v] = Σ_l o_lat[b,s,h,l] · W_UV[h,l,v]          (W_UV k-major)
   emitter.emitHeadProduct(operands.latentOut, operands.valueWeight,
                           operands.output, spec.latent, spec.value,
                           /*weightKMajor=*/true, operands.batch,

@@ -26,7 +26,8 @@ struct DecodeKernelOperands {
   Value output;      // [B, S, H, V], written
   // Workspace.
   Value queryLatent; // [B, S, H, L]: q_nope · W_UKᵀ
-  Value latentOut;   // [B, S, H, L]: the attention's output
+  Value latentOut;   // [B, S, H, L]: the attention's output (none with
+                     // even splits: the value product combines them)
   Value partial;     // [B, S·H, slots, L] f32 (slots > 1)
   Value logSumExp;   // [B, S·H, slots] f32 (slots > 1)
   Value schedule;    // [B + 1] i32 (balanced): tiles per CTA, then the
@@ -38,8 +39,9 @@ struct DecodeKernelOperands {
 
 /// Emits at `b`'s insertion point the decode's kernels as gpu.launch ops:
 /// q_lat = q_nope · W_UKᵀ, (the scheduling metadata when balanced,) the
-/// attention into o_lat (through the partials and the combine kernel with
-/// splits), o = o_lat · W_UV.
+/// attention into o_lat, o = o_lat · W_UV; with splits the attention writes
+/// partials, which the value product combines (even schedule) or a combine
+/// kernel turns into o_lat first (balanced).
 void emitDecodeKernels(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec,
                        const DecodeKernelOperands &operands);
 

@@ -5,7 +5,8 @@
 // online-softmax state. Its methods live in DecodeKernel.cpp (launches, CTA
 // set-up, tile loads, the mma.sync steps and kernel), WarpgroupKernel.cpp
 // (the wgmma steps and kernel), SplitKernels.cpp (the split combine and the
-// scheduling metadata) and HeadProduct.cpp (the per-head products).
+// scheduling metadata) and HeadProduct.cpp (the per-head products, the value
+// product combining the splits).
 //
 //===----------------------------------------------------------------------===//
 
@@ -153,9 +154,20 @@ public:
   Value createCacheTensorMap(Value cache);
   void emitCombine(const DecodeKernelOperands &ops);
   void emitSchedule(const DecodeKernelOperands &ops);
+  /// output[b, s, h, :] = input[b, s, h, :] · W_h, or with `combined` the
+  /// even schedule's split partials of (b, s, h) combined, then · W_h (the
+  /// operands' partial and logSumExp buffers: set `ops` first).
   void emitHeadProduct(Value input, Value weight, Value output, int64_t k,
                        int64_t n, bool weightKMajor, Value batch,
-                       StringRef name);
+                       StringRef name, bool combined = false);
+  /// o = combine(partials) · W_UV (even schedule, splits > 1).
+  void emitCombinedValueProduct(const DecodeKernelOperands &operands) {
+    ops = &operands;
+    emitHeadProduct(Value(), operands.valueWeight, operands.output, spec.latent,
+                    spec.value, /*weightKMajor=*/true, operands.batch,
+                    "decode_combine_value",
+                    /*combined=*/true);
+  }
 
 private:
   ImplicitLocOpBuilder &b;
@@ -254,6 +266,18 @@ private:
                    bool sumsReduced = false);
 
   Value mma(Value lhs, Value rhs, Value acc);
+
+  // The split combine (even schedule: every request has `splits` partials).
+  void accumulateSplit(Value part, Value lse, Value top, Value &acc,
+                       Value &total);
+  /// Columns col..col+3 of split k's partial output of (request, row).
+  Value loadPartial(Value request, Value row, Value k, Value col);
+  Value normalise(Value acc, Value total);
+  /// Columns col..col+3 of (request, row)'s output: its splits' partials
+  /// weighted by e^(lse − max lse) and normalised; 0 for a row with no token.
+  Value combineColumns(Value request, Value row, Value col);
+  void combineTileRows(Value tile, Value rowBase, Value rows, Value head,
+                       int64_t k, Value tid);
 
   // wgmma (sm_90a). The warpgroup ops are asynchronous: wgmma.fence orders
   // the accumulators' register writes before them, commit/wait bound them.
@@ -366,6 +390,23 @@ private:
     if (!spec.warpgroup())
       return {stage, token, col};
     return {stage, a.div(col, 64), token, swizzled(token, col)};
+  }
+  /// A vector store / load whose first element sits at a multiple of the
+  /// vector's size in bytes (every caller's indices guarantee it, buffers
+  /// being 16-byte aligned): one wide access (st.v2, ld.v4) instead of one
+  /// per element, which is what the lowering emits without the alignment.
+  void storeVector(Value value, Value memref, ValueRange indices) {
+    vector::StoreOp::create(b, value, memref, indices, /*nontemporal=*/false,
+                            llvm::Align(vectorBytes(value.getType())));
+  }
+  Value loadVector(VectorType type, Value memref, ValueRange indices) {
+    return vector::LoadOp::create(b, type, memref, indices,
+                                  /*nontemporal=*/false,
+                                  llvm::Align(vectorBytes(type)));
+  }
+  static uint64_t vectorBytes(Type type) {
+    auto vector = cast<VectorType>(type);
+    return vector.getNumElements() * vector.getElementTypeBitWidth() / 8;
   }
   Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
     return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);

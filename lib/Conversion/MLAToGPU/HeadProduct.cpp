@@ -1,7 +1,9 @@
 //===- HeadProduct.cpp - The per-head products of the decode ----*- C++ -*-===//
 //
 // q_lat = q_nope · W_UKᵀ and o = o_lat · W_UV: per-head tensor-core GEMMs
-// (mma.sync) over the batch's rows, fed by a cp.async ring.
+// (mma.sync) over the batch's rows, fed by a cp.async ring. With split KV
+// (even schedule) the value product combines the splits' partial outputs
+// itself, so that o_lat never goes through device memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,20 +23,36 @@ using namespace mlir::mla::decode;
 /// weights are read once: keeping several chunks in flight is what makes these
 /// small products run at memory speed). Rows past M are zero-filled and not
 /// stored.
+///
+/// `combined`: the left operand is not read from `input` but combined from
+/// the even schedule's split partials (ops->partial, ops->logSumExp) into a
+/// resident shared-memory tile of all k columns, while the first weight
+/// chunks are in flight:
+///
+///   shared:  lhs [64 rows, k + 8]            (combined once, bf16/f16)
+///            rhs [stages][64, 64 + 8]        (W_h chunks, cp.async ring)
+///   row r of lhs = Σ_j w_j·partial[b, s·H + h, j, :] / Σ_j w_j,
+///            product row rowBase + r = b·S + s, w_j = e^(lse_j − max lse)
+///
+/// Each CTA of the n / 64 column blocks combines its rows again (n = 128:
+/// twice, from L2), which costs less than o_lat's round trip through device
+/// memory and a separate combine launch.
 void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
                                           Value output, int64_t k, int64_t n,
                                           bool weightKMajor, Value batch,
-                                          StringRef name) {
+                                          StringRef name, bool combined) {
   constexpr int64_t tile = 64, pitch = tile + 8;
   int64_t chunks = k / tile;
   // Every chunk in flight at once when there are few (q_lat: 2 chunks of
   // the 128-wide nope dim, 3 stages), else 4.
   int64_t stages = std::clamp<int64_t>(chunks + 1, 2, 4);
+  int64_t ringBytes = stages * tile * pitch * 2;
+  int64_t residentPitch = k + 8; // conflict-free ldmatrix rows
+  int64_t lhsBytes = combined ? tile * residentPitch * 2 : ringBytes;
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
-  gpu::LaunchOp kernel =
-      launch(name, a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads),
-             128, 2 * stages * tile * pitch * 2);
+  gpu::LaunchOp kernel = launch(name, a.idx(n / tile), a.ceilDiv(rows, tile),
+                                a.idx(spec.heads), 128, lhsBytes + ringBytes);
   Value colBase = a.mul(kernel.getBlockIds().x, tile);
   Value rowBase = a.mul(kernel.getBlockIds().y, tile);
   Value head = kernel.getBlockIds().z;
@@ -43,9 +61,11 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   LaneLayout layout = laneLayout(lane);
 
   Value base = dynamicShared();
-  Value lhsTiles = sharedView(base, 0, {stages, tile, pitch}, spec.elementType);
-  Value rhsTiles = sharedView(base, stages * tile * pitch * 2,
-                              {stages, tile, pitch}, spec.elementType);
+  Value lhsTiles =
+      combined ? sharedView(base, 0, {tile, residentPitch}, spec.elementType)
+               : sharedView(base, 0, {stages, tile, pitch}, spec.elementType);
+  Value rhsTiles =
+      sharedView(base, lhsBytes, {stages, tile, pitch}, spec.elementType);
 
   // Chunk c of the contraction into stage c % stages: 64 rows × 8 copies.
   auto loadChunk = [&](Value chunk) {
@@ -56,13 +76,15 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     b.setInsertionPointToStart(loop.getBody());
     Value c = loop.getInductionVar();
     Value r = a.div(c, tile / 8), col = a.mul(a.rem(c, tile / 8), 8);
-    Value row = a.add(rowBase, r);
-    Value valid = a.lt(row, rows);
-    row = a.select(valid, row, a.idx(0));
-    copy8(lhsTiles, {stage, r, col}, input,
-          {a.div(row, spec.queries), a.rem(row, spec.queries), head,
-           a.add(kBase, col)},
-          valid);
+    if (!combined) {
+      Value row = a.add(rowBase, r);
+      Value valid = a.lt(row, rows);
+      row = a.select(valid, row, a.idx(0));
+      copy8(lhsTiles, {stage, r, col}, input,
+            {a.div(row, spec.queries), a.rem(row, spec.queries), head,
+             a.add(kBase, col)},
+            valid);
+    }
     Value always = arith::ConstantIntOp::create(b, 1, 1);
     if (weightKMajor)
       copy8(rhsTiles, {stage, r, col}, weight,
@@ -77,6 +99,9 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
       loadChunk(a.idx(c));
     commitGroup();
   }
+  // The first loop iteration's barrier orders these stores before ldmatrix.
+  if (combined)
+    combineTileRows(lhsTiles, rowBase, rows, head, k, tid);
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> init(tile / 8, zero);
   auto loop = scf::ForOp::create(b, a.idx(0), a.idx(chunks), a.idx(1), init);
@@ -98,8 +123,11 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     Value stage = a.rem(chunk, stages);
     Value aRow = a.add(a.mul(warp, 16), layout.rowMajorRow);
     for (int64_t kk = 0; kk < tile / 16; ++kk) {
-      Value lhs = ldmatrix(
-          lhsTiles, {stage, aRow, a.add(layout.rowMajorCol, 16 * kk)}, false);
+      Value lhsCol = a.add(layout.rowMajorCol, 16 * kk);
+      Value lhs =
+          combined ? ldmatrix(lhsTiles,
+                              {aRow, a.add(a.mul(chunk, tile), lhsCol)}, false)
+                   : ldmatrix(lhsTiles, {stage, aRow, lhsCol}, false);
       for (int64_t np = 0; np < tile / 16; ++np) {
         Value rhs = weightKMajor
                         ? ldmatrix(rhsTiles,
@@ -131,9 +159,43 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
           vector::ExtractOp::create(b, loop.getResult(j),
                                     ArrayRef<int64_t>{r}));
       Value col = a.add(a.add(colBase, a.mul(quadCol, 2)), 8 * j);
-      vector::StoreOp::create(b, pair, output,
-                              ValueRange{bIndex, sIndex, head, col});
+      storeVector(pair, output, ValueRange{bIndex, sIndex, head, col});
     }
   }
   gpu::TerminatorOp::create(b);
+}
+
+/// Rows [rowBase, rowBase + 64) of the product's left operand, combined from
+/// the split partials into `tile` [64, k + 8]: four columns per thread and
+/// pass, the row's splits unrolled (their loads in flight together); rows
+/// past M are zeros.
+void DecodeKernelEmitter::combineTileRows(Value tile, Value rowBase, Value rows,
+                                          Value head, int64_t k, Value tid) {
+  constexpr int64_t tileRows = 64, threads = 128;
+  auto vec4 = VectorType::get({4}, b.getF32Type());
+  auto rowLoop = scf::ForOp::create(b, a.idx(0), a.idx(tileRows), a.idx(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value r = rowLoop.getInductionVar();
+  Value row = a.add(rowBase, r);
+  Value request = a.div(row, spec.queries);
+  // Partial row s·H + h of query s.
+  Value partialRow = a.add(a.mul(a.rem(row, spec.queries), spec.heads), head);
+  auto colLoop =
+      scf::ForOp::create(b, a.mul(tid, 4), a.idx(k), a.idx(4 * threads));
+  b.setInsertionPointToStart(colLoop.getBody());
+  Value col = colLoop.getInductionVar();
+  auto inside = scf::IfOp::create(b, vec4, a.lt(row, rows),
+                                  /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard branch(b);
+    b.setInsertionPointToStart(inside.thenBlock());
+    scf::YieldOp::create(b, combineColumns(request, partialRow, col));
+    b.setInsertionPointToStart(inside.elseBlock());
+    scf::YieldOp::create(
+        b, ValueRange{arith::ConstantOp::create(b, b.getZeroAttr(vec4))});
+  }
+  Value value = arith::TruncFOp::create(
+      b, VectorType::get({4}, spec.elementType), inside.getResult(0));
+  storeVector(value, tile, ValueRange{r, col});
 }

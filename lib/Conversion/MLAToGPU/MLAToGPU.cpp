@@ -192,8 +192,9 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     if (queryType.isDynamicDim(0))
       dynamicBatch.push_back(ops.batch);
     int64_t batch = queryType.getDimSize(0);
-    // Workspace: q_lat and o_lat in the element type; with splits the f32
-    // partial outputs and their log-sum-exps; when balanced, the scheduling
+    // Workspace: q_lat and (unless even splits, combined inside the value
+    // product) o_lat in the element type; with splits the f32 partial
+    // outputs and their log-sum-exps; when balanced, the scheduling
     // metadata.
     SmallVector<Value> workspace;
     auto allocate = [&](ArrayRef<int64_t> shape, Type element) {
@@ -205,7 +206,8 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     SmallVector<int64_t> latentShape = {batch, spec->queries, spec->heads,
                                         spec->latent};
     ops.queryLatent = allocate(latentShape, spec->elementType);
-    ops.latentOut = allocate(latentShape, spec->elementType);
+    if (spec->splitSlots() == 1 || spec->balanced())
+      ops.latentOut = allocate(latentShape, spec->elementType);
     if (spec->splitSlots() > 1) {
       Type f32 = b.getF32Type();
       int64_t slots = spec->splitSlots();

@@ -13,14 +13,61 @@ using namespace mlir;
 using namespace mlir::mla;
 using namespace mlir::mla::decode;
 
+/// acc + w·part and total + w for one split's columns `part` (vector<4xf32>),
+/// w = e^(lse − top) (0 for a row with no token anywhere: top = −inf).
+void DecodeKernelEmitter::accumulateSplit(Value part, Value lse, Value top,
+                                          Value &acc, Value &total) {
+  auto vec4 = VectorType::get({4}, b.getF32Type());
+  Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, a.negInf());
+  Value weight =
+      a.select(empty, a.f32(0), math::ExpOp::create(b, a.fsub(lse, top)));
+  acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
+                              part, acc);
+  total = a.fadd(total, weight);
+}
+
+Value DecodeKernelEmitter::loadPartial(Value request, Value row, Value k,
+                                       Value col) {
+  return loadVector(VectorType::get({4}, b.getF32Type()), ops->partial,
+                    ValueRange{request, row, k, col});
+}
+
+/// acc / total, 0 where total is 0 (a row with no token).
+Value DecodeKernelEmitter::normalise(Value acc, Value total) {
+  auto vec4 = VectorType::get({4}, b.getF32Type());
+  Value zero = a.f32(0);
+  Value inverse = a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
+                           a.fdiv(a.f32(1), total), zero);
+  return a.fmul(acc, vector::BroadcastOp::create(b, vec4, inverse));
+}
+
+Value DecodeKernelEmitter::combineColumns(Value request, Value row, Value col) {
+  auto vec4 = VectorType::get({4}, b.getF32Type());
+  SmallVector<Value> lse;
+  Value top = a.negInf();
+  for (int64_t k = 0; k < spec.splits; ++k) {
+    lse.push_back(memref::LoadOp::create(b, ops->logSumExp,
+                                         ValueRange{request, row, a.idx(k)}));
+    top = a.fmax(top, lse.back());
+  }
+  // Every split's columns loaded before any is used: all in flight at once.
+  SmallVector<Value> parts;
+  for (int64_t k = 0; k < spec.splits; ++k)
+    parts.push_back(loadPartial(request, row, a.idx(k), col));
+  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+  Value total = a.f32(0);
+  for (int64_t k = 0; k < spec.splits; ++k)
+    accumulateSplit(parts[k], lse[k], top, acc, total);
+  return normalise(acc, total);
+}
+
 /// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA of one
 /// warp per 128 columns (the whole row if L is no multiple), query row and
 /// request — enough CTAs to keep loads in flight when the batch is small —
-/// four columns per thread. A row with no token anywhere
-/// (all lse = −inf) gets 0. Even schedule: the `splits` partials, unrolled
-/// (independent loads in flight together); balanced: the request's CTA
-/// count from the scheduling metadata, nothing when it had one CTA (which
-/// wrote o_lat itself).
+/// four columns per thread. Used by the balanced schedule only (the even
+/// one combines inside the value product, emitHeadProduct): the request's
+/// CTA count from the scheduling metadata, nothing when it had one CTA
+/// (which wrote o_lat itself).
 void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
@@ -32,75 +79,43 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   Value col = a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
                           kernel.getThreadIds().x),
                     4);
-  Value negInf = a.negInf(), zero = a.f32(0);
   auto vec4 = VectorType::get({4}, b.getF32Type());
   auto lseAt = [&](Value k) {
     return memref::LoadOp::create(b, ops->logSumExp,
                                   ValueRange{request, row, k})
         .getResult();
   };
-  // acc + w_k·o_k, total + w_k for split k.
-  auto accumulate = [&](Value k, Value lse, Value top, Value empty, Value &acc,
-                        Value &total) {
-    Value weight =
-        a.select(empty, zero, math::ExpOp::create(b, a.fsub(lse, top)));
-    Value part = vector::LoadOp::create(b, vec4, ops->partial,
-                                        ValueRange{request, row, k, col});
-    acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
-                                part, acc);
-    total = a.fadd(total, weight);
-  };
-  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
-  Value total = zero;
-  scf::IfOp split;
-  if (!spec.balanced()) {
-    SmallVector<Value> lse;
-    Value top = negInf;
-    for (int64_t k = 0; k < spec.splits; ++k) {
-      lse.push_back(lseAt(a.idx(k)));
-      top = a.fmax(top, lse.back());
-    }
-    Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
-    for (int64_t k = 0; k < spec.splits; ++k)
-      accumulate(a.idx(k), lse[k], top, empty, acc, total);
-  } else {
-    Value count = a.toIndex(memref::LoadOp::create(
-        b, ops->schedule, ValueRange{a.add(request, 1)}));
-    split = scf::IfOp::create(b, a.lt(a.idx(1), count));
-    b.setInsertionPointToStart(split.thenBlock());
-    auto maxLoop =
-        scf::ForOp::create(b, a.idx(0), count, a.idx(1), ValueRange{negInf});
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(maxLoop.getBody());
-      scf::YieldOp::create(b, a.fmax(maxLoop.getRegionIterArgs()[0],
-                                     lseAt(maxLoop.getInductionVar())));
-    }
-    Value top = maxLoop.getResult(0);
-    Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, negInf);
-    auto sumLoop = scf::ForOp::create(b, a.idx(0), count, a.idx(1),
-                                      ValueRange{acc, total});
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(sumLoop.getBody());
-      Value k = sumLoop.getInductionVar();
-      Value loopAcc = sumLoop.getRegionIterArgs()[0];
-      Value loopTotal = sumLoop.getRegionIterArgs()[1];
-      accumulate(k, lseAt(k), top, empty, loopAcc, loopTotal);
-      scf::YieldOp::create(b, ValueRange{loopAcc, loopTotal});
-    }
-    acc = sumLoop.getResult(0);
-    total = sumLoop.getResult(1);
+  Value count = a.toIndex(
+      memref::LoadOp::create(b, ops->schedule, ValueRange{a.add(request, 1)}));
+  auto split = scf::IfOp::create(b, a.lt(a.idx(1), count));
+  b.setInsertionPointToStart(split.thenBlock());
+  auto maxLoop =
+      scf::ForOp::create(b, a.idx(0), count, a.idx(1), ValueRange{a.negInf()});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(maxLoop.getBody());
+    scf::YieldOp::create(b, a.fmax(maxLoop.getRegionIterArgs()[0],
+                                   lseAt(maxLoop.getInductionVar())));
   }
-  Value inverse = a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
-                           a.fdiv(a.f32(1), total), zero);
-  Value out = a.fmul(acc, vector::BroadcastOp::create(b, vec4, inverse));
+  Value top = maxLoop.getResult(0);
+  Value zeros = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+  auto sumLoop = scf::ForOp::create(b, a.idx(0), count, a.idx(1),
+                                    ValueRange{zeros, a.f32(0)});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(sumLoop.getBody());
+    Value k = sumLoop.getInductionVar();
+    Value acc = sumLoop.getRegionIterArgs()[0];
+    Value total = sumLoop.getRegionIterArgs()[1];
+    accumulateSplit(loadPartial(request, row, k, col), lseAt(k), top, acc,
+                    total);
+    scf::YieldOp::create(b, ValueRange{acc, total});
+  }
+  Value out = normalise(sumLoop.getResult(0), sumLoop.getResult(1));
   out = arith::TruncFOp::create(b, VectorType::get({4}, spec.elementType), out);
   Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
-  vector::StoreOp::create(b, out, ops->latentOut,
-                          ValueRange{request, s, h, col});
-  if (split)
-    b.setInsertionPointAfter(split);
+  storeVector(out, ops->latentOut, ValueRange{request, s, h, col});
+  b.setInsertionPointAfter(split);
   gpu::TerminatorOp::create(b);
 }
 

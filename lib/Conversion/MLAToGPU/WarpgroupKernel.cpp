@@ -145,7 +145,7 @@ void DecodeKernelEmitter::storeProbabilities(const CTA &cta,
                           a.mul(cta.quadCol, 2));
         Value pair = vector::ExtractOp::create(b, fragment,
                                                ArrayRef<int64_t>{2 * half + r});
-        vector::StoreOp::create(b, pair, cta.probs, ValueRange{row, col});
+        storeVector(pair, cta.probs, ValueRange{row, col});
       }
   auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
   OpBuilder::InsertionGuard guard(b);
@@ -314,10 +314,9 @@ void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
     Value within = a.rem(c, perRow);
     Value zero = arith::ConstantOp::create(
         b, b.getZeroAttr(VectorType::get({8}, spec.elementType)));
-    vector::StoreOp::create(b, zero, cta.tokens,
-                            ValueRange{a.rem(tile, spec.stages),
-                                       a.div(within, 8), row,
-                                       a.mul(a.rem(within, 8), 8)});
+    storeVector(zero, cta.tokens,
+                ValueRange{a.rem(tile, spec.stages), a.div(within, 8), row,
+                           a.mul(a.rem(within, 8), 8)});
   }
   asyncProxyFence();
 }

@@ -1,16 +1,18 @@
 // RUN: mla-opt %s --mla-gpu-expand-kernels --split-input-file | FileCheck %s
 
-// mla-gpu-expand-kernels: an mla.decode_kernel becomes four gpu.launches
-// around a workspace (q_lat, o_lat, and with splits the f32 partials and
-// their log-sum-exps):
+// mla-gpu-expand-kernels: an mla.decode_kernel becomes three gpu.launches
+// around a workspace (q_lat, and with splits the f32 partials and their
+// log-sum-exps, else o_lat):
 //  - decode_query_latent: q_lat = q_nope · W_UKᵀ per head (CTA per 64
 //    columns × 64 rows × head, 128 threads, W_UK read n-major by ldmatrix);
 //  - decode_attention: one CTA per (split, 64 query rows, request), 256
 //    threads (4 row groups × 2 column slices), dynamic shared memory for the
 //    query tile, 3 token stages and the score exchange;
-//  - decode_combine (splits only): one CTA per query row and request, 4
-//    columns per thread;
-//  - decode_value: o = o_lat · W_UV per head (W_UV k-major: ldmatrix.trans).
+//  - decode_combine_value (splits): the splits' partials of the CTA's rows
+//    combined by their log-sum-exps into a resident shared-memory tile
+//    (while the first W_UV chunks are in flight), then o = o_lat · W_UV per
+//    head (W_UV k-major: ldmatrix.trans); without splits decode_value, the
+//    same product of o_lat streamed from device memory.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -21,7 +23,7 @@
 // CHECK-DAG:  %[[THREADS:.*]] = arith.constant 256 : index
 // CHECK-DAG:  %[[SMEM:.*]] = arith.constant 219648 : i32
 // CHECK:      %[[QLAT:.*]] = memref.alloc() : memref<3x1x128x512xbf16>
-// CHECK:      %[[OLAT:.*]] = memref.alloc() : memref<3x1x128x512xbf16>
+// CHECK-NOT:  memref.alloc() : memref<3x1x128x512xbf16>
 // CHECK:      %[[PART:.*]] = memref.alloc() : memref<3x128x4x512xf32>
 // CHECK:      %[[LSE:.*]] = memref.alloc() : memref<3x128x4xf32>
 // CHECK:      gpu.launch
@@ -53,17 +55,25 @@
 // CHECK:        memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
 // CHECK:        gpu.terminator
 // CHECK:      } {mla.kernel = "decode_attention"}
-// CHECK:      gpu.launch
-// CHECK:        math.exp
-// CHECK:        vector.store {{.*}}, %[[OLAT]]{{.*}} : memref<3x1x128x512xbf16>, vector<4xbf16>
-// CHECK:      } {mla.kernel = "decode_combine"}
-// CHECK:      gpu.launch
-// CHECK:        nvgpu.device_async_copy %[[OLAT]]
-// CHECK:        nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK-NOT:  mla.kernel = "decode_combine"
+// CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
+// CHECK-DAG:    memref.view {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:    memref.view {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        llvm.inline_asm has_side_effects "cp.async.commit_group;"
+// CHECK:        scf.for
+// CHECK:          scf.for
+// CHECK-COUNT-4:    memref.load %[[LSE]]
+// CHECK-COUNT-4:    vector.load %[[PART]]{{.*}} {alignment = 16 : i64} : memref<3x128x4x512xf32>, vector<4xf32>
+// CHECK:            math.exp
+// CHECK:          vector.store {{.*}} : memref<64x520xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
+// CHECK:        scf.for
+// CHECK:          llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x520xbf16, #gpu.address_space<workgroup>>
+// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<4x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        vector.store {{.*}} : memref<3x1x128x128xbf16>, vector<2xbf16>
-// CHECK:      } {mla.kernel = "decode_value"}
+// CHECK:      } {mla.kernel = "decode_combine_value"}
 // CHECK-DAG:  memref.dealloc %[[QLAT]]
-// CHECK-DAG:  memref.dealloc %[[OLAT]]
 // CHECK-DAG:  memref.dealloc %[[PART]]
 // CHECK-DAG:  memref.dealloc %[[LSE]]
 // CHECK-NOT:  mla.decode_kernel
@@ -159,7 +169,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
 // CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
 // CHECK:      } {mla.kernel = "decode_attention"}
-// CHECK:      } {mla.kernel = "decode_combine"}
+// CHECK:      } {mla.kernel = "decode_combine_value"}
 func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
                      %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
                      %cache: memref<?x64x576xbf16>, %bt: memref<3x5xi32>,
