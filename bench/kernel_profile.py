@@ -6,7 +6,8 @@ mla_bench.py (absorbed form, fused by mla-fuse-decode with the cost model's
 tiling), runs it once with `mla-run --target=cuda` under `ncu`, and prints
 every kernel launch: its name (the convert-mla-to-gpu kernels are named
 after their role — decode_query_latent, decode_schedule, decode_attention,
-decode_combine, decode_value; the generic path's are `<function>_kernel`),
+decode_combine_value (even splits) or decode_combine and decode_value; the
+generic path's are `<function>_kernel`),
 grid, block, registers, dynamic shared memory and duration, then
 the sum. Where the time goes, not a benchmark (ncu serialises launches).
 
