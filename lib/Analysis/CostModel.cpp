@@ -315,7 +315,7 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
   kernel.stages = stages;
   // Splits: the fewest waves of CTAs per unit of work; another split only
   // for a gain of 10% or more (each split adds a partial output to write
-  // and the combine kernel to read it).
+  // and the combine, inside the value product, to read it).
   int64_t blocks = shape.batch * ceilDiv(heads * queries, kernel.tileRows);
   int64_t slots = target.smCount * perSM;
   int64_t tiles =
