@@ -114,6 +114,12 @@ std::vector<CUstream> &streamPool() {
   return pool;
 }
 std::mutex streamPoolMutex;
+/// The dynamic shared memory each function has opted in to (mgpuLaunchKernel).
+std::map<void *, int32_t> &sharedOptIns() {
+  static std::map<void *, int32_t> limits;
+  return limits;
+}
+std::mutex sharedOptInMutex;
 std::map<void *, std::pair<std::string, void *>> &kernelNames() {
   static std::map<void *, std::pair<std::string, void *>> names;
   return names;
@@ -255,6 +261,11 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
         "cuModuleGetFunction",
         std::string("kernel '") + name + "' of " + moduleNames()[module]);
   kernelNames()[function] = {name, module};
+  {
+    // A handle of an unloaded module's function may come back for another.
+    std::lock_guard<std::mutex> lock(sharedOptInMutex);
+    sharedOptIns().erase(function);
+  }
   return function;
 }
 
@@ -263,12 +274,20 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t sharedMemoryBytes, void *stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
   Driver &d = ready();
-  // Above 48 KiB a kernel must opt in to dynamic shared memory.
-  if (sharedMemoryBytes > 48 * 1024)
-    check(d.cuFuncSetAttribute(function,
-                               CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                               sharedMemoryBytes),
-          "cuFuncSetAttribute", kernelDescription(function));
+  // Above 48 KiB a kernel must opt in to dynamic shared memory. The
+  // attribute stays with the function: set once per function and size, not
+  // on every launch (a driver call that a batch-1 decode step notices).
+  if (sharedMemoryBytes > 48 * 1024) {
+    std::lock_guard<std::mutex> lock(sharedOptInMutex);
+    int32_t &limit = sharedOptIns()[function];
+    if (limit < sharedMemoryBytes) {
+      check(d.cuFuncSetAttribute(
+                function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                sharedMemoryBytes),
+            "cuFuncSetAttribute", kernelDescription(function));
+      limit = sharedMemoryBytes;
+    }
+  }
   check(d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                          sharedMemoryBytes, stream, params, extra),
         "cuLaunchKernel", kernelDescription(function));
