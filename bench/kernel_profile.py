@@ -54,7 +54,7 @@ def profile(args, heads, batch, seqlen):
         np.save(inputs / "arg6.npy", np.full(batch, seqlen, dtype=np.int32))
         command = [args.mla_run, str(source), "--target=cuda",
                    f"--gpu-chip={mla_bench.CHIP[args.mma]}", "--random",
-                   f"--input-dir={inputs}", "--warmup=0", "--repeat=1"]
+                   f"--input-dir={inputs}", "--warmup=0", "--repeat=0"]  # one call: its launches, once
         run = subprocess.run([args.ncu, "--csv", "--metrics", METRICS] + command,
                              capture_output=True, text=True)
         detail = None

@@ -6,8 +6,11 @@
 // m64n64k16 and its P·V m64n256k16 warpgroup MMAs (bf16 in, f32
 // accumulation; the immediates after the predicate are scale-a, scale-b,
 // transpose-a, transpose-b: V is read N-major), fenced, committed and waited
-// for; shared-memory writes reach them through the async-proxy fence. On
-// plain sm_90 there is no wgmma: the op takes the generic path.
+// for; shared-memory writes reach them through the async-proxy fence. The
+// two splits' f32 partial outputs leave as 8-byte pairs (st.global.v2) and
+// the value product reads them back as 16-byte vectors (ld.global.v4): the
+// vector accesses carry their alignment. On plain sm_90 there is no wgmma:
+// the op takes the generic path.
 
 // CHECK:      gpu.launch_func {{.*}}dynamic_shared_memory_size
 // CHECK-DAG:  .target sm_90a
@@ -19,6 +22,9 @@
 // CHECK-DAG:  wgmma.commit_group.sync.aligned
 // CHECK-DAG:  wgmma.wait_group.sync.aligned 0
 // CHECK-DAG:  bar.sync 0
+// CHECK-DAG:  .visible .entry decode_combine_value(
+// CHECK-DAG:  st.global.v2.b32
+// CHECK-DAG:  ld.global.v4.b32
 // SM90-NOT:   wgmma
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
