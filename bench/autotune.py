@@ -7,6 +7,7 @@ mma.sync kernel, the wgmma one, or both) it asks the compiler for the cost
 model's tiling (mla-fuse-decode), times it and its neighbours with mla-run
 on the GPU — splits ×½, ×2 (and 1, 2 for few splits); mma.sync: 16- and
 32-token tiles, 2 to 4 stages; wgmma: 32- and 64-token tiles, 2 or 3
+stages; half the heads per CTA (at least 16) with the model's tile and
 stages; candidates the kernel cannot take (shared memory) are skipped — and
 records the fastest, with its time and the model's, in the JSON file
 (entries for other shapes are kept).
@@ -42,13 +43,18 @@ def model_tiling(mla_opt, heads, batch, seqlen, queries, target, mma):
 
 
 def candidates(model, mma):
-    splits, _, heads_per_block, _ = model
+    splits, block_tokens, heads_per_block, stages_model = model
     split_choices = {splits, max(1, splits // 2), splits * 2}
     if splits <= 2:
         split_choices |= {1, 2, 4}
     tiles, stages = ((32, 64), (2, 3)) if mma == "warpgroup" else ((16, 32), (2, 3, 4))
-    return sorted({(s, bn, heads_per_block, st) for s in split_choices for bn in tiles
-                   for st in stages} | {model})
+    found = {(s, bn, heads_per_block, st) for s in split_choices for bn in tiles
+             for st in stages} | {model}
+    # Half the heads per CTA (twice the CTAs, each cached token read once
+    # per CTA instead of once per request) with the model's tile and stages.
+    if heads_per_block >= 32:
+        found |= {(s, block_tokens, heads_per_block // 2, stages_model) for s in split_choices}
+    return sorted(found)
 
 
 def main():

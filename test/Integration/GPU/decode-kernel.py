@@ -87,10 +87,11 @@ def module(cfg, shapes, element, causal, splits, heads_per_block, block_tokens, 
 
 
 def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
-         block_tokens=32, schedule="even"):
+         block_tokens=32, schedule="even", heads_per_block=None):
     title = (f"h{heads} b{len(lens)} s{queries} {element} page {page_size} splits {splits}"
              f"{' causal' if causal else ''}"
              f"{f' tile {block_tokens}' if block_tokens != 32 else ''}"
+             f"{f' heads_per_block {heads_per_block}' if heads_per_block else ''}"
              f"{' balanced' if schedule == 'balanced' else ''}")
     cfg = config(heads)
     dtype = ml_dtypes.bfloat16 if element == "bf16" else np.float16
@@ -124,7 +125,8 @@ def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
     want = reference.latent_to_value(o_lat, w_uv.astype(np.float64), cfg)
 
     source = module(cfg, [a.shape for a in args], element, causal, splits,
-                    min(heads, max(1, 64 // queries)), block_tokens, schedule)
+                    heads_per_block or min(heads, max(1, 64 // queries)), block_tokens,
+                    schedule)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "decode.mlir").write_text(source)
@@ -166,8 +168,9 @@ SYNC_CASES = [
     lambda: case(128, [1500, 64, 0], 1, 64, 2, schedule="balanced"),
     lambda: case(16, [300, 2, 45], 2, 16, 1, causal=True, schedule="balanced"),
 ]
-# 64 query rows per CTA (fewer padded: h16, h16 × 2 queries), tiles of 64
-# or 32 tokens.
+# 64 query rows per CTA (fewer padded: h16, h16 × 2 queries, and 32 of
+# h128's heads per CTA — four row blocks, each padded), tiles of 64 or 32
+# tokens.
 WARPGROUP_CASES = [
     lambda: case(128, [517, 64], 1, 64, 1, block_tokens=64),
     lambda: case(128, [700, 1, 0, 333], 1, 64, 3, block_tokens=64),
@@ -178,6 +181,7 @@ WARPGROUP_CASES = [
     lambda: case(128, [1500, 64, 0], 1, 64, 2, block_tokens=64, schedule="balanced"),
     lambda: case(16, [700, 1, 0, 333], 1, 64, 3, block_tokens=64),
     lambda: case(16, [300, 2, 45], 2, 16, 2, causal=True, block_tokens=64),
+    lambda: case(128, [700, 1, 0, 333], 1, 64, 3, block_tokens=64, heads_per_block=32),
 ]
 results = [run() for run in (WARPGROUP_CASES if MMA == "warpgroup" else SYNC_CASES)]
 print("\n".join(results))
