@@ -46,6 +46,10 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   // Every chunk in flight at once when there are few (q_lat: 2 chunks of
   // the 128-wide nope dim, 3 stages), else 4.
   int64_t stages = std::clamp<int64_t>(chunks + 1, 2, 4);
+  // With the resident combined tile (66.5 KiB for L = 512) a fourth weight
+  // stage would take the CTA past the 99 KiB that sm_86/sm_89 allow: three.
+  if (combined)
+    stages = std::min<int64_t>(stages, 3);
   int64_t ringBytes = stages * tile * pitch * 2;
   int64_t residentPitch = k + 8; // conflict-free ldmatrix rows
   int64_t lhsBytes = combined ? tile * residentPitch * 2 : ringBytes;
