@@ -47,8 +47,10 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   // the 128-wide nope dim, 3 stages), else 4.
   int64_t stages = std::clamp<int64_t>(chunks + 1, 2, 4);
   // With the resident combined tile (66.5 KiB for L = 512) a fourth weight
-  // stage would take the CTA past the 99 KiB that sm_86/sm_89 allow: three.
-  if (combined)
+  // stage would take the CTA past the 99 KiB that sm_86/sm_89 allow: three
+  // beside the mma.sync attention, which serves those chips; the wgmma one
+  // runs on sm_90a only (227 KiB).
+  if (combined && !spec.warpgroup())
     stages = std::min<int64_t>(stages, 3);
   int64_t ringBytes = stages * tile * pitch * 2;
   int64_t residentPitch = k + 8; // conflict-free ldmatrix rows

@@ -57,7 +57,8 @@
 // CHECK:        gpu.terminator
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK-NOT:  mla.kernel = "decode_combine"
-// 64 × 520 resident + 3 × 64 × 72 ring = 94208 bytes: within sm_86's 99 KiB.
+// 64 × 520 resident + 3 × 64 × 72 ring = 94208 bytes: within sm_86's 99 KiB
+// (beside the mma.sync attention; the wgmma one's gets 4 stages, below).
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c94208_i32
 // CHECK-DAG:    memref.view {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
 // CHECK-DAG:    memref.view {{.*}} to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
@@ -172,6 +173,8 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
 // CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
 // CHECK:      } {mla.kernel = "decode_attention"}
+// CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
+// CHECK:        memref.view {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:      } {mla.kernel = "decode_combine_value"}
 func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
                      %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
