@@ -688,7 +688,7 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
   // With even splits o_lat is combined from the partials inside the value
   // product; the balanced schedule's requests differ in CTA count, and those
   // with one CTA wrote o_lat themselves: a combine kernel, then the product.
-  if (spec.splitSlots() > 1 && !spec.balanced()) {
+  if (spec.combinesInProduct()) {
     emitter.emitCombinedValueProduct(operands);
     return;
   }

@@ -9,8 +9,6 @@
 
 #include "DecodeKernelEmitter.h"
 
-#include <algorithm>
-
 using namespace mlir;
 using namespace mlir::mla;
 using namespace mlir::mla::decode;
@@ -44,17 +42,14 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   constexpr int64_t tile = 64, pitch = tile + 8;
   int64_t chunks = k / tile;
   // Every chunk in flight at once when there are few (q_lat: 2 chunks of
-  // the 128-wide nope dim, 3 stages), else 4.
-  int64_t stages = std::clamp<int64_t>(chunks + 1, 2, 4);
-  // With the resident combined tile (66.5 KiB for L = 512) a fourth weight
-  // stage would take the CTA past the 99 KiB that sm_86/sm_89 allow: three
-  // beside the mma.sync attention, which serves those chips; the wgmma one
-  // runs on sm_90a only (227 KiB).
-  if (combined && !spec.warpgroup())
-    stages = std::min<int64_t>(stages, 3);
+  // the 128-wide nope dim, 3 stages), else 4 (3 beside a resident tile on
+  // chips of 99 KiB: DecodeKernelSpec::productStages).
+  int64_t stages = spec.productStages(k, combined);
   int64_t ringBytes = stages * tile * pitch * 2;
   int64_t residentPitch = k + 8; // conflict-free ldmatrix rows
   int64_t lhsBytes = combined ? tile * residentPitch * 2 : ringBytes;
+  assert(lhsBytes + ringBytes == spec.productSharedBytes(k, combined) &&
+         "the product's shared memory as convert-mla-to-gpu checked it");
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
   gpu::LaunchOp kernel = launch(name, a.idx(n / tile), a.ceilDiv(rows, tile),

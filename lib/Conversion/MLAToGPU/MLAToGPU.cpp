@@ -116,6 +116,15 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
     return fail("the tiles need " + Twine(sharedBytes) +
                 " bytes of shared memory, more than the chip's " +
                 Twine(sharedLimit));
+  // The per-head products' CTAs: q_lat's, and o's (with the combined tile
+  // when it combines the splits).
+  int64_t productBytes =
+      std::max(spec.productSharedBytes(spec.nope, false),
+               spec.productSharedBytes(spec.latent, spec.combinesInProduct()));
+  if (sharedLimit && productBytes > sharedLimit)
+    return fail("the weight products need " + Twine(productBytes) +
+                " bytes of shared memory, more than the chip's " +
+                Twine(sharedLimit));
   return spec;
 }
 
@@ -206,7 +215,7 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
     SmallVector<int64_t> latentShape = {batch, spec->queries, spec->heads,
                                         spec->latent};
     ops.queryLatent = allocate(latentShape, spec->elementType);
-    if (spec->splitSlots() == 1 || spec->balanced())
+    if (!spec->combinesInProduct())
       ops.latentOut = allocate(latentShape, spec->elementType);
     if (spec->splitSlots() > 1) {
       Type f32 = b.getF32Type();

@@ -59,3 +59,33 @@ func.func @warpgroup(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64
       -> tensor<2x1x128x128xbf16>
   return %o : tensor<2x1x128x128xbf16>
 }
+
+// -----
+
+// The weight products' CTAs count too. With two splits the value product
+// combines them in a resident [64, L + 8] tile beside three weight stages:
+// 176128 bytes for a 1152-wide latent, over an A100's 166912, though the
+// attention's 16-row tiles fit; an H100 takes it.
+#wide = #mla.config<heads = 16, hidden = 2048, q_lora_rank = 0,
+                    kv_lora_rank = 1152, qk_nope_dim = 128, qk_rope_dim = 64,
+                    v_head_dim = 128>
+// SM90-LABEL: func.func @wide_latent
+// SM90: mla.decode_kernel
+// SM80-LABEL: func.func @wide_latent
+// SM80: mla.fused_decode
+// SM80-NOT: mla.decode_kernel
+// SM90A-LABEL: func.func @wide_latent
+// SM90A: mla.decode_kernel
+func.func @wide_latent(%q_nope: tensor<2x1x16x128xbf16>, %q_pe: tensor<2x1x16x64xbf16>,
+                       %wuk: tensor<16x1152x128xbf16>, %wuv: tensor<16x1152x128xbf16>,
+                       %cache: tensor<8x64x1216xbf16>, %bt: tensor<2x4xi32>,
+                       %lens: tensor<2xi32>) -> tensor<2x1x16x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the weight products need 176128 bytes of shared memory, more than the chip's 166912}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 2, block_tokens = 16, heads_per_block = 16, stages = 2>
+      {config = #wide}
+      : (tensor<2x1x16x128xbf16>, tensor<2x1x16x64xbf16>, tensor<16x1152x128xbf16>,
+         tensor<16x1152x128xbf16>, tensor<8x64x1216xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x16x128xbf16>
+  return %o : tensor<2x1x16x128xbf16>
+}

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -43,6 +44,26 @@ struct DecodeKernelSpec : DecodeKernelShape {
   }
   int64_t rows() const { return heads * queries; }
   int64_t rowBlocks() const { return (rows() + tileRows - 1) / tileRows; }
+
+  /// Whether the value product combines the split partials itself (even
+  /// schedule with splits): no o_lat buffer, no combine kernel.
+  bool combinesInProduct() const { return splits > 1 && !balanced(); }
+  /// Weight stages of a per-head product over a `k`-wide contraction (64-wide
+  /// chunks): every chunk in flight when there are few, else 4 — 3 beside a
+  /// resident combined tile and the mma.sync attention, whose chips include
+  /// sm_86/sm_89 (99 KiB; the wgmma attention runs on sm_90a only).
+  int64_t productStages(int64_t k, bool combined) const {
+    int64_t stages = std::clamp<int64_t>(k / 64 + 1, 2, 4);
+    return combined && !warpgroup() ? std::min<int64_t>(stages, 3) : stages;
+  }
+  /// A per-head product's dynamic shared memory: the weight ring of
+  /// [64, 64 + 8] chunks, and either a ring of input chunks as deep or the
+  /// resident combined tile [64, k + 8] (a pitch that keeps ldmatrix free of
+  /// bank conflicts).
+  int64_t productSharedBytes(int64_t k, bool combined) const {
+    int64_t ring = productStages(k, combined) * 64 * (64 + 8) * elementBytes;
+    return ring + (combined ? 64 * (k + 8) * elementBytes : ring);
+  }
 };
 
 /// What the kernels need to know of the chip they are built for.
