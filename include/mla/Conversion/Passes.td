@@ -55,7 +55,8 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     q_lat = q_nope·W_UKᵀ per head, the attention (one CTA per split, 16–64
     query rows and request; the paged cache read with cp.async through the
     block table, each cached token once per CTA; the online softmax on chip;
-    MTP causal masking), the split combine, o = o_lat·W_UV per head.
+    MTP causal masking), o = o_lat·W_UV per head (combining the splits'
+    partials itself with the even schedule).
 
     Its tunables come from the op's `#mla.decode_tiling`, chosen by the cost
     model: splits, block_tokens, stages, rows per CTA (heads_per_block ×
@@ -64,7 +65,8 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     wgmma m64nNk16 from 128B-swizzled tiles, sm_90a only) and the split
     schedule (`even`, or `balanced` by scheduling metadata). Ops the kernels
     cannot take (f32 or f64 elements, dynamic query count or page size,
-    tiles that exceed `chip`'s shared memory, wgmma on a chip without it)
+    tiles or weight products that exceed `chip`'s shared memory, wgmma on
+    a chip without it)
     are left for convert-mla-to-linalg, with a remark saying why. Runs
     before bufferization.
   }];
@@ -90,9 +92,12 @@ def MLAGPUExpandKernels : Pass<"mla-gpu-expand-kernels", "::mlir::func::FuncOp">
   let description = [{
     Replaces each `mla.decode_kernel` by its kernels' `gpu.launch` ops —
     decode_query_latent, decode_schedule (balanced schedule),
-    decode_attention (mma.sync or wgmma), decode_combine (splits),
-    decode_value — with their workspace (q_lat, o_lat, the f32 partials and
-    log-sum-exps, the scheduling metadata) allocated and freed around them.
+    decode_attention (mma.sync or wgmma), then decode_value, or with splits
+    decode_combine_value (even schedule: the combine inside the product) or
+    decode_combine and decode_value (balanced) — with their workspace (q_lat,
+    o_lat unless the product combines, the f32 partials and log-sum-exps,
+    the scheduling metadata), each buffer allocated just before the first
+    kernel that uses it and freed after the last.
     Runs after buffer deallocation (the kernels' NVVM ops declare no memory
     effects, which it rejects) and before `mla-gpu-device-buffers` (which
     puts the workspace on the device). Contract: no `mla.decode_kernel`
