@@ -12,6 +12,7 @@
 
 #include "mla/Runtime/CudaRuntime.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -114,16 +115,19 @@ std::vector<CUstream> &streamPool() {
   return pool;
 }
 std::mutex streamPoolMutex;
-/// The dynamic shared memory each function has opted in to (mgpuLaunchKernel).
-std::map<void *, int32_t> &sharedOptIns() {
-  static std::map<void *, int32_t> limits;
-  return limits;
+/// What the runtime knows of a function handed out by mgpuModuleGetFunction:
+/// its name and module (for error messages) and the dynamic shared memory it
+/// has opted in to (mgpuLaunchKernel).
+struct Kernel {
+  std::string name;
+  void *module = nullptr;
+  int32_t sharedOptIn = 0;
+};
+std::map<void *, Kernel> &kernels() {
+  static std::map<void *, Kernel> known;
+  return known;
 }
-std::mutex sharedOptInMutex;
-std::map<void *, std::pair<std::string, void *>> &kernelNames() {
-  static std::map<void *, std::pair<std::string, void *>> names;
-  return names;
-}
+std::mutex kernelsMutex;
 
 /// Loads libcuda and resolves the driver once; `error` says why not.
 Driver &driver() {
@@ -214,11 +218,12 @@ void check(CUresult result, const char *call, const std::string &what = "") {
 }
 
 std::string kernelDescription(void *function) {
-  auto it = kernelNames().find(function);
-  if (it == kernelNames().end())
+  std::lock_guard<std::mutex> lock(kernelsMutex);
+  auto it = kernels().find(function);
+  if (it == kernels().end())
     return "an unknown kernel";
-  std::string module = moduleNames()[it->second.second];
-  return "kernel '" + it->second.first + "' of " + module;
+  return "kernel '" + it->second.name + "' of " +
+         moduleNames()[it->second.module];
 }
 
 } // namespace
@@ -260,12 +265,10 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   check(ready().cuModuleGetFunction(&function, module, name),
         "cuModuleGetFunction",
         std::string("kernel '") + name + "' of " + moduleNames()[module]);
-  kernelNames()[function] = {name, module};
-  {
-    // A handle of an unloaded module's function may come back for another.
-    std::lock_guard<std::mutex> lock(sharedOptInMutex);
-    sharedOptIns().erase(function);
-  }
+  // A fresh record: a handle of an unloaded module's function may come back
+  // for another function, which has opted in to nothing yet.
+  std::lock_guard<std::mutex> lock(kernelsMutex);
+  kernels()[function] = {name, module};
   return function;
 }
 
@@ -278,19 +281,32 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   // attribute stays with the function: set once per function and size, not
   // on every launch (a driver call that a batch-1 decode step notices).
   if (sharedMemoryBytes > 48 * 1024) {
-    std::lock_guard<std::mutex> lock(sharedOptInMutex);
-    int32_t &limit = sharedOptIns()[function];
-    if (limit < sharedMemoryBytes) {
-      check(d.cuFuncSetAttribute(
-                function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                sharedMemoryBytes),
-            "cuFuncSetAttribute", kernelDescription(function));
-      limit = sharedMemoryBytes;
+    auto optedIn = [&]() -> int32_t & {
+      return kernels()[function].sharedOptIn;
+    };
+    bool needed;
+    {
+      std::lock_guard<std::mutex> lock(kernelsMutex);
+      needed = optedIn() < sharedMemoryBytes;
+    }
+    // The driver call outside the lock (the error message takes it).
+    if (needed) {
+      CUresult result = d.cuFuncSetAttribute(
+          function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+          sharedMemoryBytes);
+      if (result != CUDA_SUCCESS)
+        fatal("cuFuncSetAttribute", result, kernelDescription(function));
+      std::lock_guard<std::mutex> lock(kernelsMutex);
+      optedIn() = std::max(optedIn(), sharedMemoryBytes);
     }
   }
-  check(d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                         sharedMemoryBytes, stream, params, extra),
-        "cuLaunchKernel", kernelDescription(function));
+  // The kernel's description is built only for the error message, not on
+  // every launch.
+  CUresult result =
+      d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                       sharedMemoryBytes, stream, params, extra);
+  if (result != CUDA_SUCCESS)
+    fatal("cuLaunchKernel", result, kernelDescription(function));
 }
 
 // Lowered functions create a stream per call and destroy it before they
