@@ -45,15 +45,13 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   // the 128-wide nope dim, 3 stages), else 4 (3 beside a resident tile on
   // chips of 99 KiB: DecodeKernelSpec::productStages).
   int64_t stages = spec.productStages(k, combined);
-  int64_t ringBytes = stages * tile * pitch * 2;
   int64_t residentPitch = k + 8; // conflict-free ldmatrix rows
-  int64_t lhsBytes = combined ? tile * residentPitch * 2 : ringBytes;
-  assert(lhsBytes + ringBytes == spec.productSharedBytes(k, combined) &&
-         "the product's shared memory as convert-mla-to-gpu checked it");
+  int64_t lhsBytes = spec.productInputBytes(k, combined);
   OpBuilder::InsertionGuard guard(b);
   Value rows = a.mul(batch, spec.queries);
-  gpu::LaunchOp kernel = launch(name, a.idx(n / tile), a.ceilDiv(rows, tile),
-                                a.idx(spec.heads), 128, lhsBytes + ringBytes);
+  gpu::LaunchOp kernel =
+      launch(name, a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads),
+             128, spec.productSharedBytes(k, combined));
   Value colBase = a.mul(kernel.getBlockIds().x, tile);
   Value rowBase = a.mul(kernel.getBlockIds().y, tile);
   Value head = kernel.getBlockIds().z;

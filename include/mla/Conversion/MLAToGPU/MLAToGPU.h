@@ -56,13 +56,20 @@ struct DecodeKernelSpec : DecodeKernelShape {
     int64_t stages = std::clamp<int64_t>(k / 64 + 1, 2, 4);
     return combined && !warpgroup() ? std::min<int64_t>(stages, 3) : stages;
   }
-  /// A per-head product's dynamic shared memory: the weight ring of
-  /// [64, 64 + 8] chunks, and either a ring of input chunks as deep or the
-  /// resident combined tile [64, k + 8] (a pitch that keeps ldmatrix free of
-  /// bank conflicts).
+  /// A per-head product's ring of [64, 64 + 8] chunks (the weights'; the
+  /// streamed input's is as deep).
+  int64_t productRingBytes(int64_t k, bool combined) const {
+    return productStages(k, combined) * 64 * (64 + 8) * elementBytes;
+  }
+  /// A per-head product's dynamic shared memory: the input (a ring, or the
+  /// resident combined tile [64, k + 8], a pitch that keeps ldmatrix free of
+  /// bank conflicts) and then the weight ring.
+  int64_t productInputBytes(int64_t k, bool combined) const {
+    return combined ? 64 * (k + 8) * elementBytes
+                    : productRingBytes(k, combined);
+  }
   int64_t productSharedBytes(int64_t k, bool combined) const {
-    int64_t ring = productStages(k, combined) * 64 * (64 + 8) * elementBytes;
-    return ring + (combined ? 64 * (k + 8) * elementBytes : ring);
+    return productInputBytes(k, combined) + productRingBytes(k, combined);
   }
 };
 
