@@ -9,6 +9,7 @@
 
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 #include "mla/Dialect/MLA/Transforms/Passes.h"
 #include "mla/Pipelines/Pipelines.h"
 
@@ -55,10 +56,10 @@
 
 namespace mlir::mla {
 
-/// The mla dialect, the upstream dialects mla programs are written with or
+/// The mla and mla_gpu dialects, the upstream dialects mla programs are written with or
 /// lowered through, and the external models bufferization needs.
 inline void registerAllMLADialects(DialectRegistry &registry) {
-  registry.insert<MLADialect, affine::AffineDialect, arith::ArithDialect,
+  registry.insert<MLADialect, mla_gpu::MLAGPUDialect, affine::AffineDialect, arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, gpu::GPUDialect, index::IndexDialect,
                   linalg::LinalgDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,

@@ -156,6 +156,10 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // after the static variables), not the internal global upstream makes,
   // which NVPTX demotes to a static byte that static mbarriers would overlay.
   pm.addNestedPass<gpu::GPUModuleOp>(mla::createMLAGPUExternDynamicShared());
+  // The kernels' own ops (stage barriers, fences, the warpgroup MMAs'
+  // ordering) become NVVM now that they sit in gpu.funcs: generic passes
+  // before kept them in place through their declared memory effects.
+  pm.addNestedPass<gpu::GPUModuleOp>(mla::createConvertMLAGPUToNVVM());
   // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

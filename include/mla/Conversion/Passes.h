@@ -7,8 +7,10 @@
 #ifndef MLA_CONVERSION_PASSES_H
 #define MLA_CONVERSION_PASSES_H
 
+#include "mla/Conversion/MLAGPUToNVVM/MLAGPUToNVVM.h"
 #include "mla/Conversion/MLAToGPU/MLAToGPU.h"
 #include "mla/Conversion/MLAToLinalg/MLAToLinalg.h"
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"

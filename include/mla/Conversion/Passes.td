@@ -108,6 +108,7 @@ def MLAGPUExpandKernels : Pass<"mla-gpu-expand-kernels", "::mlir::func::FuncOp">
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::mla_gpu::MLAGPUDialect",
     "::mlir::NVVM::NVVMDialect",
     "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
@@ -178,6 +179,27 @@ def MLAGPUExternDynamicShared
     kernel outlining, before the NVVM lowering.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def ConvertMLAGPUToNVVM : Pass<"convert-mla-gpu-to-nvvm"> {
+  let summary = "Lower the mla_gpu kernel ops to NVVM (and the PTX text NVVM has no op for)";
+  let description = [{
+    One pattern per mla_gpu op (docs/kernel-dialect.md): the stage barriers
+    and proxy fences become their NVVM ops (`nvvm.barrier0`,
+    `nvvm.cp.async.commit.group`, `nvvm.cp.async.wait.group`,
+    `nvvm.fence.proxy`, `nvvm.fence.mbarrier.init`,
+    `nvvm.wgmma.commit.group.sync.aligned`); the warpgroup fence and wait
+    become one inline-PTX statement each that ties every accumulator
+    register through it; a warpgroup descriptor becomes its bit fields
+    behind an empty statement that keeps it in place. Runs in the GPU
+    pipeline after kernel outlining, before the NVVM lowering. Contract:
+    no mla_gpu op remains (the pass fails otherwise).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+  ];
 }
 
 #endif // MLA_CONVERSION_PASSES_TD

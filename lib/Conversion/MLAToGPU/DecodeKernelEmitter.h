@@ -16,6 +16,7 @@
 #include "DecodeKernel.h"
 
 #include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -238,21 +239,13 @@ private:
   void waitTmaTile(const CTA &cta, Value tile);
   void zeroTileTail(const CTA &cta, Value tile);
   Value tmaBoxView(const CTA &cta, Value stage, int64_t atom, Value row);
-  // Barriers and cp.async group fences as side-effecting inline PTX that
-  // clobbers memory: gpu.barrier and nvvm's cp.async ops declare no memory
-  // effects, which the pipeline's ownership-based buffer deallocation
-  // rejects. Each sits in control flow uniform across the CTA.
-  void barrier() { asmStatement("bar.sync 0;"); }
-  void commitGroup() { asmStatement("cp.async.commit_group;"); }
+  // Stage barriers and proxy fences: mla_gpu ops (docs/kernel-dialect.md),
+  // lowered by convert-mla-gpu-to-nvvm. Each sits in control flow uniform
+  // across the CTA.
+  void barrier() { mla_gpu::BarrierOp::create(b); }
+  void commitGroup() { mla_gpu::AsyncCopyCommitOp::create(b); }
   void waitGroups(int64_t pending) {
-    asmStatement(("cp.async.wait_group " + Twine(pending) + ";").str());
-  }
-  void asmStatement(StringRef text) {
-    LLVM::InlineAsmOp::create(
-        b, Type(), ValueRange(), b.getStringAttr(text),
-        b.getStringAttr("~{memory}"), b.getUnitAttr(), UnitAttr(),
-        LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
-        LLVM::AsmDialectAttr(), ArrayAttr());
+    mla_gpu::AsyncCopyWaitOp::create(b, static_cast<uint32_t>(pending));
   }
   SmallVector<Value> mmaScores(const CTA &cta, Value stage);
   SmallVector<Value> exchangeScores(const CTA &cta, ArrayRef<Value> partial,
@@ -279,29 +272,23 @@ private:
   void combineTileRows(Value tile, Value rowBase, Value rows, Value head,
                        int64_t k, Value tid);
 
-  // wgmma (sm_90a). The warpgroup ops are asynchronous: wgmma.fence orders
-  // the accumulators' register writes before them, commit/wait bound them.
-  // These, and the proxy fence that makes generic-proxy shared-memory
-  // writes (cp.async, st.shared) visible to wgmma, are inline PTX like the
-  // barriers; each accumulator register also passes through an empty asm
-  // statement after the wait and before the fence, so that no arithmetic
-  // on it moves across them.
-  void warpgroupFence() { asmStatement("wgmma.fence.sync.aligned;"); }
-  void warpgroupCommitAndWait() {
-    asmStatement("wgmma.commit_group.sync.aligned;");
-    asmStatement("wgmma.wait_group.sync.aligned 0;");
-  }
-  void asyncProxyFence() { asmStatement("fence.proxy.async.shared::cta;"); }
-  Value pinned(Value value) {
-    StringRef constraints = value.getType().isF32() ? "=f,0" : "=l,0";
-    return LLVM::InlineAsmOp::create(
-               b, value.getType(), ValueRange{value}, b.getStringAttr(""),
-               b.getStringAttr(constraints), b.getUnitAttr(), UnitAttr(),
-               LLVM::TailCallKindAttr::get(b.getContext(),
-                                           LLVM::TailCallKind::None),
-               LLVM::AsmDialectAttr(), ArrayAttr())
+  // wgmma (sm_90a). The warpgroup MMAs are asynchronous: the fence orders
+  // the accumulator's register writes before them, commit and wait bound
+  // them; the fence and the wait take and return the whole accumulator, so
+  // that no arithmetic on it moves across them. The proxy fence makes
+  // generic-proxy shared-memory writes (cp.async, st.shared) visible to
+  // wgmma.
+  Value warpgroupFence(Value accumulator) {
+    return mla_gpu::WarpgroupFenceOp::create(b, ValueRange{accumulator})
         .getResult(0);
   }
+  Value warpgroupCommitAndWait(Value accumulator) {
+    mla_gpu::WarpgroupCommitOp::create(b);
+    return mla_gpu::WarpgroupWaitOp::create(b, /*pending=*/uint32_t(0),
+                                           ValueRange{accumulator})
+        .getResult(0);
+  }
+  void asyncProxyFence() { mla_gpu::FenceAsyncProxyOp::create(b); }
   Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
   /// The descriptor of the matrix `bytes` further on (a multiple of 16; the
   /// start address field cannot carry: shared addresses are below 256 KiB).
@@ -320,7 +307,7 @@ private:
                      bool accumulate, bool rhsNMajor);
   /// C fragments (one vector<2x2> per 8 columns: rows quadRow, quadRow + 8)
   /// ⇄ a wgmma accumulator (struct of N/2 f32: d[4j..4j+3] = the fragment
-  /// of columns 8j..8j+7), pinned in program order.
+  /// of columns 8j..8j+7).
   Value toAccumulator(ArrayRef<Value> fragments);
   SmallVector<Value> toFragments(Value accumulator);
   SmallVector<Value> warpgroupScores(const CTA &cta, Value stage);

@@ -35,23 +35,15 @@ using namespace mlir::mla::decode;
 // c ⊕ r mod 8): Q and K are K-major operands; V, the same bytes as K, is
 // read N-major (transposed) for P·V.
 
-/// A wgmma shared-memory matrix descriptor: start address, leading and
-/// stride byte offsets (each >> 4, 14 bits), 128-byte swizzle (bits 62–63
-/// = 1); base offset 0 since the atoms start on 1024-byte boundaries.
-///
-/// The result is pinned where it is built (an empty asm statement): the
+/// A wgmma shared-memory matrix descriptor of a 128B-swizzled operand:
+/// start address, leading and stride byte offsets; base offset 0 since the
+/// atoms start on 1024-byte boundaries. It stays where it is built: the
 /// steps' descriptors are this plus constants, and would otherwise all be
 /// hoisted out of the tile loop and held in registers.
 Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
                                       int64_t strideBytes) {
-  auto i64 = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, v, 64).getResult();
-  };
-  Value start = arith::AndIOp::create(
-      b, arith::ShRUIOp::create(b, address, i64(4)), i64(0x3FFF));
-  int64_t fixed = ((leadingBytes >> 4) & 0x3FFF) << 16 |
-                  ((strideBytes >> 4) & 0x3FFF) << 32 | int64_t(1) << 62;
-  return pinned(arith::OrIOp::create(b, start, i64(fixed)));
+  return mla_gpu::WarpgroupDescriptorOp::create(
+      b, address, mla_gpu::Swizzle::B128, leadingBytes, strideBytes);
 }
 
 /// acc (+)= lhs·rhs on the warpgroup: wgmma.mma_async m64nNk16, A and B
@@ -86,8 +78,7 @@ Value DecodeKernelEmitter::toAccumulator(ArrayRef<Value> fragments) {
       for (int64_t c = 0; c < 2; ++c)
         acc = LLVM::InsertValueOp::create(
             b, acc,
-            pinned(vector::ExtractOp::create(b, fragment,
-                                             ArrayRef<int64_t>{r, c})),
+            vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{r, c}),
             i++);
   return acc;
 }
@@ -99,8 +90,7 @@ SmallVector<Value> DecodeKernelEmitter::toFragments(Value accumulator) {
   for (int64_t j = 0; j < count / 4; ++j) {
     SmallVector<Value> values;
     for (int64_t i = 0; i < 4; ++i)
-      values.push_back(
-          pinned(LLVM::ExtractValueOp::create(b, accumulator, 4 * j + i)));
+      values.push_back(LLVM::ExtractValueOp::create(b, accumulator, 4 * j + i));
     fragments.push_back(vector::FromElementsOp::create(b, frag.c, values));
   }
   return fragments;
@@ -118,7 +108,7 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
   Value query = descriptor(cta.queryAddress, 16, 1024);
   Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
                        a.mul(stage, spec.tokenTileBytes()));
-  warpgroupFence();
+  acc = warpgroupFence(acc);
   for (int64_t k = 0; k < spec.dim / 16; ++k) {
     int64_t atom = k / 4, within = 32 * (k % 4);
     Value lhs = advance(query, atom * 64 * 128 + within);
@@ -126,8 +116,7 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
     acc = warpgroupMma(lhs, rhs, acc, tokens, /*accumulate=*/k > 0,
                        /*rhsNMajor=*/false);
   }
-  warpgroupCommitAndWait();
-  return toFragments(acc);
+  return toFragments(warpgroupCommitAndWait(acc));
 }
 
 /// P (the A fragments the softmax returns, 16 tokens each) and the rows'
@@ -175,15 +164,14 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
   Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
                          a.add(a.mul(stage, spec.tokenTileBytes()),
                                a.mul(cta.colSlice, (n / 64) * tokens * 128)));
-  warpgroupFence();
+  acc = warpgroupFence(acc);
   for (int64_t k = 0; k < tokens / 16; ++k) {
     Value lhs = advance(probs, 32 * k);
     Value rhs = advance(values, 16 * 128 * k);
     acc = warpgroupMma(lhs, rhs, acc, n, /*accumulate=*/true,
                        /*rhsNMajor=*/true);
   }
-  warpgroupCommitAndWait();
-  state.out = toFragments(acc);
+  state.out = toFragments(warpgroupCommitAndWait(acc));
 }
 
 //===----------------------------------------------------------------------===//
@@ -230,7 +218,7 @@ void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
     for (int64_t s = 0; s < spec.stages; ++s)
       nvgpu::MBarrierInitOp::create(b, cta.barriers, a.idx(1), a.idx(s),
                                     Value());
-    asmStatement("fence.mbarrier_init.release.cluster;");
+    mla_gpu::FenceMBarrierInitOp::create(b);
   }
   barrier();
 }

@@ -1,0 +1,232 @@
+//===- MLAGPUOps.td - Operations of the mla_gpu dialect ----*- tablegen -*-===//
+//
+// Stage barriers, proxy fences, warpgroup-MMA ordering and shared-memory
+// operand descriptors of mla's generated kernels. Each lowers with its own
+// pattern in lib/Conversion/MLAGPUToNVVM (docs/kernel-dialect.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD
+#define MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD
+
+include "mla/Dialect/MLAGPU/IR/MLAGPUDialect.td"
+include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class MLAGPU_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MLAGPU_Dialect, mnemonic, traits>;
+
+// Synchronisation: orders memory accesses, so it reads and writes memory as
+// far as every generic pass is concerned (never moved, merged or erased).
+class MLAGPU_SyncOp<string mnemonic, list<Trait> traits = []>
+    : MLAGPU_Op<mnemonic, !listconcat([MemoryEffects<[MemRead, MemWrite]>],
+                                      traits)>;
+
+// A count of committed groups still in flight, in [0, 8): a deeper ring does
+// not fit shared memory.
+def MLAGPU_PendingAttr
+    : ConfinedAttr<I32Attr, [IntNonNegative, IntMaxValue<7>]>;
+
+//===----------------------------------------------------------------------===//
+// Stage barriers
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_BarrierOp : MLAGPU_SyncOp<"barrier"> {
+  let summary = "every thread of the CTA meets; shared memory written before is visible after";
+  let description = [{
+    A CTA-wide barrier (`bar.sync 0`): no thread continues until all have
+    arrived, and the shared- and global-memory writes each made before it are
+    visible to all after it. It must be reached by every thread of the CTA
+    (control flow uniform across the CTA). Lowers to `nvvm.barrier0`.
+
+    ```mlir
+    mla_gpu.barrier
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def MLAGPU_AsyncCopyCommitOp : MLAGPU_SyncOp<"async_copy.commit"> {
+  let summary = "closes the pipeline stage of this thread's cp.async copies issued since the last commit";
+  let description = [{
+    The thread's `nvgpu.device_async_copy` (cp.async) copies issued since the
+    previous commit form one group: a pipeline stage that
+    `mla_gpu.async_copy.wait` later waits for. A commit with no copy since the
+    last one makes an empty group, which is how a ring keeps one group per
+    stage when a stage has nothing to load. Lowers to
+    `nvvm.cp.async.commit.group`.
+
+    ```mlir
+    mla_gpu.async_copy.commit
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def MLAGPU_AsyncCopyWaitOp : MLAGPU_SyncOp<"async_copy.wait"> {
+  let summary = "waits until at most `pending` of this thread's cp.async stages are in flight";
+  let description = [{
+    Blocks the thread until all but the most recent `pending` committed
+    groups of its cp.async copies have landed in shared memory (the oldest
+    stages of a ring of `pending + 1` or more). Other threads' copies are
+    visible only after a following `mla_gpu.barrier`. `pending` is in
+    [0, 8): a deeper ring does not fit shared memory. Lowers to
+    `nvvm.cp.async.wait.group`.
+
+    ```mlir
+    // A three-stage ring: the oldest stage is in, two may still be loading.
+    mla_gpu.async_copy.wait 1
+    ```
+  }];
+  let arguments = (ins MLAGPU_PendingAttr:$pending);
+  let assemblyFormat = "$pending attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Proxy fences
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_FenceAsyncProxyOp : MLAGPU_SyncOp<"fence.async_proxy"> {
+  let summary = "makes this thread's generic shared-memory writes visible to the async proxy (wgmma, TMA)";
+  let description = [{
+    Shared memory written by ordinary stores or cp.async (the generic proxy)
+    is read by wgmma and TMA through the async proxy; this fence orders the
+    thread's earlier generic writes before later async-proxy accesses. With a
+    following `mla_gpu.barrier` every thread's writes are ordered. Lowers to
+    `nvvm.fence.proxy` (`fence.proxy.async.shared::cta`).
+
+    ```mlir
+    mla_gpu.fence.async_proxy
+    mla_gpu.barrier
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def MLAGPU_FenceMBarrierInitOp : MLAGPU_SyncOp<"fence.mbarrier_init"> {
+  let summary = "makes the thread's mbarrier initialisations visible to the async proxy and the cluster";
+  let description = [{
+    After `nvgpu.mbarrier.init` and before the barriers are used by TMA
+    copies (the async proxy) or other threads: orders the initialisations
+    (`fence.mbarrier_init.release.cluster`). Lowers to
+    `nvvm.fence.mbarrier.init`.
+
+    ```mlir
+    nvgpu.mbarrier.init %barriers[%c0], %c1 : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>>
+    mla_gpu.fence.mbarrier_init
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Warpgroup MMA ordering
+//===----------------------------------------------------------------------===//
+
+// An accumulator of warpgroup MMAs as nvvm.wgmma.mma_async takes it: a
+// literal struct of f32 registers (checked by the verifiers).
+def MLAGPU_Accumulators : Variadic<AnyType>;
+
+class MLAGPU_AccumulatorOp<string mnemonic>
+    : MLAGPU_SyncOp<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let results = (outs Variadic<AnyType>:$results);
+  let hasVerifier = 1;
+}
+
+def MLAGPU_WarpgroupFenceOp : MLAGPU_AccumulatorOp<"warpgroup.fence"> {
+  let summary = "orders the accumulators' register writes before the warpgroup MMAs that follow";
+  let description = [{
+    `wgmma.fence.sync.aligned`, executed by every thread of the warpgroup:
+    registers (the accumulators) and shared memory written before it are
+    what the following `nvvm.wgmma.mma_async` ops read. The accumulators
+    pass through the fence — the MMAs take its results — so that no write to
+    them (the online softmax's rescale, say) can be moved after it, in one
+    statement for the whole accumulator. Each accumulator is a literal
+    struct of f32 registers, as `nvvm.wgmma.mma_async` takes it.
+
+    ```mlir
+    %acc1 = mla_gpu.warpgroup.fence (%acc0 : !llvm.struct<(f32, f32, f32, f32)>)
+    ```
+  }];
+  let arguments = (ins MLAGPU_Accumulators:$accumulators);
+  let assemblyFormat = [{
+    (`(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
+  }];
+}
+
+def MLAGPU_WarpgroupCommitOp : MLAGPU_SyncOp<"warpgroup.commit"> {
+  let summary = "closes the group of the warpgroup MMAs issued since the last commit";
+  let description = [{
+    `wgmma.commit_group.sync.aligned`: the warpgroup's `nvvm.wgmma.mma_async`
+    ops issued since the previous commit become one group, which
+    `mla_gpu.warpgroup.wait` waits for. Lowers to
+    `nvvm.wgmma.commit.group.sync.aligned`.
+
+    ```mlir
+    mla_gpu.warpgroup.commit
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def MLAGPU_WarpgroupWaitOp : MLAGPU_AccumulatorOp<"warpgroup.wait"> {
+  let summary = "waits for all but `pending` MMA groups; their accumulators are valid only through its results";
+  let description = [{
+    `wgmma.wait_group.sync.aligned pending`: blocks until at most `pending`
+    committed groups of the warpgroup's MMAs are in flight, after which their
+    accumulator registers may be read and the shared memory they read may be
+    overwritten. The accumulators pass through the wait: everything that
+    reads them uses its results, so that no read can be moved before it,
+    however the register allocator and scheduler see the asynchronous MMAs.
+    `pending` is in [0, 8).
+
+    ```mlir
+    mla_gpu.warpgroup.commit
+    %done = mla_gpu.warpgroup.wait 0 (%acc : !llvm.struct<(f32, f32, f32, f32)>)
+    ```
+  }];
+  let arguments = (ins MLAGPU_PendingAttr:$pending,
+                       MLAGPU_Accumulators:$accumulators);
+  let assemblyFormat = [{
+    $pending (`(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Shared-memory operand descriptors
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_WarpgroupDescriptorOp : MLAGPU_Op<"warpgroup.descriptor"> {
+  let summary = "the wgmma matrix descriptor of a shared-memory operand";
+  let description = [{
+    The 64-bit descriptor `nvvm.wgmma.mma_async` reads a shared-memory
+    operand through: the operand's shared byte `address` (bits 0–13: address
+    / 16), `leading` and `stride` byte offsets (bits 16–29 and 32–45, / 16;
+    for K-major swizzled operands the stride is the distance between 8-row
+    groups) and the `swizzle` mode (bits 62–63). The base offset (bits
+    49–51) is 0: swizzled operands start on a boundary of their swizzle
+    pattern (1024 bytes for `b128`). Offsets are multiples of 16 below
+    2^18.
+
+    The descriptor stays where it is built (it declares unknown effects and
+    lowers opaquely): a kernel derives its MMA steps' descriptors by adding
+    constants to it in the loop, rather than holding one register pair per
+    step across the loop.
+
+    ```mlir
+    %desc = mla_gpu.warpgroup.descriptor %address swizzle <b128>, leading 16, stride 1024
+    ```
+  }];
+  let arguments = (ins I64:$address, MLAGPU_SwizzleAttr:$swizzle,
+                       I64Attr:$leading, I64Attr:$stride);
+  let results = (outs I64:$descriptor);
+  let assemblyFormat = [{
+    $address `swizzle` $swizzle `,` `leading` $leading `,` `stride` $stride
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD

@@ -1,0 +1,257 @@
+//===- MLAGPUToNVVM.cpp - mla_gpu ops to NVVM -------------------*- C++ -*-===//
+//
+// `convert-mla-gpu-to-nvvm`: one pattern per mla_gpu op. Most become the
+// NVVM op of the same instruction. Three have none with the semantics they
+// need, and are the only PTX text mla's kernels carry (each string is checked
+// by test/Conversion/MLAGPUToNVVM/mla-gpu-to-nvvm.mlir):
+//
+//   warpgroup.fence       "wgmma.fence.sync.aligned;"       accumulators tied
+//   warpgroup.wait N      "wgmma.wait_group.sync.aligned N;" accumulators tied
+//   warpgroup.descriptor  ""  (an opaque copy of the 64-bit descriptor)
+//
+// "Tied": the statement takes every f32 register of the accumulators as an
+// input and gives it back as an output of the same register ("=f" outputs,
+// "0", "1", … inputs), so that LLVM can move no arithmetic on them across
+// the fence or the wait — nvvm.wgmma.fence.aligned and
+// nvvm.wgmma.wait.group.sync.aligned are intrinsics that registers are not
+// tied to, and the asynchronous MMAs' results would look ready before the
+// wait. One statement per fence or wait, whatever the accumulator's size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Conversion/MLAGPUToNVVM/MLAGPUToNVVM.h"
+
+#include "mla/Conversion/Passes.h"
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_CONVERTMLAGPUTONVVM
+#include "mla/Conversion/Passes.h.inc"
+} // namespace mlir::mla
+
+using namespace mlir;
+using namespace mlir::mla_gpu;
+
+//===----------------------------------------------------------------------===//
+// The PTX text
+//===----------------------------------------------------------------------===//
+
+static constexpr StringLiteral kWarpgroupFence = "wgmma.fence.sync.aligned;";
+
+static std::string warpgroupWait(int64_t pending) {
+  return ("wgmma.wait_group.sync.aligned " + Twine(pending) + ";").str();
+}
+
+/// A volatile inline-asm statement (it has side effects: never moved,
+/// merged or erased) with `text`, `constraints`, operands and results.
+static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
+                                      ValueRange operands, StringRef text,
+                                      StringRef constraints) {
+  return LLVM::InlineAsmOp::create(
+      b, loc, result, operands, b.getStringAttr(text),
+      b.getStringAttr(constraints), /*has_side_effects=*/b.getUnitAttr(),
+      /*is_align_stack=*/UnitAttr(),
+      LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
+      LLVM::AsmDialectAttr(), /*operand_attrs=*/ArrayAttr());
+}
+
+/// `text` with every f32 register of `accumulators` tied through it (the
+/// file comment); returns the accumulators rebuilt from its outputs.
+static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
+                                        ValueRange accumulators,
+                                        StringRef text) {
+  SmallVector<Value> registers;
+  for (Value acc : accumulators) {
+    auto type = cast<LLVM::LLVMStructType>(acc.getType());
+    for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
+      registers.push_back(LLVM::ExtractValueOp::create(b, loc, acc, i));
+  }
+  int64_t count = registers.size();
+  std::string constraints;
+  llvm::raw_string_ostream os(constraints);
+  for (int64_t i = 0; i < count; ++i)
+    os << "=f,";
+  for (int64_t i = 0; i < count; ++i)
+    os << i << ",";
+  os << "~{memory}";
+  Type f32 = b.getF32Type();
+  Type result;
+  if (count == 1)
+    result = f32;
+  else if (count > 1)
+    result = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                              SmallVector<Type>(count, f32));
+  auto statement = asmStatement(b, loc, result, registers, text, constraints);
+  SmallVector<Value> outputs;
+  for (int64_t i = 0; i < count; ++i)
+    outputs.push_back(count == 1 ? statement.getResult(0)
+                                 : LLVM::ExtractValueOp::create(
+                                       b, loc, statement.getResult(0), i)
+                                       .getResult());
+  SmallVector<Value> rebuilt;
+  int64_t next = 0;
+  for (Value acc : accumulators) {
+    auto type = cast<LLVM::LLVMStructType>(acc.getType());
+    Value value = LLVM::UndefOp::create(b, loc, type);
+    for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
+      value = LLVM::InsertValueOp::create(b, loc, value, outputs[next++], i);
+    rebuilt.push_back(value);
+  }
+  return rebuilt;
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Replaces an op without operands or results by a new NVVM op.
+template <typename OpTy, typename NVVMOpTy>
+struct OneToOne : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    NVVMOpTy::create(rewriter, op.getLoc());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.barrier → nvvm.barrier0 (bar.sync 0).
+using BarrierLowering = OneToOne<BarrierOp, NVVM::Barrier0Op>;
+/// mla_gpu.async_copy.commit → nvvm.cp.async.commit.group.
+using AsyncCopyCommitLowering =
+    OneToOne<AsyncCopyCommitOp, NVVM::CpAsyncCommitGroupOp>;
+/// mla_gpu.fence.mbarrier_init → nvvm.fence.mbarrier.init.
+using FenceMBarrierInitLowering =
+    OneToOne<FenceMBarrierInitOp, NVVM::FenceMbarrierInitOp>;
+/// mla_gpu.warpgroup.commit → nvvm.wgmma.commit.group.sync.aligned.
+using WarpgroupCommitLowering =
+    OneToOne<WarpgroupCommitOp, NVVM::WgmmaGroupSyncAlignedOp>;
+
+/// mla_gpu.async_copy.wait N → nvvm.cp.async.wait.group N.
+struct AsyncCopyWaitLowering : OpConversionPattern<AsyncCopyWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AsyncCopyWaitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<NVVM::CpAsyncWaitGroupOp>(op, op.getPending());
+    return success();
+  }
+};
+
+/// mla_gpu.fence.async_proxy → nvvm.fence.proxy (fence.proxy.async.shared::cta).
+struct FenceAsyncProxyLowering : OpConversionPattern<FenceAsyncProxyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(FenceAsyncProxyOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = op.getContext();
+    rewriter.replaceOpWithNewOp<NVVM::FenceProxyOp>(
+        op, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    return success();
+  }
+};
+
+/// mla_gpu.warpgroup.fence → the tied "wgmma.fence.sync.aligned;".
+struct WarpgroupFenceLowering : OpConversionPattern<WarpgroupFenceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpgroupFenceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, tiedStatement(rewriter, op.getLoc(),
+                                         adaptor.getAccumulators(),
+                                         kWarpgroupFence));
+    return success();
+  }
+};
+
+/// mla_gpu.warpgroup.wait N → the tied "wgmma.wait_group.sync.aligned N;".
+struct WarpgroupWaitLowering : OpConversionPattern<WarpgroupWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpgroupWaitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, tiedStatement(rewriter, op.getLoc(),
+                                         adaptor.getAccumulators(),
+                                         warpgroupWait(op.getPending())));
+    return success();
+  }
+};
+
+/// The wgmma descriptor's layout-type field (bits 62–63) of a swizzle mode.
+static int64_t layoutType(Swizzle swizzle) {
+  switch (swizzle) {
+  case Swizzle::None:
+    return 0;
+  case Swizzle::B128:
+    return 1;
+  case Swizzle::B64:
+    return 2;
+  case Swizzle::B32:
+    return 3;
+  }
+  llvm_unreachable("unknown swizzle");
+}
+
+/// mla_gpu.warpgroup.descriptor → (address >> 4 & 0x3FFF) | the constant
+/// fields, through an empty statement ("=l,0") that keeps it where it is.
+struct WarpgroupDescriptorLowering
+    : OpConversionPattern<WarpgroupDescriptorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpgroupDescriptorOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto i64 = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(rewriter, loc, v, 64);
+    };
+    Value start = arith::AndIOp::create(
+        rewriter, loc,
+        arith::ShRUIOp::create(rewriter, loc, adaptor.getAddress(), i64(4)),
+        i64(0x3FFF));
+    int64_t fixed = (op.getLeading() >> 4) << 16 |
+                    (op.getStride() >> 4) << 32 |
+                    layoutType(op.getSwizzle()) << 62;
+    Value value = arith::OrIOp::create(rewriter, loc, start, i64(fixed));
+    rewriter.replaceOp(op, asmStatement(rewriter, loc, rewriter.getI64Type(),
+                                        value, "", "=l,0")
+                               .getResult(0));
+    return success();
+  }
+};
+
+struct ConvertMLAGPUToNVVM
+    : mla::impl::ConvertMLAGPUToNVVMBase<ConvertMLAGPUToNVVM> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<MLAGPUDialect>();
+    target.addLegalDialect<arith::ArithDialect, LLVM::LLVMDialect,
+                           NVVM::NVVMDialect>();
+    RewritePatternSet patterns(ctx);
+    populateMLAGPUToNVVMConversionPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<BarrierLowering, AsyncCopyCommitLowering, AsyncCopyWaitLowering,
+               FenceAsyncProxyLowering, FenceMBarrierInitLowering,
+               WarpgroupFenceLowering, WarpgroupCommitLowering,
+               WarpgroupWaitLowering, WarpgroupDescriptorLowering>(
+      patterns.getContext());
+}

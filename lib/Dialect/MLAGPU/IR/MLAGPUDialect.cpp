@@ -1,0 +1,108 @@
+//===- MLAGPUDialect.cpp - The mla_gpu kernel dialect -----------*- C++ -*-===//
+//
+// Registers the mla_gpu operations and the swizzle attribute, and verifies
+// what ODS cannot say: the descriptor offsets' range, and that warpgroup
+// accumulators are f32 register structs passed through whole.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMTypes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::mla_gpu;
+
+#include "mla/Dialect/MLAGPU/IR/MLAGPUOpsDialect.cpp.inc"
+
+#include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mla/Dialect/MLAGPU/IR/MLAGPUAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
+
+void MLAGPUDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "mla/Dialect/MLAGPU/IR/MLAGPUAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Accumulators
+//===----------------------------------------------------------------------===//
+
+/// Each accumulator is a non-empty literal struct of f32 registers, what
+/// nvvm.wgmma.mma_async takes with f32 accumulation.
+static LogicalResult verifyAccumulators(Operation *op, ValueRange values) {
+  for (auto [i, value] : llvm::enumerate(values)) {
+    auto type = dyn_cast<LLVM::LLVMStructType>(value.getType());
+    bool ok = type && !type.isIdentified() && !type.getBody().empty() &&
+              llvm::all_of(type.getBody(),
+                           [](Type field) { return field.isF32(); });
+    if (!ok)
+      return op->emitOpError("expects accumulator #")
+             << i << " to be a literal struct of f32 registers, found "
+             << value.getType();
+  }
+  return success();
+}
+
+static LogicalResult inferAccumulatorTypes(ValueRange operands,
+                                           SmallVectorImpl<Type> &types) {
+  // The accumulators pass through: results match the operands one to one
+  // (the pending count, an attribute, is not an operand).
+  for (Value operand : operands)
+    types.push_back(operand.getType());
+  return success();
+}
+
+LogicalResult WarpgroupFenceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  return inferAccumulatorTypes(operands, types);
+}
+
+LogicalResult WarpgroupFenceOp::verify() {
+  return verifyAccumulators(*this, getAccumulators());
+}
+
+LogicalResult WarpgroupWaitOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  return inferAccumulatorTypes(operands, types);
+}
+
+LogicalResult WarpgroupWaitOp::verify() {
+  return verifyAccumulators(*this, getAccumulators());
+}
+
+//===----------------------------------------------------------------------===//
+// Descriptors
+//===----------------------------------------------------------------------===//
+
+LogicalResult WarpgroupDescriptorOp::verify() {
+  // 14-bit fields of 16-byte units.
+  constexpr int64_t kLimit = int64_t(1) << 18;
+  for (auto [name, bytes] : {std::pair<StringRef, int64_t>{"leading", getLeading()},
+                             {"stride", getStride()}}) {
+    if (bytes < 0 || bytes >= kLimit || bytes % 16 != 0)
+      return emitOpError("expects the ")
+             << name << " offset to be a multiple of 16 in [0, " << kLimit
+             << "), found " << bytes;
+  }
+  return success();
+}
