@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Packs what a GPU machine without LLVM needs into .bundle/ (ignored by git,
 # named in the device tool's `carry`): the statically linked mla-run and
-# mla-opt (only libc/libm needed; stripped, xz-compressed) and the PyTorch
-# baseline script. Tests, python/mla and bench/ travel with the working tree.
+# mla-opt (only libc/libm needed; stripped), lit (pure Python, Debian's
+# llvm-22-tools) and LLVM's FileCheck, not and count with the shared
+# libraries they load besides libc/libm (run through the system's dynamic
+# loader with a private library path, so that nothing they start inherits
+# it), xz-compressed; and the PyTorch baseline script. Tests, python/mla and
+# bench/ travel with the working tree.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MLA_BUILD_DIR:-$root/build}"
 bundle="$root/.bundle"
+llvm=/usr/lib/llvm-22
 
 "$root/scripts/check-static-tools.sh" "$build" > /dev/null
 mkdir -p "$bundle"
@@ -14,7 +19,31 @@ staging="$(mktemp -d)"
 trap 'rm -rf "$staging"' EXIT
 strip -o "$staging/mla-run" "$build/static/bin/mla-run"
 strip -o "$staging/mla-opt" "$build/static/bin/mla-opt"
-tar -C "$staging" -cf - mla-run mla-opt | xz -T2 -6 > "$bundle/tools.tar.xz"
+
+# lit, and the LLVM test tools with their libraries.
+cp -r "$llvm/utils/lit/lit" "$staging/lit"
+find "$staging/lit" -name __pycache__ -prune -exec rm -rf {} +
+mkdir -p "$staging/llvm/bin" "$staging/llvm/lib"
+for tool in FileCheck not count; do
+  cp "$llvm/bin/$tool" "$staging/llvm/bin/"
+  ldd "$llvm/bin/$tool" | awk '/=> \// {print $1, $3}' | while read -r name path; do
+    case "$name" in
+      libc.so.*|libm.so.*) ;;
+      *) cp -L "$path" "$staging/llvm/lib/$name" ;;
+    esac
+  done
+  cat > "$staging/$tool" <<WRAPPER
+#!/bin/sh
+# LLVM's $tool from the bundle, its libraries from llvm/lib.
+here=\$(dirname "\$(readlink -f "\$0")")
+exec /lib64/ld-linux-x86-64.so.2 --library-path "\$here/llvm/lib" "\$here/llvm/bin/$tool" "\$@"
+WRAPPER
+  chmod +x "$staging/$tool"
+done
+"$staging/FileCheck" --version > /dev/null \
+  || { echo "FAIL: the bundled FileCheck does not start"; exit 1; }
+
+tar -C "$staging" -cf - . | xz -T2 -6 > "$bundle/tools.tar.xz"
 baseline="$root/../shared/bench/torch_mla_decode.py"
 [ -f "$baseline" ] && cp "$baseline" "$bundle/"
 du -sh "$bundle" | awk '{print "bundle: " $1}'

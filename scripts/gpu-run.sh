@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with .bundle/ carried:
-# unpacks the static tools, runs the GPU test folder (test/Integration/GPU,
-# through scripts/run-tests.py: no lit or FileCheck there), the same tests
-# under compute-sanitizer memcheck (and the decode kernel's test under
-# racecheck), the PyTorch baseline and the benchmark, and prints the
+# unpacks the static tools, lit and FileCheck, runs the GPU test folder
+# (test/Integration/GPU) under lit with every CHECK line live, the same
+# tests under compute-sanitizer memcheck (and the decode kernel's tests
+# under racecheck), the PyTorch baseline and the benchmark, and prints the
 # benchmark table last. Logs and JSON go to $OUT.
 #   MLA_STAGES    which of "probe tests memcheck racecheck torch bench" to run
 #                 (all; probe: bench/wgmma_layout_probe.cu, the wgmma
 #                 shared-memory conventions checked outside the compiler)
-#   MLA_TESTS     regex on the GPU test files' names (all)
+#   MLA_TESTS     lit --filter regex on the GPU tests' names (all)
 #   MLA_RACECHECK_TESTS regex of the tests racecheck runs (decode-kernel)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
 set -uo pipefail
@@ -33,10 +33,23 @@ nvcc="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
   "$root/bench/wgmma_layout_probe.cu" && /tmp/mla-wgmma-probe 2>&1 | tee "$out/wgmma-probe.log"
 fi
 
+# lit over the GPU folder with the bundle's tools in TOOLS (a folder holding
+# mla-opt, mla-run, FileCheck, not, count): an exec root of its own with
+# scripts/gpu-lit.site.cfg.py, test/lit.cfg.py as in CI.
+run_lit() {
+  local tools_dir=$1 tests_filter=$2 exec_root
+  shift 2
+  exec_root="$(mktemp -d /tmp/mla-lit.XXXX)"
+  mkdir -p "$exec_root/test/Integration/GPU"
+  cp "$root/scripts/gpu-lit.site.cfg.py" "$exec_root/test/lit.site.cfg.py"
+  MLA_SRC_ROOT="$root" MLA_TOOLS_DIR="$tools_dir" PYTHONPATH="$tools:$root/python" \
+    python3 -c "import sys; from lit.main import main; sys.argv[0] = 'lit'; main()" \
+    "$@" ${tests_filter:+--filter "$tests_filter"} "$exec_root/test/Integration/GPU"
+}
+
 if want tests; then
-echo "== GPU tests"
-python3 "$root/scripts/run-tests.py" --verbose --filter "$filter" --tools "$tools" \
-  "$root/test/Integration/GPU" 2>&1 | tee "$out/gpu-tests.log"
+echo "== GPU tests (lit, FileCheck)"
+run_lit "$tools" "$filter" -v -j "${MLA_LIT_JOBS:-4}" 2>&1 | tee "$out/gpu-tests.log"
 tests=${PIPESTATUS[0]}
 fi
 
@@ -50,14 +63,14 @@ sanitize() {
   shift 4
   local wrapped=/tmp/mla-$tool
   mkdir -p "$wrapped"
-  ln -sf "$tools/mla-opt" "$wrapped/mla-opt"
+  for t in mla-opt FileCheck not count; do ln -sf "$tools/$t" "$wrapped/$t"; done
   cat > "$wrapped/mla-run" <<WRAPPER
 #!/bin/sh
 exec "$sanitizer" --tool $tool $* --error-exitcode 3 --log-file "$out/$tool.%p.log" "$tools/mla-run" "\$@"
 WRAPPER
   chmod +x "$wrapped/mla-run"
-  timeout "$limit" python3 "$root/scripts/run-tests.py" --filter "$tests_filter" \
-    --tools "$wrapped" "$root/test/Integration/GPU" > "$out/$tool-tests.out" 2>&1
+  timeout "$limit" bash -c "$(declare -f run_lit); root='$root' tools='$tools' \
+    run_lit '$wrapped' '$tests_filter' -j '${MLA_LIT_JOBS:-4}'" > "$out/$tool-tests.out" 2>&1
   local status=$?
   local summaries clean
   summaries=$(cat "$out"/$tool.*.log 2>/dev/null | grep -c "SUMMARY" || true)

@@ -15,7 +15,7 @@
 // CHECK-DAG:  .target sm_90
 // CHECK-DAG:  cp.async.cg.shared.global
 // CHECK-DAG:  cp.async.commit_group
-// CHECK-DAG:  bar.sync 0
+// CHECK-DAG:  bar.sync \090
 // CHECK-DAG:  ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // CHECK-DAG:  ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // CHECK-DAG:  mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

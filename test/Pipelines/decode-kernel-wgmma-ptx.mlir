@@ -21,7 +21,7 @@
 // CHECK-DAG:  wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 1;
 // CHECK-DAG:  wgmma.commit_group.sync.aligned
 // CHECK-DAG:  wgmma.wait_group.sync.aligned 0
-// CHECK-DAG:  bar.sync 0
+// CHECK-DAG:  bar.sync \090
 // CHECK-DAG:  .visible .entry decode_combine_value(
 // CHECK-DAG:  st.global.v2.b32
 // CHECK-DAG:  ld.global.v4.b32

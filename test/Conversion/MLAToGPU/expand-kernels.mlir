@@ -42,10 +42,10 @@
 // CHECK:        nvgpu.device_async_copy %[[QLAT]]
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x64xbf16> to memref<64x584xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
-// CHECK:        llvm.inline_asm has_side_effects "cp.async.commit_group;"
+// CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
-// CHECK:          llvm.inline_asm has_side_effects "cp.async.wait_group 1;"
-// CHECK:          llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          mla_gpu.async_copy.wait 1
+// CHECK:          mla_gpu.barrier
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x584xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:          gpu.shuffle  xor
@@ -63,7 +63,7 @@
 // CHECK-DAG:    memref.view {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
 // CHECK-DAG:    memref.view {{.*}} to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:        llvm.inline_asm has_side_effects "cp.async.commit_group;"
+// CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
 // CHECK:          scf.for
 // CHECK-COUNT-4:    memref.load %[[LSE]]
@@ -71,7 +71,7 @@
 // CHECK:            math.exp
 // CHECK:          vector.store {{.*}} : memref<64x520xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
 // CHECK:        scf.for
-// CHECK:          llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          mla_gpu.barrier
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x520xbf16, #gpu.address_space<workgroup>>
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        vector.store {{.*}} : memref<3x1x128x128xbf16>, vector<2xbf16>
@@ -131,7 +131,8 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // period): Q as 9 atoms of [64 rows, 64], two stages of 9 × [64 tokens,
 // 64], P [64, 64], row statistics [3, 64] f32, + 1 KiB of slack = 231168
 // bytes. Per tile: wait, proxy fence, barrier; warpgroup 0: S by
-// m64n64k16 wgmmas (K-major B; the first overwrites the accumulator), the
+// m64n64k16 wgmmas (K-major B; the first overwrites the accumulator)
+// between a fence and a wait that tie the whole accumulator, the
 // softmax, P and α to shared memory, proxy fence; barrier; both
 // warpgroups: O += P·V by m64n256k16 wgmmas with V N-major.
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -150,27 +151,31 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:        nvgpu.device_async_copy {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:        scf.for
-// CHECK:          llvm.inline_asm has_side_effects "cp.async.wait_group 0;"
-// CHECK-NEXT:     llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
-// CHECK-NEXT:     llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          mla_gpu.async_copy.wait 0
+// CHECK-NEXT:     mla_gpu.fence.async_proxy
+// CHECK-NEXT:     mla_gpu.barrier
 // CHECK:          scf.if %{{.*}} -> (f32, f32, f32, f32) {
-// CHECK:            llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
-// CHECK-NEXT:       nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
+// CHECK:            %[[QUERY:.*]] = mla_gpu.warpgroup.descriptor %{{.*}} swizzle = b128, leading = 16, stride = 1024
+// CHECK:            %[[S0:.*]] = mla_gpu.warpgroup.fence tie(%{{.*}} : !llvm.struct<(f32{{(, f32){31}\)}}>)
+// CHECK-NEXT:       nvvm.wgmma.mma_async %[[QUERY]], %{{.*}}, %[[S0]], <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
 // CHECK-COUNT-35:   nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
-// CHECK-NEXT:       llvm.inline_asm has_side_effects "wgmma.commit_group.sync.aligned;"
-// CHECK-NEXT:       llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;"
+// CHECK-NEXT:       mla_gpu.warpgroup.commit
+// CHECK-NEXT:       %[[S:.*]] = mla_gpu.warpgroup.wait 0 tie(%{{.*}} : !llvm.struct<(f32{{(, f32){31}\)}}>)
+// CHECK-NEXT:       llvm.extractvalue %[[S]][0]
 // CHECK:            math.exp2
 // CHECK:            vector.store {{.*}} : memref<64x64xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
 // CHECK:            memref.store {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
-// CHECK:            llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK:            mla_gpu.fence.async_proxy
 // CHECK:          } else {
-// CHECK:          llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:          mla_gpu.barrier
 // CHECK:          memref.load {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
-// CHECK:          llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
+// CHECK:          mla_gpu.warpgroup.descriptor %{{.*}} swizzle = b128, leading = 8192, stride = 1024
+// CHECK:          mla_gpu.warpgroup.fence tie(%{{.*}} : !llvm.struct<(f32{{(, f32){127}\)}}>)
 // CHECK-COUNT-4:  nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
-// CHECK-NEXT:     llvm.inline_asm has_side_effects "wgmma.commit_group.sync.aligned;"
+// CHECK-NEXT:     mla_gpu.warpgroup.commit
+// CHECK-NEXT:     mla_gpu.warpgroup.wait 0 tie(%{{.*}} : !llvm.struct<(f32{{(, f32){127}\)}}>)
 // CHECK:          scf.yield
-// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        mla_gpu.barrier
 // CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
@@ -209,9 +214,9 @@ func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64
 // CHECK:        scf.for {{.*}} -> (index, index)
 // CHECK:          memref.load %{{.*}} : memref<3xi32>
 // CHECK-COUNT-10: gpu.shuffle  xor {{.*}} : i32
-// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        mla_gpu.barrier
 // CHECK:        memref.store {{.*}}, %[[SCHEDULE]][%c0] : memref<?xi32>
-// CHECK:        llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:        mla_gpu.barrier
 // CHECK:        scf.for
 // CHECK:          memref.store {{.*}}, %[[SCHEDULE]][%{{.*}}] : memref<?xi32>
 // CHECK:      } {mla.kernel = "decode_schedule"}
@@ -272,24 +277,24 @@ func.func @balanced(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64x
 // CHECK:       %[[MAP:.*]] = nvgpu.tma.create.descriptor %[[UNRANKED]] box[%{{.*}}, %{{.*}}, %{{.*}}] : memref<*xbf16> -> <tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
 // CHECK:       } {mla.kernel = "decode_query_latent"}
 // CHECK:       gpu.launch {{.*}} dynamic_shared_memory_size %c231168_i32
-// CHECK:         llvm.inline_asm has_side_effects "cp.async.commit_group;"
+// CHECK:         mla_gpu.async_copy.commit
 // CHECK:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
 // CHECK-COUNT-2:   nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c1
-// CHECK:           llvm.inline_asm has_side_effects "fence.mbarrier_init.release.cluster;"
-// CHECK:         llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:           mla_gpu.fence.mbarrier_init
+// CHECK:         mla_gpu.barrier
 // CHECK:         arith.cmpi eq, %{{.*}}, %c128
 // CHECK:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c0]
 // CHECK:           scf.for
 // CHECK-COUNT-9:     nvgpu.tma.async.load %[[MAP]][%{{.*}}, %{{.*}}, %{{.*}}], %[[BARS]][%c0] to %{{.*}} -> memref<1x16x64xbf16, strided<[36864, 64, 1], offset: ?>, #gpu.address_space<workgroup>>
-// CHECK:         llvm.inline_asm has_side_effects "cp.async.wait_group 0;"
-// CHECK-NEXT:    llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK:         mla_gpu.async_copy.wait 0
+// CHECK-NEXT:    mla_gpu.fence.async_proxy
 // CHECK:         scf.for
 // CHECK:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%{{.*}}], %{{.*}}, %{{.*}}
 // CHECK:           scf.if
 // CHECK:             scf.for
 // CHECK:               vector.store %{{.*}} : memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK:             llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
-// CHECK:           llvm.inline_asm has_side_effects "bar.sync 0;"
+// CHECK:             mla_gpu.fence.async_proxy
+// CHECK:           mla_gpu.barrier
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]]
 // CHECK-COUNT-9:       nvgpu.tma.async.load %[[MAP]]
 // CHECK-NOT:       nvgpu.device_async_copy

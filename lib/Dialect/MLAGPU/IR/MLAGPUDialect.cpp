@@ -1,6 +1,6 @@
 //===- MLAGPUDialect.cpp - The mla_gpu kernel dialect -----------*- C++ -*-===//
 //
-// Registers the mla_gpu operations and the swizzle attribute, and verifies
+// Registers the mla_gpu operations and verifies
 // what ODS cannot say: the descriptor offsets' range, and that warpgroup
 // accumulators are f32 register structs passed through whole.
 //
@@ -22,9 +22,6 @@ using namespace mlir::mla_gpu;
 
 #include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.cpp.inc"
 
-#define GET_ATTRDEF_CLASSES
-#include "mla/Dialect/MLAGPU/IR/MLAGPUAttrs.cpp.inc"
-
 #define GET_OP_CLASSES
 #include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
 
@@ -32,10 +29,6 @@ void MLAGPUDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
-      >();
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "mla/Dialect/MLAGPU/IR/MLAGPUAttrs.cpp.inc"
       >();
 }
 

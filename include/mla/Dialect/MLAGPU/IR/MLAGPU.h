@@ -1,6 +1,6 @@
 //===- MLAGPU.h - The mla_gpu kernel dialect --------------------*- C++ -*-===//
 //
-// Declarations of the mla_gpu dialect, its enums and operations, generated
+// Declarations of the mla_gpu dialect, its enum and operations, generated
 // from the .td files beside this header.
 //
 //===----------------------------------------------------------------------===//
@@ -19,9 +19,6 @@
 #include "mla/Dialect/MLAGPU/IR/MLAGPUOpsDialect.h.inc"
 
 #include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.h.inc"
-
-#define GET_ATTRDEF_CLASSES
-#include "mla/Dialect/MLAGPU/IR/MLAGPUAttrs.h.inc"
 
 #define GET_OP_CLASSES
 #include "mla/Dialect/MLAGPU/IR/MLAGPUOps.h.inc"

@@ -42,7 +42,6 @@ def MLAGPU_Dialect : Dialect {
     operations; the few PTX strings NVVM has no operation for live in that one
     file (docs/kernel-dialect.md).
   }];
-  let useDefaultAttributePrinterParser = 1;
 }
 
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUDIALECT_TD

@@ -8,7 +8,6 @@
 #ifndef MLA_DIALECT_MLAGPU_IR_MLAGPUENUMS_TD
 #define MLA_DIALECT_MLAGPU_IR_MLAGPUENUMS_TD
 
-include "mla/Dialect/MLAGPU/IR/MLAGPUDialect.td"
 include "mlir/IR/EnumAttr.td"
 
 def MLAGPU_Swizzle : I32EnumAttr<"Swizzle",
@@ -18,7 +17,6 @@ def MLAGPU_Swizzle : I32EnumAttr<"Swizzle",
     I32EnumAttrCase<"B64", 2, "b64">,
     I32EnumAttrCase<"B128", 3, "b128">
   ]> {
-  let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::mla_gpu";
   let description = [{
     The layouts wgmma (and TMA) read: with `bN` swizzling, 16-byte chunk c of
@@ -26,7 +24,5 @@ def MLAGPU_Swizzle : I32EnumAttr<"Swizzle",
     is the interleaved (8×16-byte core matrix) layout.
   }];
 }
-
-def MLAGPU_SwizzleAttr : EnumAttr<MLAGPU_Dialect, MLAGPU_Swizzle, "swizzle">;
 
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUENUMS_TD

@@ -147,12 +147,12 @@ def MLAGPU_WarpgroupFenceOp : MLAGPU_AccumulatorOp<"warpgroup.fence"> {
     struct of f32 registers, as `nvvm.wgmma.mma_async` takes it.
 
     ```mlir
-    %acc1 = mla_gpu.warpgroup.fence (%acc0 : !llvm.struct<(f32, f32, f32, f32)>)
+    %acc1 = mla_gpu.warpgroup.fence tie(%acc0 : !llvm.struct<(f32, f32, f32, f32)>)
     ```
   }];
   let arguments = (ins MLAGPU_Accumulators:$accumulators);
   let assemblyFormat = [{
-    (`(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
+    (`tie` `(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
   }];
 }
 
@@ -184,13 +184,13 @@ def MLAGPU_WarpgroupWaitOp : MLAGPU_AccumulatorOp<"warpgroup.wait"> {
 
     ```mlir
     mla_gpu.warpgroup.commit
-    %done = mla_gpu.warpgroup.wait 0 (%acc : !llvm.struct<(f32, f32, f32, f32)>)
+    %done = mla_gpu.warpgroup.wait 0 tie(%acc : !llvm.struct<(f32, f32, f32, f32)>)
     ```
   }];
   let arguments = (ins MLAGPU_PendingAttr:$pending,
                        MLAGPU_Accumulators:$accumulators);
   let assemblyFormat = [{
-    $pending (`(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
+    $pending (`tie` `(` $accumulators^ `:` type($accumulators) `)`)? attr-dict
   }];
 }
 
@@ -216,14 +216,15 @@ def MLAGPU_WarpgroupDescriptorOp : MLAGPU_Op<"warpgroup.descriptor"> {
     step across the loop.
 
     ```mlir
-    %desc = mla_gpu.warpgroup.descriptor %address swizzle <b128>, leading 16, stride 1024
+    %desc = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = 16, stride = 1024
     ```
   }];
-  let arguments = (ins I64:$address, MLAGPU_SwizzleAttr:$swizzle,
+  let arguments = (ins I64:$address, MLAGPU_Swizzle:$swizzle,
                        I64Attr:$leading, I64Attr:$stride);
   let results = (outs I64:$descriptor);
   let assemblyFormat = [{
-    $address `swizzle` $swizzle `,` `leading` $leading `,` `stride` $stride
+    $address `swizzle` `=` $swizzle `,` `leading` `=` $leading `,`
+    `stride` `=` $stride
     attr-dict
   }];
   let hasVerifier = 1;

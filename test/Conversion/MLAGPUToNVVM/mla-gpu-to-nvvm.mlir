@@ -1,0 +1,154 @@
+// RUN: mla-opt %s --convert-mla-gpu-to-nvvm --split-input-file | FileCheck %s
+
+// convert-mla-gpu-to-nvvm: one case per mla_gpu op. The stage barriers and
+// proxy fences become their NVVM ops; the warpgroup fence and wait become
+// one inline-PTX statement each, every f32 register of the accumulators tied
+// through it ("=f" outputs, "0", "1", … inputs: no arithmetic on them can
+// move across); a descriptor becomes its bit fields behind an empty
+// statement. These three strings are all the PTX text mla's kernels carry.
+
+// CHECK-LABEL: func.func @barrier
+// CHECK-NEXT:    nvvm.barrier0
+// CHECK-NEXT:    return
+func.func @barrier() {
+  mla_gpu.barrier
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @async_copy
+// CHECK-NEXT:    nvvm.cp.async.commit.group
+// CHECK-NEXT:    nvvm.cp.async.wait.group 2
+// CHECK-NEXT:    return
+func.func @async_copy() {
+  mla_gpu.async_copy.commit
+  mla_gpu.async_copy.wait 2
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fence_async_proxy
+// CHECK-NEXT:    nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT:    return
+func.func @fence_async_proxy() {
+  mla_gpu.fence.async_proxy
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fence_mbarrier_init
+// CHECK-NEXT:    nvvm.fence.mbarrier.init
+// CHECK-NEXT:    return
+func.func @fence_mbarrier_init() {
+  mla_gpu.fence.mbarrier_init
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @warpgroup_commit
+// CHECK-NEXT:    nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT:    return
+func.func @warpgroup_commit() {
+  mla_gpu.warpgroup.commit
+  return
+}
+
+// -----
+
+// Without accumulators: the fence alone.
+// CHECK-LABEL: func.func @warpgroup_fence_alone
+// CHECK-NEXT:    llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;", "~{memory}" : () -> ()
+// CHECK-NEXT:    return
+func.func @warpgroup_fence_alone() {
+  mla_gpu.warpgroup.fence
+  return
+}
+
+// -----
+
+// Two accumulators (2 + 1 registers) through one statement, rebuilt from
+// its outputs in order.
+// CHECK-LABEL: func.func @warpgroup_fence
+// CHECK-SAME:    (%[[A:.*]]: !llvm.struct<(f32, f32)>, %[[B:.*]]: !llvm.struct<(f32)>)
+// CHECK:         %[[A0:.*]] = llvm.extractvalue %[[A]][0]
+// CHECK-NEXT:    %[[A1:.*]] = llvm.extractvalue %[[A]][1]
+// CHECK-NEXT:    %[[B0:.*]] = llvm.extractvalue %[[B]][0]
+// CHECK-NEXT:    %[[T:.*]] = llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;", "=f,=f,=f,0,1,2,~{memory}" %[[A0]], %[[A1]], %[[B0]] : (f32, f32, f32) -> !llvm.struct<(f32, f32, f32)>
+// CHECK-NEXT:    %[[T0:.*]] = llvm.extractvalue %[[T]][0]
+// CHECK-NEXT:    %[[T1:.*]] = llvm.extractvalue %[[T]][1]
+// CHECK-NEXT:    %[[T2:.*]] = llvm.extractvalue %[[T]][2]
+// CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(f32, f32)>
+// CHECK-NEXT:    %[[R0:.*]] = llvm.insertvalue %[[T0]], %[[U]][0]
+// CHECK-NEXT:    %[[R:.*]] = llvm.insertvalue %[[T1]], %[[R0]][1]
+// CHECK-NEXT:    %[[V:.*]] = llvm.mlir.undef : !llvm.struct<(f32)>
+// CHECK-NEXT:    %[[S:.*]] = llvm.insertvalue %[[T2]], %[[V]][0]
+// CHECK-NEXT:    return %[[R]], %[[S]]
+func.func @warpgroup_fence(%a: !llvm.struct<(f32, f32)>, %b: !llvm.struct<(f32)>)
+    -> (!llvm.struct<(f32, f32)>, !llvm.struct<(f32)>) {
+  %f:2 = mla_gpu.warpgroup.fence tie(%a, %b : !llvm.struct<(f32, f32)>, !llvm.struct<(f32)>)
+  return %f#0, %f#1 : !llvm.struct<(f32, f32)>, !llvm.struct<(f32)>
+}
+
+// -----
+
+// One register: the statement returns it, not a struct.
+// CHECK-LABEL: func.func @warpgroup_wait_one
+// CHECK:         %[[X:.*]] = llvm.extractvalue %{{.*}}[0]
+// CHECK-NEXT:    %[[T:.*]] = llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;", "=f,0,~{memory}" %[[X]] : (f32) -> f32
+// CHECK-NEXT:    %[[U:.*]] = llvm.mlir.undef : !llvm.struct<(f32)>
+// CHECK-NEXT:    llvm.insertvalue %[[T]], %[[U]][0]
+func.func @warpgroup_wait_one(%a: !llvm.struct<(f32)>) -> !llvm.struct<(f32)> {
+  %w = mla_gpu.warpgroup.wait 0 tie(%a : !llvm.struct<(f32)>)
+  return %w : !llvm.struct<(f32)>
+}
+
+// -----
+
+// The pending count is the instruction's operand.
+// CHECK-LABEL: func.func @warpgroup_wait
+// CHECK:         llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 3;", "=f,=f,=f,=f,0,1,2,3,~{memory}" {{.*}} : (f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:         llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 1;", "~{memory}" : () -> ()
+func.func @warpgroup_wait(%a: !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32)> {
+  %w = mla_gpu.warpgroup.wait 3 tie(%a : !llvm.struct<(f32, f32, f32, f32)>)
+  mla_gpu.warpgroup.wait 1
+  return %w : !llvm.struct<(f32, f32, f32, f32)>
+}
+
+// -----
+
+// Fields: address >> 4 (14 bits), leading >> 4 at bit 16, stride >> 4 at
+// bit 32, the layout type at bit 62 (128B swizzle = 1): 1024 >> 4 = 64,
+// so 1 << 62 | 64 << 32 | 1 << 16 = 4611686293305360384.
+// CHECK-LABEL: func.func @descriptor_b128
+// CHECK-SAME:    (%[[ADDRESS:.*]]: i64)
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-DAG:     %[[MASK:.*]] = arith.constant 16383 : i64
+// CHECK-DAG:     %[[FIXED:.*]] = arith.constant 4611686293305360384 : i64
+// CHECK-DAG:     %[[SHIFTED:.*]] = arith.shrui %[[ADDRESS]], %[[C4]]
+// CHECK-DAG:     %[[START:.*]] = arith.andi %[[SHIFTED]], %[[MASK]]
+// CHECK-DAG:     %[[VALUE:.*]] = arith.ori %[[START]], %[[FIXED]]
+// CHECK:         %[[PINNED:.*]] = llvm.inline_asm has_side_effects "", "=l,0" %[[VALUE]] : (i64) -> i64
+// CHECK:         return %[[PINNED]]
+func.func @descriptor_b128(%address: i64) -> i64 {
+  %d = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = 16, stride = 1024
+  return %d : i64
+}
+
+// -----
+
+// The other layout types: none = 0, b64 = 2, b32 = 3 (leading 128 → 8 at
+// bit 16, stride 256 → 16 at bit 32).
+// CHECK-LABEL: func.func @descriptor_layouts
+// CHECK-DAG:     arith.constant 68720001024 : i64
+// CHECK-DAG:     arith.constant -9223371968134774784 : i64
+// CHECK-DAG:     arith.constant -4611685949707386880 : i64
+func.func @descriptor_layouts(%address: i64) -> (i64, i64, i64) {
+  %none = mla_gpu.warpgroup.descriptor %address swizzle = none, leading = 128, stride = 256
+  %b64 = mla_gpu.warpgroup.descriptor %address swizzle = b64, leading = 128, stride = 256
+  %b32 = mla_gpu.warpgroup.descriptor %address swizzle = b32, leading = 128, stride = 256
+  return %none, %b64, %b32 : i64, i64, i64
+}

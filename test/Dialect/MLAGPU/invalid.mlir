@@ -1,0 +1,96 @@
+// RUN: mla-opt %s -split-input-file -verify-diagnostics
+
+// One case per diagnostic of the mla_gpu dialect: the pending-group bounds
+// (ODS), the accumulator checks of the warpgroup fence and wait, the
+// descriptor offsets, and a parse error of the swizzle keyword.
+
+func.func @case() {
+  // expected-error @+1 {{attribute 'pending' failed to satisfy constraint: 32-bit signless integer attribute whose value is non-negative whose maximum value is 7}}
+  mla_gpu.async_copy.wait 8
+  return
+}
+
+// -----
+
+func.func @case() {
+  // expected-error @+1 {{attribute 'pending' failed to satisfy constraint: 32-bit signless integer attribute whose value is non-negative whose maximum value is 7}}
+  mla_gpu.async_copy.wait -1
+  return
+}
+
+// -----
+
+func.func @case(%acc: !llvm.struct<(f32, f32)>) {
+  // expected-error @+1 {{attribute 'pending' failed to satisfy constraint: 32-bit signless integer attribute whose value is non-negative whose maximum value is 7}}
+  %0 = mla_gpu.warpgroup.wait 9 tie(%acc : !llvm.struct<(f32, f32)>)
+  return
+}
+
+// -----
+
+// An accumulator is f32 registers: not an f32 vector.
+func.func @case(%acc: vector<4xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers, found 'vector<4xf32>'}}
+  %0 = mla_gpu.warpgroup.fence tie(%acc : vector<4xf32>)
+  return
+}
+
+// -----
+
+// Not f16 fields (f16 accumulation is not what the kernels use).
+func.func @case(%a: !llvm.struct<(f32, f32)>, %b: !llvm.struct<(f32, f16)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.wait' op expects accumulator #1 to be a literal struct of f32 registers, found '!llvm.struct<(f32, f16)>'}}
+  %0:2 = mla_gpu.warpgroup.wait 0 tie(%a, %b : !llvm.struct<(f32, f32)>, !llvm.struct<(f32, f16)>)
+  return
+}
+
+// -----
+
+// Not an empty struct.
+func.func @case(%acc: !llvm.struct<()>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers, found '!llvm.struct<()>'}}
+  %0 = mla_gpu.warpgroup.fence tie(%acc : !llvm.struct<()>)
+  return
+}
+
+// -----
+
+// The results are the accumulators passed through (generic form, wrong type).
+func.func @case(%acc: !llvm.struct<(f32, f32)>) {
+  // expected-error @+2 {{'mla_gpu.warpgroup.fence' op inferred type(s) '!llvm.struct<(f32, f32)>' are incompatible with return type(s) of operation '!llvm.struct<(f32, f32, f32)>'}}
+  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op failed to infer returned types}}
+  %0 = "mla_gpu.warpgroup.fence"(%acc) : (!llvm.struct<(f32, f32)>) -> !llvm.struct<(f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%address: i64) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.descriptor' op expects the leading offset to be a multiple of 16 in [0, 262144), found 8}}
+  %0 = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = 8, stride = 1024
+  return
+}
+
+// -----
+
+func.func @case(%address: i64) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.descriptor' op expects the stride offset to be a multiple of 16 in [0, 262144), found 262144}}
+  %0 = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = 16, stride = 262144
+  return
+}
+
+// -----
+
+func.func @case(%address: i64) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.descriptor' op expects the leading offset to be a multiple of 16 in [0, 262144), found -16}}
+  %0 = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = -16, stride = 1024
+  return
+}
+
+// -----
+
+func.func @case(%address: i64) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'swizzle' [none, b32, b64, b128]}}
+  %0 = mla_gpu.warpgroup.descriptor %address swizzle = b256, leading = 16, stride = 1024
+  return
+}

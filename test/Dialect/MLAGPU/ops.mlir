@@ -1,0 +1,58 @@
+// RUN: mla-opt %s | FileCheck %s
+// RUN: mla-opt %s | mla-opt | FileCheck %s
+// RUN: mla-opt %s --mlir-print-op-generic | mla-opt | FileCheck %s
+
+// Round-trip of every mla_gpu op: custom form, re-parse of the custom form,
+// and re-parse of the generic form.
+
+!acc4 = !llvm.struct<(f32, f32, f32, f32)>
+!acc8 = !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+
+// CHECK-LABEL: func.func @stage_barriers
+// CHECK:         mla_gpu.async_copy.commit
+// CHECK-NEXT:    mla_gpu.async_copy.wait 0
+// CHECK-NEXT:    mla_gpu.async_copy.wait 7
+// CHECK-NEXT:    mla_gpu.barrier
+func.func @stage_barriers() {
+  mla_gpu.async_copy.commit
+  mla_gpu.async_copy.wait 0
+  mla_gpu.async_copy.wait 7
+  mla_gpu.barrier
+  return
+}
+
+// CHECK-LABEL: func.func @fences
+// CHECK:         mla_gpu.fence.async_proxy
+// CHECK-NEXT:    mla_gpu.fence.mbarrier_init
+func.func @fences() {
+  mla_gpu.fence.async_proxy
+  mla_gpu.fence.mbarrier_init
+  return
+}
+
+// CHECK-LABEL: func.func @warpgroup
+// CHECK-SAME:    (%[[A:.*]]: !llvm.struct<(f32, f32, f32, f32)>, %[[B:.*]]: !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>, %[[ADDRESS:.*]]: i64)
+// CHECK:         mla_gpu.warpgroup.fence{{$}}
+// CHECK-NEXT:    %[[F:.*]] = mla_gpu.warpgroup.fence tie(%[[A]] : !llvm.struct<(f32, f32, f32, f32)>)
+// CHECK-NEXT:    %[[F2:.*]]:2 = mla_gpu.warpgroup.fence tie(%[[F]], %[[B]] : !llvm.struct<(f32, f32, f32, f32)>, !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>)
+// CHECK-NEXT:    mla_gpu.warpgroup.commit
+// CHECK-NEXT:    %[[W:.*]]:2 = mla_gpu.warpgroup.wait 1 tie(%[[F2]]#0, %[[F2]]#1 : !llvm.struct<(f32, f32, f32, f32)>, !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>)
+// CHECK-NEXT:    mla_gpu.warpgroup.wait 0{{$}}
+// CHECK-NEXT:    %[[D:.*]] = mla_gpu.warpgroup.descriptor %[[ADDRESS]] swizzle = b128, leading = 16, stride = 1024
+// CHECK-NEXT:    mla_gpu.warpgroup.descriptor %[[ADDRESS]] swizzle = none, leading = 128, stride = 256
+// CHECK-NEXT:    mla_gpu.warpgroup.descriptor %[[ADDRESS]] swizzle = b64, leading = 0, stride = 512
+// CHECK-NEXT:    mla_gpu.warpgroup.descriptor %[[ADDRESS]] swizzle = b32, leading = 16, stride = 262128
+// CHECK-NEXT:    return %[[W]]#0, %[[D]]
+func.func @warpgroup(%a: !acc4, %b: !acc8, %address: i64) -> (!acc4, i64) {
+  mla_gpu.warpgroup.fence
+  %f = mla_gpu.warpgroup.fence tie(%a : !acc4)
+  %f2:2 = mla_gpu.warpgroup.fence tie(%f, %b : !acc4, !acc8)
+  mla_gpu.warpgroup.commit
+  %w:2 = mla_gpu.warpgroup.wait 1 tie(%f2#0, %f2#1 : !acc4, !acc8)
+  mla_gpu.warpgroup.wait 0
+  %d = mla_gpu.warpgroup.descriptor %address swizzle = b128, leading = 16, stride = 1024
+  %d1 = mla_gpu.warpgroup.descriptor %address swizzle = none, leading = 128, stride = 256
+  %d2 = mla_gpu.warpgroup.descriptor %address swizzle = b64, leading = 0, stride = 512
+  %d3 = mla_gpu.warpgroup.descriptor %address swizzle = b32, leading = 16, stride = 262128
+  return %w#0, %d : !acc4, i64
+}
