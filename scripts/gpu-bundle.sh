@@ -7,6 +7,10 @@
 # loader with a private library path, so that nothing they start inherits
 # it), xz-compressed; and the PyTorch baseline script. Tests, python/mla and
 # bench/ travel with the working tree.
+#   --baseline REV   also packs .bundle/baseline-tools.tar.xz: the static
+#                    mla-run and mla-opt of revision REV (a git worktree
+#                    built in $MLA_BASELINE_DIR, /tmp/mla-baseline by
+#                    default), for gpu-run.sh's `compare` stage.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MLA_BUILD_DIR:-$root/build}"
@@ -44,6 +48,21 @@ done
   || { echo "FAIL: the bundled FileCheck does not start"; exit 1; }
 
 tar -C "$staging" -cf - . | xz -T2 -6 > "$bundle/tools.tar.xz"
+
+if [ "${1:-}" = "--baseline" ]; then
+  rev="${2:?usage: $0 [--baseline REV]}"
+  tree="${MLA_BASELINE_DIR:-/tmp/mla-baseline}"
+  [ -d "$tree" ] || git -C "$root" worktree add --detach "$tree" "$rev" > /dev/null
+  git -C "$tree" checkout -q --detach "$rev"
+  mkdir -p "$tree/build"
+  "$tree/scripts/check-static-tools.sh" "$tree/build" > /dev/null
+  base="$(mktemp -d)"
+  strip -o "$base/mla-run" "$tree/build/static/bin/mla-run"
+  strip -o "$base/mla-opt" "$tree/build/static/bin/mla-opt"
+  tar -C "$base" -cf - mla-run mla-opt | xz -T2 -6 > "$bundle/baseline-tools.tar.xz"
+  rm -rf "$base"
+  echo "baseline: $(git -C "$tree" log -1 --format='%h %s' | cut -c1-72)"
+fi
 baseline="$root/../shared/bench/torch_mla_decode.py"
 [ -f "$baseline" ] && cp "$baseline" "$bundle/"
 du -sh "$bundle" | awk '{print "bundle: " $1}'

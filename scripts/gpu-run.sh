@@ -11,6 +11,11 @@
 #   MLA_TESTS     lit --filter regex on the GPU tests' names (all)
 #   MLA_RACECHECK_TESTS regex of the tests racecheck runs (decode-kernel)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
+#   compare       (a stage, not in the default list) the benchmark of a
+#                 baseline mla-run (.bundle/baseline-tools.tar.xz, made by
+#                 scripts/gpu-bundle.sh --baseline REV) and of this one,
+#                 alternately MLA_COMPARE_ROUNDS times (2), same shapes and
+#                 arguments, each table printed
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-/tmp/mla-out}"
@@ -102,6 +107,21 @@ echo "== mla benchmark"
 torch_json=(); [ -f "$out/torch.json" ] && torch_json=(--torch-json "$out/torch.json")
 python3 "$root/bench/mla_bench.py" --mla-run "$tools/mla-run" "${torch_json[@]}" \
   --json "$out/bench.json" --plot "$out/roofline.png" ${MLA_BENCH_ARGS:-} 2>&1 | tee "$out/bench.log"
+fi
+if want compare; then
+echo "== baseline vs this tree, alternately"
+baseline=/tmp/mla-baseline
+mkdir -p "$baseline"
+xz -dc "$root/.bundle/baseline-tools.tar.xz" | tar -C "$baseline" -xf -
+for round in $(seq "${MLA_COMPARE_ROUNDS:-2}"); do
+  for side in baseline current; do
+    dir=$tools; [ "$side" = baseline ] && dir=$baseline
+    echo "-- round $round: $side"
+    python3 "$root/bench/mla_bench.py" --mla-run "$dir/mla-run" --mla-opt "$dir/mla-opt" \
+      --json "$out/compare-$side-$round.json" ${MLA_BENCH_ARGS:-} 2>&1 \
+      | tee "$out/compare-$side-$round.log" | sed -n '/^MLA attention/,$p'
+  done
+done
 fi
 echo "GPU tests exit: $tests"
 exit $tests

@@ -10,6 +10,7 @@
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+#include "mla/GPU/Transforms/Passes.h"
 #include "mla/Dialect/MLA/Transforms/Passes.h"
 #include "mla/Pipelines/Pipelines.h"
 
@@ -101,6 +102,7 @@ inline void registerAllMLADialects(DialectRegistry &registry) {
 inline void registerAllMLAPasses() {
   registerMLAPasses();
   registerMLAConversionPasses();
+  registerMLAGPUTransformsPasses();
   registerMLAPipelines();
 }
 

@@ -1,0 +1,79 @@
+//===- Passes.td - Transforms of the GPU pipeline -----------*- tablegen -*-===//
+//
+// Passes of mla's GPU pipeline that convert nothing out of mla: they shape
+// upstream IR (copies, loops, buffers, the kernel modules' dynamic shared
+// memory) for the GPU. docs/gpu.md says where each runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLA_GPU_TRANSFORMS_PASSES_TD
+#define MLA_GPU_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MLAGPUCopiesToLinalg : Pass<"mla-gpu-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Turn bufferization's memref.copy into linalg.copy, so that copies become GPU kernels";
+  let description = [{
+    Bufferization copies slices (e.g. a returned view of a larger buffer):
+    on the GPU such a copy between strided device buffers is a kernel, not a
+    driver memcpy. Rewrites every `memref.copy` outside GPU kernels into
+    `linalg.copy`, which the GPU pipeline maps to a kernel with the other
+    loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def MLAGPUMapLoops : Pass<"mla-gpu-map-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile each outermost scf.parallel and map it to GPU blocks and threads";
+  let description = [{
+    Every outermost `scf.parallel` (a linalg op's parallel dims, the cache
+    append's tokens) has its last dimension tiled by `threads`; the tiles
+    map to threads (x), the loop's last three dimensions to blocks (x, y, z,
+    innermost first), anything beyond to sequential loops inside the kernel.
+    Loops nested in the body run sequentially in each thread. Upstream's
+    greedy mapper gives each block one thread when a loop is not nested,
+    which this replaces.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per block (tile of the last dimension)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::affine::AffineDialect"];
+}
+
+def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Make the host code's buffers device buffers: memref.alloc/dealloc/copy to gpu.alloc/dealloc/memcpy";
+  let description = [{
+    In the GPU pipeline every buffer a function allocates (bufferization's
+    temporaries and results) lives on the device, as its arguments do: the
+    host only launches kernels and passes descriptors. Rewrites, outside GPU
+    kernels, `memref.alloc` to `gpu.alloc`, `memref.dealloc` to
+    `gpu.dealloc` and `memref.copy` to `gpu.memcpy` (made asynchronous by
+    `gpu-async-region` afterwards). Fails on what the host could not do with
+    device memory: a `memref.load`, `memref.store` or `memref.alloca` left
+    outside a kernel.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MLAGPUExternDynamicShared
+    : Pass<"mla-gpu-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Declare the kernels' dynamic shared memory as an external array";
+  let description = [{
+    `gpu.dynamic_shared_memory` lowers to the address of a zero-sized
+    workgroup global; upstream creates it with internal linkage, and the
+    NVPTX back end then demotes it to a one-byte *static* shared variable
+    (`.shared .align 16 .b8 __dynamic_shmem__0;`). Its address is not where
+    the dynamic allocation starts: that follows every static variable, so a
+    kernel with other static shared memory (nvgpu.mbarrier.create's
+    barriers) would overlay them with its dynamic buffer. This pass declares,
+    in each GPU module whose kernels use dynamic shared memory, the external
+    zero-sized array the lowering reuses (same address space and alignment),
+    which PTX emits as `.extern .shared .align 16 .b8 name[];` — CUDA's
+    dynamic shared memory, placed after the static variables. Runs after
+    kernel outlining, before the NVVM lowering.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MLA_GPU_TRANSFORMS_PASSES_TD
