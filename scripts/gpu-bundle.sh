@@ -8,9 +8,12 @@
 # it), xz-compressed; and the PyTorch baseline script. Tests, python/mla and
 # bench/ travel with the working tree.
 #   --baseline REV   also packs .bundle/baseline-tools.tar.xz: the static
-#                    mla-run and mla-opt of revision REV (a git worktree
-#                    built in $MLA_BASELINE_DIR, /tmp/mla-baseline by
-#                    default), for gpu-run.sh's `compare` stage.
+#                    mla-run of revision REV (a git worktree built in
+#                    $MLA_BASELINE_DIR, /tmp/mla-baseline by default), for
+#                    gpu-run.sh's `compare` stage. Only mla-run (the GPU
+#                    pipeline and the kernels run inside it): both tools of
+#                    both revisions would not fit the 64 MiB a device call
+#                    carries.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MLA_BUILD_DIR:-$root/build}"
@@ -58,8 +61,7 @@ if [ "${1:-}" = "--baseline" ]; then
   "$tree/scripts/check-static-tools.sh" "$tree/build" > /dev/null
   base="$(mktemp -d)"
   strip -o "$base/mla-run" "$tree/build/static/bin/mla-run"
-  strip -o "$base/mla-opt" "$tree/build/static/bin/mla-opt"
-  tar -C "$base" -cf - mla-run mla-opt | xz -T2 -6 > "$bundle/baseline-tools.tar.xz"
+  tar -C "$base" -cf - mla-run | xz -T2 -6 > "$bundle/baseline-tools.tar.xz"
   rm -rf "$base"
   echo "baseline: $(git -C "$tree" log -1 --format='%h %s' | cut -c1-72)"
 fi

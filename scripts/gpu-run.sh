@@ -13,9 +13,10 @@
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
 #   compare       (a stage, not in the default list) the benchmark of a
 #                 baseline mla-run (.bundle/baseline-tools.tar.xz, made by
-#                 scripts/gpu-bundle.sh --baseline REV) and of this one,
-#                 alternately MLA_COMPARE_ROUNDS times (2), same shapes and
-#                 arguments, each table printed
+#                 scripts/gpu-bundle.sh --baseline REV; its GPU pipeline and
+#                 kernels, this tree's mla-opt for the fusion before them)
+#                 and of this one, alternately MLA_COMPARE_ROUNDS times (2),
+#                 same shapes and arguments, each table printed
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-/tmp/mla-out}"
@@ -117,7 +118,7 @@ for round in $(seq "${MLA_COMPARE_ROUNDS:-2}"); do
   for side in baseline current; do
     dir=$tools; [ "$side" = baseline ] && dir=$baseline
     echo "-- round $round: $side"
-    python3 "$root/bench/mla_bench.py" --mla-run "$dir/mla-run" --mla-opt "$dir/mla-opt" \
+    python3 "$root/bench/mla_bench.py" --mla-run "$dir/mla-run" --mla-opt "$tools/mla-opt" \
       --json "$out/compare-$side-$round.json" ${MLA_BENCH_ARGS:-} 2>&1 \
       | tee "$out/compare-$side-$round.log" | sed -n '/^MLA attention/,$p'
   done
