@@ -298,97 +298,108 @@ extern "C" void onRuntimeCheckFailure(int) {
   _exit(1);
 }
 
-} // namespace
+//===----------------------------------------------------------------------===//
+// The stages of a run
+//===----------------------------------------------------------------------===//
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM initLLVM(argc, argv);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "mla-run: JIT-execute a function of an mla module on the CPU or an "
-      "NVIDIA GPU\n");
+/// Prints `message` as fail() does; the stages' way out.
+LogicalResult failure(const llvm::Twine &message) {
+  fail(message);
+  return mlir::failure();
+}
 
+/// Whether the function runs on the GPU: --target=cuda, or auto where a GPU
+/// is present. --target=cuda without one fails, unless only compiling.
+FailureOr<bool> chooseDevice() {
   if (target != "cpu" && target != "cuda" && target != "auto")
-    return fail("--target must be cpu, cuda or auto, not '" + target + "'");
+    return failure("--target must be cpu, cuda or auto, not '" + target + "'");
   std::string whyNoGpu;
   bool gpuPresent = mla::cuda::isAvailable(&whyNoGpu);
   if (target == "cuda" && !gpuPresent && !compileOnly)
-    return fail("--target=cuda: " + whyNoGpu);
-  bool onGpu = target == "cuda" || (target == "auto" && gpuPresent);
+    return failure("--target=cuda: " + whyNoGpu);
+  return target == "cuda" || (target == "auto" && gpuPresent);
+}
 
-  DialectRegistry registry;
-  mla::registerAllMLADialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  MLIRContext context(registry);
-
+FailureOr<OwningOpRef<ModuleOp>> parseInput(MLIRContext &context) {
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
       openInputFile(inputFile, &errorMessage);
   if (!file)
-    return fail(errorMessage);
+    return failure(errorMessage);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
-    return fail("cannot parse " + inputFile);
+    return failure("cannot parse " + inputFile);
+  return module;
+}
 
-  // The entry function: named, or the only public one.
+/// The entry function (--entry, or the only public one), its results
+/// checked: ranked tensors of the element types mla-run reads and writes.
+FailureOr<func::FuncOp> findEntry(ModuleOp module) {
   func::FuncOp entry;
   if (!entryName.empty()) {
-    entry = module->lookupSymbol<func::FuncOp>(entryName);
+    entry = module.lookupSymbol<func::FuncOp>(entryName);
     if (!entry)
-      return fail("no function named '" + entryName + "' in " + inputFile);
+      return failure("no function named '" + entryName + "' in " + inputFile);
   } else {
-    for (auto function : module->getOps<func::FuncOp>()) {
+    for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isPrivate() || function.isExternal())
         continue;
       if (entry)
-        return fail(inputFile + " has several public functions: choose one "
-                                "with --entry");
+        return failure(inputFile + " has several public functions: choose "
+                                   "one with --entry");
       entry = function;
     }
     if (!entry)
-      return fail("no public function in " + inputFile);
+      return failure("no public function in " + inputFile);
   }
-  std::string name = entry.getName().str();
   FunctionType signature = entry.getFunctionType();
   for (auto [i, type] : llvm::enumerate(signature.getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor || !kindOf(tensor.getElementType()))
-      return fail("result " + llvm::Twine(i) + " of @" + name + " is " +
-                  describe(type) +
-                  ": expected a ranked tensor of f32, f16, bf16 or i32");
+      return failure("result " + llvm::Twine(i) + " of @" + entry.getName() +
+                     " is " + describe(type) +
+                     ": expected a ranked tensor of f32, f16, bf16 or i32");
   }
   if (inputs.size() > signature.getNumInputs())
-    return fail(llvm::Twine(inputs.size()) + " --input files for @" + name +
-                ", which takes " + llvm::Twine(signature.getNumInputs()) +
-                " arguments");
+    return failure(llvm::Twine(inputs.size()) + " --input files for @" +
+                   entry.getName() + ", which takes " +
+                   llvm::Twine(signature.getNumInputs()) + " arguments");
+  return entry;
+}
 
-  // Arguments, checked against the signature before anything is compiled.
+/// The arguments, read or drawn and checked against the signature before
+/// anything is compiled (none with --compile-only).
+FailureOr<std::vector<HostArray>> prepareArguments(func::FuncOp entry) {
   std::vector<HostArray> arguments;
-  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
-    if (compileOnly)
-      break;
+  if (compileOnly)
+    return arguments;
+  for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor)
-      return fail("argument " + llvm::Twine(i) + " of @" + name + " is " +
-                  describe(type) + ": expected a ranked tensor");
+      return failure("argument " + llvm::Twine(i) + " of @" + entry.getName() +
+                     " is " + describe(type) + ": expected a ranked tensor");
     llvm::Expected<HostArray> array = prepareArgument(i, tensor);
     if (!array)
-      return fail(llvm::toString(array.takeError()));
+      return failure(llvm::toString(array.takeError()));
     arguments.push_back(std::move(*array));
   }
+  return arguments;
+}
 
-  // Lower and JIT-compile. Arguments are read-only for bufferization, so
-  // that repeated (timed) calls see the same inputs: a result that would
-  // update an argument in place (the cache) is written to a copy. On the GPU
-  // the arguments are copied to device memory and the results back.
+/// Lowers the module with the CPU or GPU pipeline (the entry becomes an LLVM
+/// function: `entry` is not valid afterwards). Arguments are read-only
+/// for bufferization, so that repeated (timed) calls see the same inputs: a
+/// result that would update an argument in place (the cache) is written to
+/// a copy.
+LogicalResult lower(ModuleOp module, func::FuncOp entry, bool onGpu) {
+  MLIRContext *context = module.getContext();
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(&context));
+                 UnitAttr::get(context));
   for (unsigned i = 0; i < entry.getNumArguments(); ++i)
-    entry.setArgAttr(i, "bufferization.writable",
-                     BoolAttr::get(&context, false));
-  PassManager pm(&context);
+    entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(context, false));
+  PassManager pm(context);
   if (onGpu) {
     mla::MLAGPUPipelineOptions gpuOptions;
     gpuOptions.chip = gpuChip;
@@ -397,27 +408,25 @@ int main(int argc, char **argv) {
   } else {
     mla::buildMLACPUPipeline(pm);
   }
-  if (failed(pm.run(*module)))
-    return fail("lowering " + inputFile + " for the " +
-                (onGpu ? "GPU" : "CPU") + " failed");
+  if (failed(pm.run(module)))
+    return failure("lowering " + inputFile + " for the " +
+                   (onGpu ? "GPU" : "CPU") + " failed");
+  return success();
+}
 
-  std::signal(SIGABRT, onRuntimeCheckFailure);
+/// JIT-compiles the lowered module, with the runtime helpers it calls
+/// registered before the engine initialises (and runs global constructors:
+/// the GPU modules load there).
+FailureOr<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)
-    return fail("JIT compilation failed: " +
-                llvm::toString(engine.takeError()));
-  if (compileOnly) {
-    llvm::outs() << "compiled @" << name << " for the "
-                 << (onGpu ? "GPU" : "CPU") << "\n";
-    return 0;
-  }
-  // Runtime helpers the lowered code calls, registered before the engine
-  // initialises (and runs global constructors).
+    return failure("JIT compilation failed: " +
+                   llvm::toString(engine.takeError()));
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
     symbols[interner("memrefCopy")] = {
@@ -428,52 +437,73 @@ int main(int argc, char **argv) {
                                  llvm::JITSymbolFlags::Exported};
     return symbols;
   });
+  return std::move(*engine);
+}
 
-  // The call: pointers to descriptor pointers, results first. On the GPU the
-  // descriptors point at device copies of the arguments.
-  // With --rotate N, N copies of the arguments are used in turn, so that
-  // timed calls do not find their inputs in the cache.
-  unsigned sets = std::max(1u, unsigned(rotate));
-  std::vector<std::vector<std::vector<int64_t>>> descriptors(sets);
-  std::vector<void *> deviceArguments;
-  std::deque<HostArray> hostCopies; // stable addresses
-  for (unsigned set = 0; set < sets; ++set) {
-    for (HostArray &array : arguments) {
-      HostArray *source = &array;
-      if (set > 0 && !onGpu) {
-        hostCopies.push_back(array);
-        source = &hostCopies.back();
+/// Calls of the compiled entry through its C interface: pointers to
+/// descriptor pointers, results first. On the GPU the descriptors point at
+/// device copies of the arguments. With --rotate N, N copies of the
+/// arguments are used in turn, so that timed calls do not find their inputs
+/// in the cache.
+class Invocation {
+public:
+  /// `name` and `signature` are the entry's before lowering (which
+  /// replaces it by an LLVM function).
+  Invocation(ExecutionEngine &engine, StringRef name, FunctionType signature,
+             std::vector<HostArray> &arguments, bool onGpu)
+      : engine(engine), name(name.str()), resultTypes(signature.getResults()),
+        arguments(arguments), onGpu(onGpu) {
+    unsigned sets = std::max(1u, unsigned(rotate));
+    descriptors.resize(sets);
+    for (unsigned set = 0; set < sets; ++set) {
+      for (HostArray &array : arguments) {
+        HostArray *source = &array;
+        if (set > 0 && !onGpu) {
+          hostCopies.push_back(array);
+          source = &hostCopies.back();
+        }
+        descriptors[set].push_back(descriptorOf(*source));
+        if (!onGpu)
+          continue;
+        void *device = mgpuMemAlloc(array.numBytes(), nullptr, false);
+        mgpuMemcpy(device, array.data(), array.numBytes(), nullptr);
+        deviceArguments.push_back(device);
+        descriptors[set].back()[0] = descriptors[set].back()[1] =
+            reinterpret_cast<int64_t>(device);
       }
-      descriptors[set].push_back(descriptorOf(*source));
-      if (!onGpu)
-        continue;
-      void *device = mgpuMemAlloc(array.numBytes(), nullptr, false);
-      mgpuMemcpy(device, array.data(), array.numBytes(), nullptr);
-      deviceArguments.push_back(device);
-      descriptors[set].back()[0] = descriptors[set].back()[1] =
-          reinterpret_cast<int64_t>(device);
+    }
+    if (onGpu)
+      mgpuStreamSynchronize(nullptr);
+    size_t resultWords = 0;
+    for (Type type : resultTypes)
+      resultWords += 3 + 2 * cast<RankedTensorType>(type).getRank();
+    results.resize(resultWords);
+    resultPointer = results.data();
+    descriptorPointers.resize(sets);
+    packed.resize(sets);
+    for (unsigned set = 0; set < sets; ++set) {
+      for (auto &descriptor : descriptors[set])
+        descriptorPointers[set].push_back(descriptor.data());
+      if (resultWords)
+        packed[set].push_back(&resultPointer);
+      for (void *&pointer : descriptorPointers[set])
+        packed[set].push_back(&pointer);
     }
   }
-  if (onGpu)
-    mgpuStreamSynchronize(nullptr);
-  size_t resultWords = 0;
-  for (Type type : signature.getResults())
-    resultWords += 3 + 2 * cast<RankedTensorType>(type).getRank();
-  std::vector<int64_t> results(resultWords);
-  void *resultPointer = results.data();
-  std::vector<std::vector<void *>> descriptorPointers(sets);
-  std::vector<std::vector<void *>> packed(sets);
-  for (unsigned set = 0; set < sets; ++set) {
-    for (auto &descriptor : descriptors[set])
-      descriptorPointers[set].push_back(descriptor.data());
-    if (resultWords)
-      packed[set].push_back(&resultPointer);
-    for (void *&pointer : descriptorPointers[set])
-      packed[set].push_back(&pointer);
+  ~Invocation() {
+    for (void *device : deviceArguments)
+      mgpuMemFree(device, nullptr);
   }
 
-  // Frees the results' buffers once each, except arguments' buffers.
-  auto releaseResults = [&]() {
+  /// One call with the next argument set; the results' descriptors are
+  /// left in `results`.
+  llvm::Error call() {
+    return engine.invokePacked("_mlir_ciface_" + name,
+                               packed[calls++ % packed.size()]);
+  }
+
+  /// Frees the results' buffers once each, except arguments' buffers.
+  void releaseResults() {
     size_t at = 0;
     llvm::SmallPtrSet<void *, 4> released;
     for (HostArray &array : arguments)
@@ -482,7 +512,7 @@ int main(int argc, char **argv) {
       released.insert(array.data());
     for (void *device : deviceArguments)
       released.insert(device);
-    for (Type type : signature.getResults()) {
+    for (Type type : resultTypes) {
       auto allocated = reinterpret_cast<void *>(results[at]);
       if (released.insert(allocated).second) {
         if (onGpu)
@@ -492,26 +522,49 @@ int main(int argc, char **argv) {
       }
       at += 3 + 2 * cast<RankedTensorType>(type).getRank();
     }
-  };
-  unsigned calls = 0;
-  auto call = [&]() -> llvm::Error {
-    return (*engine)->invokePacked("_mlir_ciface_" + name,
-                                   packed[calls++ % sets]);
-  };
-
-  for (unsigned i = 0; i < warmup; ++i) {
-    if (llvm::Error error = call())
-      return fail(llvm::toString(std::move(error)));
-    releaseResults();
   }
-  // On the GPU, device events around each call (the lowered code
-  // synchronises its stream before returning).
+
+  /// Result `index`'s descriptor words: allocated, aligned, offset, sizes,
+  /// strides.
+  const int64_t *resultDescriptor(unsigned index) const {
+    size_t at = 0;
+    for (Type type : resultTypes.take_front(index))
+      at += 3 + 2 * cast<RankedTensorType>(type).getRank();
+    return &results[at];
+  }
+
+private:
+  ExecutionEngine &engine;
+  std::string name;
+  TypeRange resultTypes;
+  std::vector<HostArray> &arguments;
+  bool onGpu;
+  std::vector<std::vector<std::vector<int64_t>>> descriptors;
+  std::vector<void *> deviceArguments;
+  std::deque<HostArray> hostCopies; // stable addresses
+  std::vector<int64_t> results;
+  void *resultPointer = nullptr;
+  std::vector<std::vector<void *>> descriptorPointers;
+  std::vector<std::vector<void *>> packed;
+  unsigned calls = 0;
+};
+
+/// --warmup untimed calls, --repeat timed ones (device events around each on
+/// the GPU: the lowered code synchronises its stream before returning), then
+/// the call whose results are reported. Returns the times in µs.
+FailureOr<std::vector<double>> callAndTime(Invocation &invocation,
+                                           bool onGpu) {
+  for (unsigned i = 0; i < warmup; ++i) {
+    if (llvm::Error error = invocation.call())
+      return failure(llvm::toString(std::move(error)));
+    invocation.releaseResults();
+  }
   std::vector<double> times;
   for (unsigned i = 0; i < repeat; ++i) {
     void *startEvent = onGpu ? mla::cuda::recordEvent() : nullptr;
     auto start = std::chrono::steady_clock::now();
-    if (llvm::Error error = call())
-      return fail(llvm::toString(std::move(error)));
+    if (llvm::Error error = invocation.call())
+      return failure(llvm::toString(std::move(error)));
     auto stop = std::chrono::steady_clock::now();
     if (onGpu)
       times.push_back(1e3 * mla::cuda::elapsedMilliseconds(
@@ -519,68 +572,127 @@ int main(int argc, char **argv) {
     else
       times.push_back(
           std::chrono::duration<double, std::micro>(stop - start).count());
-    releaseResults();
+    invocation.releaseResults();
   }
-  if (llvm::Error error = call())
-    return fail(llvm::toString(std::move(error)));
+  if (llvm::Error error = invocation.call())
+    return failure(llvm::toString(std::move(error)));
+  return times;
+}
 
-  // Copy the results out of their descriptors (any strides) and report.
-  size_t at = 0;
+/// Result `index` copied out of its descriptor (any strides; from the
+/// device on the GPU) into a dense host array.
+HostArray copyResult(const int64_t *descriptor, RankedTensorType tensor,
+                     bool onGpu) {
+  int64_t rank = tensor.getRank();
+  auto *aligned = reinterpret_cast<const uint8_t *>(descriptor[1]);
+  int64_t offset = descriptor[2];
+  std::vector<int64_t> shape(descriptor + 3, descriptor + 3 + rank);
+  std::vector<int64_t> strides(descriptor + 3 + rank,
+                               descriptor + 3 + 2 * rank);
+  HostArray out = HostArray::allocate(*kindOf(tensor.getElementType()), shape);
+  size_t width = npy::byteWidth(out.kind);
+  std::vector<uint8_t> staged;
+  if (onGpu && out.numElements() > 0) {
+    // The elements the descriptor can reach, copied to the host whole.
+    int64_t extent = offset + 1;
+    for (int64_t d = 0; d < rank; ++d)
+      extent += (shape[d] - 1) * strides[d];
+    staged.resize(extent * width);
+    mgpuMemcpy(staged.data(), const_cast<uint8_t *>(aligned), staged.size(),
+               nullptr);
+    mgpuStreamSynchronize(nullptr);
+    aligned = staged.data();
+  }
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t linear = 0, e = out.numElements(); linear < e; ++linear) {
+    int64_t source = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      source += index[d] * strides[d];
+    std::memcpy(out.data() + linear * width, aligned + source * width, width);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/// Prints each result's summary and writes it to --output-dir.
+LogicalResult reportResults(const Invocation &invocation,
+                            FunctionType signature, bool onGpu) {
   for (auto [i, type] : llvm::enumerate(signature.getResults())) {
-    auto tensor = cast<RankedTensorType>(type);
-    int64_t rank = tensor.getRank();
-    auto *aligned = reinterpret_cast<uint8_t *>(results[at + 1]);
-    int64_t offset = results[at + 2];
-    std::vector<int64_t> shape(&results[at + 3], &results[at + 3 + rank]);
-    std::vector<int64_t> strides(&results[at + 3 + rank],
-                                 &results[at + 3 + 2 * rank]);
-    HostArray out =
-        HostArray::allocate(*kindOf(tensor.getElementType()), shape);
-    size_t width = npy::byteWidth(out.kind);
-    std::vector<uint8_t> staged;
-    if (onGpu && out.numElements() > 0) {
-      // The elements the descriptor can reach, copied to the host whole.
-      int64_t extent = offset + 1;
-      for (int64_t d = 0; d < rank; ++d)
-        extent += (shape[d] - 1) * strides[d];
-      staged.resize(extent * width);
-      mgpuMemcpy(staged.data(), aligned, staged.size(), nullptr);
-      mgpuStreamSynchronize(nullptr);
-      aligned = staged.data();
-    }
-    std::vector<int64_t> index(rank, 0);
-    for (int64_t linear = 0, e = out.numElements(); linear < e; ++linear) {
-      int64_t source = offset;
-      for (int64_t d = 0; d < rank; ++d)
-        source += index[d] * strides[d];
-      std::memcpy(out.data() + linear * width, aligned + source * width, width);
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        if (++index[d] < shape[d])
-          break;
-        index[d] = 0;
-      }
-    }
+    HostArray out = copyResult(invocation.resultDescriptor(i),
+                               cast<RankedTensorType>(type), onGpu);
     summarise(i, type, out);
-    if (!outputDir.empty()) {
-      if (std::error_code error = llvm::sys::fs::create_directories(outputDir))
-        return fail("cannot create " + outputDir + ": " + error.message());
-      std::string path = (outputDir + "/out" + llvm::Twine(i) + ".npy").str();
-      if (llvm::Error error = npy::writeNpy(path, out))
-        return fail(llvm::toString(std::move(error)));
-    }
-    at += 3 + 2 * rank;
+    if (outputDir.empty())
+      continue;
+    if (std::error_code error = llvm::sys::fs::create_directories(outputDir))
+      return failure("cannot create " + outputDir + ": " + error.message());
+    std::string path = (outputDir + "/out" + llvm::Twine(i) + ".npy").str();
+    if (llvm::Error error = npy::writeNpy(path, out))
+      return failure(llvm::toString(std::move(error)));
   }
-  releaseResults();
-  for (void *device : deviceArguments)
-    mgpuMemFree(device, nullptr);
+  return success();
+}
 
-  if (!times.empty()) {
-    std::sort(times.begin(), times.end());
-    llvm::outs() << llvm::formatv(
-        "time: median {0:f1} us, min {1:f1} us, max {2:f1} us over {3} "
-        "calls ({4} warm-up, {5})\n",
-        times[times.size() / 2], times.front(), times.back(), times.size(),
-        unsigned(warmup), onGpu ? "GPU, device events" : "CPU");
+void printTimes(std::vector<double> times, bool onGpu) {
+  if (times.empty())
+    return;
+  std::sort(times.begin(), times.end());
+  llvm::outs() << llvm::formatv(
+      "time: median {0:f1} us, min {1:f1} us, max {2:f1} us over {3} "
+      "calls ({4} warm-up, {5})\n",
+      times[times.size() / 2], times.front(), times.back(), times.size(),
+      unsigned(warmup), onGpu ? "GPU, device events" : "CPU");
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "mla-run: JIT-execute a function of an mla module on the CPU or an "
+      "NVIDIA GPU\n");
+
+  FailureOr<bool> onGpu = chooseDevice();
+  if (failed(onGpu))
+    return 1;
+  DialectRegistry registry;
+  mla::registerAllMLADialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  FailureOr<OwningOpRef<ModuleOp>> module = parseInput(context);
+  if (failed(module))
+    return 1;
+  FailureOr<func::FuncOp> entry = findEntry(**module);
+  if (failed(entry))
+    return 1;
+  FailureOr<std::vector<HostArray>> arguments = prepareArguments(*entry);
+  if (failed(arguments))
+    return 1;
+  // Lowering replaces the entry by an LLVM function: what the call needs of
+  // it, first.
+  std::string name = entry->getName().str();
+  FunctionType signature = entry->getFunctionType();
+  if (failed(lower(**module, *entry, *onGpu)))
+    return 1;
+  std::signal(SIGABRT, onRuntimeCheckFailure);
+  FailureOr<std::unique_ptr<ExecutionEngine>> engine = compile(**module);
+  if (failed(engine))
+    return 1;
+  if (compileOnly) {
+    llvm::outs() << "compiled @" << name << " for the "
+                 << (*onGpu ? "GPU" : "CPU") << "\n";
+    return 0;
   }
+  Invocation invocation(**engine, name, signature, *arguments, *onGpu);
+  FailureOr<std::vector<double>> times = callAndTime(invocation, *onGpu);
+  if (failed(times) || failed(reportResults(invocation, signature, *onGpu)))
+    return 1;
+  invocation.releaseResults();
+  printTimes(*times, *onGpu);
   return 0;
 }
