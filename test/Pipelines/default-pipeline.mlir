@@ -3,6 +3,7 @@
 // RUN: mla-opt %s --mla-pipeline='phase=prefill' | FileCheck %s --check-prefix=PREFILL
 // RUN: mla-opt %s --mla-pipeline='phase=decode fuse=false' | FileCheck %s --check-prefix=UNFUSED
 // RUN: not mla-opt %s --mla-pipeline='target=tpu' 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not mla-opt %s --mla-pipeline='phase=sometimes' 2>&1 | FileCheck %s --check-prefix=PHASE
 
 // The default pipeline: the block becomes primitives, the cost model picks
 // the absorbed form for one query per request against the cache (decode),
@@ -33,6 +34,7 @@
 // UNFUSED-NOT:   mla.fused_
 
 // TARGET: unknown target 'tpu' (known: h100, h200, a100)
+// PHASE: for the --phase option: Cannot find option named 'sometimes'!
 func.func @block(%h: tensor<2x1x32xf32>, %pos: tensor<2x1xi32>,
     %wdq: tensor<32x16xf32>, %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>,
     %wdkv: tensor<32x20xf32>, %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>,

@@ -9,6 +9,7 @@
 // RUN: mla-opt %s --mla-fuse-decode=loads=async_copy --split-input-file | FileCheck %s --check-prefix=ASYNC
 // RUN: not mla-opt %s --mla-fuse-decode=loads=bulk --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LOADS
 // RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
+// RUN: mla-opt %s --split-input-file -o /dev/null --mla-fuse-decode='mma=sync loads=tma schedule=balanced' --dump-pass-pipeline 2>&1 | FileCheck %s --check-prefix=OPTIONS
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 // RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
@@ -65,13 +66,15 @@
 // CHECK-NEXT: return %[[O]]
 // WGMMA-LABEL: func.func @decode_batch128
 // WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
-// BAD-MMA: error: mma must be auto, sync or warpgroup, not 'tensor'
+// BAD-MMA: for the --mma option: Cannot find option named 'tensor'!
+// The choices are enum-typed options: printed back by name.
+// OPTIONS: loads=tma mma=sync schedule=balanced
 // ASYNC-LABEL: func.func @decode_batch128
 // ASYNC: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
-// BAD-LOADS: error: loads must be auto, async_copy or tma, not 'bulk'
+// BAD-LOADS: for the --loads option: Cannot find option named 'bulk'!
 // BALANCED-LABEL: func.func @decode_batch128
 // BALANCED: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3, schedule = balanced>
-// BAD-SCHEDULE: error: schedule must be even or balanced, not 'fair'
+// BAD-SCHEDULE: for the --schedule option: Cannot find option named 'fair'!
 // A100-LABEL: func.func @decode_batch128
 // A100: mla.fused_decode {{.*}} tiling <splits = 2, block_tokens = 16, heads_per_block = 64, stages = 4>
 // OVERRIDE-LABEL: func.func @decode_batch128

@@ -55,7 +55,7 @@
 // V3-PREFILL:        stamped: mla.phase = prefill (cost model){{$}}
 
 // BAD-TARGET: error: mla-select-phase: unknown target 'tpu' (known: h100, h200, a100)
-// BAD-FORCE: error: mla-select-phase: force must be auto, prefill or decode, not 'sometimes'
+// BAD-FORCE: for the --force option: Cannot find option named 'sometimes'!
 // BAD-LENGTH: error: mla-select-phase: assumed-cache-length must be positive
 
 // Decode: one query per request over a long cache (128 requests, 8192

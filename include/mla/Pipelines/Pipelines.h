@@ -8,6 +8,8 @@
 #ifndef MLA_PIPELINES_PIPELINES_H
 #define MLA_PIPELINES_PIPELINES_H
 
+#include "mla/Dialect/MLA/Transforms/Passes.h"
+
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
@@ -19,11 +21,14 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
   PassOptions::Option<std::string> target{
       *this, "target", llvm::cl::desc("Target preset: h100, h200 or a100"),
       llvm::cl::init("h100")};
-  PassOptions::Option<std::string> phase{
-      *this, "phase",
-      llvm::cl::desc("auto (the cost model chooses per attention), prefill "
-                     "(decompressed form) or decode (absorbed form)"),
-      llvm::cl::init("auto")};
+  PassOptions::Option<PhaseChoice> phase{
+      *this, "phase", llvm::cl::desc("The form of every attention"),
+      llvm::cl::init(PhaseChoice::Auto),
+      llvm::cl::values(
+          clEnumValN(PhaseChoice::Auto, "auto",
+                     "the cost model chooses per attention"),
+          clEnumValN(PhaseChoice::Prefill, "prefill", "the decompressed form"),
+          clEnumValN(PhaseChoice::Decode, "decode", "the absorbed form"))};
   PassOptions::Option<bool> fuse{
       *this, "fuse",
       llvm::cl::desc("Fuse each phase's ops into mla.fused_decode / "

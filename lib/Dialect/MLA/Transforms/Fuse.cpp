@@ -138,8 +138,10 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 template <typename Pattern>
 LogicalResult runFusion(Operation *root, StringRef target,
                         int64_t assumedCacheLength, int64_t override,
-                        StringRef tuningFile = "", StringRef mma = "auto",
-                        StringRef schedule = "even", StringRef loads = "auto") {
+                        StringRef tuningFile = "",
+                        MmaChoice mma = MmaChoice::Auto,
+                        DecodeSchedule schedule = DecodeSchedule::Even,
+                        LoadsChoice loads = LoadsChoice::Auto) {
   FailureOr<TargetDescription> chip =
       lookupTargetPreset(root, /*pass=*/"", target);
   if (failed(chip))
@@ -151,28 +153,32 @@ LogicalResult runFusion(Operation *root, StringRef target,
   TilingContext tiling{*chip, assumedCacheLength, override, std::nullopt};
   // auto: the wgmma kernel where the target has it (the cost model still
   // falls back to mma.sync for shapes it does not suit).
-  std::optional<MmaKind> kind =
-      mma == "auto" ? (chip->warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync)
-                    : symbolizeMmaKind(mma);
-  if (!kind)
-    return root->emitError()
-           << "mma must be auto, sync or warpgroup, not '" << mma << "'";
-  tiling.mma = *kind;
-  std::optional<DecodeSchedule> dealing = symbolizeDecodeSchedule(schedule);
-  if (!dealing)
-    return root->emitError()
-           << "schedule must be even or balanced, not '" << schedule << "'";
-  tiling.schedule = *dealing;
+  switch (mma) {
+  case MmaChoice::Auto:
+    tiling.mma = chip->warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
+    break;
+  case MmaChoice::Sync:
+    tiling.mma = MmaKind::Sync;
+    break;
+  case MmaChoice::Warpgroup:
+    tiling.mma = MmaKind::Warpgroup;
+    break;
+  }
+  tiling.schedule = schedule;
   // auto: TMA where the target has it (the wgmma targets) and the page size
   // suits it; the cost model falls back to cp.async otherwise.
-  std::optional<DecodeLoads> moving =
-      loads == "auto"
-          ? (chip->warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy)
-          : symbolizeDecodeLoads(loads);
-  if (!moving)
-    return root->emitError()
-           << "loads must be auto, async_copy or tma, not '" << loads << "'";
-  tiling.loads = *moving;
+  switch (loads) {
+  case LoadsChoice::Auto:
+    tiling.loads =
+        chip->warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy;
+    break;
+  case LoadsChoice::AsyncCopy:
+    tiling.loads = DecodeLoads::AsyncCopy;
+    break;
+  case LoadsChoice::Tma:
+    tiling.loads = DecodeLoads::Tma;
+    break;
+  }
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);

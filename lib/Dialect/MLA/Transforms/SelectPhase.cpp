@@ -34,16 +34,10 @@ struct MLASelectPhasePass
     if (failed(chip))
       return signalPassFailure();
     std::optional<Phase> forced;
-    if (force == "prefill")
+    if (force == PhaseChoice::Prefill)
       forced = Phase::Prefill;
-    else if (force == "decode")
+    else if (force == PhaseChoice::Decode)
       forced = Phase::Decode;
-    else if (force != "auto") {
-      getOperation()->emitError("mla-select-phase: force must be auto, "
-                                "prefill or decode, not '")
-          << force << "'";
-      return signalPassFailure();
-    }
     if (assumedCacheLength < 1) {
       getOperation()->emitError(
           "mla-select-phase: assumed-cache-length must be positive");

@@ -15,6 +15,15 @@
 
 namespace mlir::mla {
 
+/// The values of pass options that name a choice, where `auto` defers it
+/// to the target (enum-typed: the option parser lists and checks them).
+/// mla-select-phase's `force`: each attention's form.
+enum class PhaseChoice { Auto, Prefill, Decode };
+/// mla-fuse-decode's `mma`: the decode kernel's tensor-core instructions.
+enum class MmaChoice { Auto, Sync, Warpgroup };
+/// mla-fuse-decode's `loads`: how the decode kernel brings KV tiles in.
+enum class LoadsChoice { Auto, AsyncCopy, Tma };
+
 #define GEN_PASS_DECL
 #include "mla/Dialect/MLA/Transforms/Passes.h.inc"
 

@@ -56,8 +56,15 @@ def MLASelectPhase : Pass<"mla-select-phase"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"h100\"",
            "Target preset: h100, h200 or a100">,
-    Option<"force", "force", "std::string", /*default=*/"\"auto\"",
-           "auto (cost model), prefill or decode">,
+    Option<"force", "force", "::mlir::mla::PhaseChoice",
+           /*default=*/"::mlir::mla::PhaseChoice::Auto",
+           "The form of every attention", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::PhaseChoice::Auto, "auto",
+                        "the cost model's choice per attention"),
+             clEnumValN(::mlir::mla::PhaseChoice::Prefill, "prefill",
+                        "the decompressed form"),
+             clEnumValN(::mlir::mla::PhaseChoice::Decode, "decode",
+                        "the absorbed form"))}]>,
     Option<"report", "report", "bool", /*default=*/"false",
            "Print the cost model's numbers for each op to stderr">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
@@ -156,15 +163,31 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
            "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
-    Option<"mma", "mma", "std::string", /*default=*/"\"auto\"",
-           "Decode kernel tensor-core instructions: auto (wgmma where the "
-           "target has it), sync (mma.sync) or warpgroup (wgmma)">,
-    Option<"schedule", "schedule", "std::string", /*default=*/"\"even\"",
-           "How the decode kernel's splits deal tokens to CTAs: even (each "
-           "request in equal parts) or balanced (scheduling metadata)">,
-    Option<"loads", "loads", "std::string", /*default=*/"\"auto\"",
-           "How the decode kernel loads KV tiles: auto (TMA where the target "
-           "has it and the page size suits it), async_copy (cp.async) or tma">,
+    Option<"mma", "mma", "::mlir::mla::MmaChoice",
+           /*default=*/"::mlir::mla::MmaChoice::Auto",
+           "Decode kernel tensor-core instructions", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::MmaChoice::Auto, "auto",
+                        "wgmma where the target has it, else mma.sync"),
+             clEnumValN(::mlir::mla::MmaChoice::Sync, "sync", "mma.sync"),
+             clEnumValN(::mlir::mla::MmaChoice::Warpgroup, "warpgroup",
+                        "wgmma (sm_90a)"))}]>,
+    Option<"schedule", "schedule", "::mlir::mla::DecodeSchedule",
+           /*default=*/"::mlir::mla::DecodeSchedule::Even",
+           "How the decode kernel's splits deal tokens to CTAs",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::DecodeSchedule::Even, "even",
+                        "each request in equal parts"),
+             clEnumValN(::mlir::mla::DecodeSchedule::Balanced, "balanced",
+                        "by scheduling metadata"))}]>,
+    Option<"loads", "loads", "::mlir::mla::LoadsChoice",
+           /*default=*/"::mlir::mla::LoadsChoice::Auto",
+           "How the decode kernel loads KV tiles", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::LoadsChoice::Auto, "auto",
+                        "TMA where the target has it and the page size "
+                        "suits it"),
+             clEnumValN(::mlir::mla::LoadsChoice::AsyncCopy, "async_copy",
+                        "cp.async"),
+             clEnumValN(::mlir::mla::LoadsChoice::Tma, "tma", "TMA"))}]>,
   ];
   let dependentDialects = ["::mlir::mla::MLADialect"];
 }
