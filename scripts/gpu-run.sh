@@ -25,6 +25,8 @@ tools=/tmp/mla-tools
 mkdir -p "$tools"
 xz -dc "$root/.bundle/tools.tar.xz" | tar -C "$tools" -xf -
 export PATH="$tools:$PATH" PYTHONPATH="$root/python" PYTHONUNBUFFERED=1
+# Where the NVVM target finds libdevice (lit passes CUDA_HOME on).
+export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 stages=" ${MLA_STAGES:-probe tests memcheck racecheck torch bench} "

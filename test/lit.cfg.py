@@ -27,7 +27,11 @@ config.environment["FILECHECK_OPTS"] = (
 )
 config.environment["PYTHONPATH"] = os.path.join(config.mla_src_root, "python")
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# The CUDA toolkit's location: MLIR's NVVM target links libdevice (exp2f and
+# the other math functions) from it, and without it leaves them unresolved
+# in the PTX, which the driver then refuses (GPU tests, GPU pipeline tests).
+llvm_config.with_system_environment(
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
