@@ -76,7 +76,8 @@ def MLAGPU_AsyncCopyWaitOp : MLAGPU_SyncOp<"async_copy.wait"> {
     `nvvm.cp.async.wait.group`.
 
     ```mlir
-    // A three-stage ring: the oldest stage is in, two may still be loading.
+    // A three-stage ring: before computing on the oldest stage, wait until
+    // it is in; the newest may still be loading.
     mla_gpu.async_copy.wait 1
     ```
   }];
