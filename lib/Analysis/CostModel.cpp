@@ -19,36 +19,48 @@
 using namespace mlir;
 using namespace mlir::mla;
 
+std::optional<ChipDescription> mla::getChip(StringRef name) {
+  // Shared memory per block: the opt-in maximum of each compute capability
+  // (CUDA programming guide, "Technical Specifications per Compute
+  // Capability"). wgmma exists only on the arch-specific sm_90a.
+  static const ChipDescription chips[] = {
+      {"sm_80", 163 * 1024, false},  {"sm_86", 99 * 1024, false},
+      {"sm_87", 163 * 1024, false},  {"sm_89", 99 * 1024, false},
+      {"sm_90", 227 * 1024, false},  {"sm_90a", 227 * 1024, true},
+      {"sm_100", 227 * 1024, false},
+  };
+  for (const ChipDescription &chip : chips)
+    if (chip.name == name)
+      return chip;
+  return std::nullopt;
+}
+
+StringRef mla::getChipNames() {
+  return "sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100";
+}
+
 std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
   // Achievable rates: H100 measured (D2D copy 2.9 TB/s, bf16 8192³ GEMM
   // 760 TFLOP/s, DESIGN §7), i.e. 86.6% of its 3.35 TB/s and 76.8% of its
   // 989 TFLOP/s datasheet figures; H200 and A100 scaled from their
-  // datasheets by the same fractions (docs/cost-model.md).
+  // datasheets by the same fractions (docs/cost-model.md). Shared memory and
+  // wgmma come from the product's row of the chip table.
   constexpr double bandwidthFraction = 2.9 / 3.35;
   constexpr double computeFraction = 760.0 / 989.0;
+  auto preset = [](StringRef product, StringRef chipName, double bandwidth,
+                   double flops16, double flops32, int64_t sms) {
+    return TargetDescription{product.str(), bandwidth, flops16, flops32, sms,
+                             *getChip(chipName)};
+  };
   if (name == "h100")
-    return TargetDescription{"h100",
-                             2.9e12,
-                             760e12,
-                             67e12 * computeFraction,
-                             132,
-                             227 * 1024,
-                             /*warpgroupMMA=*/true};
+    return preset("h100", "sm_90a", 2.9e12, 760e12, 67e12 * computeFraction,
+                  132);
   if (name == "h200")
-    return TargetDescription{"h200",
-                             4.8e12 * bandwidthFraction,
-                             760e12,
-                             67e12 * computeFraction,
-                             132,
-                             227 * 1024,
-                             /*warpgroupMMA=*/true};
+    return preset("h200", "sm_90a", 4.8e12 * bandwidthFraction, 760e12,
+                  67e12 * computeFraction, 132);
   if (name == "a100")
-    return TargetDescription{"a100",
-                             2.039e12 * bandwidthFraction,
-                             312e12 * computeFraction,
-                             19.5e12 * computeFraction,
-                             108,
-                             163 * 1024};
+    return preset("a100", "sm_80", 2.039e12 * bandwidthFraction,
+                  312e12 * computeFraction, 19.5e12 * computeFraction, 108);
   return std::nullopt;
 }
 
@@ -286,25 +298,25 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
   // prefetched tiles), fewer stages on a tie.
   kernel.blockTokens = 32;
   kernel.stages = 2;
-  if (kernel.sharedBytes() > target.sharedMemoryPerSM)
+  if (kernel.sharedBytes() > target.chip.sharedMemoryPerBlock)
     kernel.blockTokens = 16;
   // The wgmma kernel: tiles of 64 tokens (an m64n64 score tile), or 32.
-  if (mma == MmaKind::Warpgroup && target.warpgroupMMA) {
+  if (mma == MmaKind::Warpgroup && target.chip.warpgroupMMA) {
     DecodeKernelShape warpgroup = kernel;
     warpgroup.mma = MmaKind::Warpgroup;
     warpgroup.blockTokens = 64;
-    if (warpgroup.sharedBytes() > target.sharedMemoryPerSM)
+    if (warpgroup.sharedBytes() > target.chip.sharedMemoryPerBlock)
       warpgroup.blockTokens = 32;
     if (supportsWarpgroupKernel(warpgroup, c.getKvLoraRank()) &&
-        warpgroup.sharedBytes() <= target.sharedMemoryPerSM)
+        warpgroup.sharedBytes() <= target.chip.sharedMemoryPerBlock)
       kernel = warpgroup;
   }
   int64_t stages = 2, bestInFlight = 0, perSM = 1;
   for (int64_t s = 2; s <= 4; ++s) {
     kernel.stages = s;
-    if (kernel.sharedBytes() > target.sharedMemoryPerSM)
+    if (kernel.sharedBytes() > target.chip.sharedMemoryPerBlock)
       break;
-    int64_t ctas = std::min(target.sharedMemoryPerSM / kernel.sharedBytes(),
+    int64_t ctas = std::min(target.chip.sharedMemoryPerBlock / kernel.sharedBytes(),
                             2048 / kernel.threads());
     if (ctas * (s - 1) > bestInFlight) {
       bestInFlight = ctas * (s - 1);
@@ -353,7 +365,7 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
     return shape.elementBytes * (blockQueries * c.getQkHeadDim() +
                                  keys * (c.getQkHeadDim() + c.getVHeadDim()));
   };
-  while (blockKeys > 16 && tileBytes(blockKeys) > target.sharedMemoryPerSM)
+  while (blockKeys > 16 && tileBytes(blockKeys) > target.chip.sharedMemoryPerBlock)
     blockKeys /= 2;
   int64_t blocks =
       shape.batch * c.getHeads() * ceilDiv(shape.queries, blockQueries);

@@ -22,7 +22,25 @@
 
 namespace mlir::mla {
 
-/// What the cost model knows of a chip: achievable (not datasheet) rates.
+/// What the compiler knows of a GPU architecture (the NVVM target's `chip`):
+/// a row of the one chip table (getChip), which the cost model's targets
+/// and convert-mla-to-gpu both read.
+struct ChipDescription {
+  std::string name;
+  /// Shared memory a CTA may use (the opt-in maximum), bytes.
+  int64_t sharedMemoryPerBlock;
+  /// Whether the chip has warpgroup MMA (wgmma: the arch-specific sm_90a).
+  bool warpgroupMMA;
+};
+
+/// The row of the chip table named `name` (sm_80, sm_86, sm_87, sm_89,
+/// sm_90, sm_90a, sm_100), if any.
+std::optional<ChipDescription> getChip(llvm::StringRef name);
+/// The names of the chip table's rows, for messages.
+llvm::StringRef getChipNames();
+
+/// What the cost model knows of a target: a product with its chip's row and
+/// achievable (not datasheet) rates.
 struct TargetDescription {
   std::string name;
   /// Achievable HBM bandwidth, bytes per second.
@@ -32,10 +50,8 @@ struct TargetDescription {
   /// Achievable f32 rate (CUDA cores), FLOP per second.
   double flops32;
   int64_t smCount;
-  /// Shared memory a block may use per SM, bytes.
-  int64_t sharedMemoryPerSM;
-  /// Whether the chip has warpgroup MMA (wgmma: sm_90a).
-  bool warpgroupMMA = false;
+  /// Its chip's row of the chip table (shared memory per block, wgmma).
+  ChipDescription chip;
 };
 
 /// The preset named `name` (h100, h200, a100), if any.

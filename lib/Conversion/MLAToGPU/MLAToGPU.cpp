@@ -40,13 +40,14 @@ using namespace mlir::mla;
 
 namespace {
 
-/// The kernel's parameters for `op`, or the reason it cannot take it on a
-/// chip with `chip`'s resources (none checked when its shared-memory limit
-/// is 0: the op was accepted before).
+/// The kernel's parameters for `op`, or the reason it cannot take it on
+/// `chip` (nothing checked of the chip without one: the op was accepted
+/// before).
 template <typename OpTy>
-FailureOr<DecodeKernelSpec>
-getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
-  int64_t sharedLimit = chip.sharedMemoryLimit;
+FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query,
+                                    const ChipDescription *chip,
+                                    std::string &reason) {
+  int64_t sharedLimit = chip ? chip->sharedMemoryPerBlock : 0;
   auto fail = [&](const Twine &why) {
     reason = why.str();
     return failure();
@@ -85,7 +86,7 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
   spec.mma = tiling.getMma();
   spec.schedule = tiling.getSchedule();
   spec.loads = tiling.getLoads();
-  if (spec.warpgroup() && sharedLimit && !chip.warpgroupMMA)
+  if (spec.warpgroup() && chip && !chip->warpgroupMMA)
     return fail("mma = warpgroup needs wgmma (chip sm_90a)");
   if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
     return fail("mma = warpgroup needs kv_lora_rank a multiple of 128 up "
@@ -130,13 +131,13 @@ getSpec(OpTy op, Value query, const ChipResources &chip, std::string &reason) {
 
 /// fused_decode → query_to_latent, the decode kernels, latent_to_value.
 struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
-  FusedDecodeToKernels(MLIRContext *ctx, const ChipResources &chip)
+  FusedDecodeToKernels(MLIRContext *ctx, const ChipDescription &chip)
       : OpRewritePattern(ctx), chip(chip) {}
 
   LogicalResult matchAndRewrite(FusedDecodeOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), chip, reason);
+    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), &chip, reason);
     if (failed(spec)) {
       // The op stays for convert-mla-to-linalg (the walk driver visits it
       // once: one remark).
@@ -170,7 +171,7 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     return success();
   }
 
-  ChipResources chip;
+  ChipDescription chip;
 };
 
 /// mla.decode_kernel → the attention kernel's gpu.launch (+ the combine
@@ -182,7 +183,7 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
                                 PatternRewriter &rewriter) const override {
     std::string reason;
     FailureOr<DecodeKernelSpec> spec =
-        getSpec(op, op.getQNope(), ChipResources{}, reason);
+        getSpec(op, op.getQNope(), /*chip=*/nullptr, reason);
     if (failed(spec))
       return op.emitOpError() << "cannot become a kernel: " << reason;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
@@ -252,30 +253,16 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   }
 };
 
-/// Shared memory a CTA may use on each chip (opt-in maximum), and whether
-/// it has wgmma (the arch-specific sm_90a).
-FailureOr<ChipResources> chipResources(StringRef chip) {
-  if (chip == "sm_90a")
-    return ChipResources{227 * 1024, true};
-  if (chip == "sm_90" || chip == "sm_100")
-    return ChipResources{227 * 1024, false};
-  if (chip == "sm_80" || chip == "sm_87")
-    return ChipResources{163 * 1024, false};
-  if (chip == "sm_86" || chip == "sm_89")
-    return ChipResources{99 * 1024, false};
-  return failure();
-}
-
 struct ConvertMLAToGPUPass
     : public mla::impl::ConvertMLAToGPUBase<ConvertMLAToGPUPass> {
   using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
 
   void runOnOperation() override {
-    FailureOr<ChipResources> resources = chipResources(chip);
-    if (failed(resources)) {
+    std::optional<ChipDescription> resources = getChip(chip);
+    if (!resources) {
       getOperation()->emitError()
-          << "convert-mla-to-gpu: unknown chip '" << chip
-          << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100)";
+          << "convert-mla-to-gpu: unknown chip '" << chip << "' (expected "
+          << getChipNames() << ")";
       return signalPassFailure();
     }
     // Each op is rewritten once, where it is; nothing else is folded.
@@ -306,6 +293,6 @@ struct MLAGPUExpandKernelsPass
 } // namespace
 
 void mlir::mla::populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
-                                                   const ChipResources &chip) {
+                                                   const ChipDescription &chip) {
   patterns.add<FusedDecodeToKernels>(patterns.getContext(), chip);
 }

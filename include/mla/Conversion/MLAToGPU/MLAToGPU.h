@@ -73,19 +73,12 @@ struct DecodeKernelSpec : DecodeKernelShape {
   }
 };
 
-/// What the kernels need to know of the chip they are built for.
-struct ChipResources {
-  /// Shared memory a CTA may use, bytes (0: unchecked).
-  int64_t sharedMemoryLimit = 0;
-  /// wgmma (sm_90a).
-  bool warpgroupMMA = false;
-};
-
 /// Patterns rewriting each `mla.fused_decode` the kernels support into an
 /// `mla.decode_kernel` on the buffers of its operands. Unsupported ops are
 /// left for convert-mla-to-linalg with a remark saying why.
+/// `chip`: its row of the chip table (getChip), which bounds the tiles.
 void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
-                                        const ChipResources &chip);
+                                        const ChipDescription &chip);
 
 } // namespace mlir::mla
 

@@ -155,7 +155,7 @@ LogicalResult runFusion(Operation *root, StringRef target,
   // falls back to mma.sync for shapes it does not suit).
   switch (mma) {
   case MmaChoice::Auto:
-    tiling.mma = chip->warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
+    tiling.mma = chip->chip.warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
     break;
   case MmaChoice::Sync:
     tiling.mma = MmaKind::Sync;
@@ -170,7 +170,7 @@ LogicalResult runFusion(Operation *root, StringRef target,
   switch (loads) {
   case LoadsChoice::Auto:
     tiling.loads =
-        chip->warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy;
+        chip->chip.warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy;
     break;
   case LoadsChoice::AsyncCopy:
     tiling.loads = DecodeLoads::AsyncCopy;
