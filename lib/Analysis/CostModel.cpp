@@ -12,6 +12,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -19,24 +21,30 @@
 using namespace mlir;
 using namespace mlir::mla;
 
+// Shared memory per block: the opt-in maximum of each compute capability
+// (CUDA programming guide, "Technical Specifications per Compute
+// Capability"). wgmma exists only on the arch-specific sm_90a.
+static const ChipDescription kChips[] = {
+    {"sm_80", 163 * 1024, false},  {"sm_86", 99 * 1024, false},
+    {"sm_87", 163 * 1024, false},  {"sm_89", 99 * 1024, false},
+    {"sm_90", 227 * 1024, false},  {"sm_90a", 227 * 1024, true},
+    {"sm_100", 227 * 1024, false},
+};
+
 std::optional<ChipDescription> mla::getChip(StringRef name) {
-  // Shared memory per block: the opt-in maximum of each compute capability
-  // (CUDA programming guide, "Technical Specifications per Compute
-  // Capability"). wgmma exists only on the arch-specific sm_90a.
-  static const ChipDescription chips[] = {
-      {"sm_80", 163 * 1024, false},  {"sm_86", 99 * 1024, false},
-      {"sm_87", 163 * 1024, false},  {"sm_89", 99 * 1024, false},
-      {"sm_90", 227 * 1024, false},  {"sm_90a", 227 * 1024, true},
-      {"sm_100", 227 * 1024, false},
-  };
-  for (const ChipDescription &chip : chips)
+  for (const ChipDescription &chip : kChips)
     if (chip.name == name)
       return chip;
   return std::nullopt;
 }
 
 StringRef mla::getChipNames() {
-  return "sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100";
+  static const std::string names = llvm::join(
+      llvm::map_range(kChips, [](const ChipDescription &chip) {
+        return StringRef(chip.name);
+      }),
+      ", ");
+  return names;
 }
 
 std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {

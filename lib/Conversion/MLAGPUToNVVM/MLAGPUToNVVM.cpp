@@ -34,6 +34,8 @@ namespace mlir::mla {
 #include "mla/Conversion/Passes.h.inc"
 } // namespace mlir::mla
 
+#define DEBUG_TYPE "convert-mla-gpu-to-nvvm"
+
 using namespace mlir;
 using namespace mlir::mla_gpu;
 
@@ -161,31 +163,27 @@ struct FenceAsyncProxyLowering : OpConversionPattern<FenceAsyncProxyOp> {
   }
 };
 
-/// mla_gpu.warpgroup.fence → the tied "wgmma.fence.sync.aligned;".
-struct WarpgroupFenceLowering : OpConversionPattern<WarpgroupFenceOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(WarpgroupFenceOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, tiedStatement(rewriter, op.getLoc(),
-                                         adaptor.getAccumulators(),
-                                         kWarpgroupFence));
-    return success();
-  }
-};
+/// The PTX of the fence and the wait (the file comment).
+static std::string tiedText(WarpgroupFenceOp) { return kWarpgroupFence.str(); }
+static std::string tiedText(WarpgroupWaitOp op) {
+  return warpgroupWait(op.getPending());
+}
 
+/// mla_gpu.warpgroup.fence → the tied "wgmma.fence.sync.aligned;";
 /// mla_gpu.warpgroup.wait N → the tied "wgmma.wait_group.sync.aligned N;".
-struct WarpgroupWaitLowering : OpConversionPattern<WarpgroupWaitOp> {
-  using OpConversionPattern::OpConversionPattern;
+template <typename OpTy> struct TiedLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(WarpgroupWaitOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, tiedStatement(rewriter, op.getLoc(),
                                          adaptor.getAccumulators(),
-                                         warpgroupWait(op.getPending())));
+                                         tiedText(op)));
     return success();
   }
 };
+using WarpgroupFenceLowering = TiedLowering<WarpgroupFenceOp>;
+using WarpgroupWaitLowering = TiedLowering<WarpgroupWaitOp>;
 
 /// The wgmma descriptor's layout-type field (bits 62–63) of a swizzle mode.
 static int64_t layoutType(Swizzle swizzle) {

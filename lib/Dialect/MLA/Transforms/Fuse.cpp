@@ -142,52 +142,36 @@ LogicalResult runFusion(Operation *root, StringRef target,
                         MmaChoice mma = MmaChoice::Auto,
                         DecodeSchedule schedule = DecodeSchedule::Even,
                         LoadsChoice loads = LoadsChoice::Auto) {
-  FailureOr<TargetDescription> chip =
+  FailureOr<TargetDescription> preset =
       lookupTargetPreset(root, /*pass=*/"", target);
-  if (failed(chip))
+  if (failed(preset))
     return failure();
   if (assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
   if (override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
-  TilingContext tiling{*chip, assumedCacheLength, override, std::nullopt};
-  // auto: the wgmma kernel where the target has it (the cost model still
-  // falls back to mma.sync for shapes it does not suit).
-  switch (mma) {
-  case MmaChoice::Auto:
-    tiling.mma = chip->chip.warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
-    break;
-  case MmaChoice::Sync:
-    tiling.mma = MmaKind::Sync;
-    break;
-  case MmaChoice::Warpgroup:
-    tiling.mma = MmaKind::Warpgroup;
-    break;
-  }
+  TilingContext tiling{*preset, assumedCacheLength, override, std::nullopt};
+  // auto: the wgmma kernel, with TMA loads, where the target has it (the
+  // cost model still falls back to mma.sync for shapes the wgmma kernel does
+  // not suit, and to cp.async for page sizes TMA does not).
+  bool wgmma = preset->chip.warpgroupMMA;
+  tiling.mma = mma == MmaChoice::Sync || (mma == MmaChoice::Auto && !wgmma)
+                   ? MmaKind::Sync
+                   : MmaKind::Warpgroup;
   tiling.schedule = schedule;
-  // auto: TMA where the target has it (the wgmma targets) and the page size
-  // suits it; the cost model falls back to cp.async otherwise.
-  switch (loads) {
-  case LoadsChoice::Auto:
-    tiling.loads =
-        chip->chip.warpgroupMMA ? DecodeLoads::Tma : DecodeLoads::AsyncCopy;
-    break;
-  case LoadsChoice::AsyncCopy:
-    tiling.loads = DecodeLoads::AsyncCopy;
-    break;
-  case LoadsChoice::Tma:
-    tiling.loads = DecodeLoads::Tma;
-    break;
-  }
+  tiling.loads =
+      loads == LoadsChoice::AsyncCopy || (loads == LoadsChoice::Auto && !wgmma)
+          ? DecodeLoads::AsyncCopy
+          : DecodeLoads::Tma;
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);
     if (failed(table))
       return failure();
-    if (table->target() != chip->name)
+    if (table->target() != preset->name)
       return root->emitError()
              << "tuning file '" << tuningFile << "' is for target '"
-             << table->target() << "', not '" << chip->name << "'";
+             << table->target() << "', not '" << preset->name << "'";
     tiling.tuned = std::move(*table);
   }
   RewritePatternSet patterns(root->getContext());

@@ -1,8 +1,8 @@
 //===- MLAGPUDialect.cpp - The mla_gpu kernel dialect -----------*- C++ -*-===//
 //
-// Registers the mla_gpu operations and verifies
-// what ODS cannot say: the descriptor offsets' range, and that warpgroup
-// accumulators are f32 register structs passed through whole.
+// Registers the mla_gpu operations and verifies what ODS cannot say: the
+// descriptor offsets' range, and that warpgroup accumulators are f32
+// register structs (the check the fence's and wait's ODS verifiers call).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,22 +22,9 @@ using namespace mlir::mla_gpu;
 
 #include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.cpp.inc"
 
-#define GET_OP_CLASSES
-#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
-
-void MLAGPUDialect::initialize() {
-  addOperations<
-#define GET_OP_LIST
-#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
-      >();
-}
-
-//===----------------------------------------------------------------------===//
-// Accumulators
-//===----------------------------------------------------------------------===//
-
-/// Each accumulator is a non-empty literal struct of f32 registers, what
-/// nvvm.wgmma.mma_async takes with f32 accumulation.
+/// The fence's and the wait's check (their verifiers are in ODS,
+/// MLAGPU_AccumulatorOp): each accumulator is a non-empty literal struct of
+/// f32 registers, what nvvm.wgmma.mma_async takes with f32 accumulation.
 static LogicalResult verifyAccumulators(Operation *op, ValueRange values) {
   for (auto [i, value] : llvm::enumerate(values)) {
     auto type = dyn_cast<LLVM::LLVMStructType>(value.getType());
@@ -52,35 +39,14 @@ static LogicalResult verifyAccumulators(Operation *op, ValueRange values) {
   return success();
 }
 
-static LogicalResult inferAccumulatorTypes(ValueRange operands,
-                                           SmallVectorImpl<Type> &types) {
-  // The accumulators pass through: results match the operands one to one
-  // (the pending count, an attribute, is not an operand).
-  for (Value operand : operands)
-    types.push_back(operand.getType());
-  return success();
-}
+#define GET_OP_CLASSES
+#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
 
-LogicalResult WarpgroupFenceOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &types) {
-  return inferAccumulatorTypes(operands, types);
-}
-
-LogicalResult WarpgroupFenceOp::verify() {
-  return verifyAccumulators(*this, getAccumulators());
-}
-
-LogicalResult WarpgroupWaitOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &types) {
-  return inferAccumulatorTypes(operands, types);
-}
-
-LogicalResult WarpgroupWaitOp::verify() {
-  return verifyAccumulators(*this, getAccumulators());
+void MLAGPUDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
+      >();
 }
 
 //===----------------------------------------------------------------------===//

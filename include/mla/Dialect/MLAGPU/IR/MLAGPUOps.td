@@ -130,10 +130,25 @@ def MLAGPU_FenceMBarrierInitOp : MLAGPU_SyncOp<"fence.mbarrier_init"> {
 // literal struct of f32 registers (checked by the verifiers).
 def MLAGPU_Accumulators : Variadic<AnyType>;
 
+// The fence and the wait: the accumulators pass through (results match the
+// operands one to one) and are checked alike.
 class MLAGPU_AccumulatorOp<string mnemonic>
     : MLAGPU_SyncOp<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let results = (outs Variadic<AnyType>:$results);
   let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, ::std::optional<::mlir::Location>,
+        ::mlir::ValueRange operands, ::mlir::DictionaryAttr,
+        ::mlir::OpaqueProperties, ::mlir::RegionRange,
+        ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      llvm::append_range(types, operands.getTypes());
+      return ::mlir::success();
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyAccumulators(*this, getAccumulators());
+    }
+  }];
 }
 
 def MLAGPU_WarpgroupFenceOp : MLAGPU_AccumulatorOp<"warpgroup.fence"> {
