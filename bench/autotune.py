@@ -34,7 +34,8 @@ def model_tiling(mla_opt, heads, batch, seqlen, queries, target, mma):
         source = Path(folder) / "decode.mlir"
         source.write_text(mla_bench.module_text(heads, batch, seqlen, queries))
         fused = subprocess.run([mla_opt, str(source),
-                                f"--mla-fuse-decode=target={target} mma={mma}"],
+                                f"--mla-set-target=target={target}",
+                                f"--mla-fuse-decode=mma={mma}"],
                                capture_output=True, text=True, check=True)
     match = mla_bench.TILING.search(fused.stdout)
     chosen = "warpgroup" if "mma = warpgroup" in (match.group(5) or "") else "sync"

@@ -43,7 +43,8 @@ def profile(args, heads, batch, seqlen):
         source = work / "decode.mlir"
         source.write_text(mla_bench.module_text(heads, batch, seqlen))
         fused = subprocess.run([mla_opt, str(source),
-                                f"--mla-fuse-decode=target=h100 mma={args.mma}"],
+                                f"--mla-set-target=target=h100 chip={mla_bench.CHIP[args.mma]}",
+                                f"--mla-fuse-decode=mma={args.mma}"],
                                capture_output=True, text=True, check=True)
         source.write_text(fused.stdout)
         inputs = work / "in"
@@ -53,7 +54,7 @@ def profile(args, heads, batch, seqlen):
         np.save(inputs / "arg5.npy", table.astype(np.int32))
         np.save(inputs / "arg6.npy", np.full(batch, seqlen, dtype=np.int32))
         command = [args.mla_run, str(source), "--target=cuda",
-                   f"--gpu-chip={mla_bench.CHIP[args.mma]}", "--random",
+                   "--random",
                    f"--input-dir={inputs}", "--warmup=0", "--repeat=0"]  # one call: its launches, once
         run = subprocess.run([args.ncu, "--csv", "--metrics", METRICS] + command,
                              capture_output=True, text=True)

@@ -120,8 +120,14 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
         if not prefill:
             # The tiling is the compiler's: mla-fuse-decode asks the cost model.
             tuned = f" tuning-file={tuning_file}" if tuning_file else ""
-            fused = subprocess.run([mla_opt, str(work / "decode.mlir"),
-                                    f"--mla-fuse-decode=target={target} mma={mma} "
+            # The default target is h100; another one travels in the module
+            # (#mla.target, which mla-run then compiles for). Modules for
+            # h100 carry none, so that a baseline mla-run of a revision
+            # before #mla.target (the compare stage) still reads them.
+            target_pass = ([] if target == "h100" else
+                           [f"--mla-set-target=target={target} chip={CHIP[mma]}"])
+            fused = subprocess.run([mla_opt, str(work / "decode.mlir")] + target_pass + [
+                                    f"--mla-fuse-decode=mma={mma} "
                                     f"schedule={schedule} loads={loads}{tuned}"],
                                    capture_output=True, text=True)
             if fused.returncode != 0:
@@ -135,7 +141,8 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
             # The kernel must take it: a tiling it cannot run falls back to the
             # generic path, which is not what is being timed.
             check = subprocess.run([mla_opt, str(work / "decode.mlir"),
-                                    f"--convert-mla-to-gpu=chip={CHIP[mma]}"],
+                                    f"--mla-set-target=target={target} chip={CHIP[mma]}",
+                                    "--convert-mla-to-gpu"],
                                    capture_output=True, text=True)
             if check.returncode != 0 or "generic GPU path" in check.stderr:
                 return None, "not a kernel tiling: " + check.stderr.strip()[-160:]

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mla/Analysis/CostModel.h"
+#include "mla/Analysis/DecodePlan.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -21,68 +22,20 @@
 using namespace mlir;
 using namespace mlir::mla;
 
-// Shared memory per block: the opt-in maximum of each compute capability
-// (CUDA programming guide, "Technical Specifications per Compute
-// Capability"). wgmma exists only on the arch-specific sm_90a.
-static const ChipDescription kChips[] = {
-    {"sm_80", 163 * 1024, false},  {"sm_86", 99 * 1024, false},
-    {"sm_87", 163 * 1024, false},  {"sm_89", 99 * 1024, false},
-    {"sm_90", 227 * 1024, false},  {"sm_90a", 227 * 1024, true},
-    {"sm_100", 227 * 1024, false},
-};
-
-std::optional<ChipDescription> mla::getChip(StringRef name) {
-  for (const ChipDescription &chip : kChips)
-    if (chip.name == name)
-      return chip;
-  return std::nullopt;
+TargetDescription mla::getTargetDescription(TargetAttr target) {
+  ChipDescription chip = target.getChipDescription();
+  chip.sharedMemoryPerBlock = target.getSharedMemory();
+  return TargetDescription{target.getName().str(),   target.getBandwidthValue(),
+                           target.getTensorRateValue(), target.getF32RateValue(),
+                           target.getSms(),          target.getRegisters(),
+                           chip};
 }
 
-StringRef mla::getChipNames() {
-  static const std::string names = llvm::join(
-      llvm::map_range(kChips, [](const ChipDescription &chip) {
-        return StringRef(chip.name);
-      }),
-      ", ");
-  return names;
-}
-
-std::optional<TargetDescription> mla::getTargetPreset(StringRef name) {
-  // Achievable rates: H100 measured (D2D copy 2.9 TB/s, bf16 8192³ GEMM
-  // 760 TFLOP/s, DESIGN §7), i.e. 86.6% of its 3.35 TB/s and 76.8% of its
-  // 989 TFLOP/s datasheet figures; H200 and A100 scaled from their
-  // datasheets by the same fractions (docs/cost-model.md). Shared memory and
-  // wgmma come from the product's row of the chip table.
-  constexpr double bandwidthFraction = 2.9 / 3.35;
-  constexpr double computeFraction = 760.0 / 989.0;
-  auto preset = [](StringRef product, StringRef chipName, double bandwidth,
-                   double flops16, double flops32, int64_t sms) {
-    return TargetDescription{product.str(), bandwidth, flops16, flops32, sms,
-                             *getChip(chipName)};
-  };
-  if (name == "h100")
-    return preset("h100", "sm_90a", 2.9e12, 760e12, 67e12 * computeFraction,
-                  132);
-  if (name == "h200")
-    return preset("h200", "sm_90a", 4.8e12 * bandwidthFraction, 760e12,
-                  67e12 * computeFraction, 132);
-  if (name == "a100")
-    return preset("a100", "sm_80", 2.039e12 * bandwidthFraction,
-                  312e12 * computeFraction, 19.5e12 * computeFraction, 108);
-  return std::nullopt;
-}
-
-StringRef mla::getTargetPresetNames() { return "h100, h200, a100"; }
-
-FailureOr<TargetDescription>
-mla::lookupTargetPreset(Operation *anchor, StringRef pass, StringRef name) {
-  if (std::optional<TargetDescription> preset = getTargetPreset(name))
-    return *preset;
-  InFlightDiagnostic error = anchor->emitError();
-  if (!pass.empty())
-    error << pass << ": ";
-  return error << "unknown target '" << name
-               << "' (known: " << getTargetPresetNames() << ")";
+TargetDescription mla::getTarget(Operation *anchor) {
+  TargetAttr target = TargetAttr::lookup(anchor);
+  if (!target)
+    target = TargetAttr::getPreset(anchor->getContext(), "h100");
+  return getTargetDescription(target);
 }
 
 AttentionShape mla::getAttentionShape(ConfigAttr config,
@@ -98,7 +51,9 @@ AttentionShape mla::getAttentionShape(ConfigAttr config,
       known(queries.getDimSize(1), 1),
       known(cacheLength, assumedCacheLength),
       std::max<int64_t>(1, queries.getElementTypeBitWidth() / 8),
-      causal};
+      causal,
+      /*pageSize=*/0,
+      queries.getElementType()};
 }
 
 int64_t mla::getCachePositions(Value blockTable, Value cache) {
@@ -273,70 +228,93 @@ FoldCost mla::estimateOutputFold(ConfigAttr c, int64_t tokens,
 
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-bool mla::supportsWarpgroupKernel(const DecodeKernelShape &kernel,
-                                  int64_t latent) {
-  return kernel.tileRows <= 64 && kernel.dim % 64 == 0 && latent % 128 == 0 &&
-         latent / 2 <= 256 && kernel.blockTokens % 16 == 0 &&
-         kernel.blockTokens >= 16 && kernel.blockTokens <= 64;
-}
-
-bool mla::supportsTmaLoads(const DecodeKernelShape &kernel, int64_t pageSize) {
-  if (!kernel.warpgroup() || pageSize < 1)
-    return false;
-  if (pageSize % kernel.blockTokens == 0)
-    return true;
-  return kernel.blockTokens % pageSize == 0 && pageSize % 8 == 0;
-}
-
 DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
                                          const TargetDescription &target,
                                          MmaKind mma, DecodeSchedule schedule,
                                          DecodeLoads loads) {
   ConfigAttr c = shape.config;
+  MLIRContext *context = c.getContext();
   int64_t queries = std::max<int64_t>(shape.queries, 1);
   int64_t heads = c.getHeads();
   int64_t headsPerBlock = std::clamp<int64_t>(64 / queries, 1, heads);
-  DecodeKernelShape kernel;
-  kernel.tileRows =
-      std::min<int64_t>(64, ceilDiv(headsPerBlock * queries, 16) * 16);
-  kernel.dim = c.getLatentCacheDim();
-  kernel.elementBytes = shape.elementBytes;
-  // Tiles of 32 tokens, or 16 where even two stages of 32 do not fit (the
-  // A100's 163 KiB). Stages: the most tiles in flight per SM (CTAs per SM ×
-  // prefetched tiles), fewer stages on a tie.
-  kernel.blockTokens = 32;
-  kernel.stages = 2;
-  if (kernel.sharedBytes() > target.chip.sharedMemoryPerBlock)
-    kernel.blockTokens = 16;
-  // The wgmma kernel: tiles of 64 tokens (an m64n64 score tile), or 32.
-  if (mma == MmaKind::Warpgroup && target.chip.warpgroupMMA) {
-    DecodeKernelShape warpgroup = kernel;
-    warpgroup.mma = MmaKind::Warpgroup;
-    warpgroup.blockTokens = 64;
-    if (warpgroup.sharedBytes() > target.chip.sharedMemoryPerBlock)
-      warpgroup.blockTokens = 32;
-    if (supportsWarpgroupKernel(warpgroup, c.getKvLoraRank()) &&
-        warpgroup.sharedBytes() <= target.chip.sharedMemoryPerBlock)
-      kernel = warpgroup;
+  // Candidates are sized and checked by the planning function; a dynamic
+  // page size as 64-token pages (such ops stay on the generic path, their
+  // tiling only a record).
+  DecodeProblem problem;
+  problem.elementType = shape.elementType;
+  bool tensorCoreType = problem.elementType && (problem.elementType.isBF16() ||
+                                                problem.elementType.isF16());
+  problem.heads = heads;
+  problem.queries = queries;
+  problem.latent = c.getKvLoraRank();
+  problem.rope = c.getQkRopeDim();
+  problem.nope = c.getQkNopeDim();
+  problem.value = c.getVHeadDim();
+  problem.pageSize = shape.pageSize > 0 ? shape.pageSize : 64;
+  problem.causal = shape.causal;
+  auto plan = [&](MmaKind kind, int64_t blockTokens, int64_t stages,
+                  DecodeLoads tileLoads) -> std::optional<DecodeKernelPlan> {
+    std::string reason;
+    FailureOr<DecodeKernelPlan> result = planDecodeKernels(
+        problem,
+        DecodeTilingAttr::get(context, /*splits=*/1, blockTokens,
+                              headsPerBlock, stages, kind, schedule,
+                              tileLoads),
+        target, reason);
+    if (failed(result))
+      return std::nullopt;
+    return *result;
+  };
+  // The wgmma kernel where asked for and it plans: tiles of 64 tokens (an
+  // m64n64 score tile), or 32; TMA loads where asked for and the pages
+  // (of a known size) suit them. Otherwise mma.sync with tiles of 32 tokens, or 16 where two
+  // stages of 32 do not fit (the A100's 163 KiB).
+  std::optional<DecodeKernelPlan> chosen;
+  if (tensorCoreType && mma == MmaKind::Warpgroup) {
+    for (int64_t blockTokens : {64, 32}) {
+      if (loads == DecodeLoads::Tma && shape.pageSize > 0)
+        chosen = plan(MmaKind::Warpgroup, blockTokens, 2, DecodeLoads::Tma);
+      if (!chosen)
+        chosen = plan(MmaKind::Warpgroup, blockTokens, 2,
+                      DecodeLoads::AsyncCopy);
+      if (chosen)
+        break;
+    }
   }
-  int64_t stages = 2, bestInFlight = 0, perSM = 1;
+  for (int64_t blockTokens : {32, 16}) {
+    if (tensorCoreType && !chosen)
+      chosen = plan(MmaKind::Sync, blockTokens, 2, DecodeLoads::AsyncCopy);
+  }
+  // The kernels cannot take the op whatever its tiling (f32, dimensions
+  // that do not cut into MMA steps): it stays on the generic path, which
+  // ignores the tiling, with the mma.sync default sized for its splits.
+  if (!chosen)
+    chosen = sizeDecodeKernels(
+        problem, DecodeTilingAttr::get(context, 1, 32, headsPerBlock, 2,
+                                       MmaKind::Sync, schedule,
+                                       DecodeLoads::AsyncCopy));
+  // Stages: the most tiles in flight per SM (CTAs per SM × prefetched
+  // tiles), fewer stages on a tie.
+  DecodeKernelPlan kernel = *chosen;
+  int64_t bestInFlight = 0, perSM = 1;
   for (int64_t s = 2; s <= 4; ++s) {
-    kernel.stages = s;
-    if (kernel.sharedBytes() > target.chip.sharedMemoryPerBlock)
+    std::optional<DecodeKernelPlan> staged =
+        plan(kernel.mma, kernel.blockTokens, s, kernel.loads);
+    if (!staged)
       break;
-    int64_t ctas = std::min(target.chip.sharedMemoryPerBlock / kernel.sharedBytes(),
-                            2048 / kernel.threads());
+    int64_t ctas =
+        std::min(target.chip.sharedMemoryPerBlock / staged->sharedBytes(),
+                 2048 / staged->threads());
     if (ctas * (s - 1) > bestInFlight) {
       bestInFlight = ctas * (s - 1);
-      stages = s;
+      kernel = *staged;
       perSM = ctas;
     }
   }
-  kernel.stages = stages;
   // Splits: the fewest waves of CTAs per unit of work; another split only
   // for a gain of 10% or more (each split adds a partial output to write
   // and the combine, inside the value product, to read it).
-  int64_t blocks = shape.batch * ceilDiv(heads * queries, kernel.tileRows);
+  int64_t blocks = shape.batch * kernel.rowBlocks();
   int64_t slots = target.smCount * perSM;
   int64_t tiles =
       std::max<int64_t>(ceilDiv(shape.cacheLength, kernel.blockTokens), 1);
@@ -357,11 +335,9 @@ DecodeTilingAttr mla::chooseDecodeTiling(const AttentionShape &shape,
       splits = s;
     }
   }
-  if (loads == DecodeLoads::Tma && !supportsTmaLoads(kernel, shape.pageSize))
-    loads = DecodeLoads::AsyncCopy;
-  return DecodeTilingAttr::get(c.getContext(), splits, kernel.blockTokens,
+  return DecodeTilingAttr::get(context, splits, kernel.blockTokens,
                                headsPerBlock, kernel.stages, kernel.mma,
-                               schedule, loads);
+                               schedule, kernel.loads);
 }
 
 PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,

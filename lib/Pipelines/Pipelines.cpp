@@ -7,6 +7,7 @@
 #include "mla/Pipelines/Pipelines.h"
 
 #include "mla/Conversion/Passes.h"
+#include "mla/Dialect/MLA/IR/MLATarget.h"
 #include "mla/Dialect/MLA/Transforms/Passes.h"
 #include "mla/GPU/Transforms/Passes.h"
 
@@ -29,27 +30,28 @@ using namespace mlir;
 
 void mla::buildMLADefaultPipeline(OpPassManager &pm,
                                   const MLAPipelineOptions &options) {
+  // One target description for every pass after (the cost model's choices,
+  // the kernels' sizes): the module's, or the option's preset.
+  mla::MLASetTargetOptions target;
+  target.target = options.target;
+  pm.addPass(mla::createMLASetTarget(target));
   // Whole blocks become primitives first: every later pass works on them.
   pm.addPass(mla::createMLADecompose());
   // The choice of form is data (mla.phase), made once by the cost model and
   // read by absorption and fusion.
   mla::MLASelectPhaseOptions select;
-  select.target = options.target;
   select.force = options.phase;
   pm.addPass(mla::createMLASelectPhase(select));
   pm.addPass(mla::createMLAAbsorbWeights());
   // Weight pairs are folded only where the cost model says it pays (never
   // for DeepSeek's configs).
   mla::MLAFoldWeightsOptions fold;
-  fold.target = options.target;
   pm.addPass(mla::createMLAFoldWeights(fold));
   if (options.fuse) {
     mla::MLAFuseDecodeOptions decode;
-    decode.target = options.target;
     decode.tuningFile = options.tuningFile;
     pm.addPass(mla::createMLAFuseDecode(decode));
     mla::MLAFusePrefillOptions prefill;
-    prefill.target = options.target;
     pm.addPass(mla::createMLAFusePrefill(prefill));
   }
   // Absorption and fusion leave the gathers and decompressions they replaced
@@ -110,6 +112,13 @@ void mla::buildMLACPUPipeline(OpPassManager &pm) {
 
 void mla::buildMLAGPUPipeline(OpPassManager &pm,
                               const MLAGPUPipelineOptions &options) {
+  // The module's target, which the kernels are sized for, must be the one
+  // the NVVM pipeline compiles for: mla-set-target sets it or refuses a
+  // module that targets another GPU.
+  mla::MLASetTargetOptions target;
+  target.target = options.target;
+  target.chip = options.chip;
+  pm.addPass(mla::createMLASetTarget(target));
   // A cf.assert keeps scf.parallel from becoming gpu.launch: cache indices
   // are clamped instead (docs/gpu.md). No canonicalization until the loops
   // are kernels: it folds single-iteration loops (batch 1, one new token)
@@ -118,9 +127,7 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // everything else (its two weight products included) takes the generic
   // path below.
   if (options.decodeKernel) {
-    mla::ConvertMLAToGPUOptions kernels;
-    kernels.chip = options.chip;
-    pm.addPass(mla::createConvertMLAToGPU(kernels));
+    pm.addPass(mla::createConvertMLAToGPU());
   }
   addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false);
   // Every loop becomes a kernel: linalg ops (bufferization's copies too) and
@@ -166,8 +173,15 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
-  nvvm.cubinChip = options.chip;
-  nvvm.cubinFeatures = options.features;
+  // A name the table does not know is refused by mla-set-target, first.
+  std::optional<mla::ChipDescription> chip =
+      options.chip.empty() ? mla::getPresetChip(options.target)
+                           : mla::getChip(options.chip);
+  nvvm.cubinChip = chip ? chip->name.str() : options.chip.getValue();
+  nvvm.cubinFeatures =
+      !options.features.empty() || !chip
+          ? options.features.getValue()
+          : "+ptx" + std::to_string(chip->ptxVersion);
   nvvm.cubinFormat = options.format;
   nvvm.optLevel = options.optLevel;
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);

@@ -8,7 +8,7 @@
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-mma.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-schedule.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-loads.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LOADS
-// RUN: not mla-opt %s --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json target=a100" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
+// RUN: not mla-opt %s --mla-set-target=target=a100 --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
 
 // A tuning file (bench/autotune.py) replaces the cost model's decode tiling
 // for the exact shapes it lists (heads, queries, batch, cache length, dtype);

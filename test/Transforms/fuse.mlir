@@ -1,9 +1,9 @@
 // RUN: mla-opt %s --mla-fuse-decode=mma=sync --mla-fuse-prefill --split-input-file | FileCheck %s
-// RUN: mla-opt %s --mla-fuse-decode=target=a100 --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-set-target=target=a100 --mla-fuse-decode --mla-fuse-prefill --split-input-file | FileCheck %s --check-prefix=A100
 // RUN: mla-opt %s --mla-fuse-decode="mma=sync splits=3" --mla-fuse-prefill=prefix-chunk=512 --split-input-file | FileCheck %s --check-prefix=OVERRIDE
 // RUN: mla-opt %s --mla-fuse-decode="mma=sync assumed-cache-length=1024" --split-input-file | FileCheck %s --check-prefix=ASSUMED
 // RUN: mla-opt %s --mla-fuse-decode --split-input-file | FileCheck %s --check-prefix=WGMMA
-// RUN: mla-opt %s --mla-fuse-decode="mma=warpgroup target=a100" --mla-fuse-prefill=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-set-target=target=a100 --mla-fuse-decode=mma=warpgroup --mla-fuse-prefill --split-input-file | FileCheck %s --check-prefix=A100
 // RUN: mla-opt %s --mla-fuse-decode="mma=sync schedule=balanced" --split-input-file | FileCheck %s --check-prefix=BALANCED
 // RUN: not mla-opt %s --mla-fuse-decode=schedule=fair --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: mla-opt %s --mla-fuse-decode=loads=async_copy --split-input-file | FileCheck %s --check-prefix=ASYNC
@@ -11,7 +11,6 @@
 // RUN: not mla-opt %s --mla-fuse-decode=mma=tensor --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
 // RUN: mla-opt %s --split-input-file -o /dev/null --mla-fuse-decode='mma=sync loads=tma schedule=balanced' --dump-pass-pipeline 2>&1 | FileCheck %s --check-prefix=OPTIONS
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
-// RUN: not mla-opt %s --mla-fuse-prefill=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 // RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
@@ -43,7 +42,6 @@
 //   prefix_chunk = ceil(ceil(T / chunks) / block_keys)·block_keys
 
 // BAD-SPLITS: error: a tiling override must be positive (0: none)
-// BAD-TARGET: error: unknown target 'tpu' (known: h100, h200, a100)
 // BAD-LENGTH: error: assumed-cache-length must be positive
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
@@ -187,8 +185,8 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
 
 // -----
 
-// f32: even two stages of 16 tokens exceed the shared memory (the kernel
-// takes only bf16/f16; the generic path ignores the tiling): the minimum.
+// f32: the kernels take only bf16/f16 and the generic path ignores the
+// tiling: the mma.sync default (32 tokens, 2 stages), whatever mma asks.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -196,9 +194,9 @@ func.func @decode_dynamic(%q_nope: tensor<?x1x128x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @decode_f32
-// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 16, heads_per_block = 64, stages = 2>
+// CHECK: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2>
 // WGMMA-LABEL: func.func @decode_f32
-// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 16, heads_per_block = 64, stages = 2> {config
+// WGMMA: mla.fused_decode {{.*}} tiling <splits = 1, block_tokens = 32, heads_per_block = 64, stages = 2> {config
 func.func @decode_f32(%q_nope: tensor<128x1x128x128xf32>,
     %q_pe: tensor<128x1x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<16384x64x576xf32>,

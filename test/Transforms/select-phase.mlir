@@ -1,12 +1,11 @@
 // RUN: mla-opt %s --mla-decompose --mla-select-phase --split-input-file | FileCheck %s
-// RUN: mla-opt %s --mla-decompose --mla-select-phase=target=a100 --split-input-file | FileCheck %s --check-prefix=A100
-// RUN: mla-opt %s --mla-decompose --mla-select-phase=target=h200 --split-input-file | FileCheck %s --check-prefix=H200
+// RUN: mla-opt %s --mla-decompose --mla-set-target=target=a100 --mla-select-phase --split-input-file | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-decompose --mla-set-target=target=h200 --mla-select-phase --split-input-file | FileCheck %s --check-prefix=H200
 // RUN: mla-opt %s --mla-decompose --mla-select-phase=force=prefill --split-input-file | FileCheck %s --check-prefix=PREFILL
 // RUN: mla-opt %s --mla-decompose --mla-select-phase=force=decode --split-input-file | FileCheck %s --check-prefix=DECODE
 // RUN: mla-opt %s --mla-decompose --mla-select-phase=assumed-cache-length=512 --split-input-file | FileCheck %s --check-prefix=SHORT
 // RUN: mla-opt %s --mla-decompose --mla-select-phase=report=true --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: mla-opt %s --mla-decompose --mla-select-phase="force=decode report=true" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=FORCED
-// RUN: not mla-opt %s --mla-select-phase=target=tpu --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 // RUN: not mla-opt %s --mla-select-phase=force=sometimes --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-FORCE
 // RUN: not mla-opt %s --mla-select-phase=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
 
@@ -54,7 +53,6 @@
 // V3-PREFILL-NEXT:   choice: prefill (decompressed form), 3.3x faster than the other; absorbed wins below 169 queries per request{{$}}
 // V3-PREFILL:        stamped: mla.phase = prefill (cost model){{$}}
 
-// BAD-TARGET: error: mla-select-phase: unknown target 'tpu' (known: h100, h200, a100)
 // BAD-FORCE: for the --force option: Cannot find option named 'sometimes'!
 // BAD-LENGTH: error: mla-select-phase: assumed-cache-length must be positive
 

@@ -15,6 +15,7 @@
 
 #include "Npy.h"
 
+#include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/InitAll.h"
 #include "mla/Runtime/CudaRuntime.h"
 
@@ -91,8 +92,10 @@ static cl::opt<std::string>
 static cl::opt<unsigned>
     warmup("warmup", cl::desc("Untimed calls before timing"), cl::init(0));
 static cl::opt<std::string>
-    gpuChip("gpu-chip", cl::desc("GPU architecture for --target=cuda"),
-            cl::init("sm_90a"));
+    gpuChip("gpu-chip",
+            cl::desc("GPU architecture for --target=cuda when not the "
+                     "module's target's (#mla.target, else h100: sm_90a)"),
+            cl::init(""));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("GPU binary format for --target=cuda: isa (PTX, JIT-compiled "
@@ -402,7 +405,15 @@ LogicalResult lower(ModuleOp module, func::FuncOp entry, bool onGpu) {
   PassManager pm(context);
   if (onGpu) {
     mla::MLAGPUPipelineOptions gpuOptions;
-    gpuOptions.chip = gpuChip;
+    // The module's target, where it has one, is what it is compiled for.
+    if (auto target = module->getAttrOfType<mla::TargetAttr>(
+            mla::MLADialect::kTargetAttrName)) {
+      gpuOptions.target = target.getName().str();
+      if (gpuChip.empty())
+        gpuOptions.chip = target.getChip().str();
+    }
+    if (!gpuChip.empty())
+      gpuOptions.chip = gpuChip;
     gpuOptions.format = gpuFormat;
     mla::buildMLAGPUPipeline(pm, gpuOptions);
   } else {

@@ -22,25 +22,9 @@
 
 namespace mlir::mla {
 
-/// What the compiler knows of a GPU architecture (the NVVM target's `chip`):
-/// a row of the one chip table (getChip), which the cost model's targets
-/// and convert-mla-to-gpu both read.
-struct ChipDescription {
-  std::string name;
-  /// Shared memory a CTA may use (the opt-in maximum), bytes.
-  int64_t sharedMemoryPerBlock;
-  /// Whether the chip has warpgroup MMA (wgmma: the arch-specific sm_90a).
-  bool warpgroupMMA;
-};
-
-/// The row of the chip table named `name` (sm_80, sm_86, sm_87, sm_89,
-/// sm_90, sm_90a, sm_100), if any.
-std::optional<ChipDescription> getChip(llvm::StringRef name);
-/// The names of the chip table's rows, for messages.
-llvm::StringRef getChipNames();
-
-/// What the cost model knows of a target: a product with its chip's row and
-/// achievable (not datasheet) rates.
+/// What the cost model knows of a target (#mla.target): its product, its
+/// achievable (not datasheet) rates, and its chip's row of the chip table
+/// with the target's shared memory per CTA.
 struct TargetDescription {
   std::string name;
   /// Achievable HBM bandwidth, bytes per second.
@@ -50,20 +34,15 @@ struct TargetDescription {
   /// Achievable f32 rate (CUDA cores), FLOP per second.
   double flops32;
   int64_t smCount;
-  /// Its chip's row of the chip table (shared memory per block, wgmma).
+  int64_t registersPerBlock;
   ChipDescription chip;
 };
 
-/// The preset named `name` (h100, h200, a100), if any.
-std::optional<TargetDescription> getTargetPreset(llvm::StringRef name);
-/// The names of the presets, for messages.
-llvm::StringRef getTargetPresetNames();
-
-/// The preset named `name`, or an error on `anchor` saying that it is not
-/// one (prefixed with `pass` unless empty): the passes' `target` option.
-FailureOr<TargetDescription> lookupTargetPreset(Operation *anchor,
-                                                llvm::StringRef pass,
-                                                llvm::StringRef name);
+/// The cost model's view of `target`.
+TargetDescription getTargetDescription(TargetAttr target);
+/// The target of `anchor` (its or its closest ancestor's `mla.target`), or
+/// the h100 preset where none is set.
+TargetDescription getTarget(Operation *anchor);
 
 /// The shape of one attention op, as the cost model sees it.
 struct AttentionShape {
@@ -78,6 +57,8 @@ struct AttentionShape {
   bool causal;
   /// Cached tokens per page of the paged cache (0: unknown).
   int64_t pageSize = 0;
+  /// The activations' element type (null: unknown).
+  Type elementType;
 };
 
 /// The shape of an attention whose queries have type `queries` ([B, S, H,
@@ -141,68 +122,6 @@ FoldCost estimateOutputFold(ConfigAttr config, int64_t tokens,
                             int64_t elementBytes,
                             const TargetDescription &target);
 
-/// The resources of one CTA of the decode kernel (convert-mla-to-gpu,
-/// docs/decode-kernel.md) for `tileRows` query rows (a multiple of 16, at
-/// most 64), `blockTokens` cached tokens per tile, `stages` tiles in the
-/// shared-memory ring, and rows of `dim` (= L + R) elements of
-/// `elementBytes`. With `mma = sync`, warps are 16-row groups × slices of
-/// the output columns, tiles padded rows; with `mma = warpgroup`, two
-/// warpgroups over 64 rows, 128B-swizzled tiles, a probability tile and
-/// per-row statistics, all from a 1024-byte aligned base.
-struct DecodeKernelShape {
-  int64_t tileRows = 64, blockTokens = 32, stages = 2, dim = 576;
-  int64_t elementBytes = 2;
-  MmaKind mma = MmaKind::Sync;
-
-  bool warpgroup() const { return mma == MmaKind::Warpgroup; }
-  /// Rows the Q tile holds: `tileRows`, or a full wgmma M of 64 (rows past
-  /// `tileRows` zero).
-  int64_t queryRows() const { return warpgroup() ? 64 : tileRows; }
-  int64_t rowGroups() const { return std::max<int64_t>(queryRows() / 16, 1); }
-  int64_t colSplits() const {
-    return warpgroup() ? 2 : rowGroups() >= 3 ? 2 : 4;
-  }
-  int64_t warps() const { return warpgroup() ? 8 : rowGroups() * colSplits(); }
-  int64_t threads() const { return 32 * warps(); }
-  /// Row pitch in shared memory: with mma.sync, 16 bytes of padding put the
-  /// eight rows an ldmatrix reads in distinct banks; swizzled tiles need
-  /// none.
-  int64_t pitch() const { return warpgroup() ? dim : dim + 16 / elementBytes; }
-  int64_t queryTileBytes() const {
-    return queryRows() * pitch() * elementBytes;
-  }
-  int64_t tokenTileBytes() const {
-    return blockTokens * pitch() * elementBytes;
-  }
-  /// mma.sync: two buffers of partial scores exchanged between a row
-  /// group's warps. wgmma: the probability tile [64, 64], three f32 per row
-  /// (rescale factor, max, sum) and the slack that aligns the base to the
-  /// 1024-byte period of the 128-byte swizzle.
-  int64_t exchangeBytes() const {
-    if (warpgroup())
-      return 64 * 64 * elementBytes + 3 * 64 * 4 + 1024;
-    return colSplits() > 1 ? 2 * warps() * (blockTokens / 2) * 32 * 4 : 0;
-  }
-  int64_t sharedBytes() const {
-    return queryTileBytes() + stages * tokenTileBytes() + exchangeBytes();
-  }
-};
-
-/// Whether the warpgroup kernel can run `kernel`'s shape: dims in
-/// 64-element swizzle atoms, half the latent a wgmma N (≤ 256), 16 to 64
-/// tokens per tile in steps of 16. Fewer than 64 query rows per CTA are
-/// padded to the wgmma M of 64 (memory-bound shapes: the padding's FLOPs
-/// are free).
-bool supportsWarpgroupKernel(const DecodeKernelShape &kernel, int64_t latent);
-
-/// Whether the wgmma kernel can load its KV tiles with TMA from a cache of
-/// `pageSize`-token pages: a tile is one box of whole rows per 64-element
-/// atom and page it touches, so either a page holds whole tiles (pageSize a
-/// multiple of blockTokens) or a tile whole pages of at least the swizzle's
-/// 8-row period (blockTokens a multiple of pageSize, pageSize a multiple
-/// of 8).
-bool supportsTmaLoads(const DecodeKernelShape &kernel, int64_t pageSize);
-
 /// The tiling of the fused decode kernel for `shape` on `target`: 32 cached
 /// tokens per tile (16 where two stages of 32 do not fit); up to 64 query rows
 /// per CTA (heads_per_block = 64 / queries); the stages that keep the most
@@ -215,7 +134,9 @@ bool supportsTmaLoads(const DecodeKernelShape &kernel, int64_t pageSize);
 /// (32 where two stages of 64 do not fit); otherwise the mma.sync tiling.
 /// `schedule` is passed through: the splits are chosen alike. `loads = tma`
 /// asks for TMA loads: taken where the wgmma kernel was chosen and the page
-/// size suits them (supportsTmaLoads), otherwise cp.async.
+/// size suits them, otherwise cp.async. Every candidate is sized and checked
+/// by planDecodeKernels (DecodePlan.h), as convert-mla-to-gpu checks the
+/// op's tiling.
 DecodeTilingAttr
 chooseDecodeTiling(const AttentionShape &shape, const TargetDescription &target,
                    MmaKind mma = MmaKind::Sync,

@@ -19,7 +19,9 @@ namespace mla {
 /// Options of the default pipeline.
 struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
   PassOptions::Option<std::string> target{
-      *this, "target", llvm::cl::desc("Target preset: h100, h200 or a100"),
+      *this, "target",
+      llvm::cl::desc("Target preset (h100, h200, a100) for a module without "
+                     "#mla.target"),
       llvm::cl::init("h100")};
   PassOptions::Option<PhaseChoice> phase{
       *this, "phase", llvm::cl::desc("The form of every attention"),
@@ -57,15 +59,22 @@ void buildMLACPUPipeline(OpPassManager &pm);
 /// Options of the GPU pipeline.
 struct MLAGPUPipelineOptions
     : public PassPipelineOptions<MLAGPUPipelineOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Target preset (h100, h200, a100): the module's "
+                     "#mla.target when it has none, and the chip compiled "
+                     "for"),
+      llvm::cl::init("h100")};
   PassOptions::Option<std::string> chip{
       *this, "chip",
-      llvm::cl::desc("GPU architecture (sm_80, sm_90, sm_90a: Hopper with "
-                     "wgmma, ...)"),
-      llvm::cl::init("sm_90a")};
+      llvm::cl::desc("GPU architecture when not the target's (sm_80, sm_90, "
+                     "sm_90a: Hopper with wgmma, ...)"),
+      llvm::cl::init("")};
   PassOptions::Option<std::string> features{
       *this, "features",
-      llvm::cl::desc("PTX features (sm_90 needs +ptx80 or newer)"),
-      llvm::cl::init("+ptx80")};
+      llvm::cl::desc("PTX features (default: the chip's PTX version in the "
+                     "chip table, +ptx80 or newer)"),
+      llvm::cl::init("")};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("Binary format: isa (PTX, JIT-compiled by the driver), "

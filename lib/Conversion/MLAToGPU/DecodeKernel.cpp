@@ -74,11 +74,11 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.tid = launch.getThreadIds().x;
   cta.warp = a.div(cta.tid, 32);
   cta.lane = a.rem(cta.tid, 32);
-  cta.rowGroup = a.rem(cta.warp, spec.rowGroups());
-  cta.colSlice = a.div(cta.warp, spec.rowGroups());
+  cta.rowGroup = a.rem(cta.warp, plan.rowGroups());
+  cta.colSlice = a.div(cta.warp, plan.rowGroups());
   cta.quadRow = a.div(cta.lane, 4);
   cta.quadCol = a.rem(cta.lane, 4);
-  cta.rowBase = a.mul(cta.rowBlock, spec.tileRows);
+  cta.rowBase = a.mul(cta.rowBlock, plan.tileRows);
   cta.layout = laneLayout(cta.lane);
 
   // This split's tokens: the request's length cut into `splits` chunks of
@@ -86,46 +86,46 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.length = a.toIndex(
       memref::LoadOp::create(b, ops->lengths, ValueRange{cta.request}));
   cta.length = a.max(cta.length, a.idx(0));
-  if (spec.balanced()) {
+  if (plan.balanced()) {
     // Scheduling metadata (emitSchedule): at most `chunk` tokens per CTA.
     auto entry = [&](Value i) {
       return a.toIndex(memref::LoadOp::create(b, ops->schedule, ValueRange{i}));
     };
-    Value chunk = a.mul(entry(a.idx(0)), spec.blockTokens);
+    Value chunk = a.mul(entry(a.idx(0)), plan.blockTokens);
     Value count = entry(a.add(cta.request, 1));
     cta.active = a.lt(cta.split, count);
     cta.single = a.eq(count, 1);
     cta.start = a.min(a.mul(cta.split, chunk), cta.length);
     cta.end = a.min(a.add(cta.start, chunk), cta.length);
-  } else if (spec.splits == 1) {
+  } else if (plan.splits == 1) {
     cta.start = a.idx(0);
     cta.end = cta.length;
   } else {
     Value chunk =
-        a.mul(a.ceilDiv(a.ceilDiv(cta.length, spec.splits), spec.blockTokens),
-              spec.blockTokens);
+        a.mul(a.ceilDiv(a.ceilDiv(cta.length, plan.splits), plan.blockTokens),
+              plan.blockTokens);
     cta.start = a.min(a.mul(cta.split, chunk), cta.length);
     cta.end = a.min(a.add(cta.start, chunk), cta.length);
   }
-  cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), spec.blockTokens);
+  cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), plan.blockTokens);
 
   // Shared memory: one dynamic buffer cut into views.
   Value base = dynamicShared();
-  if (spec.warpgroup()) {
+  if (plan.warpgroup()) {
     setUpSwizzledTiles(cta, base);
     return cta;
   }
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type element) {
     return sharedView(base, offset, shape, element);
   };
-  cta.query = view(0, {spec.tileRows, spec.pitch()}, spec.elementType);
+  cta.query = view(0, {plan.tileRows, plan.pitch()}, plan.elementType);
   cta.tokens =
-      view(spec.queryTileBytes(), {spec.stages, spec.blockTokens, spec.pitch()},
-           spec.elementType);
-  if (spec.colSplits() > 1)
+      view(plan.queryTileBytes(), {plan.stages, plan.blockTokens, plan.pitch()},
+           plan.elementType);
+  if (plan.colSplits() > 1)
     cta.exchange =
-        view(spec.queryTileBytes() + spec.stages * spec.tokenTileBytes(),
-             {2, spec.warps(), spec.blockTokens / 2, 32}, b.getF32Type());
+        view(plan.queryTileBytes() + plan.stages * plan.tokenTileBytes(),
+             {2, plan.warps(), plan.blockTokens / 2, 32}, b.getF32Type());
   return cta;
 }
 
@@ -136,14 +136,14 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
 void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta, Value base) {
   Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
   Value start = a.rem(a.sub(a.idx(1024), a.rem(address, 1024)), 1024);
-  int64_t atoms = spec.dim / 64;
-  int64_t tokensAt = spec.queryTileBytes();
-  int64_t probsAt = tokensAt + spec.stages * spec.tokenTileBytes();
-  int64_t statsAt = probsAt + 64 * 64 * spec.elementBytes;
-  Type element = spec.elementType;
+  int64_t atoms = plan.dim / 64;
+  int64_t tokensAt = plan.queryTileBytes();
+  int64_t probsAt = tokensAt + plan.stages * plan.tokenTileBytes();
+  int64_t statsAt = probsAt + 64 * 64 * plan.elementBytes;
+  Type element = plan.elementType;
   cta.query = sharedView(base, start, {atoms, 64, 64}, element);
   cta.tokens = sharedView(base, a.add(start, tokensAt),
-                          {spec.stages, atoms, spec.blockTokens, 64}, element);
+                          {plan.stages, atoms, plan.blockTokens, 64}, element);
   cta.probs = sharedView(base, a.add(start, probsAt), {64, 64}, element);
   cta.rowStats =
       sharedView(base, a.add(start, statsAt), {3, 64}, b.getF32Type());
@@ -166,30 +166,30 @@ void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta, Value base) {
 /// Rows past S·H are zero-filled. 16-byte cp.async chunks, strided over the
 /// CTA's threads.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
-  int64_t chunks = spec.queryRows() * chunksPerRow();
+  int64_t chunks = plan.queryRows() * chunksPerRow();
   auto loop =
-      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
+      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(plan.threads()));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value c = loop.getInductionVar();
   Value r = a.div(c, chunksPerRow());
   Value col = a.mul(a.rem(c, chunksPerRow()), 8);
   Value row = a.add(cta.rowBase, r);
-  Value valid = a.lt(row, spec.rows());
-  if (spec.queryRows() > spec.tileRows) // the wgmma kernel's padding rows
-    valid = a.andi(valid, a.lt(r, spec.tileRows));
+  Value valid = a.lt(row, plan.rows());
+  if (plan.queryRows() > plan.tileRows) // the wgmma kernel's padding rows
+    valid = a.andi(valid, a.lt(r, plan.tileRows));
   row = a.select(valid, row, a.idx(0));
-  Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+  Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
   auto copy = [&](Value src, Value srcCol) {
     copy8(cta.query, queryIndices(cta, r, col), src,
           {cta.request, s, h, srcCol}, valid);
   };
-  auto fromLatent = scf::IfOp::create(b, a.lt(col, spec.latent),
+  auto fromLatent = scf::IfOp::create(b, a.lt(col, plan.latent),
                                       /*withElseRegion=*/true);
   b.setInsertionPointToStart(fromLatent.thenBlock());
   copy(ops->queryLatent, col);
   b.setInsertionPointToStart(fromLatent.elseBlock());
-  copy(ops->queryRope, a.sub(col, a.idx(spec.latent)));
+  copy(ops->queryRope, a.sub(col, a.idx(plan.latent)));
 }
 
 /// KV tile `tile` of the split into stage tile % stages: token t of the tile
@@ -204,7 +204,7 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
 /// not once per chunk.
 DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
                                                              Value tile) {
-  int64_t perToken = spec.threads() / spec.blockTokens;
+  int64_t perToken = plan.threads() / plan.blockTokens;
   Value token = a.div(cta.tid, perToken);
   Value pos = a.add(tileStart(cta, tile), token);
   Value valid = a.lt(pos, cta.end);
@@ -220,13 +220,13 @@ DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
     b.setInsertionPointToStart(read.elseBlock());
     scf::YieldOp::create(b, a.idx(0));
   }
-  return {valid, read.getResult(0), a.rem(pos, spec.pageSize)};
+  return {valid, read.getResult(0), a.rem(pos, plan.pageSize)};
 }
 
 void DecodeKernelEmitter::copyRow(const CTA &cta, Value tile,
                                   const TokenRow &row) {
-  int64_t perToken = spec.threads() / spec.blockTokens;
-  Value stage = a.rem(tile, spec.stages);
+  int64_t perToken = plan.threads() / plan.blockTokens;
+  Value stage = a.rem(tile, plan.stages);
   Value token = a.div(cta.tid, perToken);
   Value part = a.mul(a.rem(cta.tid, perToken), 8);
   for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
@@ -250,11 +250,11 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   if (loadsRowPerThreadGroup())
     return copyRow(cta, tile, lookUpRow(cta, tile));
   // Any other shape: chunks strided over the threads, a lookup per chunk.
-  Value stage = a.rem(tile, spec.stages);
+  Value stage = a.rem(tile, plan.stages);
   Value tokenBase = tileStart(cta, tile);
-  int64_t chunks = spec.blockTokens * chunksPerRow();
+  int64_t chunks = plan.blockTokens * chunksPerRow();
   auto loop =
-      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(spec.threads()));
+      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(plan.threads()));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value c = loop.getInductionVar();
@@ -264,7 +264,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
   Value valid = a.lt(pos, cta.end);
   pos = a.select(valid, pos, cta.start);
   copy8(cta.tokens, tokenIndices(cta, stage, token, col), ops->cache,
-        {pageOf(cta, pos), a.rem(pos, spec.pageSize), col}, valid);
+        {pageOf(cta, pos), a.rem(pos, plan.pageSize), col}, valid);
 }
 
 //===----------------------------------------------------------------------===//
@@ -276,7 +276,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
 /// (vectors of 2 elements per register) become the instruction's registers
 /// — f16x2, or bf16 pairs packed in i32.
 Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
-  bool bf16 = spec.elementType.isBF16();
+  bool bf16 = plan.elementType.isBF16();
   auto registers = [&](Value fragment) {
     SmallVector<Value> regs;
     int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
@@ -345,7 +345,7 @@ SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta, Value stage) {
 SmallVector<Value> DecodeKernelEmitter::exchangeScores(const CTA &cta,
                                                        ArrayRef<Value> partial,
                                                        Value buffer) {
-  if (spec.colSplits() == 1)
+  if (plan.colSplits() == 1)
     return SmallVector<Value>(partial);
   auto element = [&](int64_t j, int64_t r, int64_t c) {
     return a.idx(4 * j + 2 * r + c);
@@ -365,8 +365,8 @@ SmallVector<Value> DecodeKernelEmitter::exchangeScores(const CTA &cta,
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t c = 0; c < 2; ++c) {
         Value sum;
-        for (int64_t cs = 0; cs < spec.colSplits(); ++cs) {
-          Value warp = a.add(cta.rowGroup, cs * spec.rowGroups());
+        for (int64_t cs = 0; cs < plan.colSplits(); ++cs) {
+          Value warp = a.add(cta.rowGroup, cs * plan.rowGroups());
           Value v = memref::LoadOp::create(
               b, cta.exchange,
               ValueRange{buffer, warp, element(j, r, c), cta.lane});
@@ -390,7 +390,7 @@ SmallVector<Value>
 DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
                                          ArrayRef<Value> scores,
                                          SoftmaxState &state) {
-  double c = spec.softmaxScale * M_LOG2E;
+  double c = plan.softmaxScale * M_LOG2E;
   Value scale = a.f32(c), negInf = a.negInf(), zero = a.f32(0);
   Value firstToken = a.add(tokenBase, a.mul(cta.quadCol, 2));
   // s[r][j·2 + c]: the thread's scores of row r.
@@ -435,7 +435,7 @@ DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t col = 0; col < 2; ++col)
           elements.push_back(
-              arith::TruncFOp::create(b, spec.elementType, s[r][2 * j + col]));
+              arith::TruncFOp::create(b, plan.elementType, s[r][2 * j + col]));
     probs.push_back(vector::FromElementsOp::create(b, frag.a, elements));
   }
   return probs;
@@ -448,7 +448,7 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
                                     ArrayRef<Value> probs,
                                     SoftmaxState &state) {
   Value vRow = cta.layout.rowMajorRow;
-  Value vCol = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
+  Value vCol = a.add(a.mul(cta.colSlice, plan.latent / plan.colSplits()),
                      cta.layout.rowMajorCol);
   for (auto [k, lhs] : llvm::enumerate(probs))
     for (int64_t n = 0; n < outTiles() / 2; ++n) {
@@ -468,7 +468,7 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
 void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                                       bool sumsReduced) {
   Value zero = a.f32(0);
-  Value colBase = a.add(a.mul(cta.colSlice, spec.latent / spec.colSplits()),
+  Value colBase = a.add(a.mul(cta.colSlice, plan.latent / plan.colSplits()),
                         a.mul(cta.quadCol, 2));
   Value sums[2];
   for (int64_t r = 0; r < 2; ++r)
@@ -479,15 +479,15 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
       Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
       Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
       Value row = fragmentRow(cta, r);
-      Value inside = a.lt(row, spec.rows());
-      if (spec.queryRows() > spec.tileRows) // padding rows are not this CTA's
-        inside = a.andi(inside, a.lt(localRow(cta, r), spec.tileRows));
+      Value inside = a.lt(row, plan.rows());
+      if (plan.queryRows() > plan.tileRows) // padding rows are not this CTA's
+        inside = a.andi(inside, a.lt(localRow(cta, r), plan.tileRows));
       auto rowIf = scf::IfOp::create(b, inside);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(rowIf.thenBlock());
       Value scaleRow = vector::BroadcastOp::create(
           b, VectorType::get({2}, b.getF32Type()), inverse);
-      Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+      Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
       for (int64_t j = 0; j < outTiles(); ++j) {
         Value pair = a.fmul(
             vector::ExtractOp::create(b, state.out[j], ArrayRef<int64_t>{r}),
@@ -495,7 +495,7 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
         Value col = a.add(colBase, 8 * j);
         if (direct) {
           pair = arith::TruncFOp::create(
-              b, VectorType::get({2}, spec.elementType), pair);
+              b, VectorType::get({2}, plan.elementType), pair);
           storeVector(pair, ops->latentOut, ValueRange{cta.request, s, h, col});
         } else {
           storeVector(pair, ops->partial,
@@ -504,7 +504,7 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
       }
       if (direct)
         continue;
-      Value lse = a.fadd(a.fmul(state.max[r], a.f32(spec.softmaxScale)),
+      Value lse = a.fadd(a.fmul(state.max[r], a.f32(plan.softmaxScale)),
                          math::LogOp::create(b, sum));
       lse = a.select(nonEmpty, lse, a.negInf());
       auto writer = scf::IfOp::create(
@@ -514,8 +514,8 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                               ValueRange{cta.request, row, cta.split});
     }
   };
-  if (!spec.balanced())
-    return store(/*direct=*/spec.splits == 1);
+  if (!plan.balanced())
+    return store(/*direct=*/plan.splits == 1);
   // Balanced: a request's only CTA writes o_lat; the combine skips it.
   auto choice = scf::IfOp::create(b, cta.single, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
@@ -542,7 +542,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
   bool rowLoads = loadsRowPerThreadGroup();
   bool carryRow = rowLoads && outTiles() * 4 <= 64;
   if (carryRow) {
-    TokenRow first = lookUpRow(cta, a.idx(spec.stages - 1));
+    TokenRow first = lookUpRow(cta, a.idx(plan.stages - 1));
     init.append({first.valid, first.page, first.slot});
   }
   int64_t stateValues = 4 + outTiles();
@@ -554,7 +554,7 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
     ValueRange carried = loop.getRegionIterArgs();
     state = unpackState(carried.take_front(stateValues));
 
-    Value next = a.add(tile, spec.stages - 1);
+    Value next = a.add(tile, plan.stages - 1);
     TokenRow nextRow;
     if (carryRow)
       nextRow = {carried[stateValues], carried[stateValues + 1],
@@ -563,14 +563,14 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
       nextRow = lookUpRow(cta, next);
     // Tile `tile` has landed (this thread's copies), then everyone's — and
     // everyone is done with the stage the next load overwrites.
-    waitGroups(spec.stages - 2);
+    waitGroups(plan.stages - 2);
     barrier();
     loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
     TokenRow ahead;
     if (carryRow)
       ahead = lookUpRow(cta, a.add(next, 1));
 
-    Value stage = a.rem(tile, spec.stages);
+    Value stage = a.rem(tile, plan.stages);
     Value tokenBase = tileStart(cta, tile);
     SmallVector<Value> scores =
         exchangeScores(cta, mmaScores(cta, stage), a.rem(tile, 2));
@@ -591,26 +591,26 @@ void DecodeKernelEmitter::emitAttention(const DecodeKernelOperands &operands) {
 CTA DecodeKernelEmitter::beginAttention(const DecodeKernelOperands &operands,
                                         scf::IfOp &active) {
   ops = &operands;
-  gpu::LaunchOp kernel = launch("decode_attention", a.idx(spec.splitSlots()),
-                                a.idx(spec.rowBlocks()), operands.batch,
-                                spec.threads(), spec.sharedBytes());
+  gpu::LaunchOp kernel = launch("decode_attention", a.idx(plan.splitSlots()),
+                                a.idx(plan.rowBlocks()), operands.batch,
+                                plan.threads(), plan.sharedBytes());
   CTA cta = setUpCTA(kernel);
   active = guardActive(cta);
   // Prologue: Q and the first stages − 1 tiles in flight, one cp.async
   // group per tile (empty groups past the end keep the count uniform).
   loadQueryTile(cta);
-  if (spec.tma()) {
+  if (plan.tma()) {
     // With TMA, Q is the only cp.async group: it is waited for here, behind
     // the first tiles' copies.
     commitGroup();
     initTmaBarriers(cta);
-    for (int64_t t = 0; t + 1 < spec.stages; ++t)
+    for (int64_t t = 0; t + 1 < plan.stages; ++t)
       issueTmaTile(cta, a.idx(t));
     waitGroups(0);
     asyncProxyFence();
     return cta;
   }
-  for (int64_t t = 0; t + 1 < spec.stages; ++t)
+  for (int64_t t = 0; t + 1 < plan.stages; ++t)
     loadNextTile(cta, a.idx(t), /*row=*/nullptr);
   return cta;
 }
@@ -660,27 +660,27 @@ SmallVector<Value> DecodeKernelEmitter::packState(const SoftmaxState &state) {
 }
 
 void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
-                                  const DecodeKernelSpec &spec,
+                                  const DecodeKernelPlan &plan,
                                   const DecodeKernelOperands &given) {
-  DecodeKernelEmitter emitter(b, spec);
+  DecodeKernelEmitter emitter(b, plan);
   // The tensor map as early as the cache exists (at the function's entry
   // for an argument): it is host code (a runtime call), and host code after
   // GPU work would cut the function's stream in two (gpu-async-region
   // synchronises before it).
   DecodeKernelOperands operands = given;
-  if (spec.tma()) {
+  if (plan.tma()) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointAfterValue(operands.cache);
     operands.tensorMap = emitter.createCacheTensorMap(operands.cache);
   }
   // q_lat[b,s,h,l] = Σ_n q_nope[b,s,h,n] · W_UK[h,l,n]   (W_UK n-major)
   emitter.emitHeadProduct(operands.queryNope, operands.keyWeight,
-                          operands.queryLatent, spec.nope, spec.latent,
+                          operands.queryLatent, plan.nope, plan.latent,
                           /*weightKMajor=*/false, operands.batch,
                           "decode_query_latent");
-  if (spec.balanced())
+  if (plan.balanced())
     emitter.emitSchedule(operands);
-  if (spec.warpgroup())
+  if (plan.warpgroup())
     emitter.emitWarpgroupAttention(operands);
   else
     emitter.emitAttention(operands);
@@ -688,14 +688,14 @@ void mlir::mla::emitDecodeKernels(ImplicitLocOpBuilder &b,
   // With even splits o_lat is combined from the partials inside the value
   // product; the balanced schedule's requests differ in CTA count, and those
   // with one CTA wrote o_lat themselves: a combine kernel, then the product.
-  if (spec.combinesInProduct()) {
+  if (plan.combinesInProduct()) {
     emitter.emitCombinedValueProduct(operands);
     return;
   }
-  if (spec.splitSlots() > 1)
+  if (plan.splitSlots() > 1)
     emitter.emitCombine(operands);
   emitter.emitHeadProduct(operands.latentOut, operands.valueWeight,
-                          operands.output, spec.latent, spec.value,
+                          operands.output, plan.latent, plan.value,
                           /*weightKMajor=*/true, operands.batch,
                           "decode_value");
 }

@@ -42,7 +42,7 @@ struct DecodeKernelOperands {
 /// attention into o_lat, o = o_lat · W_UV; with splits the attention writes
 /// partials, which the value product combines (even schedule) or a combine
 /// kernel turns into o_lat first (balanced).
-void emitDecodeKernels(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec,
+void emitDecodeKernels(ImplicitLocOpBuilder &b, const DecodeKernelPlan &plan,
                        const DecodeKernelOperands &operands);
 
 } // namespace mlir::mla

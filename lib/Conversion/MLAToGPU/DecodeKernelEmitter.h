@@ -133,8 +133,8 @@ struct SoftmaxState {
 
 class DecodeKernelEmitter {
 public:
-  DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelSpec &spec)
-      : b(b), a{b}, spec(spec), frag(spec.elementType, b.getContext()) {}
+  DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelPlan &plan)
+      : b(b), a{b}, plan(plan), frag(plan.elementType, b.getContext()) {}
 
   void emitAttention(const DecodeKernelOperands &ops);
   void emitWarpgroupAttention(const DecodeKernelOperands &ops);
@@ -164,8 +164,8 @@ public:
   /// o = combine(partials) · W_UV (even schedule, splits > 1).
   void emitCombinedValueProduct(const DecodeKernelOperands &operands) {
     ops = &operands;
-    emitHeadProduct(Value(), operands.valueWeight, operands.output, spec.latent,
-                    spec.value, /*weightKMajor=*/true, operands.batch,
+    emitHeadProduct(Value(), operands.valueWeight, operands.output, plan.latent,
+                    plan.value, /*weightKMajor=*/true, operands.batch,
                     "decode_combine_value",
                     /*combined=*/true);
   }
@@ -173,14 +173,14 @@ public:
 private:
   ImplicitLocOpBuilder &b;
   Arith a;
-  const DecodeKernelSpec &spec;
+  const DecodeKernelPlan &plan;
   Fragments frag;
   const DecodeKernelOperands *ops = nullptr;
 
-  int64_t chunksPerRow() const { return spec.dim / 8; }
-  int64_t scoreTiles() const { return spec.blockTokens / 8; }
-  int64_t outTiles() const { return spec.latent / 8 / spec.colSplits(); }
-  int64_t scoreSteps() const { return spec.dim / 16 / spec.colSplits(); }
+  int64_t chunksPerRow() const { return plan.dim / 8; }
+  int64_t scoreTiles() const { return plan.blockTokens / 8; }
+  int64_t outTiles() const { return plan.latent / 8 / plan.colSplits(); }
+  int64_t scoreSteps() const { return plan.dim / 16 / plan.colSplits(); }
 
   /// A gpu.launch named `name` (its mla.kernel attribute and the outlined
   /// function's name); the builder is left in its body.
@@ -191,7 +191,7 @@ private:
   /// that have work (a uniform condition: barriers inside stay legal); the
   /// builder is left inside. Null when every CTA works.
   scf::IfOp guardActive(const CTA &cta) {
-    if (!spec.balanced())
+    if (!plan.balanced())
       return nullptr;
     auto active = scf::IfOp::create(b, cta.active);
     b.setInsertionPointToStart(active.thenBlock());
@@ -204,8 +204,8 @@ private:
     Value valid, page, slot;
   };
   bool loadsRowPerThreadGroup() const {
-    int64_t perToken = spec.threads() / spec.blockTokens;
-    return spec.threads() % spec.blockTokens == 0 &&
+    int64_t perToken = plan.threads() / plan.blockTokens;
+    return plan.threads() % plan.blockTokens == 0 &&
            chunksPerRow() % perToken == 0;
   }
   /// The cache page of the request's cached position `pos`: its block-table
@@ -215,12 +215,12 @@ private:
         a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
     Value page = a.toIndex(memref::LoadOp::create(
         b, ops->blockTable,
-        ValueRange{cta.request, a.div(pos, spec.pageSize)}));
+        ValueRange{cta.request, a.div(pos, plan.pageSize)}));
     return a.min(a.max(page, a.idx(0)), lastPage);
   }
   /// The request's cached position of tile `tile`'s first token.
   Value tileStart(const CTA &cta, Value tile) {
-    return a.add(cta.start, a.mul(tile, spec.blockTokens));
+    return a.add(cta.start, a.mul(tile, plan.blockTokens));
   }
   TokenRow lookUpRow(const CTA &cta, Value tile);
   void copyRow(const CTA &cta, Value tile, const TokenRow &row);
@@ -368,13 +368,13 @@ private:
   /// Where element (r, col) of the Q tile and (token, col) of stage `stage`
   /// of the KV ring live in their shared views.
   SmallVector<Value> queryIndices(const CTA &cta, Value r, Value col) {
-    if (!spec.warpgroup())
+    if (!plan.warpgroup())
       return {r, col};
     return {a.div(col, 64), r, swizzled(r, col)};
   }
   SmallVector<Value> tokenIndices(const CTA &cta, Value stage, Value token,
                                   Value col) {
-    if (!spec.warpgroup())
+    if (!plan.warpgroup())
       return {stage, token, col};
     return {stage, a.div(col, 64), token, swizzled(token, col)};
   }
@@ -419,10 +419,10 @@ private:
   /// visible token + 1: all `end` tokens, or with MTP causal masking the
   /// prefix up to its own position len − S + s.
   Value rowLimit(const CTA &cta, Value row) {
-    if (!spec.causal || spec.queries == 1)
+    if (!plan.causal || plan.queries == 1)
       return cta.end;
-    Value s = a.div(row, spec.heads);
-    Value visible = a.add(a.sub(cta.length, a.idx(spec.queries - 1)), s);
+    Value s = a.div(row, plan.heads);
+    Value visible = a.add(a.sub(cta.length, a.idx(plan.queries - 1)), s);
     return a.min(cta.end, visible);
   }
 };

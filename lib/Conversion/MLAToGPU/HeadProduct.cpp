@@ -43,15 +43,15 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   int64_t chunks = k / tile;
   // Every chunk in flight at once when there are few (q_lat: 2 chunks of
   // the 128-wide nope dim, 3 stages), else 4 (3 beside a resident tile on
-  // chips of 99 KiB: DecodeKernelSpec::productStages).
-  int64_t stages = spec.productStages(k, combined);
+  // chips of 99 KiB: DecodeKernelPlan::productStages).
+  int64_t stages = plan.productStages(k, combined);
   int64_t residentPitch = k + 8; // conflict-free ldmatrix rows
-  int64_t lhsBytes = spec.productInputBytes(k, combined);
+  int64_t lhsBytes = plan.productInputBytes(k, combined);
   OpBuilder::InsertionGuard guard(b);
-  Value rows = a.mul(batch, spec.queries);
+  Value rows = a.mul(batch, plan.queries);
   gpu::LaunchOp kernel =
-      launch(name, a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(spec.heads),
-             128, spec.productSharedBytes(k, combined));
+      launch(name, a.idx(n / tile), a.ceilDiv(rows, tile), a.idx(plan.heads),
+             128, plan.productSharedBytes(k, combined));
   Value colBase = a.mul(kernel.getBlockIds().x, tile);
   Value rowBase = a.mul(kernel.getBlockIds().y, tile);
   Value head = kernel.getBlockIds().z;
@@ -61,10 +61,10 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
 
   Value base = dynamicShared();
   Value lhsTiles =
-      combined ? sharedView(base, 0, {tile, residentPitch}, spec.elementType)
-               : sharedView(base, 0, {stages, tile, pitch}, spec.elementType);
+      combined ? sharedView(base, 0, {tile, residentPitch}, plan.elementType)
+               : sharedView(base, 0, {stages, tile, pitch}, plan.elementType);
   Value rhsTiles =
-      sharedView(base, lhsBytes, {stages, tile, pitch}, spec.elementType);
+      sharedView(base, lhsBytes, {stages, tile, pitch}, plan.elementType);
 
   // Chunk c of the contraction into stage c % stages: 64 rows × 8 copies.
   auto loadChunk = [&](Value chunk) {
@@ -80,7 +80,7 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
       Value valid = a.lt(row, rows);
       row = a.select(valid, row, a.idx(0));
       copy8(lhsTiles, {stage, r, col}, input,
-            {a.div(row, spec.queries), a.rem(row, spec.queries), head,
+            {a.div(row, plan.queries), a.rem(row, plan.queries), head,
              a.add(kBase, col)},
             valid);
     }
@@ -151,10 +151,10 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     auto inside = scf::IfOp::create(b, a.lt(row, rows));
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(inside.thenBlock());
-    Value bIndex = a.div(row, spec.queries), sIndex = a.rem(row, spec.queries);
+    Value bIndex = a.div(row, plan.queries), sIndex = a.rem(row, plan.queries);
     for (int64_t j = 0; j < tile / 8; ++j) {
       Value pair = arith::TruncFOp::create(
-          b, VectorType::get({2}, spec.elementType),
+          b, VectorType::get({2}, plan.elementType),
           vector::ExtractOp::create(b, loop.getResult(j),
                                     ArrayRef<int64_t>{r}));
       Value col = a.add(a.add(colBase, a.mul(quadCol, 2)), 8 * j);
@@ -177,9 +177,9 @@ void DecodeKernelEmitter::combineTileRows(Value tile, Value rowBase, Value rows,
   b.setInsertionPointToStart(rowLoop.getBody());
   Value r = rowLoop.getInductionVar();
   Value row = a.add(rowBase, r);
-  Value request = a.div(row, spec.queries);
+  Value request = a.div(row, plan.queries);
   // Partial row s·H + h of query s.
-  Value partialRow = a.add(a.mul(a.rem(row, spec.queries), spec.heads), head);
+  Value partialRow = a.add(a.mul(a.rem(row, plan.queries), plan.heads), head);
   auto colLoop =
       scf::ForOp::create(b, a.mul(tid, 4), a.idx(k), a.idx(4 * threads));
   b.setInsertionPointToStart(colLoop.getBody());
@@ -195,6 +195,6 @@ void DecodeKernelEmitter::combineTileRows(Value tile, Value rowBase, Value rows,
         b, ValueRange{arith::ConstantOp::create(b, b.getZeroAttr(vec4))});
   }
   Value value = arith::TruncFOp::create(
-      b, VectorType::get({4}, spec.elementType), inside.getResult(0));
+      b, VectorType::get({4}, plan.elementType), inside.getResult(0));
   storeVector(value, tile, ValueRange{r, col});
 }

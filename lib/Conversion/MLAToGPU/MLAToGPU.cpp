@@ -40,105 +40,26 @@ using namespace mlir::mla;
 
 namespace {
 
-/// The kernel's parameters for `op`, or the reason it cannot take it on
-/// `chip` (nothing checked of the chip without one: the op was accepted
-/// before).
+/// The kernels' plan for `op` on `target`, or the reason they cannot run it.
 template <typename OpTy>
-FailureOr<DecodeKernelSpec> getSpec(OpTy op, Value query,
-                                    const ChipDescription *chip,
+FailureOr<DecodeKernelPlan> planFor(OpTy op, const TargetDescription &target,
                                     std::string &reason) {
-  int64_t sharedLimit = chip ? chip->sharedMemoryPerBlock : 0;
-  auto fail = [&](const Twine &why) {
-    reason = why.str();
-    return failure();
-  };
-  ConfigAttr config = op.getConfig();
-  auto cacheType = cast<ShapedType>(op.getCache().getType());
-  auto queryType = cast<ShapedType>(query.getType());
-  DecodeKernelSpec spec;
-  spec.elementType = cacheType.getElementType();
-  if (!spec.elementType.isBF16() && !spec.elementType.isF16()) {
-    std::string name;
-    llvm::raw_string_ostream(name) << spec.elementType;
-    return fail("the tensor cores take bf16 or f16, not " + name);
-  }
-  if (queryType.isDynamicDim(1))
-    return fail("the query count is dynamic");
-  if (cacheType.isDynamicDim(1))
-    return fail("the page size is dynamic");
-  spec.heads = config.getHeads();
-  spec.queries = queryType.getDimSize(1);
-  spec.latent = config.getKvLoraRank();
-  spec.rope = config.getQkRopeDim();
-  spec.nope = config.getQkNopeDim();
-  spec.value = config.getVHeadDim();
-  spec.pageSize = cacheType.getDimSize(1);
-  spec.causal = op.getCausal();
-  spec.softmaxScale = config.getEffectiveSoftmaxScale();
-  DecodeTilingAttr tiling = op.getTiling();
-  spec.splits = tiling.getSplits();
-  spec.blockTokens = tiling.getBlockTokens();
-  spec.stages = std::max<int64_t>(tiling.getStages(), 2);
-  spec.tileRows = std::min<int64_t>(
-      64, ((tiling.getHeadsPerBlock() * spec.queries + 15) / 16) * 16);
-  spec.dim = spec.latent + spec.rope;
-  spec.elementBytes = 2;
-  spec.mma = tiling.getMma();
-  spec.schedule = tiling.getSchedule();
-  spec.loads = tiling.getLoads();
-  if (spec.warpgroup() && chip && !chip->warpgroupMMA)
-    return fail("mma = warpgroup needs wgmma (chip sm_90a)");
-  if (spec.warpgroup() && !supportsWarpgroupKernel(spec, spec.latent))
-    return fail("mma = warpgroup needs kv_lora_rank a multiple of 128 up "
-                "to 512, L + R a multiple of 64 and 16 to 64 tokens per "
-                "tile");
-  if (spec.tma() && !supportsTmaLoads(spec, spec.pageSize))
-    return fail("loads = tma needs pages of whole tiles or tiles of whole "
-                "pages of a multiple of 8 tokens (page size " +
-                Twine(spec.pageSize) + ", block_tokens " +
-                Twine(spec.blockTokens) + ")");
-  if (spec.blockTokens % 16 != 0)
-    return fail("block_tokens (" + Twine(spec.blockTokens) +
-                ") is not a multiple of 16");
-  if (spec.latent % (16 * spec.colSplits()) != 0 ||
-      spec.dim % (16 * spec.colSplits()) != 0 || spec.rope % 8 != 0)
-    return fail("kv_lora_rank (" + Twine(spec.latent) + ") and qk_rope_dim (" +
-                Twine(spec.rope) + ") do not cut into 16-wide MMA steps for " +
-                Twine(spec.colSplits()) + " warps");
-  if (spec.nope % 64 != 0 || spec.value % 64 != 0 || spec.latent % 64 != 0)
-    return fail("qk_nope_dim (" + Twine(spec.nope) + "), v_head_dim (" +
-                Twine(spec.value) + ") and kv_lora_rank (" +
-                Twine(spec.latent) +
-                ") are not all multiples of the per-head products' 64-wide "
-                "tiles");
-  // TMA's mbarriers, one per stage, are static shared memory.
-  int64_t sharedBytes = spec.sharedBytes() + (spec.tma() ? 8 * spec.stages : 0);
-  if (sharedLimit && sharedBytes > sharedLimit)
-    return fail("the tiles need " + Twine(sharedBytes) +
-                " bytes of shared memory, more than the chip's " +
-                Twine(sharedLimit));
-  // The per-head products' CTAs: q_lat's, and o's (with the combined tile
-  // when it combines the splits).
-  int64_t productBytes =
-      std::max(spec.productSharedBytes(spec.nope, false),
-               spec.productSharedBytes(spec.latent, spec.combinesInProduct()));
-  if (sharedLimit && productBytes > sharedLimit)
-    return fail("the weight products need " + Twine(productBytes) +
-                " bytes of shared memory, more than the chip's " +
-                Twine(sharedLimit));
-  return spec;
+  DecodeProblem problem = DecodeProblem::get(
+      op.getConfig(), cast<ShapedType>(op.getQNope().getType()),
+      cast<ShapedType>(op.getCache().getType()), op.getCausal());
+  return planDecodeKernels(problem, op.getTiling(), target, reason);
 }
 
 /// fused_decode → query_to_latent, the decode kernels, latent_to_value.
 struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
-  FusedDecodeToKernels(MLIRContext *ctx, const ChipDescription &chip)
-      : OpRewritePattern(ctx), chip(chip) {}
+  FusedDecodeToKernels(MLIRContext *ctx, const TargetDescription &target)
+      : OpRewritePattern(ctx), target(target) {}
 
   LogicalResult matchAndRewrite(FusedDecodeOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec = getSpec(op, op.getQNope(), &chip, reason);
-    if (failed(spec)) {
+    FailureOr<DecodeKernelPlan> plan = planFor(op, target, reason);
+    if (failed(plan)) {
       // The op stays for convert-mla-to-linalg (the walk driver visits it
       // once: one remark).
       op.emitRemark() << "fused_decode stays on the generic GPU path: "
@@ -159,7 +80,7 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     if (resultType.isDynamicDim(0))
       dynamicBatch.push_back(memref::DimOp::create(b, queryNope, 0));
     Value output = memref::AllocOp::create(
-        b, MemRefType::get(resultType.getShape(), spec->elementType),
+        b, MemRefType::get(resultType.getShape(), plan->elementType),
         dynamicBatch);
     DecodeKernelOp::create(b, queryNope, buffer(op.getQPe()),
                            buffer(op.getWUk()), buffer(op.getWUv()),
@@ -171,7 +92,7 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     return success();
   }
 
-  ChipDescription chip;
+  TargetDescription target;
 };
 
 /// mla.decode_kernel → the attention kernel's gpu.launch (+ the combine
@@ -182,9 +103,9 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   LogicalResult matchAndRewrite(DecodeKernelOp op,
                                 PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<DecodeKernelSpec> spec =
-        getSpec(op, op.getQNope(), /*chip=*/nullptr, reason);
-    if (failed(spec))
+    FailureOr<DecodeKernelPlan> plan =
+        planFor(op, getTarget(op), reason);
+    if (failed(plan))
       return op.emitOpError() << "cannot become a kernel: " << reason;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     DecodeKernelOperands ops;
@@ -213,18 +134,18 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
       workspace.push_back(buffer);
       return buffer;
     };
-    SmallVector<int64_t> latentShape = {batch, spec->queries, spec->heads,
-                                        spec->latent};
-    ops.queryLatent = allocate(latentShape, spec->elementType);
-    if (!spec->combinesInProduct())
-      ops.latentOut = allocate(latentShape, spec->elementType);
-    if (spec->splitSlots() > 1) {
+    SmallVector<int64_t> latentShape = {batch, plan->queries, plan->heads,
+                                        plan->latent};
+    ops.queryLatent = allocate(latentShape, plan->elementType);
+    if (!plan->combinesInProduct())
+      ops.latentOut = allocate(latentShape, plan->elementType);
+    if (plan->splitSlots() > 1) {
       Type f32 = b.getF32Type();
-      int64_t slots = spec->splitSlots();
-      ops.partial = allocate({batch, spec->rows(), slots, spec->latent}, f32);
-      ops.logSumExp = allocate({batch, spec->rows(), slots}, f32);
+      int64_t slots = plan->splitSlots();
+      ops.partial = allocate({batch, plan->rows(), slots, plan->latent}, f32);
+      ops.logSumExp = allocate({batch, plan->rows(), slots}, f32);
     }
-    if (spec->balanced()) {
+    if (plan->balanced()) {
       Value entries = arith::AddIOp::create(
           b, ops.batch, arith::ConstantIndexOp::create(b, 1));
       ops.schedule = memref::AllocOp::create(
@@ -232,7 +153,7 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
           ValueRange{entries});
       workspace.push_back(ops.schedule);
     }
-    emitDecodeKernels(b, *spec, ops);
+    emitDecodeKernels(b, *plan, ops);
     // Each workspace buffer is allocated just before the first kernel that
     // uses it: the host's allocation calls then overlap the kernels already
     // launched instead of delaying the first (which matters at batch 1,
@@ -258,16 +179,9 @@ struct ConvertMLAToGPUPass
   using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
 
   void runOnOperation() override {
-    std::optional<ChipDescription> resources = getChip(chip);
-    if (!resources) {
-      getOperation()->emitError()
-          << "convert-mla-to-gpu: unknown chip '" << chip << "' (expected "
-          << getChipNames() << ")";
-      return signalPassFailure();
-    }
     // Each op is rewritten once, where it is; nothing else is folded.
     RewritePatternSet patterns(&getContext());
-    populateMLAToGPUConversionPatterns(patterns, *resources);
+    populateMLAToGPUConversionPatterns(patterns, getTarget(getOperation()));
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -293,6 +207,6 @@ struct MLAGPUExpandKernelsPass
 } // namespace
 
 void mlir::mla::populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
-                                                   const ChipDescription &chip) {
-  patterns.add<FusedDecodeToKernels>(patterns.getContext(), chip);
+                                                   const TargetDescription &target) {
+  patterns.add<FusedDecodeToKernels>(patterns.getContext(), target);
 }

@@ -45,18 +45,18 @@ Value DecodeKernelEmitter::combineColumns(Value request, Value row, Value col) {
   auto vec4 = VectorType::get({4}, b.getF32Type());
   SmallVector<Value> lse;
   Value top = a.negInf();
-  for (int64_t k = 0; k < spec.splits; ++k) {
+  for (int64_t k = 0; k < plan.splits; ++k) {
     lse.push_back(memref::LoadOp::create(b, ops->logSumExp,
                                          ValueRange{request, row, a.idx(k)}));
     top = a.fmax(top, lse.back());
   }
   // Every split's columns loaded before any is used: all in flight at once.
   SmallVector<Value> parts;
-  for (int64_t k = 0; k < spec.splits; ++k)
+  for (int64_t k = 0; k < plan.splits; ++k)
     parts.push_back(loadPartial(request, row, a.idx(k), col));
   Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
   Value total = a.f32(0);
-  for (int64_t k = 0; k < spec.splits; ++k)
+  for (int64_t k = 0; k < plan.splits; ++k)
     accumulateSplit(parts[k], lse[k], top, acc, total);
   return normalise(acc, total);
 }
@@ -71,10 +71,10 @@ Value DecodeKernelEmitter::combineColumns(Value request, Value row, Value col) {
 void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   ops = &operands;
   OpBuilder::InsertionGuard guard(b);
-  int64_t columns = spec.latent % 128 == 0 ? 128 : spec.latent;
+  int64_t columns = plan.latent % 128 == 0 ? 128 : plan.latent;
   gpu::LaunchOp kernel =
-      launch("decode_combine", a.idx(spec.rows()), operands.batch,
-             a.idx(spec.latent / columns), columns / 4, 0);
+      launch("decode_combine", a.idx(plan.rows()), operands.batch,
+             a.idx(plan.latent / columns), columns / 4, 0);
   Value row = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
   Value col = a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
                           kernel.getThreadIds().x),
@@ -112,8 +112,8 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
     scf::YieldOp::create(b, ValueRange{acc, total});
   }
   Value out = normalise(sumLoop.getResult(0), sumLoop.getResult(1));
-  out = arith::TruncFOp::create(b, VectorType::get({4}, spec.elementType), out);
-  Value s = a.div(row, spec.heads), h = a.rem(row, spec.heads);
+  out = arith::TruncFOp::create(b, VectorType::get({4}, plan.elementType), out);
+  Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
   storeVector(out, ops->latentOut, ValueRange{request, s, h, col});
   b.setInsertionPointAfter(split);
   gpu::TerminatorOp::create(b);
@@ -139,7 +139,7 @@ void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
   auto tilesOf = [&](Value request) {
     Value length =
         a.toIndex(memref::LoadOp::create(b, ops->lengths, ValueRange{request}));
-    return a.ceilDiv(a.max(length, a.idx(0)), spec.blockTokens);
+    return a.ceilDiv(a.max(length, a.idx(0)), plan.blockTokens);
   };
   auto toI32 = [&](Value v) {
     return arith::IndexCastOp::create(b, i32, v).getResult();
@@ -182,9 +182,9 @@ void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
       longest = a.max(longest, a.toIndex(memref::LoadOp::create(
                                    b, shared, ValueRange{a.idx(warps + w)})));
     }
-    Value target = a.max(a.mul(operands.batch, spec.splits), a.idx(1));
+    Value target = a.max(a.mul(operands.batch, plan.splits), a.idx(1));
     Value chunk = a.max(arith::CeilDivUIOp::create(b, total, target),
-                        a.ceilDiv(longest, spec.splitSlots()));
+                        a.ceilDiv(longest, plan.splitSlots()));
     chunk = a.max(chunk, a.idx(1));
     memref::StoreOp::create(b, toI32(chunk), shared,
                             ValueRange{a.idx(2 * warps)});

@@ -53,7 +53,7 @@ Value DecodeKernelEmitter::warpgroupMma(Value lhs, Value rhs, Value acc,
                                         int64_t n, bool accumulate,
                                         bool rhsNMajor) {
   MLIRContext *ctx = b.getContext();
-  auto type = NVVM::WGMMATypesAttr::get(ctx, spec.elementType.isBF16()
+  auto type = NVVM::WGMMATypesAttr::get(ctx, plan.elementType.isBF16()
                                                  ? NVVM::WGMMATypes::bf16
                                                  : NVVM::WGMMATypes::f16);
   auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
@@ -102,14 +102,14 @@ SmallVector<Value> DecodeKernelEmitter::toFragments(Value accumulator) {
 /// address within an atom is how K advances). SBO = 1024: the next 8 rows.
 SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
                                                         Value stage) {
-  int64_t tokens = spec.blockTokens;
+  int64_t tokens = plan.blockTokens;
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   Value acc = toAccumulator(SmallVector<Value>(tokens / 8, zero));
   Value query = descriptor(cta.queryAddress, 16, 1024);
   Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
-                       a.mul(stage, spec.tokenTileBytes()));
+                       a.mul(stage, plan.tokenTileBytes()));
   acc = warpgroupFence(acc);
-  for (int64_t k = 0; k < spec.dim / 16; ++k) {
+  for (int64_t k = 0; k < plan.dim / 16; ++k) {
     int64_t atom = k / 4, within = 32 * (k % 4);
     Value lhs = advance(query, atom * 64 * 128 + within);
     Value rhs = advance(keys, atom * tokens * 128 + within);
@@ -158,11 +158,11 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
       b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
   for (Value &o : state.out)
     o = a.fmul(o, rescale);
-  int64_t tokens = spec.blockTokens, n = spec.latent / 2;
+  int64_t tokens = plan.blockTokens, n = plan.latent / 2;
   Value acc = toAccumulator(state.out);
   Value probs = descriptor(cta.probsAddress, 16, 1024);
   Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
-                         a.add(a.mul(stage, spec.tokenTileBytes()),
+                         a.add(a.mul(stage, plan.tokenTileBytes()),
                                a.mul(cta.colSlice, (n / 64) * tokens * 128)));
   acc = warpgroupFence(acc);
   for (int64_t k = 0; k < tokens / 16; ++k) {
@@ -192,7 +192,7 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
 Value DecodeKernelEmitter::createCacheTensorMap(Value cache) {
   auto cacheType = cast<MemRefType>(cache.getType());
   Type element = cacheType.getElementType();
-  auto box = MemRefType::get({1, spec.tmaBoxTokens(), 64}, element,
+  auto box = MemRefType::get({1, plan.tmaBoxTokens(), 64}, element,
                              MemRefLayoutAttrInterface(), workgroup());
   auto type = nvgpu::TensorMapDescriptorType::get(
       b.getContext(), box, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
@@ -203,19 +203,19 @@ Value DecodeKernelEmitter::createCacheTensorMap(Value cache) {
       b, UnrankedMemRefType::get(element, cacheType.getMemorySpace()), cache);
   return nvgpu::TmaCreateDescriptorOp::create(
       b, type, unranked,
-      ValueRange{a.idx(1), a.idx(spec.tmaBoxTokens()), a.idx(64)});
+      ValueRange{a.idx(1), a.idx(plan.tmaBoxTokens()), a.idx(64)});
 }
 
 void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
   cta.barriers = nvgpu::MBarrierCreateOp::create(
       b,
-      nvgpu::MBarrierGroupType::get(b.getContext(), workgroup(), spec.stages));
+      nvgpu::MBarrierGroupType::get(b.getContext(), workgroup(), plan.stages));
   auto first = scf::IfOp::create(b, a.eq(cta.tid, 0));
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(first.thenBlock());
     // One arrival per phase: the issuing thread's arrive.expect_tx.
-    for (int64_t s = 0; s < spec.stages; ++s)
+    for (int64_t s = 0; s < plan.stages; ++s)
       nvgpu::MBarrierInitOp::create(b, cta.barriers, a.idx(1), a.idx(s),
                                     Value());
     mla_gpu::FenceMBarrierInitOp::create(b);
@@ -226,7 +226,7 @@ void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
 /// Rows [row, row + tmaBoxTokens()) of atom `atom` of stage `stage`.
 Value DecodeKernelEmitter::tmaBoxView(const CTA &cta, Value stage, int64_t atom,
                                       Value row) {
-  int64_t rows = spec.tmaBoxTokens();
+  int64_t rows = plan.tmaBoxTokens();
   SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(atom), row,
                                        b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
@@ -251,14 +251,14 @@ void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
       b, a.andi(a.eq(cta.tid, kWarpgroup1), a.lt(tile, cta.tiles)));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(issuer.thenBlock());
-  int64_t rows = spec.tmaBoxTokens(), atoms = spec.dim / 64;
-  Value stage = a.rem(tile, spec.stages);
+  int64_t rows = plan.tmaBoxTokens(), atoms = plan.dim / 64;
+  Value stage = a.rem(tile, plan.stages);
   Value first = tileStart(cta, tile);
   Value boxes = a.idx(1);
-  if (rows < spec.blockTokens)
-    boxes = a.min(a.idx(spec.blockTokens / rows),
+  if (rows < plan.blockTokens)
+    boxes = a.min(a.idx(plan.blockTokens / rows),
                   a.ceilDiv(a.sub(cta.end, first), rows));
-  int64_t boxBytes = rows * 64 * spec.elementBytes * atoms;
+  int64_t boxBytes = rows * 64 * plan.elementBytes * atoms;
   Value bytes = a.mul(boxes, boxBytes);
   nvgpu::MBarrierArriveExpectTxOp::create(b, cta.barriers, bytes, stage,
                                           Value());
@@ -266,7 +266,7 @@ void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
   b.setInsertionPointToStart(pages.getBody());
   Value row = a.mul(pages.getInductionVar(), rows);
   Value pos = a.add(first, row);
-  Value page = pageOf(cta, pos), slot = a.rem(pos, spec.pageSize);
+  Value page = pageOf(cta, pos), slot = a.rem(pos, plan.pageSize);
   for (int64_t atom = 0; atom < atoms; ++atom)
     nvgpu::TmaAsyncLoadOp::create(
         b, tmaBoxView(cta, stage, atom, row), cta.barriers, ops->tensorMap,
@@ -276,11 +276,11 @@ void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
 /// Every thread waits for tile `tile`'s bytes: its stage's barrier
 /// completes a phase per tile, so the tile's parity is (tile / stages) % 2.
 void DecodeKernelEmitter::waitTmaTile(const CTA &cta, Value tile) {
-  Value phase = a.rem(a.div(tile, spec.stages), 2);
+  Value phase = a.rem(a.div(tile, plan.stages), 2);
   Value parity =
       arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
   nvgpu::MBarrierTryWaitParityOp::create(
-      b, cta.barriers, parity, a.idx(10000000), a.rem(tile, spec.stages));
+      b, cta.barriers, parity, a.idx(10000000), a.rem(tile, plan.stages));
 }
 
 /// Zeroes the rows of tile `tile` past the split's end (the last tile's
@@ -288,12 +288,12 @@ void DecodeKernelEmitter::waitTmaTile(const CTA &cta, Value tile) {
 /// stores visible to wgmma (the async proxy). Uniform across the CTA.
 void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
   Value valid = a.sub(cta.end, tileStart(cta, tile));
-  auto partial = scf::IfOp::create(b, a.lt(valid, spec.blockTokens));
+  auto partial = scf::IfOp::create(b, a.lt(valid, plan.blockTokens));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(partial.thenBlock());
-  int64_t perRow = (spec.dim / 64) * 8; // 16-byte chunks per token row
-  Value chunks = a.mul(a.sub(a.idx(spec.blockTokens), valid), perRow);
-  auto loop = scf::ForOp::create(b, cta.tid, chunks, a.idx(spec.threads()));
+  int64_t perRow = (plan.dim / 64) * 8; // 16-byte chunks per token row
+  Value chunks = a.mul(a.sub(a.idx(plan.blockTokens), valid), perRow);
+  auto loop = scf::ForOp::create(b, cta.tid, chunks, a.idx(plan.threads()));
   {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -301,9 +301,9 @@ void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
     Value row = a.add(valid, a.div(c, perRow));
     Value within = a.rem(c, perRow);
     Value zero = arith::ConstantOp::create(
-        b, b.getZeroAttr(VectorType::get({8}, spec.elementType)));
+        b, b.getZeroAttr(VectorType::get({8}, plan.elementType)));
     storeVector(zero, cta.tokens,
-                ValueRange{a.rem(tile, spec.stages), a.div(within, 8), row,
+                ValueRange{a.rem(tile, plan.stages), a.div(within, 8), row,
                            a.mul(a.rem(within, 8), 8)});
   }
   asyncProxyFence();
@@ -333,8 +333,8 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
     Value tile = loop.getInductionVar();
     state = unpackState(loop.getRegionIterArgs());
 
-    Value next = a.add(tile, spec.stages - 1);
-    if (spec.tma()) {
+    Value next = a.add(tile, plan.stages - 1);
+    if (plan.tma()) {
       // The tile is in (and its tail zeroed) everywhere, and the previous
       // P·V is done: its stage takes the next tile.
       waitTmaTile(cta, tile);
@@ -345,13 +345,13 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
       TokenRow nextRow;
       if (rowLoads)
         nextRow = lookUpRow(cta, next);
-      waitGroups(spec.stages - 2);
+      waitGroups(plan.stages - 2);
       asyncProxyFence();
       barrier();
       loadNextTile(cta, next, rowLoads ? &nextRow : nullptr);
     }
 
-    Value stage = a.rem(tile, spec.stages);
+    Value stage = a.rem(tile, plan.stages);
     Value tokenBase = tileStart(cta, tile);
     auto softmax = scf::IfOp::create(b, TypeRange{f32, f32, f32, f32}, isFirst,
                                      /*withElseRegion=*/true);

@@ -1,6 +1,6 @@
-// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_90 --split-input-file | FileCheck %s --check-prefix=SM90
-// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_80 --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SM80
-// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_90a --split-input-file | FileCheck %s --check-prefix=SM90A
+// RUN: mla-opt %s --mla-set-target=chip=sm_90 --convert-mla-to-gpu --split-input-file | FileCheck %s --check-prefix=SM90
+// RUN: mla-opt %s --mla-set-target=chip=sm_80 --convert-mla-to-gpu --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SM80
+// RUN: mla-opt %s --mla-set-target=chip=sm_90a --convert-mla-to-gpu --split-input-file | FileCheck %s --check-prefix=SM90A
 
 // The chip bounds the tiles: 64 query rows, three 32-token stages and the
 // score exchange (214.5 KiB) fit an H100's 227 KiB per block but not an
@@ -20,7 +20,7 @@ func.func @decode(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf
                   %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                   %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
                   %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: the tiles need 219648 bytes of shared memory, more than the chip's 166912}}
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the tiles need 219648 bytes of shared memory, more than the target's 166912}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
       tiling #mla.decode_tiling<splits = 1, block_tokens = 32, heads_per_block = 64, stages = 3>
       {config = #v3}
@@ -50,7 +50,7 @@ func.func @warpgroup(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64
                      %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                      %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
                      %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs wgmma (chip sm_90a)}}
+  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs wgmma (chip sm_90a), not sm_80}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
       tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
       {config = #v3}
@@ -80,7 +80,7 @@ func.func @wide_latent(%q_nope: tensor<2x1x16x128xbf16>, %q_pe: tensor<2x1x16x64
                        %wuk: tensor<16x1152x128xbf16>, %wuv: tensor<16x1152x128xbf16>,
                        %cache: tensor<8x64x1216xbf16>, %bt: tensor<2x4xi32>,
                        %lens: tensor<2xi32>) -> tensor<2x1x16x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: the weight products need 176128 bytes of shared memory, more than the chip's 166912}}
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the weight products need 176128 bytes of shared memory, more than the target's 166912}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
       tiling #mla.decode_tiling<splits = 2, block_tokens = 16, heads_per_block = 16, stages = 2>
       {config = #wide}

@@ -1,4 +1,4 @@
-// RUN: mla-opt %s --convert-mla-to-gpu=chip=sm_90a --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: mla-opt %s --mla-set-target=chip=sm_90a --convert-mla-to-gpu --split-input-file -verify-diagnostics | FileCheck %s
 
 // convert-mla-to-gpu with mma = warpgroup (the wgmma kernel, sm_90a): the
 // kernel computes a full wgmma M of 64 query rows per CTA (fewer are
@@ -80,7 +80,7 @@ func.func @too_many_stages(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x
                            %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                            %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
                            %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: the tiles need 304896 bytes of shared memory, more than the chip's 232448}}
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the tiles need 304896 bytes of shared memory, more than the target's 232448}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
       tiling #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 3, mma = warpgroup>
       {config = #v3}

@@ -234,3 +234,12 @@ func.func @decode_below_discardable_attr(
       -> tensor<1x?x2x8xf32>
   return
 }
+
+// #mla.target: every parameter printed in order (input order is free), the
+// rates re-parsed to the same bits; the mla.target discardable attribute
+// (here on a nested module: passes read the closest one).
+// CHECK-LABEL: module @target
+// CHECK-SAME: mla.target = #mla.target<name = "lab-h100", chip = "sm_90", sms = 132, shared_memory = 200000, registers = 65536, bandwidth = 3.100000e+12, tensor_rate = 6.500000e+14, f32_rate = 5.000000e+13>
+// GENERIC: mla.target = #mla.target<name = "lab-h100", chip = "sm_90"
+module @target attributes {mla.target = #mla.target<chip = "sm_90", name = "lab-h100", sms = 132, registers = 65536, shared_memory = 200000, bandwidth = 3.1e12, tensor_rate = 6.5e14, f32_rate = 5.0e13>} {
+}

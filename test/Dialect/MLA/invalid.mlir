@@ -1,8 +1,8 @@
 // RUN: mla-opt %s -split-input-file -verify-diagnostics
 
 // One case per diagnostic of the mla dialect: the #mla.config / #mla.yarn /
-// #mla.decode_tiling / #mla.prefill_tiling verifiers, the mla.phase and
-// mla.decode_below discardable attributes, a few ODS-generated checks and
+// #mla.decode_tiling / #mla.prefill_tiling / #mla.target verifiers, the
+// mla.phase, mla.decode_below and mla.target discardable attributes, a few ODS-generated checks and
 // parse errors, and the op verifiers. Shape messages come in four kinds:
 // rank, config-bound dim ("(kv_lora_rank)"), data-bound dim ("as in ..."),
 // element type. Small config: H = 2, D = 32, Q = 16, L = 16, N = 8, R = 4,
@@ -1724,4 +1724,53 @@ func.func @case(%q_nope: memref<2x1x16x128xbf16>, %q_pe: memref<2x1x16x64xbf16>,
         memref<16x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
         memref<2x1x16x512xbf16>
   return
+}
+
+// -----
+
+// #mla.target: a name.
+// expected-error @+1 {{expects target name to be non-empty}}
+module attributes {mla.target = #mla.target<name = "", chip = "sm_90a", sms = 132, shared_memory = 232448, registers = 65536, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// #mla.target: a chip of the chip table.
+// expected-error @+1 {{expects target chip to be one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100, found 'gfx90a'}}
+module attributes {mla.target = #mla.target<name = "x", chip = "gfx90a", sms = 132, shared_memory = 232448, registers = 65536, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// #mla.target: the SM count is positive.
+// expected-error @+1 {{expects target sms to be positive, found 0}}
+module attributes {mla.target = #mla.target<name = "x", chip = "sm_90a", sms = 0, shared_memory = 232448, registers = 65536, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// #mla.target: no more shared memory than the chip has.
+// expected-error @+1 {{expects target shared_memory (300000) to be at most sm_90a's 232448}}
+module attributes {mla.target = #mla.target<name = "x", chip = "sm_90a", sms = 132, shared_memory = 300000, registers = 65536, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// #mla.target: no more registers than a CTA may have.
+// expected-error @+1 {{expects target registers (131072) to be at most 65536}}
+module attributes {mla.target = #mla.target<name = "x", chip = "sm_90a", sms = 132, shared_memory = 232448, registers = 131072, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// #mla.target: rates are positive.
+// expected-error @+1 {{expects target tensor_rate to be positive and finite, found -1}}
+module attributes {mla.target = #mla.target<name = "x", chip = "sm_90a", sms = 132, shared_memory = 232448, registers = 65536, bandwidth = 2.9e12, tensor_rate = -1.0, f32_rate = 5.0e13>} {
+}
+
+// -----
+
+// mla.target must hold a #mla.target.
+// expected-error @+1 {{expects 'mla.target' to be a #mla.target attribute, found "h100"}}
+module attributes {mla.target = "h100"} {
 }

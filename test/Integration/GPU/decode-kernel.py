@@ -131,7 +131,8 @@ def case(heads, lens, queries, page_size, splits, element="bf16", causal=False,
         work = Path(folder)
         (work / "decode.mlir").write_text(source)
         converted = subprocess.run([MLA_OPT, str(work / "decode.mlir"),
-                                    f"--convert-mla-to-gpu=chip={CHIP}"],
+                                    f"--mla-set-target=chip={CHIP}",
+                                    "--convert-mla-to-gpu"],
                                    capture_output=True, text=True)
         if converted.returncode != 0 or "mla.decode_kernel" not in converted.stdout:
             return f"{title}: FAIL: convert-mla-to-gpu did not take the op:\n{converted.stderr}"

@@ -232,3 +232,38 @@ PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          {"block_keys", blockKeys},
                          {"prefix_chunk", prefixChunk}});
 }
+
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef name, StringRef chipName,
+                                 int64_t sms, int64_t sharedMemory,
+                                 int64_t registers, APFloat bandwidth,
+                                 APFloat tensorRate, APFloat f32Rate) {
+  if (name.empty())
+    return emitError() << "expects target name to be non-empty";
+  std::optional<ChipDescription> chip = mla::getChip(chipName);
+  if (!chip)
+    return emitError() << "expects target chip to be one of " << getChipNames()
+                       << ", found '" << chipName << "'";
+  if (failed(verifyPositive(emitError, "target",
+                            {{"sms", sms},
+                             {"shared_memory", sharedMemory},
+                             {"registers", registers}})))
+    return failure();
+  if (sharedMemory > chip->sharedMemoryPerBlock)
+    return emitError() << "expects target shared_memory (" << sharedMemory
+                       << ") to be at most " << chip->name << "'s "
+                       << chip->sharedMemoryPerBlock;
+  if (registers > 65536)
+    return emitError() << "expects target registers (" << registers
+                       << ") to be at most 65536";
+  for (auto [rateName, rate] : {std::pair<StringRef, APFloat>{"bandwidth",
+                                                              bandwidth},
+                                {"tensor_rate", tensorRate},
+                                {"f32_rate", f32Rate}}) {
+    double value = rate.convertToDouble();
+    if (!std::isfinite(value) || value <= 0)
+      return emitError() << "expects target " << rateName
+                         << " to be positive and finite, found " << value;
+  }
+  return success();
+}

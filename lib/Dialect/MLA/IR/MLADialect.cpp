@@ -68,6 +68,13 @@ LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return success();
   }
+  if (attr.getName() == kTargetAttrName) {
+    if (!isa<TargetAttr>(attr.getValue()))
+      return op->emitError("expects '")
+             << kTargetAttrName << "' to be a #mla.target attribute, found "
+             << attr.getValue();
+    return success();
+  }
   return op->emitError("unknown mla discardable attribute '")
          << attr.getName().getValue() << "'";
 }

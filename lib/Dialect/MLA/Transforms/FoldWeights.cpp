@@ -142,12 +142,9 @@ struct MLAFoldWeightsPass
   using MLAFoldWeightsBase::MLAFoldWeightsBase;
 
   void runOnOperation() override {
-    FailureOr<TargetDescription> chip =
-        lookupTargetPreset(getOperation(), "mla-fold-weights", target);
-    if (failed(chip))
-      return signalPassFailure();
+    TargetDescription target = getTarget(getOperation());
     int64_t folded = 0;
-    FoldContext context{*chip, force, folded};
+    FoldContext context{target, force, folded};
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldQueryWeights, FoldOutputWeights>(&getContext(), context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -136,25 +136,21 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 
 /// Runs one fusion pattern with the target's tiling context.
 template <typename Pattern>
-LogicalResult runFusion(Operation *root, StringRef target,
-                        int64_t assumedCacheLength, int64_t override,
+LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t override,
                         StringRef tuningFile = "",
                         MmaChoice mma = MmaChoice::Auto,
                         DecodeSchedule schedule = DecodeSchedule::Even,
                         LoadsChoice loads = LoadsChoice::Auto) {
-  FailureOr<TargetDescription> preset =
-      lookupTargetPreset(root, /*pass=*/"", target);
-  if (failed(preset))
-    return failure();
+  TargetDescription target = getTarget(root);
   if (assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
   if (override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
-  TilingContext tiling{*preset, assumedCacheLength, override, std::nullopt};
+  TilingContext tiling{target, assumedCacheLength, override, std::nullopt};
   // auto: the wgmma kernel, with TMA loads, where the target has it (the
   // cost model still falls back to mma.sync for shapes the wgmma kernel does
   // not suit, and to cp.async for page sizes TMA does not).
-  bool wgmma = preset->chip.warpgroupMMA;
+  bool wgmma = target.chip.warpgroupMMA;
   tiling.mma = mma == MmaChoice::Sync || (mma == MmaChoice::Auto && !wgmma)
                    ? MmaKind::Sync
                    : MmaKind::Warpgroup;
@@ -168,10 +164,10 @@ LogicalResult runFusion(Operation *root, StringRef target,
         DecodeTuningTable::load(tuningFile, root);
     if (failed(table))
       return failure();
-    if (table->target() != preset->name)
+    if (table->target() != target.name)
       return root->emitError()
              << "tuning file '" << tuningFile << "' is for target '"
-             << table->target() << "', not '" << preset->name << "'";
+             << table->target() << "', not '" << target.name << "'";
     tiling.tuned = std::move(*table);
   }
   RewritePatternSet patterns(root->getContext());
@@ -183,8 +179,7 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), target,
-                                             assumedCacheLength, splits,
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), assumedCacheLength, splits,
                                              tuningFile, mma, schedule, loads)))
       signalPassFailure();
   }
@@ -195,7 +190,7 @@ struct MLAFusePrefillPass
   using MLAFusePrefillBase::MLAFusePrefillBase;
   void runOnOperation() override {
     if (failed(runFusion<FuseDecompressedPrefill>(
-            getOperation(), target, assumedCacheLength, prefixChunk)))
+            getOperation(), assumedCacheLength, prefixChunk)))
       signalPassFailure();
   }
 };

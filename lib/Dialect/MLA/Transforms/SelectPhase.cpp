@@ -29,10 +29,7 @@ struct MLASelectPhasePass
   using MLASelectPhaseBase::MLASelectPhaseBase;
 
   void runOnOperation() override {
-    FailureOr<TargetDescription> chip =
-        lookupTargetPreset(getOperation(), "mla-select-phase", target);
-    if (failed(chip))
-      return signalPassFailure();
+    TargetDescription target = getTarget(getOperation());
     std::optional<Phase> forced;
     if (force == PhaseChoice::Prefill)
       forced = Phase::Prefill;
@@ -44,7 +41,7 @@ struct MLASelectPhasePass
       return signalPassFailure();
     }
     getOperation()->walk(
-        [&](DecompressedAttentionOp op) { select(op, *chip, forced); });
+        [&](DecompressedAttentionOp op) { select(op, target, forced); });
   }
 
   void select(DecompressedAttentionOp op, const TargetDescription &chip,

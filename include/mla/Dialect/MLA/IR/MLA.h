@@ -21,6 +21,8 @@
 
 #include "mla/Dialect/MLA/IR/MLAEnums.h.inc"
 
+#include "mla/Dialect/MLA/IR/MLATarget.h"
+
 #define GET_ATTRDEF_CLASSES
 #include "mla/Dialect/MLA/IR/MLAAttrs.h.inc"
 

@@ -1,7 +1,8 @@
 //===- MLAAttrs.td - Attributes of the mla dialect ----------*- tablegen -*-===//
 //
 // `#mla.config` carries every shape fact and numeric constant of an MLA block;
-// `#mla.yarn` the YaRN RoPE scaling it may use; the enums print as keywords.
+// `#mla.yarn` the YaRN RoPE scaling it may use; the tilings the cost model
+// chooses; `#mla.target` the GPU; the enums print as keywords.
 //
 //===----------------------------------------------------------------------===//
 
@@ -239,6 +240,67 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
                         "int64_t":$prefix_chunk);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+def MLA_TargetAttr : MLA_Attr<"Target", "target"> {
+  let summary = "the GPU a module is compiled for";
+  let description = [{
+    The one description of the target. `mla-set-target` (or the pipelines'
+    `target` option) puts it on the module as `mla.target`, from the preset
+    table (h100, h200, a100; docs/cost-model.md gives the figures' sources),
+    or a module carries its own measured figures. Every pass that sizes or
+    chooses something reads it: the cost model's passes (mla-select-phase,
+    mla-fold-weights, mla-fuse-decode, mla-fuse-prefill), convert-mla-to-gpu
+    and the kernel planning function.
+
+    * `name`: the product, for messages and tuning files;
+    * `chip`: the NVVM architecture, a row of the chip table (which has
+      wgmma, which PTX version it needs);
+    * `sms`: streaming multiprocessors;
+    * `shared_memory`: bytes of shared memory one CTA may use (the opt-in
+      maximum, at most the chip's);
+    * `registers`: 32-bit registers per CTA (at most 65536);
+    * `bandwidth`: achievable device-memory bandwidth (a measured copy),
+      bytes per second;
+    * `tensor_rate`: achievable dense bf16/f16 tensor-core GEMM rate, FLOP
+      per second;
+    * `f32_rate`: achievable f32 rate of the CUDA cores, FLOP per second.
+
+    ```mlir
+    module attributes {mla.target = #mla.target<name = "h100", chip = "sm_90a",
+        sms = 132, shared_memory = 232448, registers = 65536,
+        bandwidth = 2.900000e+12, tensor_rate = 7.600000e+14,
+        f32_rate = 5.148635e+13>} {
+    }
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"the product">:$name,
+                        StringRefParameter<"the NVVM architecture">:$chip,
+                        "int64_t":$sms, "int64_t":$shared_memory,
+                        "int64_t":$registers,
+                        MLA_F64Parameter<"bytes per second">:$bandwidth,
+                        MLA_F64Parameter<"FLOP per second">:$tensor_rate,
+                        MLA_F64Parameter<"FLOP per second">:$f32_rate);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The preset named `preset` (h100, h200, a100), null if none; with
+    /// `chip` non-empty, compiled for that chip instead of the product's
+    /// (shared memory bounded by the chip's), null if no such chip.
+    static TargetAttr getPreset(::mlir::MLIRContext *context,
+                                ::llvm::StringRef preset,
+                                ::llvm::StringRef chip = "");
+    /// The names of the presets, for messages.
+    static ::llvm::StringRef getPresetNames();
+    /// The `mla.target` of `op` or of its closest ancestor that has one;
+    /// null if none.
+    static TargetAttr lookup(::mlir::Operation *op);
+    /// Its chip's row of the chip table.
+    const ::mlir::mla::ChipDescription &getChipDescription() const;
+    double getBandwidthValue() const { return getBandwidth().convertToDouble(); }
+    double getTensorRateValue() const { return getTensorRate().convertToDouble(); }
+    double getF32RateValue() const { return getF32Rate().convertToDouble(); }
+  }];
 }
 
 #endif // MLA_DIALECT_MLA_IR_MLAATTRS_TD

@@ -54,6 +54,8 @@ def MLA_Dialect : Dialect {
     /// The discardable attribute naming a kernel convert-mla-to-gpu emitted
     /// (on its gpu.launch, then the outlined gpu.func): a string.
     static constexpr ::llvm::StringLiteral kKernelAttrName = "mla.kernel";
+    /// The discardable attribute carrying a module's #mla.target.
+    static constexpr ::llvm::StringLiteral kTargetAttrName = "mla.target";
   }];
 }
 

@@ -33,6 +33,34 @@ def MLADecompose : Pass<"mla-decompose"> {
   ];
 }
 
+def MLASetTarget : Pass<"mla-set-target", "::mlir::ModuleOp"> {
+  let summary = "Put the target's description (#mla.target) on the module";
+  let description = [{
+    Sets the module's `mla.target` to the preset named `target` (h100, h200,
+    a100: one table, docs/cost-model.md), compiled for `chip` when given
+    (e.g. plain `sm_90` for an H100: PTX that later chips also run). Every
+    pass that sizes or chooses something reads the module's target
+    (#mla.target); without one they assume the h100 preset.
+
+    A module that already has a target of that name (and chip, when given)
+    keeps it: its figures may be measured ones, its name not a preset's. One
+    for another product or chip is an error: one module, one target.
+
+    ```mlir
+    // mla-opt --mla-set-target=target=a100
+    module attributes {mla.target = #mla.target<name = "a100", chip = "sm_80", ...>}
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
+           "Target preset: h100, h200 or a100">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"",
+           "The NVVM architecture to compile for, when not the product's "
+           "(sm_80, sm_90, sm_90a, ...)">,
+  ];
+  let dependentDialects = ["::mlir::mla::MLADialect"];
+}
+
 def MLASelectPhase : Pass<"mla-select-phase"> {
   let summary = "Choose each attention's form (decode: absorbed, prefill: decompressed) with the cost model";
   let description = [{
@@ -40,7 +68,8 @@ def MLASelectPhase : Pass<"mla-select-phase"> {
     (docs/cost-model.md) predicts the bytes, FLOPs and time of the
     decompressed form (per-head decompression of every cached token, MHA
     192/128) and of the absorbed form (q·W_UKᵀ, MQA 576/512 over the latent
-    cache, ·W_UV) for the op's shapes on the target, and stamps the faster as
+    cache, ·W_UV) for the op's shapes on the module's target (#mla.target,
+    `mla-set-target`), and stamps the faster as
     the discardable attribute `mla.phase`: `decode` (absorbed) or `prefill`
     (decompressed). Chunked prefill over a cached prefix gets whichever
     predicts faster.
@@ -54,8 +83,6 @@ def MLASelectPhase : Pass<"mla-select-phase"> {
     to stderr.
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
-           "Target preset: h100, h200 or a100">,
     Option<"force", "force", "::mlir::mla::PhaseChoice",
            /*default=*/"::mlir::mla::PhaseChoice::Auto",
            "The form of every attention", [{::llvm::cl::values(
@@ -119,14 +146,12 @@ def MLAFoldWeights : Pass<"mla-fold-weights"> {
     `mla.fold_output_weights(W_UV, W_O)` [H·L, D]. The folded ops carry the
     config with qk_nope_dim (resp. v_head_dim) set to kv_lora_rank and the
     softmax scale pinned to the original's. A fold is made only when the
-    cost model predicts the folded projection faster for the op's token
-    count (`estimateQueryFold` / `estimateOutputFold`); for DeepSeek's
+    cost model predicts the folded projection faster on the module's target
+    for the op's token count (`estimateQueryFold` / `estimateOutputFold`); for DeepSeek's
     configs it never does (3-4x the parameters and FLOPs,
     docs/cost-model.md). `force` folds regardless (for tests).
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
-           "Target preset: h100, h200 or a100">,
     Option<"force", "force", "bool", /*default=*/"false",
            "Fold whether or not the cost model says it pays">,
   ];
@@ -142,13 +167,13 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     Rewrites `latent_to_value(latent_attention(query_to_latent(q_nope, W_UK),
     ...), W_UV)` (each intermediate used once) into one `mla.fused_decode`
     carrying the split-KV count, token tile, heads per block and pipeline
-    stages the cost model chooses for its shapes on `target`
-    (`chooseDecodeTiling`, docs/cost-model.md). A `tuning-file` written by
+    stages the cost model chooses for its shapes on the module's target
+    (#mla.target; `chooseDecodeTiling`, docs/cost-model.md). A `tuning-file` written by
     bench/autotune.py (for the same target) replaces the model's choice by
     the measured one for the exact shapes it lists. `splits` overrides the
     split count of either. `mma` picks the kernel's tensor-core
     instructions: by default (`auto`) the wgmma kernel on targets that have
-    it (h100, h200; lowered with `chip=sm_90a`, the GPU pipeline's default),
+    it (h100, h200: chip sm_90a),
     else mma.sync; `sync` or `warpgroup` force one;
     `schedule=balanced` for scheduling metadata that evens out the work of
     uneven batches across CTAs.
@@ -159,8 +184,6 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     Option<"tuningFile", "tuning-file", "std::string", /*default=*/"\"\"",
            "JSON file of measured tilings (bench/autotune.py) that override "
            "the cost model for the shapes it lists">,
-    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
-           "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
     Option<"mma", "mma", "::mlir::mla::MmaChoice",
@@ -206,8 +229,6 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
   let options = [
     Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
            "Cached tokens per chunk (0: the cost model's choice)">,
-    Option<"target", "target", "std::string", /*default=*/"\"h100\"",
-           "Target preset: h100, h200 or a100">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];
