@@ -1,6 +1,10 @@
 // RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s
 // RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s --check-prefix=DECL
 // RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_80 features=+ptx70' | FileCheck %s --check-prefix=SM80
+// RUN: mla-opt %s --mla-gpu-pipeline='target=a100' | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_100' | FileCheck %s --check-prefix=SM100
+// RUN: mla-opt %s --mla-set-target=target=a100 | mla-opt --mla-gpu-pipeline='target=a100' | FileCheck %s --check-prefix=A100
+// RUN: mla-opt %s --mla-set-target=target=a100 | not mla-opt --mla-gpu-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=OTHER
 // RUN: mla-run %s --target=cuda --compile-only | FileCheck %s --check-prefix=JIT
 
 // The generic GPU path, no GPU needed: every loop of the lowered block
@@ -26,6 +30,16 @@
 // CHECK-SAME:   .entry
 // SM80:       #nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">
 // SM80-SAME:  .target sm_80
+// The PTX version comes from the chip table: 8.0, or the first that knows
+// the chip (sm_100: 8.6).
+// A100:       module attributes {{{.*}}mla.target = #mla.target<name = "a100", chip = "sm_80"
+// A100:       #nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">
+// A100-SAME:  .version 8.0
+// A100-SAME:  .target sm_80
+// SM100:      #nvvm.target<O = 3, chip = "sm_100", features = "+ptx86">
+// SM100-SAME: .version 8.6
+// SM100-SAME: .target sm_100
+// OTHER: error: mla-set-target: the module targets a100 (sm_80), not h100 (sm_90a)
 // JIT:        compiled @block for the GPU
 func.func @block(%h: tensor<2x1x32xf32>, %pos: tensor<2x1xi32>,
     %wdq: tensor<32x16xf32>, %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>,
