@@ -15,6 +15,7 @@
 #include "mla/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/GPUCommon/GPUToLLVM.h"
@@ -98,12 +99,15 @@ inline void registerAllMLADialects(DialectRegistry &registry) {
   registerNVVMDialectTranslation(registry);
 }
 
-/// Every mla pass and pipeline.
+/// Every mla pass and pipeline, and the upstream conversion that writes the
+/// PTX of NVVM ops without intrinsics, so that tests can print the GPU
+/// pipeline's IR after it (`--mlir-print-ir-after=convert-nvvm-to-llvm`).
 inline void registerAllMLAPasses() {
   registerMLAPasses();
   registerMLAConversionPasses();
   registerMLAGPUTransformsPasses();
   registerMLAPipelines();
+  ::mlir::registerConvertNVVMToLLVMPass();
 }
 
 } // namespace mlir::mla

@@ -1,26 +1,31 @@
 // RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_90a' -o /dev/null \
 // RUN:   --mlir-print-ir-after=mla-gpu-expand-kernels \
-// RUN:   --mlir-print-ir-after=convert-mla-gpu-to-nvvm 2>&1 | FileCheck %s
+// RUN:   --mlir-print-ir-after=convert-mla-gpu-to-nvvm \
+// RUN:   --mlir-print-ir-after=convert-nvvm-to-llvm 2>&1 | FileCheck %s
 
-// How much PTX text a V3 decode's kernels carry (wgmma + TMA, splits: the
-// attention, the query-latent and combined value products). The emitted
-// kernels contain none: their barriers, fences and the warpgroup MMAs'
-// ordering are mla_gpu ops. convert-mla-gpu-to-nvvm makes exactly eight
-// statements of them: per warpgroup-MMA group (S = Q·Kᵀ, O += P·V) one
-// fence and one wait that tie the whole accumulator, and the four
-// descriptors (Q, K, P, V) kept in place. The wgmma instructions themselves
-// are nvvm.wgmma.mma_async ops; upstream's convert-nvvm-to-llvm writes their
-// PTX later (docs/kernel-dialect.md).
+// How much PTX text a V3 decode's kernels carry at each stage (wgmma + TMA,
+// splits: the attention, the query-latent and combined value products) —
+// at most 8 statements at any stage. The emitted kernels contain none:
+// their barriers, fences and tile MMAs are mla_gpu ops.
+// convert-mla-gpu-to-nvvm makes six: one statement per tile MMA (S = Q·Kᵀ
+// and O += P·V, each its fence, k-steps, commit and wait with the
+// accumulator tied) and the four descriptors (Q, K, P, V) kept in place.
+// Upstream's convert-nvvm-to-llvm adds one: the TMA mbarrier's try-wait
+// loop (nvgpu.mbarrier.try_wait.parity has no LLVM intrinsic).
+// (docs/kernel-dialect.md)
 
 // CHECK-LABEL: IR Dump After MLAGPUExpandKernels
 // CHECK-NOT:   llvm.inline_asm
-// CHECK:       mla_gpu.warpgroup.fence
+// CHECK:       mla_gpu.warpgroup.mma
 // CHECK-NOT:   llvm.inline_asm
 // CHECK-LABEL: IR Dump After ConvertMLAGPUToNVVM
 // CHECK-NOT:   mla_gpu.
-// CHECK-COUNT-8: llvm.inline_asm
+// CHECK-COUNT-6: llvm.inline_asm
 // CHECK-NOT:   llvm.inline_asm
 // CHECK-NOT:   mla_gpu.
+// CHECK-LABEL: IR Dump After ConvertNVVMToLLVMPass
+// CHECK-COUNT-7: llvm.inline_asm
+// CHECK-NOT:   llvm.inline_asm
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,

@@ -17,8 +17,8 @@
 // CHECK-DAG:  cp.async.cg.shared.global
 // CHECK-DAG:  fence.proxy.async.shared::cta
 // CHECK-DAG:  wgmma.fence.sync.aligned
-// CHECK-DAG:  wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
-// CHECK-DAG:  wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 1;
+// CHECK-DAG:  wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, desc_a, desc_b, scale_d, 1, 1, 0, 0;
+// CHECK-DAG:  wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {{.*}}, desc_a, desc_b, scale_d, 1, 1, 0, 1;
 // CHECK-DAG:  wgmma.commit_group.sync.aligned
 // CHECK-DAG:  wgmma.wait_group.sync.aligned 0
 // CHECK-DAG:  bar.sync \090
@@ -34,7 +34,7 @@ func.func @decode(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf
                   %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
                   %cache: tensor<16x64x576xbf16>, %bt: tensor<2x8xi32>,
                   %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
-  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs wgmma (chip sm_90a)}}
+  // expected-remark @below {{fused_decode stays on the generic GPU path: mma = warpgroup needs wgmma (chip sm_90a), not sm_90}}
   %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] causal
       tiling #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
       {config = #v3}

@@ -1,13 +1,16 @@
 //===- MLAGPUToNVVM.cpp - mla_gpu ops to NVVM -------------------*- C++ -*-===//
 //
 // `convert-mla-gpu-to-nvvm`: one pattern per mla_gpu op. Most become the
-// NVVM op of the same instruction. Three have none with the semantics they
+// NVVM op of the same instruction. Four have none with the semantics they
 // need, and are the only PTX text mla's kernels carry (each string is checked
 // by test/Conversion/MLAGPUToNVVM/mla-gpu-to-nvvm.mlir):
 //
 //   warpgroup.fence       "wgmma.fence.sync.aligned;"       accumulators tied
 //   warpgroup.wait N      "wgmma.wait_group.sync.aligned N;" accumulators tied
 //   warpgroup.descriptor  ""  (an opaque copy of the 64-bit descriptor)
+//   warpgroup.mma         the fence, one wgmma.mma_async per k-step (its
+//                         descriptors added in the statement), the commit
+//                         and the wait                       accumulator tied
 //
 // "Tied": the statement takes every f32 register of the accumulators as an
 // input and gives it back as an output of the same register ("=f" outputs,
@@ -49,6 +52,46 @@ static std::string warpgroupWait(int64_t pending) {
   return ("wgmma.wait_group.sync.aligned " + Twine(pending) + ";").str();
 }
 
+/// The tile MMA's statement: the fence, `steps` wgmma (step k's descriptors
+/// the first step's plus its offset in 16-byte units), the commit and the
+/// wait. Operands: $0..$R-1 the accumulator's R registers (outputs),
+/// $R..$2R-1 the same registers tied (inputs), $2R and $2R+1 the first
+/// step's descriptors. The first step scales the accumulator by 0 unless
+/// `accumulate`; B is transposed (N-major) with `bNMajor`.
+static std::string warpgroupMmaText(WarpgroupMmaOp op) {
+  int64_t registers = op.getN() / 2;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "{\n.reg .pred scale_d;\n.reg .b64 desc_a, desc_b;\n"
+     << kWarpgroupFence << "\n";
+  std::string accumulator;
+  llvm::raw_string_ostream acc(accumulator);
+  acc << "{";
+  for (int64_t i = 0; i < registers; ++i)
+    acc << (i ? ", $" : "$") << i;
+  acc << "}";
+  StringRef element = op.getElement().isBF16() ? "bf16" : "f16";
+  for (int64_t k = 0, e = op.getSteps(); k < e; ++k) {
+    if (k == 0)
+      os << "setp.ne.b32 scale_d, " << (op.getAccumulate() ? 1 : 0)
+         << ", 0;\n";
+    else if (k == 1 && !op.getAccumulate())
+      os << "setp.ne.b32 scale_d, 1, 0;\n";
+    for (auto [name, operand, advance] :
+         {std::tuple<StringRef, int64_t, ArrayRef<int64_t>>{
+              "desc_a", 2 * registers, op.getAAdvance()},
+          {"desc_b", 2 * registers + 1, op.getBAdvance()}})
+      os << "add.s64 " << name << ", $" << operand << ", "
+         << WarpgroupMmaOp::getStepOffset(advance, k) / 16 << ";\n";
+    os << "wgmma.mma_async.sync.aligned.m64n" << op.getN() << "k16.f32."
+       << element << "." << element << " " << accumulator
+       << ", desc_a, desc_b, scale_d, 1, 1, 0, " << (op.getBNMajor() ? 1 : 0)
+       << ";\n";
+  }
+  os << "wgmma.commit_group.sync.aligned;\n" << warpgroupWait(0) << "\n}";
+  return text;
+}
+
 /// A volatile inline-asm statement (it has side effects: never moved,
 /// merged or erased) with `text`, `constraints`, operands and results.
 static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
@@ -63,10 +106,12 @@ static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
 }
 
 /// `text` with every f32 register of `accumulators` tied through it (the
-/// file comment); returns the accumulators rebuilt from its outputs.
+/// file comment), then `descriptors` as 64-bit inputs ("l"); returns the
+/// accumulators rebuilt from its outputs.
 static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
                                         ValueRange accumulators,
-                                        StringRef text) {
+                                        StringRef text,
+                                        ValueRange descriptors = {}) {
   SmallVector<Value> registers;
   for (Value acc : accumulators) {
     auto type = cast<LLVM::LLVMStructType>(acc.getType());
@@ -80,7 +125,10 @@ static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
     os << "=f,";
   for (int64_t i = 0; i < count; ++i)
     os << i << ",";
+  for (size_t i = 0; i < descriptors.size(); ++i)
+    os << "l,";
   os << "~{memory}";
+  llvm::append_range(registers, descriptors);
   Type f32 = b.getF32Type();
   Type result;
   if (count == 1)
@@ -185,6 +233,22 @@ template <typename OpTy> struct TiedLowering : OpConversionPattern<OpTy> {
 using WarpgroupFenceLowering = TiedLowering<WarpgroupFenceOp>;
 using WarpgroupWaitLowering = TiedLowering<WarpgroupWaitOp>;
 
+/// mla_gpu.warpgroup.mma → one statement (warpgroupMmaText) with the
+/// accumulator tied through it and the two first-step descriptors as
+/// inputs.
+struct WarpgroupMmaLowering : OpConversionPattern<WarpgroupMmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpgroupMmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, tiedStatement(rewriter, op.getLoc(), adaptor.getAccumulator(),
+                          warpgroupMmaText(op),
+                          ValueRange{adaptor.getA(), adaptor.getB()}));
+    return success();
+  }
+};
+
 /// The wgmma descriptor's layout-type field (bits 62–63) of a swizzle mode.
 static int64_t layoutType(Swizzle swizzle) {
   switch (swizzle) {
@@ -250,6 +314,7 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
   patterns.add<BarrierLowering, AsyncCopyCommitLowering, AsyncCopyWaitLowering,
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
-               WarpgroupWaitLowering, WarpgroupDescriptorLowering>(
+               WarpgroupWaitLowering, WarpgroupDescriptorLowering,
+               WarpgroupMmaLowering>(
       patterns.getContext());
 }

@@ -272,22 +272,10 @@ private:
   void combineTileRows(Value tile, Value rowBase, Value rows, Value head,
                        int64_t k, Value tid);
 
-  // wgmma (sm_90a). The warpgroup MMAs are asynchronous: the fence orders
-  // the accumulator's register writes before them, commit and wait bound
-  // them; the fence and the wait take and return the whole accumulator, so
-  // that no arithmetic on it moves across them. The proxy fence makes
-  // generic-proxy shared-memory writes (cp.async, st.shared) visible to
-  // wgmma.
-  Value warpgroupFence(Value accumulator) {
-    return mla_gpu::WarpgroupFenceOp::create(b, ValueRange{accumulator})
-        .getResult(0);
-  }
-  Value warpgroupCommitAndWait(Value accumulator) {
-    mla_gpu::WarpgroupCommitOp::create(b);
-    return mla_gpu::WarpgroupWaitOp::create(b, /*pending=*/uint32_t(0),
-                                           ValueRange{accumulator})
-        .getResult(0);
-  }
+  // wgmma (sm_90a): each tile product is one mla_gpu.warpgroup.mma (fence,
+  // k-steps, commit, wait; the accumulator passes through it). The proxy
+  // fence makes generic-proxy shared-memory writes (cp.async, st.shared)
+  // visible to wgmma.
   void asyncProxyFence() { mla_gpu::FenceAsyncProxyOp::create(b); }
   Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
   /// The descriptor of the matrix `bytes` further on (a multiple of 16; the
@@ -303,7 +291,8 @@ private:
     return arith::AddIOp::create(
         b, descriptor, arith::ConstantIntOp::create(b, bytes / 16, 64));
   }
-  Value warpgroupMma(Value lhs, Value rhs, Value acc, int64_t n,
+  Value warpgroupMma(Value lhs, Value rhs, Value acc, int64_t steps,
+                     ArrayRef<int64_t> lhsAdvance, ArrayRef<int64_t> rhsAdvance,
                      bool accumulate, bool rhsNMajor);
   /// C fragments (one vector<2x2> per 8 columns: rows quadRow, quadRow + 8)
   /// ⇄ a wgmma accumulator (struct of N/2 f32: d[4j..4j+3] = the fragment

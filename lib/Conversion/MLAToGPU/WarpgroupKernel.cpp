@@ -46,26 +46,19 @@ Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
       b, address, mla_gpu::Swizzle::B128, leadingBytes, strideBytes);
 }
 
-/// acc (+)= lhs·rhs on the warpgroup: wgmma.mma_async m64nNk16, A and B
-/// from shared memory (A K-major; B K-major, or N-major when `rhsNMajor`),
-/// f32 accumulation.
+/// acc (+)= lhs·rhs on the warpgroup over `steps` k16 steps: one tile MMA
+/// (mla_gpu.warpgroup.mma), A K-major and B K-major or N-major
+/// (`rhsNMajor`) in shared memory from the descriptors of their first step,
+/// each next step's operands `lhsAdvance` / `rhsAdvance` further ([step
+/// bytes, steps per atom, atom bytes]).
 Value DecodeKernelEmitter::warpgroupMma(Value lhs, Value rhs, Value acc,
-                                        int64_t n, bool accumulate,
-                                        bool rhsNMajor) {
-  MLIRContext *ctx = b.getContext();
-  auto type = NVVM::WGMMATypesAttr::get(ctx, plan.elementType.isBF16()
-                                                 ? NVVM::WGMMATypes::bf16
-                                                 : NVVM::WGMMATypes::f16);
-  auto one = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
-  return NVVM::WgmmaMmaAsyncOp::create(
-      b, acc.getType(), acc, lhs, rhs, NVVM::MMAShapeAttr::get(ctx, 64, n, 16),
-      type, type, NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32),
-      NVVM::WGMMAScaleOutAttr::get(ctx, accumulate ? NVVM::WGMMAScaleOut::one
-                                                   : NVVM::WGMMAScaleOut::zero),
-      one, one, NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::row),
-      NVVM::MMALayoutAttr::get(ctx, rhsNMajor ? NVVM::MMALayout::row
-                                              : NVVM::MMALayout::col),
-      NVVM::MMAIntOverflowAttr());
+                                        int64_t steps,
+                                        ArrayRef<int64_t> lhsAdvance,
+                                        ArrayRef<int64_t> rhsAdvance,
+                                        bool accumulate, bool rhsNMajor) {
+  return mla_gpu::WarpgroupMmaOp::create(
+      b, acc.getType(), lhs, rhs, acc, steps, lhsAdvance, rhsAdvance,
+      plan.elementType, rhsNMajor, accumulate);
 }
 
 Value DecodeKernelEmitter::toAccumulator(ArrayRef<Value> fragments) {
@@ -108,15 +101,10 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
   Value query = descriptor(cta.queryAddress, 16, 1024);
   Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
                        a.mul(stage, plan.tokenTileBytes()));
-  acc = warpgroupFence(acc);
-  for (int64_t k = 0; k < plan.dim / 16; ++k) {
-    int64_t atom = k / 4, within = 32 * (k % 4);
-    Value lhs = advance(query, atom * 64 * 128 + within);
-    Value rhs = advance(keys, atom * tokens * 128 + within);
-    acc = warpgroupMma(lhs, rhs, acc, tokens, /*accumulate=*/k > 0,
-                       /*rhsNMajor=*/false);
-  }
-  return toFragments(warpgroupCommitAndWait(acc));
+  acc = warpgroupMma(query, keys, acc, plan.dim / 16, {32, 4, 64 * 128},
+                     {32, 4, tokens * 128}, /*accumulate=*/false,
+                     /*rhsNMajor=*/false);
+  return toFragments(acc);
 }
 
 /// P (the A fragments the softmax returns, 16 tokens each) and the rows'
@@ -164,14 +152,10 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
   Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
                          a.add(a.mul(stage, plan.tokenTileBytes()),
                                a.mul(cta.colSlice, (n / 64) * tokens * 128)));
-  acc = warpgroupFence(acc);
-  for (int64_t k = 0; k < tokens / 16; ++k) {
-    Value lhs = advance(probs, 32 * k);
-    Value rhs = advance(values, 16 * 128 * k);
-    acc = warpgroupMma(lhs, rhs, acc, n, /*accumulate=*/true,
-                       /*rhsNMajor=*/true);
-  }
-  state.out = toFragments(warpgroupCommitAndWait(acc));
+  acc = warpgroupMma(probs, values, acc, tokens / 16, {32, 4, 64 * 128},
+                     {16 * 128, 1, 16 * 128}, /*accumulate=*/true,
+                     /*rhsNMajor=*/true);
+  state.out = toFragments(acc);
 }
 
 //===----------------------------------------------------------------------===//

@@ -5,7 +5,8 @@
 // one inline-PTX statement each, every f32 register of the accumulators tied
 // through it ("=f" outputs, "0", "1", … inputs: no arithmetic on them can
 // move across); a descriptor becomes its bit fields behind an empty
-// statement. These three strings are all the PTX text mla's kernels carry.
+// statement; a tile MMA becomes one statement of all its steps. These four
+// strings are all the PTX text mla's kernels carry.
 
 // CHECK-LABEL: func.func @barrier
 // CHECK-NEXT:    nvvm.barrier0
@@ -151,4 +152,34 @@ func.func @descriptor_layouts(%address: i64) -> (i64, i64, i64) {
   %b64 = mla_gpu.warpgroup.descriptor %address swizzle = b64, leading = 128, stride = 256
   %b32 = mla_gpu.warpgroup.descriptor %address swizzle = b32, leading = 128, stride = 256
   return %none, %b64, %b32 : i64, i64, i64
+}
+
+// -----
+
+// A tile MMA: one statement holding the fence, one wgmma per k-step (step
+// k's descriptors are the first step's plus its offset in 16-byte units:
+// A 32 bytes a step and the next 8192-byte atom every 4 steps, B 2048 bytes
+// a step), the commit and the wait; the first step scales the accumulator by
+// 0 (not accumulate), the others by 1; B N-major (b_n_major: trans-b 1).
+// The accumulator's registers are tied ($0..$3), the descriptors are $8, $5.
+// CHECK-LABEL: func.func @warpgroup_mma
+// CHECK-SAME:    (%[[A:.*]]: i64, %[[B:.*]]: i64, %[[ACC:.*]]: !llvm.struct<(f32, f32, f32, f32)>)
+// CHECK-COUNT-4: llvm.extractvalue %[[ACC]]
+// CHECK-NEXT:    %[[S:.*]] = llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 0, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_a, $8, 2;\0Aadd.s64 desc_b, $9, 128;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 4;\0Aadd.s64 desc_b, $9, 256;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 6;\0Aadd.s64 desc_b, $9, 384;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 512;\0Aadd.s64 desc_b, $9, 512;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[B]] : (f32, f32, f32, f32, i64, i64) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-COUNT-4: llvm.extractvalue %[[S]]
+// CHECK-NOT:     mla_gpu.
+func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32)> {
+  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 5 advance([32, 4, 8192], [2048, 1, 2048]) element bf16 b_n_major : !llvm.struct<(f32, f32, f32, f32)>
+  return %s : !llvm.struct<(f32, f32, f32, f32)>
+}
+
+// -----
+
+// accumulate: every step adds to the accumulator (scale-d 1 from the first);
+// f16 operands, K-major B (trans-b 0).
+// CHECK-LABEL: func.func @warpgroup_mma_accumulate
+// CHECK:         llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 0;\0Aadd.s64 desc_a, $8, 2;\0Aadd.s64 desc_b, $9, 2;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 0;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}"
+func.func @warpgroup_mma_accumulate(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32)> {
+  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 2 advance([32, 4, 8192], [32, 4, 4096]) element f16 accumulate : !llvm.struct<(f32, f32, f32, f32)>
+  return %s : !llvm.struct<(f32, f32, f32, f32)>
 }

@@ -130,11 +130,11 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // rows; shared memory from the first 1024-byte boundary (the 128B swizzle's
 // period): Q as 9 atoms of [64 rows, 64], two stages of 9 × [64 tokens,
 // 64], P [64, 64], row statistics [3, 64] f32, + 1 KiB of slack = 231168
-// bytes. Per tile: wait, proxy fence, barrier; warpgroup 0: S by
-// m64n64k16 wgmmas (K-major B; the first overwrites the accumulator)
-// between a fence and a wait that tie the whole accumulator, the
-// softmax, P and α to shared memory, proxy fence; barrier; both
-// warpgroups: O += P·V by m64n256k16 wgmmas with V N-major.
+// bytes. Per tile: wait, proxy fence, barrier; warpgroup 0: S = Q·Kᵀ as
+// one tile MMA (mla_gpu.warpgroup.mma: 36 m64n64k16 steps over 9 atoms,
+// K-major B, the first step overwriting the accumulator), the softmax, P
+// and α to shared memory, proxy fence; barrier; both warpgroups: O += P·V
+// as one tile MMA each (4 m64n256k16 steps, V N-major).
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
                   v_head_dim = 128>
@@ -156,11 +156,8 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK-NEXT:     mla_gpu.barrier
 // CHECK:          scf.if %{{.*}} -> (f32, f32, f32, f32) {
 // CHECK:            %[[QUERY:.*]] = mla_gpu.warpgroup.descriptor %{{.*}} swizzle = b128, leading = 16, stride = 1024
-// CHECK:            %[[S0:.*]] = mla_gpu.warpgroup.fence tie(%{{.*}} : !llvm.struct<(f32{{(, f32){31}\)}}>)
-// CHECK-NEXT:       nvvm.wgmma.mma_async %[[QUERY]], %{{.*}}, %[[S0]], <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
-// CHECK-COUNT-35:   nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <col>]
-// CHECK-NEXT:       mla_gpu.warpgroup.commit
-// CHECK-NEXT:       %[[S:.*]] = mla_gpu.warpgroup.wait 0 tie(%{{.*}} : !llvm.struct<(f32{{(, f32){31}\)}}>)
+// CHECK:            %[[KEYS:.*]] = arith.addi
+// CHECK-NEXT:       %[[S:.*]] = mla_gpu.warpgroup.mma %[[QUERY]], %[[KEYS]], %{{.*}} steps 36 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32{{(, f32){31}\)}}>
 // CHECK-NEXT:       llvm.extractvalue %[[S]][0]
 // CHECK:            math.exp2
 // CHECK:            vector.store {{.*}} : memref<64x64xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
@@ -170,10 +167,8 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:          mla_gpu.barrier
 // CHECK:          memref.load {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
 // CHECK:          mla_gpu.warpgroup.descriptor %{{.*}} swizzle = b128, leading = 8192, stride = 1024
-// CHECK:          mla_gpu.warpgroup.fence tie(%{{.*}} : !llvm.struct<(f32{{(, f32){127}\)}}>)
-// CHECK-COUNT-4:  nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 256, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>]
-// CHECK-NEXT:     mla_gpu.warpgroup.commit
-// CHECK-NEXT:     mla_gpu.warpgroup.wait 0 tie(%{{.*}} : !llvm.struct<(f32{{(, f32){127}\)}}>)
+// CHECK:          mla_gpu.warpgroup.mma {{.*}} steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element bf16 b_n_major accumulate : !llvm.struct<(f32{{(, f32){127}\)}}>
+// CHECK-NOT:      nvvm.wgmma
 // CHECK:          scf.yield
 // CHECK:        mla_gpu.barrier
 // CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
@@ -298,7 +293,7 @@ func.func @balanced(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64x
 // CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]]
 // CHECK-COUNT-9:       nvgpu.tma.async.load %[[MAP]]
 // CHECK-NOT:       nvgpu.device_async_copy
-// CHECK:           nvvm.wgmma.mma_async
+// CHECK:           mla_gpu.warpgroup.mma
 // CHECK:       } {mla.kernel = "decode_attention"}
 func.func @tma(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
                %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,

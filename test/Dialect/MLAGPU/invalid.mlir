@@ -94,3 +94,67 @@ func.func @case(%address: i64) {
   %0 = mla_gpu.warpgroup.descriptor %address swizzle = b256, leading = 16, stride = 1024
   return
 }
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: vector<4xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects accumulator #0 to be a literal struct of f32 registers, found 'vector<4xf32>'}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : vector<4xf32>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects the accumulator to hold N / 2 registers for an N in [8, 256] that is a multiple of 8, found 2}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects element bf16 or f16, found 'f32'}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element f32 : !llvm.struct<(f32, f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects a_advance to be [step, steps per atom, atom], found 2 values}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects b_advance step and atom to be multiples of 16 bytes and steps per atom positive, found [24, 4, 8192]}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [24, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects a_advance to keep every step within 2^18 bytes, the last at 262144}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 33 advance([32, 4, 32768], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op attribute 'steps' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 0 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>, %other: !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op failed to verify that all of {accumulator, result} have same type}}
+  %0 = "mla_gpu.warpgroup.mma"(%a, %b, %acc) <{steps = 1 : i64, a_advance = array<i64: 32, 4, 8192>, b_advance = array<i64: 32, 4, 8192>, element = bf16}> : (i64, i64, !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+  return
+}

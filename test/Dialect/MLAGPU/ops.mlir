@@ -56,3 +56,12 @@ func.func @warpgroup(%a: !acc4, %b: !acc8, %address: i64) -> (!acc4, i64) {
   %d3 = mla_gpu.warpgroup.descriptor %address swizzle = b32, leading = 16, stride = 262128
   return %w#0, %d : !acc4, i64
 }
+
+// CHECK-LABEL: func.func @warpgroup_mma
+// CHECK:         %[[S:.*]] = mla_gpu.warpgroup.mma %[[A:.*]], %[[B:.*]], %{{.*}} steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16 : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+// CHECK-NEXT:    mla_gpu.warpgroup.mma %[[A]], %[[B]], %[[S]] steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !acc8) -> !acc8 {
+  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16 : !acc8
+  %o = mla_gpu.warpgroup.mma %a, %b, %s steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate : !acc8
+  return %o : !acc8
+}

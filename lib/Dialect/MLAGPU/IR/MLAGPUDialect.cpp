@@ -65,3 +65,54 @@ LogicalResult WarpgroupDescriptorOp::verify() {
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Tile MMA
+//===----------------------------------------------------------------------===//
+
+int64_t WarpgroupMmaOp::getN() {
+  return 2 * static_cast<int64_t>(
+                 cast<LLVM::LLVMStructType>(getAccumulator().getType())
+                     .getBody()
+                     .size());
+}
+
+int64_t WarpgroupMmaOp::getStepOffset(ArrayRef<int64_t> advance, int64_t k) {
+  return (k / advance[1]) * advance[2] + (k % advance[1]) * advance[0];
+}
+
+LogicalResult WarpgroupMmaOp::verify() {
+  if (failed(verifyAccumulators(*this, getAccumulator())))
+    return failure();
+  int64_t n = getN();
+  if (n < 8 || n > 256 || n % 8 != 0)
+    return emitOpError("expects the accumulator to hold N / 2 registers for "
+                       "an N in [8, 256] that is a multiple of 8, found ")
+           << n / 2;
+  if (!getElement().isBF16() && !getElement().isF16())
+    return emitOpError("expects element bf16 or f16, found ") << getElement();
+  // Every step's descriptor: its start address field (14 bits of 16-byte
+  // units) must not carry.
+  constexpr int64_t kLimit = int64_t(1) << 18;
+  for (auto [name, advance] :
+       {std::pair<StringRef, ArrayRef<int64_t>>{"a_advance", getAAdvance()},
+        {"b_advance", getBAdvance()}}) {
+    if (advance.size() != 3)
+      return emitOpError("expects ")
+             << name << " to be [step, steps per atom, atom], found "
+             << advance.size() << " values";
+    if (advance[0] <= 0 || advance[0] % 16 != 0 || advance[1] <= 0 ||
+        advance[2] < 0 || advance[2] % 16 != 0)
+      return emitOpError("expects ")
+             << name
+             << " step and atom to be multiples of 16 bytes and steps per "
+                "atom positive, found ["
+             << advance[0] << ", " << advance[1] << ", " << advance[2] << "]";
+    int64_t last = getStepOffset(advance, getSteps() - 1);
+    if (last >= kLimit)
+      return emitOpError("expects ")
+             << name << " to keep every step within 2^18 bytes, the last at "
+             << last;
+  }
+  return success();
+}
