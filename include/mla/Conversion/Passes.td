@@ -132,8 +132,11 @@ def ConvertMLAGPUToNVVM : Pass<"convert-mla-gpu-to-nvvm"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -28,8 +28,12 @@
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::mla {
@@ -291,14 +295,95 @@ struct WarpgroupDescriptorLowering
   }
 };
 
+/// mla_gpu.warp.mma → per 16-wide k-step: ldmatrix.x4 of A (rows r0 + the
+/// lane's row, columns c0 + 16·step + the lane's column), and per 16 columns
+/// of N an ldmatrix.x4 of B (transposed when k-major) and two mma.sync.
+///
+/// ldmatrix.x4: lane 8·i + j gives the address of row j of 8×8 matrix i;
+///   row-major 16×16 (A, or k-major B read transposed): matrix i = rows
+///   8·(i mod 2).., columns 8·(i / 2)..;
+///   n-major B: matrix i = rows (n) 8·(i / 2).., columns (k) 8·(i mod 2)..,
+///   the B fragments of two 8-column n-tiles.
+struct WarpMmaLowering : OpConversionPattern<WarpMmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpMmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, v);
+    };
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddIOp::create(b, x, y);
+    };
+    auto addConst = [&](Value x, int64_t y) { return y ? add(x, idx(y)) : x; };
+    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    Value lane = arith::RemUIOp::create(b, tid, idx(32));
+    Value matrix = arith::DivUIOp::create(b, lane, idx(8));
+    Value j = arith::RemUIOp::create(b, lane, idx(8));
+    Value low = arith::MulIOp::create(
+        b, arith::RemUIOp::create(b, matrix, idx(2)), idx(8));
+    Value high = arith::MulIOp::create(
+        b, arith::DivUIOp::create(b, matrix, idx(2)), idx(8));
+    Value rowMajorRow = add(j, low), rowMajorCol = high;
+    Value nMajorRow = add(j, high), nMajorCol = low;
+
+    Type element = op.getA().getType().getElementType();
+    auto aFragment = VectorType::get({4, 2}, element);
+    auto ldmatrix = [&](Value memref, ValueRange prefix, Value row, Value col,
+                        bool transpose) -> Value {
+      SmallVector<Value> indices(prefix);
+      indices.append({row, col});
+      return nvgpu::LdMatrixOp::create(b, aFragment, memref, indices,
+                                       transpose, 4);
+    };
+    ValueRange aIndices = adaptor.getAIndices(), bIndices = adaptor.getBIndices();
+    ValueRange aPrefix = aIndices.drop_back(2), bPrefix = bIndices.drop_back(2);
+    Value aRow = add(aIndices.drop_front(aIndices.size() - 2).front(),
+                     rowMajorRow);
+    Value aCol = add(aIndices.back(), rowMajorCol);
+    Value bRow0 = bIndices.drop_front(bIndices.size() - 2).front();
+    Value bCol0 = bIndices.back();
+    bool nMajor = op.getBNMajor();
+    Value bRow = add(bRow0, nMajor ? nMajorRow : rowMajorRow);
+    Value bCol = add(bCol0, nMajor ? nMajorCol : rowMajorCol);
+
+    SmallVector<Value> acc(adaptor.getAccumulators());
+    int64_t pairs = static_cast<int64_t>(acc.size()) / 2;
+    for (int64_t k = 0, e = static_cast<int64_t>(op.getK()) / 16; k < e; ++k) {
+      Value lhs = ldmatrix(op.getA(), aPrefix, aRow, addConst(aCol, 16 * k),
+                           /*transpose=*/false);
+      for (int64_t n = 0; n < pairs; ++n) {
+        Value rhs =
+            nMajor ? ldmatrix(op.getB(), bPrefix, addConst(bRow, 16 * n),
+                              addConst(bCol, 16 * k), /*transpose=*/false)
+                   : ldmatrix(op.getB(), bPrefix, addConst(bRow, 16 * k),
+                              addConst(bCol, 16 * n), /*transpose=*/true);
+        for (int64_t half = 0; half < 2; ++half) {
+          Value fragment = vector::ExtractStridedSliceOp::create(
+              b, rhs, {2 * half, 0}, {2, 2}, {1, 1});
+          acc[2 * n + half] =
+              createMmaSync(b, b.getLoc(), lhs, fragment, acc[2 * n + half]);
+        }
+      }
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUToNVVM
     : mla::impl::ConvertMLAGPUToNVVMBase<ConvertMLAGPUToNVVM> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MLAGPUDialect>();
-    target.addLegalDialect<arith::ArithDialect, LLVM::LLVMDialect,
-                           NVVM::NVVMDialect>();
+    // What the patterns make: NVVM and LLVM ops, and for the warp MMA's
+    // operands thread ids, ldmatrix and vector slices, which the NVVM
+    // pipeline after this pass lowers.
+    target.addLegalDialect<arith::ArithDialect, gpu::GPUDialect,
+                           LLVM::LLVMDialect, NVVM::NVVMDialect,
+                           nvgpu::NVGPUDialect, vector::VectorDialect>();
     RewritePatternSet patterns(ctx);
     populateMLAGPUToNVVMConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
@@ -315,6 +400,48 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
-               WarpgroupMmaLowering>(
+               WarpgroupMmaLowering, WarpMmaLowering>(
       patterns.getContext());
+}
+
+Value mla_gpu::createMmaSync(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                             Value acc) {
+  Type element = cast<VectorType>(lhs.getType()).getElementType();
+  bool bf16 = element.isBF16();
+  // One 32-bit register per row of a fragment: a bf16 pair as i32, an f16
+  // pair as vector<2xf16>, as nvvm.mma.sync takes them.
+  auto registers = [&](Value fragment) {
+    SmallVector<Value> regs;
+    int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
+    for (int64_t i = 0; i < count; ++i) {
+      Value pair =
+          vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{i});
+      if (bf16)
+        pair = vector::ExtractOp::create(
+            b, loc,
+            vector::BitCastOp::create(
+                b, loc, VectorType::get({1}, b.getI32Type()), pair),
+            ArrayRef<int64_t>{0});
+      regs.push_back(pair);
+    }
+    return regs;
+  };
+  SmallVector<Value> sums;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c)
+      sums.push_back(
+          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, c}));
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value result = NVVM::MmaOp::create(
+      b, loc, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc, result, i));
+  return vector::FromElementsOp::create(b, loc, acc.getType(), out);
 }

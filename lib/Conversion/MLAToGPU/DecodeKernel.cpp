@@ -36,6 +36,8 @@
 
 #include "DecodeKernelEmitter.h"
 
+#include "mla/Conversion/MLAGPUToNVVM/MLAGPUToNVVM.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -276,40 +278,7 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
 /// (vectors of 2 elements per register) become the instruction's registers
 /// — f16x2, or bf16 pairs packed in i32.
 Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
-  bool bf16 = plan.elementType.isBF16();
-  auto registers = [&](Value fragment) {
-    SmallVector<Value> regs;
-    int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
-    for (int64_t i = 0; i < count; ++i) {
-      Value pair = vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{i});
-      if (bf16)
-        pair = vector::ExtractOp::create(
-            b,
-            vector::BitCastOp::create(b, VectorType::get({1}, b.getI32Type()),
-                                      pair),
-            ArrayRef<int64_t>{0});
-      regs.push_back(pair);
-    }
-    return regs;
-  };
-  SmallVector<Value> sums;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t c = 0; c < 2; ++c)
-      sums.push_back(
-          vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c}));
-  Type f32 = b.getF32Type();
-  auto resultType =
-      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-  Value result = NVVM::MmaOp::create(
-      b, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
-      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  SmallVector<Value> out;
-  for (int64_t i = 0; i < 4; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, result, i));
-  return vector::FromElementsOp::create(b, frag.c, out);
+  return mla_gpu::createMmaSync(b, b.getLoc(), lhs, rhs, acc);
 }
 
 /// S[16, blockTokens] (partial: this warp's 1/colSplits of the contraction)
@@ -323,20 +292,11 @@ SmallVector<Value> DecodeKernelEmitter::mmaScores(const CTA &cta, Value stage) {
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
   SmallVector<Value> acc(scoreTiles(), zero);
   Value dimBase = a.mul(cta.colSlice, scoreSteps() * 16);
-  Value aRow = a.add(a.mul(cta.rowGroup, 16), cta.layout.rowMajorRow);
-  Value aCol = a.add(dimBase, cta.layout.rowMajorCol);
-  Value bRow = cta.layout.nMajorRow;
-  Value bCol = a.add(dimBase, cta.layout.nMajorCol);
-  for (int64_t k = 0; k < scoreSteps(); ++k) {
-    Value lhs = ldmatrix(cta.query, {aRow, a.add(aCol, 16 * k)}, false);
-    for (int64_t n = 0; n < scoreTiles() / 2; ++n) {
-      Value rhs = ldmatrix(
-          cta.tokens, {stage, a.add(bRow, 16 * n), a.add(bCol, 16 * k)}, false);
-      acc[2 * n] = mma(lhs, halfOf(rhs, 0), acc[2 * n]);
-      acc[2 * n + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * n + 1]);
-    }
-  }
-  return acc;
+  auto product = mla_gpu::WarpMmaOp::create(
+      b, cta.query, ValueRange{a.mul(cta.rowGroup, 16), dimBase}, cta.tokens,
+      ValueRange{stage, a.idx(0), dimBase}, acc, scoreSteps() * 16,
+      /*b_n_major=*/true);
+  return SmallVector<Value>(product.getResults());
 }
 
 /// The colSplits warps of a row group add their partial scores through

@@ -57,7 +57,6 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   Value head = kernel.getBlockIds().z;
   Value tid = kernel.getThreadIds().x;
   Value warp = a.div(tid, 32), lane = a.rem(tid, 32);
-  LaneLayout layout = laneLayout(lane);
 
   Value base = dynamicShared();
   Value lhsTiles =
@@ -120,28 +119,16 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
     }
     commitGroup();
     Value stage = a.rem(chunk, stages);
-    Value aRow = a.add(a.mul(warp, 16), layout.rowMajorRow);
-    for (int64_t kk = 0; kk < tile / 16; ++kk) {
-      Value lhsCol = a.add(layout.rowMajorCol, 16 * kk);
-      Value lhs =
-          combined ? ldmatrix(lhsTiles,
-                              {aRow, a.add(a.mul(chunk, tile), lhsCol)}, false)
-                   : ldmatrix(lhsTiles, {stage, aRow, lhsCol}, false);
-      for (int64_t np = 0; np < tile / 16; ++np) {
-        Value rhs = weightKMajor
-                        ? ldmatrix(rhsTiles,
-                                   {stage, a.add(layout.rowMajorRow, 16 * kk),
-                                    a.add(layout.rowMajorCol, 16 * np)},
-                                   true)
-                        : ldmatrix(rhsTiles,
-                                   {stage, a.add(layout.nMajorRow, 16 * np),
-                                    a.add(layout.nMajorCol, 16 * kk)},
-                                   false);
-        acc[2 * np] = mma(lhs, halfOf(rhs, 0), acc[2 * np]);
-        acc[2 * np + 1] = mma(lhs, halfOf(rhs, 1), acc[2 * np + 1]);
-      }
-    }
-    scf::YieldOp::create(b, acc);
+    // The warp's 16 rows × 64 columns += its rows of the input chunk ·
+    // the weight chunk (W_UV k-major, W_UK n-major).
+    Value aRow = a.mul(warp, 16);
+    SmallVector<Value> lhsAt =
+        combined ? SmallVector<Value>{aRow, a.mul(chunk, tile)}
+                 : SmallVector<Value>{stage, aRow, a.idx(0)};
+    auto product = mla_gpu::WarpMmaOp::create(
+        b, lhsTiles, lhsAt, rhsTiles, ValueRange{stage, a.idx(0), a.idx(0)},
+        acc, tile, /*b_n_major=*/!weightKMajor);
+    scf::YieldOp::create(b, product.getResults());
   }
   waitGroups(0);
   // C fragment rows quadRow, quadRow + 8 of the warp's 16; columns 2·quadCol.

@@ -183,3 +183,62 @@ func.func @warpgroup_mma_accumulate(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f
   %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 2 advance([32, 4, 8192], [32, 4, 4096]) element f16 accumulate : !llvm.struct<(f32, f32, f32, f32)>
   return %s : !llvm.struct<(f32, f32, f32, f32)>
 }
+
+// -----
+
+// A warp's tile product: per 16-wide k-step an ldmatrix.x4 of A at (r0 + the
+// lane's row, c0 + 16·step + the lane's column) and, per 16 columns of N, an
+// ldmatrix.x4 of B and two mma.sync m16n8k16 (one per 8-column half). With
+// B n-major (rows are n) the lane's B row is j + 8·(i / 2) and its column
+// 8·(i mod 2), for lane 8·i + j. k = 32, N = 32: per step an A load and
+// twice a B load and two MMAs.
+// CHECK-LABEL: func.func @warp_mma_n_major
+// CHECK-SAME:    (%[[A:.*]]: memref<64x72xbf16, #gpu.address_space<workgroup>>, %[[B:.*]]: memref<2x64x72xbf16, #gpu.address_space<workgroup>>, %[[R:.*]]: index, %[[S:.*]]: index, %[[Z:.*]]: vector<2x2xf32>)
+// CHECK:         %[[TID:.*]] = gpu.thread_id x
+// CHECK:         %[[LANE:.*]] = arith.remui %[[TID]], %{{.*}} : index
+// CHECK:         %[[I:.*]] = arith.divui %[[LANE]], %{{.*}} : index
+// CHECK:         %[[J:.*]] = arith.remui %[[LANE]], %{{.*}} : index
+// CHECK:         %[[LOW:.*]] = arith.muli
+// CHECK:         %[[HIGH:.*]] = arith.muli
+// CHECK:         %[[ROWMAJOR:.*]] = arith.addi %[[J]], %[[LOW]]
+// CHECK:         %[[NMAJOR:.*]] = arith.addi %[[J]], %[[HIGH]]
+// CHECK:         %[[AROW:.*]] = arith.addi %[[R]], %[[ROWMAJOR]]
+// CHECK:         %[[ACOL:.*]] = arith.addi %[[R]], %[[HIGH]]
+// CHECK:         %[[BROW:.*]] = arith.addi %[[R]], %[[NMAJOR]]
+// CHECK:         %[[BCOL:.*]] = arith.addi %[[R]], %[[LOW]]
+// CHECK:         nvgpu.ldmatrix %[[A]][%[[AROW]], %[[ACOL]]] {numTiles = 4 : i32, transpose = false}
+// CHECK:         nvgpu.ldmatrix %[[B]][%[[S]], %[[BROW]], %[[BCOL]]] {numTiles = 4 : i32, transpose = false}
+// CHECK-COUNT-2: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:         nvgpu.ldmatrix %[[B]]
+// CHECK-COUNT-2: nvvm.mma.sync
+// CHECK:         nvgpu.ldmatrix %[[A]]
+// CHECK:         nvgpu.ldmatrix %[[B]]
+// CHECK-COUNT-2: nvvm.mma.sync
+// CHECK:         nvgpu.ldmatrix %[[B]]
+// CHECK-COUNT-2: nvvm.mma.sync
+// CHECK-NOT:     nvvm.mma.sync
+// CHECK-NOT:     mla_gpu.
+func.func @warp_mma_n_major(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>,
+                            %b: memref<2x64x72xbf16, #gpu.address_space<workgroup>>,
+                            %r: index, %s: index, %z: vector<2x2xf32>)
+    -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+  %o:4 = mla_gpu.warp.mma %a[%r, %r], %b[%s, %r, %r], (%z, %z, %z, %z) k 32 b_n_major : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+  return %o#0, %o#1, %o#2, %o#3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+}
+
+// -----
+
+// B k-major (rows are k): read transposed, the lane's B row and column as
+// A's (j + 8·(i mod 2), 8·(i / 2)); f16 fragments go to mma.sync as
+// vector<2xf16> registers.
+// CHECK-LABEL: func.func @warp_mma_k_major
+// CHECK:         nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK:         nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<64x72xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK-COUNT-2: nvvm.mma.sync {{.*}} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-NOT:     nvvm.mma.sync
+func.func @warp_mma_k_major(%a: memref<64x72xf16, #gpu.address_space<workgroup>>,
+                            %b: memref<64x72xf16, #gpu.address_space<workgroup>>,
+                            %r: index, %z: vector<2x2xf32>) -> vector<2x2xf32> {
+  %o:2 = mla_gpu.warp.mma %a[%r, %r], %b[%r, %r], (%z, %z) k 16 : memref<64x72xf16, #gpu.address_space<workgroup>>, memref<64x72xf16, #gpu.address_space<workgroup>>
+  return %o#1 : vector<2x2xf32>
+}

@@ -27,8 +27,8 @@
 // CHECK-NEXT: gpu.launch
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false}
-// CHECK:        nvvm.mma.sync
+// CHECK:        %{{.*}}:8 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 64 b_n_major : memref<3x64x72xbf16, #gpu.address_space<workgroup>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK-NOT:    nvvm.mma.sync
 // CHECK:        vector.store {{.*}}, %[[QLAT]]
 // CHECK:      } {mla.kernel = "decode_query_latent"}
 // CHECK-NOT:  memref.alloc() : memref<3x1x128x512xbf16>
@@ -46,11 +46,11 @@
 // CHECK:        scf.for
 // CHECK:          mla_gpu.async_copy.wait 1
 // CHECK:          mla_gpu.barrier
-// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x584xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
-// CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:          %{{.*}}:4 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 288 b_n_major : memref<64x584xbf16, #gpu.address_space<workgroup>>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
 // CHECK:          gpu.shuffle  xor
 // CHECK:          math.exp2
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:          scf.yield
 // CHECK:        vector.store {{.*}}, %[[PART]]{{.*}} : memref<3x128x4x512xf32>, vector<2xf32>
 // CHECK:        memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
@@ -72,8 +72,7 @@
 // CHECK:          vector.store {{.*}} : memref<64x520xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
 // CHECK:        scf.for
 // CHECK:          mla_gpu.barrier
-// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x520xbf16, #gpu.address_space<workgroup>>
-// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true} : memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:          mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 64 : memref<64x520xbf16, #gpu.address_space<workgroup>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        vector.store {{.*}} : memref<3x1x128x128xbf16>, vector<2xbf16>
 // CHECK:      } {mla.kernel = "decode_combine_value"}
 // CHECK-DAG:  memref.dealloc %[[QLAT]]

@@ -158,3 +158,51 @@ func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>, %oth
   %0 = "mla_gpu.warpgroup.mma"(%a, %b, %acc) <{steps = 1 : i64, a_advance = array<i64: 32, 4, 8192>, b_advance = array<i64: 32, 4, 8192>, element = bf16}> : (i64, i64, !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
   return
 }
+
+// -----
+
+func.func @case(%a: memref<64x72xbf16>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects a in workgroup (shared) memory, found 'memref<64x72xbf16>'}}
+  %0:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z, %z) k 16 : memref<64x72xbf16>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects b of rank 2 or more with one index per dimension, found 'memref<64x72xbf16, #gpu.address_space<workgroup>>' and 1 indices}}
+  %0:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i], (%z, %z) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<64x72xf32, #gpu.address_space<workgroup>>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects a of bf16 or f16, found 'f32'}}
+  %0:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z, %z) k 16 : memref<64x72xf32, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<64x72xf16, #gpu.address_space<workgroup>>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects a and b of one element type, found 'f16' and 'bf16'}}
+  %0:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z, %z) k 16 : memref<64x72xf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects k to be a multiple of 16, found 24}}
+  %0:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z, %z) k 24 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index, %z: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warp.mma' op expects an even, non-zero number of C fragments (N a multiple of 16), found 1}}
+  %0 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}

@@ -65,3 +65,14 @@ func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !acc8) -> !acc8 {
   %o = mla_gpu.warpgroup.mma %a, %b, %s steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate : !acc8
   return %o : !acc8
 }
+
+// CHECK-LABEL: func.func @warp_mma
+// CHECK:         %[[S:.*]]:2 = mla_gpu.warp.mma %[[A:.*]][%[[I:.*]], %[[I]]], %[[B:.*]][%[[I]], %[[I]], %[[I]]], (%[[Z:.*]], %[[Z]]) k 64 b_n_major : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.warp.mma %[[A]][%[[I]], %[[I]]], %[[B]][%[[I]], %[[I]], %[[I]]], (%[[S]]#0, %[[S]]#1) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+func.func @warp_mma(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>,
+                    %b: memref<2x64x72xbf16, #gpu.address_space<workgroup>>,
+                    %i: index, %z: vector<2x2xf32>) -> vector<2x2xf32> {
+  %s:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i, %i], (%z, %z) k 64 b_n_major : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+  %o:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i, %i], (%s#0, %s#1) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
+  return %o#0 : vector<2x2xf32>
+}

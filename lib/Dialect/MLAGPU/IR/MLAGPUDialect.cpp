@@ -8,6 +8,7 @@
 
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -114,5 +115,49 @@ LogicalResult WarpgroupMmaOp::verify() {
              << name << " to keep every step within 2^18 bytes, the last at "
              << last;
   }
+  return success();
+}
+
+LogicalResult WarpMmaOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  // The accumulators pass through: one result per accumulator operand, the
+  // operands after the two memrefs and their indices.
+  WarpMmaOp::Adaptor adaptor(operands, DictionaryAttr(), properties, {});
+  llvm::append_range(types, adaptor.getAccumulators().getTypes());
+  return success();
+}
+
+LogicalResult WarpMmaOp::verify() {
+  for (auto [name, memref, indices] :
+       {std::tuple<StringRef, Value, ValueRange>{"a", getA(), getAIndices()},
+        {"b", getB(), getBIndices()}}) {
+    auto type = cast<MemRefType>(memref.getType());
+    auto space =
+        dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+    if (!space || space.getValue() != gpu::AddressSpace::Workgroup)
+      return emitOpError("expects ")
+             << name << " in workgroup (shared) memory, found " << type;
+    if (type.getRank() < 2 ||
+        static_cast<int64_t>(indices.size()) != type.getRank())
+      return emitOpError("expects ")
+             << name << " of rank 2 or more with one index per dimension, found "
+             << type << " and " << indices.size() << " indices";
+    if (!type.getElementType().isBF16() && !type.getElementType().isF16())
+      return emitOpError("expects ")
+             << name << " of bf16 or f16, found " << type.getElementType();
+  }
+  if (getA().getType().getElementType() != getB().getType().getElementType())
+    return emitOpError("expects a and b of one element type, found ")
+           << getA().getType().getElementType() << " and "
+           << getB().getType().getElementType();
+  if (getK() % 16 != 0)
+    return emitOpError("expects k to be a multiple of 16, found ") << getK();
+  size_t fragments = getAccumulators().size();
+  if (fragments == 0 || fragments % 2 != 0)
+    return emitOpError("expects an even, non-zero number of C fragments (N a "
+                       "multiple of 16), found ")
+           << fragments;
   return success();
 }

@@ -308,4 +308,55 @@ def MLAGPU_WarpgroupMmaOp : MLAGPU_SyncOp<"warpgroup.mma",
   }];
 }
 
+// A C fragment of mma.sync m16n8k16: a thread's 2 × 2 f32 of a 16 × 8
+// accumulator tile.
+def MLAGPU_CFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getShape() == "
+            "::llvm::ArrayRef<int64_t>({2, 2})">,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getElementType()"
+            ".isF32()">]>, "vector<2x2xf32> (a C fragment)">,
+    BuildableType<"::mlir::VectorType::get({2, 2}, $_builder.getF32Type())">;
+
+def MLAGPU_WarpMmaOp : MLAGPU_Op<"warp.mma",
+    [MemoryEffects<[MemRead]>, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a warp's tile product from shared memory: acc[16, N] (+)= A[16, K]·B[K, N] by mma.sync";
+  let description = [{
+    One warp (sm_80 and later) multiplies the 16 × `k` window of `a` whose
+    first element is at `a_indices` (the last two indices: row, column) by
+    the `k` × N window of `b` at `b_indices`, stored k-major (rows are k:
+    read transposed by ldmatrix) or, with `b_n_major`, n-major (rows are n),
+    and adds the product to the accumulator: N / 8 C fragments
+    (vector<2x2xf32> each: rows lane / 4 and lane / 4 + 8, columns
+    2·(lane mod 4) and the next, of 8 columns), N a multiple of 16. Both
+    tiles are bf16 or f16 in shared memory; the product accumulates in f32.
+    The op reads shared memory (`ldmatrix`): a barrier orders the writes
+    that fill the tiles before it.
+
+    It lowers to k / 16 steps, each one `ldmatrix.x4` of A and, per 16
+    columns, one `ldmatrix.x4` of B and two `mma.sync.m16n8k16`; the lanes'
+    ldmatrix addresses come from the lane index.
+
+    ```mlir
+    // S[16, 64] += Q[rows 16.., dims 0..576) · K[stage, tokens 0..64, dims]ᵀ
+    %s:8 = mla_gpu.warp.mma %q[%c16, %c0], %kv[%stage, %c0, %c0],
+        (%z, %z, %z, %z, %z, %z, %z, %z) k 576 b_n_major
+        : memref<64x592xbf16, #gpu.address_space<workgroup>>,
+          memref<2x64x592xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins AnyMemRef:$a, Variadic<Index>:$a_indices,
+                       AnyMemRef:$b, Variadic<Index>:$b_indices,
+                       Variadic<MLAGPU_CFragment>:$accumulators,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$k,
+                       UnitAttr:$b_n_major);
+  let results = (outs Variadic<MLAGPU_CFragment>:$results);
+  let assemblyFormat = [{
+    $a `[` $a_indices `]` `,` $b `[` $b_indices `]` `,`
+    `(` $accumulators `)` `k` $k (`b_n_major` $b_n_major^)?
+    attr-dict `:` type($a) `,` type($b)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD
