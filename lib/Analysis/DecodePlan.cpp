@@ -99,6 +99,17 @@ mla::planDecodeKernels(const DecodeProblem &problem, DecodeTilingAttr tiling,
     return fail("the query count is dynamic");
   if (plan.pageSize == 0)
     return fail("the page size is dynamic");
+  // A tile row must fit shared memory (and no size below can overflow).
+  constexpr int64_t kMaxDim = int64_t(1) << 16;
+  if (plan.dim > kMaxDim || plan.nope > kMaxDim || plan.value > kMaxDim)
+    return fail("kv_lora_rank + qk_rope_dim (" + Twine(plan.dim) +
+                "), qk_nope_dim (" + Twine(plan.nope) + ") and v_head_dim (" +
+                Twine(plan.value) + ") must be at most " + Twine(kMaxDim));
+  // The split combine is unrolled over the splits.
+  constexpr int64_t kMaxKernelSplits = 256;
+  if (plan.splits > kMaxKernelSplits)
+    return fail("the kernels combine at most " + Twine(kMaxKernelSplits) +
+                " splits, not " + Twine(plan.splits));
   const ChipDescription &chip = target.chip;
   if (plan.warpgroup() && !chip.warpgroupMMA)
     return fail("mma = warpgroup needs wgmma (chip sm_90a), not " +

@@ -81,6 +81,16 @@ FailureOr<DecodeTuningTable> DecodeTuningTable::load(llvm::StringRef path,
       return fail(where + " expects 'schedule' even or balanced");
     if (!readKeyword("loads", e.loads))
       return fail(where + " expects 'loads' async_copy or tma");
+    // The tiling the entry names must be a valid #mla.decode_tiling (its
+    // bounds), checked here rather than when the attribute is built.
+    if (failed(DecodeTilingAttr::verify(
+            [&] {
+              return anchor->emitError()
+                     << "tuning file '" << path << "': " << where << ": ";
+            },
+            e.splits, e.blockTokens, e.headsPerBlock, e.stages, e.mma,
+            e.schedule, e.loads)))
+      return failure();
     table.entries.push_back(e);
   }
   return table;

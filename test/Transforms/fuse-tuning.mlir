@@ -6,6 +6,7 @@
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-entry.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-ENTRY
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-dtype.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-DTYPE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-mma.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-MMA
+// RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-bounds.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-BOUNDS
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-schedule.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SCHEDULE
 // RUN: not mla-opt %s --mla-fuse-decode=tuning-file=%S/Inputs/tuning-bad-loads.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LOADS
 // RUN: not mla-opt %s --mla-set-target=target=a100 --mla-fuse-decode="tuning-file=%S/Inputs/tuning-h100.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRONG-TARGET
@@ -21,6 +22,7 @@
 // BAD-ENTRY: error: tuning file '{{.*}}tuning-bad-entry.json': decode entry 0 expects a positive integer 'heads_per_block'
 // BAD-DTYPE: error: tuning file '{{.*}}tuning-bad-dtype.json': decode entry 0 expects 'dtype' bf16, f16 or f32
 // BAD-MMA: error: tuning file '{{.*}}tuning-bad-mma.json': decode entry 0 expects 'mma' sync or warpgroup
+// BAD-BOUNDS: error: tuning file '{{.*}}tuning-bad-bounds.json': decode entry 0: expects decode_tiling stages to be at most 8, found 64
 // BAD-SCHEDULE: error: tuning file '{{.*}}tuning-bad-schedule.json': decode entry 0 expects 'schedule' even or balanced
 // BAD-LOADS: error: tuning file '{{.*}}tuning-bad-loads.json': decode entry 0 expects 'loads' async_copy or tma
 // WRONG-TARGET: error: tuning file '{{.*}}tuning-h100.json' is for target 'h100', not 'a100'

@@ -12,6 +12,8 @@
 // RUN: mla-opt %s --split-input-file -o /dev/null --mla-fuse-decode='mma=sync loads=tma schedule=balanced' --dump-pass-pipeline 2>&1 | FileCheck %s --check-prefix=OPTIONS
 // RUN: not mla-opt %s --mla-fuse-decode=splits=-1 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
+// RUN: not mla-opt %s --mla-fuse-decode=splits=2147483648 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-SPLITS
+// RUN: not mla-opt %s --mla-fuse-prefill=prefix-chunk=4294967296 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-CHUNK
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
 // with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
@@ -43,6 +45,8 @@
 
 // BAD-SPLITS: error: a tiling override must be positive (0: none)
 // BAD-LENGTH: error: assumed-cache-length must be positive
+// HUGE-SPLITS: error: mla-fuse-decode: splits must be at most 1024, found 2147483648
+// HUGE-CHUNK: error: mla-fuse-prefill: prefix-chunk must be at most 1073741824, found 4294967296
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
 // query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of

@@ -148,8 +148,9 @@ DecodeKernelPlan sizeDecodeKernels(const DecodeProblem &problem,
 
 /// The plan of `tiling` for `problem` on `target`, or the reason (in
 /// `reason`) the kernels cannot run it: an element type the tensor cores do
-/// not take, a dynamic query count or page size, dimensions that do not cut
-/// into the MMA steps, a wgmma tiling on a chip without wgmma or of a shape
+/// not take, a dynamic query count or page size, dimensions over 2^16 or
+/// that do not cut into the MMA steps, more than 256 splits (the combine is
+/// unrolled over them), a wgmma tiling on a chip without wgmma or of a shape
 /// it does not suit, TMA loads of pages that are not whole tiles, or tiles
 /// and weight rings beyond the target's shared memory.
 FailureOr<DecodeKernelPlan> planDecodeKernels(const DecodeProblem &problem,

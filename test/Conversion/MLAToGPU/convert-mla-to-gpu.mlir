@@ -165,3 +165,26 @@ func.func @too_many_stages(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x
       -> tensor<2x1x128x128xbf16>
   return %o : tensor<2x1x128x128xbf16>
 }
+
+// -----
+
+// More splits than the kernels' combine (unrolled over them) takes: the
+// generic path, with a remark.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @too_many_splits
+// CHECK-NOT: mla.decode_kernel
+func.func @too_many_splits(%q_nope: tensor<2x1x128x128xbf16>, %q_pe: tensor<2x1x128x64xbf16>,
+                           %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                           %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
+                           %lens: tensor<2xi32>) -> tensor<2x1x128x128xbf16> {
+  // expected-remark @below {{fused_decode stays on the generic GPU path: the kernels combine at most 256 splits, not 512}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 512, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
+      {config = #v3}
+      : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>)
+      -> tensor<2x1x128x128xbf16>
+  return %o : tensor<2x1x128x128xbf16>
+}

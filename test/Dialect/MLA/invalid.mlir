@@ -1774,3 +1774,129 @@ module attributes {mla.target = #mla.target<name = "x", chip = "sm_90a", sms = 1
 // expected-error @+1 {{expects 'mla.target' to be a #mla.target attribute, found "h100"}}
 module attributes {mla.target = "h100"} {
 }
+
+// -----
+
+// #mla.decode_tiling: at most 1024 splits (the generators unroll over them).
+// expected-error @+2 {{expects decode_tiling splits to be at most 1024, found 2147483648}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 2147483648, block_tokens = 64, heads_per_block = 64, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: at most 1024 tokens per tile.
+// expected-error @+2 {{expects decode_tiling block_tokens to be at most 1024, found 4096}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 4096, heads_per_block = 64, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: at most 1024 heads per block.
+// expected-error @+2 {{expects decode_tiling heads_per_block to be at most 1024, found 1025}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 1025, stages = 2>
+} {
+  return
+}
+
+// -----
+
+// #mla.decode_tiling: at most 8 stages in flight.
+// expected-error @+2 {{expects decode_tiling stages to be at most 8, found 100000}}
+func.func @case() attributes {
+  tiling = #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 100000>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: at most 1024 queries per tile.
+// expected-error @+2 {{expects prefill_tiling block_queries to be at most 1024, found 2048}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 2048, block_keys = 128, prefix_chunk = 4096>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: at most 1024 keys per tile.
+// expected-error @+2 {{expects prefill_tiling block_keys to be at most 1024, found 65536}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = 65536, prefix_chunk = 4096>
+} {
+  return
+}
+
+// -----
+
+// #mla.prefill_tiling: chunks of at most 2^30 tokens.
+// expected-error @+2 {{expects prefill_tiling prefix_chunk to be at most 1073741824, found 4294967296}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4294967296>
+} {
+  return
+}
+
+// -----
+
+// A static batch of 0 (no request): refused by the shape checker, as are 0
+// new tokens, 0 pages, an empty page and 0 pages per request.
+#cfg0 = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
+                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+func.func @case(%q_nope: tensor<0x1x2x8xbf16>, %q_pe: tensor<0x1x2x4xbf16>,
+                %wuk: tensor<2x16x8xbf16>, %wuv: tensor<2x16x8xbf16>,
+                %cache: tensor<4x16x20xbf16>, %bt: tensor<0x2xi32>,
+                %lens: tensor<0xi32>) -> tensor<0x1x2x8xbf16> {
+  // expected-error @+1 {{'mla.fused_decode' op expects q_nope dim 0 (B: batch) to be non-zero}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 16, heads_per_block = 2, stages = 2>
+      {config = #cfg0}
+      : (tensor<0x1x2x8xbf16>, tensor<0x1x2x4xbf16>, tensor<2x16x8xbf16>,
+         tensor<2x16x8xbf16>, tensor<4x16x20xbf16>, tensor<0x2xi32>, tensor<0xi32>)
+      -> tensor<0x1x2x8xbf16>
+  return %o : tensor<0x1x2x8xbf16>
+}
+
+// -----
+
+#cfg0 = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
+                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+func.func @case(%q_nope: tensor<1x0x2x8xbf16>, %q_pe: tensor<1x0x2x4xbf16>,
+                %wuk: tensor<2x16x8xbf16>, %wuv: tensor<2x16x8xbf16>,
+                %cache: tensor<4x16x20xbf16>, %bt: tensor<1x2xi32>,
+                %lens: tensor<1xi32>) -> tensor<1x0x2x8xbf16> {
+  // expected-error @+1 {{'mla.fused_decode' op expects q_nope dim 1 (S: new tokens) to be non-zero}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 16, heads_per_block = 2, stages = 2>
+      {config = #cfg0}
+      : (tensor<1x0x2x8xbf16>, tensor<1x0x2x4xbf16>, tensor<2x16x8xbf16>,
+         tensor<2x16x8xbf16>, tensor<4x16x20xbf16>, tensor<1x2xi32>, tensor<1xi32>)
+      -> tensor<1x0x2x8xbf16>
+  return %o : tensor<1x0x2x8xbf16>
+}
+
+// -----
+
+#cfg0 = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
+                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+func.func @case(%q_nope: tensor<1x1x2x8xbf16>, %q_pe: tensor<1x1x2x4xbf16>,
+                %wuk: tensor<2x16x8xbf16>, %wuv: tensor<2x16x8xbf16>,
+                %cache: tensor<4x0x20xbf16>, %bt: tensor<1x2xi32>,
+                %lens: tensor<1xi32>) -> tensor<1x1x2x8xbf16> {
+  // expected-error @+1 {{'mla.fused_decode' op expects cache dim 1 (G: page size) to be non-zero}}
+  %o = mla.fused_decode %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      tiling #mla.decode_tiling<splits = 1, block_tokens = 16, heads_per_block = 2, stages = 2>
+      {config = #cfg0}
+      : (tensor<1x1x2x8xbf16>, tensor<1x1x2x4xbf16>, tensor<2x16x8xbf16>,
+         tensor<2x16x8xbf16>, tensor<4x0x20xbf16>, tensor<1x2xi32>, tensor<1xi32>)
+      -> tensor<1x1x2x8xbf16>
+  return %o : tensor<1x1x2x8xbf16>
+}

@@ -204,6 +204,17 @@ verifyPositive(function_ref<InFlightDiagnostic()> emitError, StringRef attr,
   return success();
 }
 
+/// Each parameter at most its bound.
+static LogicalResult
+verifyBounded(function_ref<InFlightDiagnostic()> emitError, StringRef attr,
+              ArrayRef<std::tuple<StringRef, int64_t, int64_t>> parameters) {
+  for (auto [name, value, bound] : parameters)
+    if (value > bound)
+      return emitError() << "expects " << attr << " " << name
+                         << " to be at most " << bound << ", found " << value;
+  return success();
+}
+
 LogicalResult
 DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          int64_t splits, int64_t blockTokens,
@@ -213,7 +224,13 @@ DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             {{"splits", splits},
                              {"block_tokens", blockTokens},
                              {"heads_per_block", headsPerBlock},
-                             {"stages", stages}})))
+                             {"stages", stages}})) ||
+      failed(verifyBounded(
+          emitError, "decode_tiling",
+          {{"splits", splits, kMaxSplits},
+           {"block_tokens", blockTokens, kMaxBlockTokens},
+           {"heads_per_block", headsPerBlock, kMaxHeadsPerBlock},
+           {"stages", stages, kMaxStages}})))
     return failure();
   // The TMA loads are written for the wgmma kernel's swizzled tiles.
   if (loads == DecodeLoads::Tma && mma != MmaKind::Warpgroup)
@@ -227,10 +244,15 @@ LogicalResult
 PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           int64_t blockQueries, int64_t blockKeys,
                           int64_t prefixChunk) {
-  return verifyPositive(emitError, "prefill_tiling",
-                        {{"block_queries", blockQueries},
-                         {"block_keys", blockKeys},
-                         {"prefix_chunk", prefixChunk}});
+  if (failed(verifyPositive(emitError, "prefill_tiling",
+                            {{"block_queries", blockQueries},
+                             {"block_keys", blockKeys},
+                             {"prefix_chunk", prefixChunk}})))
+    return failure();
+  return verifyBounded(emitError, "prefill_tiling",
+                       {{"block_queries", blockQueries, kMaxBlock},
+                        {"block_keys", blockKeys, kMaxBlock},
+                        {"prefix_chunk", prefixChunk, kMaxPrefixChunk}});
 }
 
 LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,

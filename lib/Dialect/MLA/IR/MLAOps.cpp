@@ -101,6 +101,13 @@ private:
     int64_t size = type.getDimSize(dim);
     if (ShapedType::isDynamic(size))
       return success();
+    // No request, no new token, no page or an empty page: nothing any
+    // kernel or the reference lowering can run on (a dynamic size of 0 is
+    // refused at run time by mla-run).
+    if (size == 0 && llvm::is_contained({"B", "S", "P", "G", "M"}, letter))
+      return op->emitOpError("expects ")
+             << name << " dim " << dim << " (" << letter << ": "
+             << describeLetter(letter) << ") to be non-zero";
     auto it = bindings.find(letter);
     if (it == bindings.end()) {
       bindings[letter] = Binding{size, name.str(), /*fromConfig=*/false};

@@ -179,7 +179,15 @@ struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
   void runOnOperation() override {
-    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), assumedCacheLength, splits,
+    if (splits > DecodeTilingAttr::kMaxSplits) {
+      getOperation()->emitError()
+          << "mla-fuse-decode: splits must be at most "
+          << DecodeTilingAttr::kMaxSplits << ", found "
+          << static_cast<int64_t>(splits);
+      return signalPassFailure();
+    }
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(),
+                                             assumedCacheLength, splits,
                                              tuningFile, mma, schedule, loads)))
       signalPassFailure();
   }
@@ -189,6 +197,13 @@ struct MLAFusePrefillPass
     : public mla::impl::MLAFusePrefillBase<MLAFusePrefillPass> {
   using MLAFusePrefillBase::MLAFusePrefillBase;
   void runOnOperation() override {
+    if (prefixChunk > PrefillTilingAttr::kMaxPrefixChunk) {
+      getOperation()->emitError()
+          << "mla-fuse-prefill: prefix-chunk must be at most "
+          << PrefillTilingAttr::kMaxPrefixChunk << ", found "
+          << static_cast<int64_t>(prefixChunk);
+      return signalPassFailure();
+    }
     if (failed(runFusion<FuseDecompressedPrefill>(
             getOperation(), assumedCacheLength, prefixChunk)))
       signalPassFailure();

@@ -209,6 +209,11 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
     #mla.decode_tiling<splits = 1, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup>
     #mla.decode_tiling<splits = 4, block_tokens = 64, heads_per_block = 64, stages = 2, mma = warpgroup, loads = tma>
     ```
+
+    Every parameter is positive and bounded by what a GPU can hold or use
+    (so that no product of them overflows and no code generator unrolls
+    without end): splits ≤ 1024, block_tokens ≤ 1024, heads_per_block ≤
+    1024, stages ≤ 8 (cp.async and wgmma groups in flight).
   }];
   let parameters = (ins "int64_t":$splits, "int64_t":$block_tokens,
                         "int64_t":$heads_per_block, "int64_t":$stages,
@@ -220,6 +225,12 @@ def MLA_DecodeTilingAttr : MLA_Attr<"DecodeTiling", "decode_tiling"> {
                             "::mlir::mla::DecodeLoads::AsyncCopy">:$loads);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    static constexpr int64_t kMaxSplits = 1024;
+    static constexpr int64_t kMaxBlockTokens = 1024;
+    static constexpr int64_t kMaxHeadsPerBlock = 1024;
+    static constexpr int64_t kMaxStages = 8;
+  }];
 }
 
 def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
@@ -235,11 +246,18 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
     ```mlir
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
     ```
+
+    Bounds: block_queries and block_keys ≤ 1024, prefix_chunk ≤ 2^30
+    tokens.
   }];
   let parameters = (ins "int64_t":$block_queries, "int64_t":$block_keys,
                         "int64_t":$prefix_chunk);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    static constexpr int64_t kMaxBlock = 1024;
+    static constexpr int64_t kMaxPrefixChunk = int64_t(1) << 30;
+  }];
 }
 
 def MLA_TargetAttr : MLA_Attr<"Target", "target"> {
