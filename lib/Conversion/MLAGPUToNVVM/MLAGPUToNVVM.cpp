@@ -31,10 +31,15 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_CONVERTMLAGPUTONVVM
@@ -372,18 +377,121 @@ struct WarpMmaLowering : OpConversionPattern<WarpMmaOp> {
   }
 };
 
+/// mla_gpu.combine_splits → the log-sum-exp combine, unrolled over a static
+/// split count (every split's loads issued before any is used) or two loops
+/// over a run-time one (the largest lse, then the weighted sum).
+struct CombineSplitsLowering : OpConversionPattern<CombineSplitsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CombineSplitsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Type f32 = b.getF32Type();
+    auto vec4 = VectorType::get({4}, f32);
+    auto constant = [&](double v) -> Value {
+      return arith::ConstantFloatOp::create(b, b.getF32Type(),
+                                            APFloat(static_cast<float>(v)));
+    };
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, v);
+    };
+    Value request = adaptor.getRequest(), row = adaptor.getRow(),
+          col = adaptor.getCol();
+    auto lseAt = [&](Value k) -> Value {
+      return memref::LoadOp::create(b, adaptor.getLse(),
+                                    ValueRange{request, row, k});
+    };
+    // 16-byte aligned: col is a multiple of 4 and the rows of f32 are.
+    auto partialAt = [&](Value k) -> Value {
+      return vector::LoadOp::create(b, vec4, adaptor.getPartial(),
+                                    ValueRange{request, row, k, col},
+                                    /*nontemporal=*/false, llvm::Align(16));
+    };
+    Value negInf = constant(-std::numeric_limits<double>::infinity());
+    // acc + w·part, total + w; w = e^(lse − top), 0 when top is −inf (a row
+    // with no token in any split).
+    auto accumulate = [&](Value part, Value lse, Value top, Value &acc,
+                          Value &total) {
+      Value empty =
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, top, negInf);
+      Value weight = arith::SelectOp::create(
+          b, empty, constant(0),
+          math::ExpOp::create(b, arith::SubFOp::create(b, lse, top)));
+      acc = vector::FMAOp::create(
+          b, vector::BroadcastOp::create(b, vec4, weight), part, acc);
+      total = arith::AddFOp::create(b, total, weight);
+    };
+    Value acc, total;
+    if (!adaptor.getCount()) {
+      int64_t splits = op.getPartial().getType().getDimSize(2);
+      SmallVector<Value> lse;
+      Value top = negInf;
+      for (int64_t k = 0; k < splits; ++k) {
+        lse.push_back(lseAt(index(k)));
+        top = arith::MaximumFOp::create(b, top, lse.back());
+      }
+      SmallVector<Value> parts;
+      for (int64_t k = 0; k < splits; ++k)
+        parts.push_back(partialAt(index(k)));
+      acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+      total = constant(0);
+      for (int64_t k = 0; k < splits; ++k)
+        accumulate(parts[k], lse[k], top, acc, total);
+    } else {
+      Value count = adaptor.getCount();
+      auto maxLoop = scf::ForOp::create(b, index(0), count, index(1),
+                                        ValueRange{negInf});
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(maxLoop.getBody());
+        scf::YieldOp::create(
+            b, ValueRange{arith::MaximumFOp::create(
+                   b, maxLoop.getRegionIterArgs()[0],
+                   lseAt(maxLoop.getInductionVar()))});
+      }
+      Value top = maxLoop.getResult(0);
+      Value zeros = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
+      auto sumLoop = scf::ForOp::create(b, index(0), count, index(1),
+                                        ValueRange{zeros, constant(0)});
+      {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(sumLoop.getBody());
+        Value k = sumLoop.getInductionVar();
+        Value sum = sumLoop.getRegionIterArgs()[0];
+        Value weights = sumLoop.getRegionIterArgs()[1];
+        accumulate(partialAt(k), lseAt(k), top, sum, weights);
+        scf::YieldOp::create(b, ValueRange{sum, weights});
+      }
+      acc = sumLoop.getResult(0);
+      total = sumLoop.getResult(1);
+    }
+    // acc / total, 0 where total is 0.
+    Value zero = constant(0);
+    Value inverse = arith::SelectOp::create(
+        b, arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, total, zero),
+        arith::DivFOp::create(b, constant(1), total), zero);
+    rewriter.replaceOp(op, arith::MulFOp::create(
+                               b, acc, vector::BroadcastOp::create(b, vec4,
+                                                                   inverse))
+                               .getResult());
+    return success();
+  }
+};
+
 struct ConvertMLAGPUToNVVM
     : mla::impl::ConvertMLAGPUToNVVMBase<ConvertMLAGPUToNVVM> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MLAGPUDialect>();
-    // What the patterns make: NVVM and LLVM ops, and for the warp MMA's
-    // operands thread ids, ldmatrix and vector slices, which the NVVM
-    // pipeline after this pass lowers.
+    // What the patterns make: NVVM and LLVM ops, and for the warp MMA and
+    // the split combine thread ids, ldmatrix, loads, loops and vector and
+    // math ops, which the NVVM pipeline after this pass lowers.
     target.addLegalDialect<arith::ArithDialect, gpu::GPUDialect,
-                           LLVM::LLVMDialect, NVVM::NVVMDialect,
-                           nvgpu::NVGPUDialect, vector::VectorDialect>();
+                           LLVM::LLVMDialect, math::MathDialect,
+                           memref::MemRefDialect, NVVM::NVVMDialect,
+                           nvgpu::NVGPUDialect, scf::SCFDialect,
+                           vector::VectorDialect>();
     RewritePatternSet patterns(ctx);
     populateMLAGPUToNVVMConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
@@ -400,7 +508,7 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
-               WarpgroupMmaLowering, WarpMmaLowering>(
+               WarpgroupMmaLowering, WarpMmaLowering, CombineSplitsLowering>(
       patterns.getContext());
 }
 

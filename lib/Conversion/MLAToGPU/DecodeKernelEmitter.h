@@ -260,14 +260,8 @@ private:
 
   Value mma(Value lhs, Value rhs, Value acc);
 
-  // The split combine (even schedule: every request has `splits` partials).
-  void accumulateSplit(Value part, Value lse, Value top, Value &acc,
-                       Value &total);
-  /// Columns col..col+3 of split k's partial output of (request, row).
-  Value loadPartial(Value request, Value row, Value k, Value col);
-  Value normalise(Value acc, Value total);
-  /// Columns col..col+3 of (request, row)'s output: its splits' partials
-  /// weighted by e^(lse − max lse) and normalised; 0 for a row with no token.
+  /// Columns col..col+3 of (request, row)'s output combined from its splits'
+  /// partials (even schedule: all `splits` of them): mla_gpu.combine_splits.
   Value combineColumns(Value request, Value row, Value col);
   void combineTileRows(Value tile, Value rowBase, Value rows, Value head,
                        int64_t k, Value tid);

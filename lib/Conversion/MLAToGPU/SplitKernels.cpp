@@ -13,52 +13,9 @@ using namespace mlir;
 using namespace mlir::mla;
 using namespace mlir::mla::decode;
 
-/// acc + w·part and total + w for one split's columns `part` (vector<4xf32>),
-/// w = e^(lse − top) (0 for a row with no token anywhere: top = −inf).
-void DecodeKernelEmitter::accumulateSplit(Value part, Value lse, Value top,
-                                          Value &acc, Value &total) {
-  auto vec4 = VectorType::get({4}, b.getF32Type());
-  Value empty = a.fcmp(arith::CmpFPredicate::OEQ, top, a.negInf());
-  Value weight =
-      a.select(empty, a.f32(0), math::ExpOp::create(b, a.fsub(lse, top)));
-  acc = vector::FMAOp::create(b, vector::BroadcastOp::create(b, vec4, weight),
-                              part, acc);
-  total = a.fadd(total, weight);
-}
-
-Value DecodeKernelEmitter::loadPartial(Value request, Value row, Value k,
-                                       Value col) {
-  return loadVector(VectorType::get({4}, b.getF32Type()), ops->partial,
-                    ValueRange{request, row, k, col});
-}
-
-/// acc / total, 0 where total is 0 (a row with no token).
-Value DecodeKernelEmitter::normalise(Value acc, Value total) {
-  auto vec4 = VectorType::get({4}, b.getF32Type());
-  Value zero = a.f32(0);
-  Value inverse = a.select(a.fcmp(arith::CmpFPredicate::OGT, total, zero),
-                           a.fdiv(a.f32(1), total), zero);
-  return a.fmul(acc, vector::BroadcastOp::create(b, vec4, inverse));
-}
-
 Value DecodeKernelEmitter::combineColumns(Value request, Value row, Value col) {
-  auto vec4 = VectorType::get({4}, b.getF32Type());
-  SmallVector<Value> lse;
-  Value top = a.negInf();
-  for (int64_t k = 0; k < plan.splits; ++k) {
-    lse.push_back(memref::LoadOp::create(b, ops->logSumExp,
-                                         ValueRange{request, row, a.idx(k)}));
-    top = a.fmax(top, lse.back());
-  }
-  // Every split's columns loaded before any is used: all in flight at once.
-  SmallVector<Value> parts;
-  for (int64_t k = 0; k < plan.splits; ++k)
-    parts.push_back(loadPartial(request, row, a.idx(k), col));
-  Value acc = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
-  Value total = a.f32(0);
-  for (int64_t k = 0; k < plan.splits; ++k)
-    accumulateSplit(parts[k], lse[k], top, acc, total);
-  return normalise(acc, total);
+  return mla_gpu::CombineSplitsOp::create(b, ops->partial, request, row, col,
+                                          ops->logSumExp, Value());
 }
 
 /// o = Σ_k w_k·o_k / Σ_k w_k, w_k = e^(lse_k − max lse): one CTA of one
@@ -79,39 +36,12 @@ void DecodeKernelEmitter::emitCombine(const DecodeKernelOperands &operands) {
   Value col = a.mul(a.add(a.mul(kernel.getBlockIds().z, columns / 4),
                           kernel.getThreadIds().x),
                     4);
-  auto vec4 = VectorType::get({4}, b.getF32Type());
-  auto lseAt = [&](Value k) {
-    return memref::LoadOp::create(b, ops->logSumExp,
-                                  ValueRange{request, row, k})
-        .getResult();
-  };
   Value count = a.toIndex(
       memref::LoadOp::create(b, ops->schedule, ValueRange{a.add(request, 1)}));
   auto split = scf::IfOp::create(b, a.lt(a.idx(1), count));
   b.setInsertionPointToStart(split.thenBlock());
-  auto maxLoop =
-      scf::ForOp::create(b, a.idx(0), count, a.idx(1), ValueRange{a.negInf()});
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(maxLoop.getBody());
-    scf::YieldOp::create(b, a.fmax(maxLoop.getRegionIterArgs()[0],
-                                   lseAt(maxLoop.getInductionVar())));
-  }
-  Value top = maxLoop.getResult(0);
-  Value zeros = arith::ConstantOp::create(b, b.getZeroAttr(vec4));
-  auto sumLoop = scf::ForOp::create(b, a.idx(0), count, a.idx(1),
-                                    ValueRange{zeros, a.f32(0)});
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(sumLoop.getBody());
-    Value k = sumLoop.getInductionVar();
-    Value acc = sumLoop.getRegionIterArgs()[0];
-    Value total = sumLoop.getRegionIterArgs()[1];
-    accumulateSplit(loadPartial(request, row, k, col), lseAt(k), top, acc,
-                    total);
-    scf::YieldOp::create(b, ValueRange{acc, total});
-  }
-  Value out = normalise(sumLoop.getResult(0), sumLoop.getResult(1));
+  Value out = mla_gpu::CombineSplitsOp::create(b, ops->partial, request, row,
+                                               col, ops->logSumExp, count);
   out = arith::TruncFOp::create(b, VectorType::get({4}, plan.elementType), out);
   Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
   storeVector(out, ops->latentOut, ValueRange{request, s, h, col});

@@ -242,3 +242,59 @@ func.func @warp_mma_k_major(%a: memref<64x72xf16, #gpu.address_space<workgroup>>
   %o:2 = mla_gpu.warp.mma %a[%r, %r], %b[%r, %r], (%z, %z) k 16 : memref<64x72xf16, #gpu.address_space<workgroup>>, memref<64x72xf16, #gpu.address_space<workgroup>>
   return %o#1 : vector<2x2xf32>
 }
+
+// -----
+
+// The split combine over a static count (2 splits): both lse loads and the
+// running max, then both partial loads before any use (all in flight), then
+// per split w = e^(lse − max) (0 when the max is −inf: no token) added to
+// the weighted sum and the total, and the sum divided by the total (0 for a
+// total of 0).
+// CHECK-LABEL: func.func @combine_static
+// CHECK-SAME:    (%[[P:.*]]: memref<?x8x2x64xf32>, %[[L:.*]]: memref<?x8x2xf32>, %[[B:.*]]: index, %[[R:.*]]: index, %[[C:.*]]: index)
+// CHECK-DAG:     %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK:         %[[L0:.*]] = memref.load %[[L]][%[[B]], %[[R]], %{{.*}}]
+// CHECK:         %[[M0:.*]] = arith.maximumf %[[NEGINF]], %[[L0]]
+// CHECK:         %[[L1:.*]] = memref.load %[[L]][%[[B]], %[[R]], %{{.*}}]
+// CHECK:         %[[TOP:.*]] = arith.maximumf %[[M0]], %[[L1]]
+// CHECK:         %[[P0:.*]] = vector.load %[[P]][%[[B]], %[[R]], %{{.*}}, %[[C]]] {alignment = 16 : i64} : memref<?x8x2x64xf32>, vector<4xf32>
+// CHECK:         %[[P1:.*]] = vector.load %[[P]][%[[B]], %[[R]], %{{.*}}, %[[C]]] {alignment = 16 : i64}
+// CHECK:         arith.cmpf oeq, %[[TOP]], %[[NEGINF]]
+// CHECK:         %[[D0:.*]] = arith.subf %[[L0]], %[[TOP]]
+// CHECK:         math.exp %[[D0]]
+// CHECK:         vector.fma %{{.*}}, %[[P0]], %{{.*}}
+// CHECK:         %[[D1:.*]] = arith.subf %[[L1]], %[[TOP]]
+// CHECK:         math.exp %[[D1]]
+// CHECK:         %[[SUM:.*]] = vector.fma %{{.*}}, %[[P1]], %{{.*}}
+// CHECK:         %[[TOTAL:.*]] = arith.addf
+// CHECK:         arith.cmpf ogt, %[[TOTAL]]
+// CHECK:         arith.divf %{{.*}}, %[[TOTAL]]
+// CHECK:         %[[OUT:.*]] = arith.mulf %[[SUM]]
+// CHECK:         return %[[OUT]]
+// CHECK-NOT:     scf.for
+func.func @combine_static(%partial: memref<?x8x2x64xf32>, %lse: memref<?x8x2xf32>,
+                          %b: index, %r: index, %c: index) -> vector<4xf32> {
+  %v = mla_gpu.combine_splits %partial[%b, %r, %c], %lse : memref<?x8x2x64xf32>, memref<?x8x2xf32>
+  return %v : vector<4xf32>
+}
+
+// -----
+
+// A run-time count: a loop for the largest lse, a loop for the weighted sum.
+// CHECK-LABEL: func.func @combine_dynamic
+// CHECK-SAME:    %[[N:[a-z0-9]+]]: index)
+// CHECK:         %[[TOP:.*]] = scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32)
+// CHECK:           memref.load
+// CHECK:           arith.maximumf
+// CHECK:         %[[SUM:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, f32)
+// CHECK:           vector.load
+// CHECK:           memref.load
+// CHECK:           math.exp
+// CHECK:           vector.fma
+// CHECK:         arith.divf %{{.*}}, %[[SUM]]#1
+// CHECK:         arith.mulf %[[SUM]]#0
+func.func @combine_dynamic(%partial: memref<?x8x?x64xf32>, %lse: memref<?x8x?xf32>,
+                           %b: index, %r: index, %c: index, %n: index) -> vector<4xf32> {
+  %v = mla_gpu.combine_splits %partial[%b, %r, %c], %lse count %n : memref<?x8x?x64xf32>, memref<?x8x?xf32>
+  return %v : vector<4xf32>
+}

@@ -66,9 +66,7 @@
 // CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
 // CHECK:          scf.for
-// CHECK-COUNT-4:    memref.load %[[LSE]]
-// CHECK-COUNT-4:    vector.load %[[PART]]{{.*}} {alignment = 16 : i64} : memref<3x128x4x512xf32>, vector<4xf32>
-// CHECK:            math.exp
+// CHECK:            mla_gpu.combine_splits %[[PART]][%{{.*}}, %{{.*}}, %{{.*}}], %[[LSE]] : memref<3x128x4x512xf32>, memref<3x128x4xf32>
 // CHECK:          vector.store {{.*}} : memref<64x520xbf16, #gpu.address_space<workgroup>>, vector<4xbf16>
 // CHECK:        scf.for
 // CHECK:          mla_gpu.barrier
@@ -232,9 +230,8 @@ func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64
 // CHECK:      gpu.launch
 // CHECK:        memref.load %[[SCHEDULE]]
 // CHECK:        scf.if
-// CHECK:          scf.for {{.*}} -> (f32)
-// CHECK:          scf.for {{.*}} -> (vector<4xf32>, f32)
-// CHECK:            vector.load %[[PART]]
+// CHECK:          %[[COMBINED:.*]] = mla_gpu.combine_splits %[[PART]][%{{.*}}, %{{.*}}, %{{.*}}], %[[LSE]] count %{{.*}} : memref<3x128x4x512xf32>, memref<3x128x4xf32>
+// CHECK:          arith.truncf %[[COMBINED]]
 // CHECK:          vector.store {{.*}}, %[[OLAT]]
 // CHECK:      } {mla.kernel = "decode_combine"}
 // CHECK:      } {mla.kernel = "decode_value"}

@@ -206,3 +206,27 @@ func.func @case(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>, %b: memre
   %0 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i], (%z) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
   return
 }
+
+// -----
+
+func.func @case(%partial: memref<2x128x4x512xf32>, %lse: memref<2x128x8xf32>, %i: index) {
+  // expected-error @+1 {{'mla_gpu.combine_splits' op expects lse dim 2 to be partial's 4, found 8}}
+  %0 = mla_gpu.combine_splits %partial[%i, %i, %i], %lse : memref<2x128x4x512xf32>, memref<2x128x8xf32>
+  return
+}
+
+// -----
+
+func.func @case(%partial: memref<2x128x?x512xf32>, %lse: memref<2x128x?xf32>, %i: index) {
+  // expected-error @+1 {{'mla_gpu.combine_splits' op expects a count when the number of splits (partial dim 2) is dynamic}}
+  %0 = mla_gpu.combine_splits %partial[%i, %i, %i], %lse : memref<2x128x?x512xf32>, memref<2x128x?xf32>
+  return
+}
+
+// -----
+
+func.func @case(%partial: memref<2x128x4x512xbf16>, %lse: memref<2x128x4xf32>, %i: index) {
+  // expected-error @+1 {{'mla_gpu.combine_splits' op operand #0 must be 4D memref of 32-bit float values, but got 'memref<2x128x4x512xbf16>'}}
+  %0 = mla_gpu.combine_splits %partial[%i, %i, %i], %lse : memref<2x128x4x512xbf16>, memref<2x128x4xf32>
+  return
+}

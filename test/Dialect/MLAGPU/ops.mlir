@@ -76,3 +76,14 @@ func.func @warp_mma(%a: memref<64x72xbf16, #gpu.address_space<workgroup>>,
   %o:2 = mla_gpu.warp.mma %a[%i, %i], %b[%i, %i, %i], (%s#0, %s#1) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
   return %o#0 : vector<2x2xf32>
 }
+
+// CHECK-LABEL: func.func @combine_splits
+// CHECK:         mla_gpu.combine_splits %[[P:.*]][%[[B:.*]], %[[R:.*]], %[[C:.*]]], %[[L:.*]] : memref<?x128x4x512xf32>, memref<?x128x4xf32>
+// CHECK-NEXT:    mla_gpu.combine_splits %[[P]][%[[B]], %[[R]], %[[C]]], %[[L]] count %[[N:.*]] : memref<?x128x4x512xf32>, memref<?x128x4xf32>
+func.func @combine_splits(%partial: memref<?x128x4x512xf32>, %lse: memref<?x128x4xf32>,
+                          %b: index, %r: index, %c: index, %n: index) -> vector<4xf32> {
+  %v = mla_gpu.combine_splits %partial[%b, %r, %c], %lse : memref<?x128x4x512xf32>, memref<?x128x4xf32>
+  %w = mla_gpu.combine_splits %partial[%b, %r, %c], %lse count %n : memref<?x128x4x512xf32>, memref<?x128x4xf32>
+  %s = arith.addf %v, %w : vector<4xf32>
+  return %s : vector<4xf32>
+}

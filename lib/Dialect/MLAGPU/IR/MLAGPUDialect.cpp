@@ -161,3 +161,22 @@ LogicalResult WarpMmaOp::verify() {
            << fragments;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Split-KV combine
+//===----------------------------------------------------------------------===//
+
+LogicalResult CombineSplitsOp::verify() {
+  ArrayRef<int64_t> partial = getPartial().getType().getShape();
+  ArrayRef<int64_t> lse = getLse().getType().getShape();
+  for (int64_t dim = 0; dim < 3; ++dim)
+    if (!ShapedType::isDynamic(partial[dim]) &&
+        !ShapedType::isDynamic(lse[dim]) && partial[dim] != lse[dim])
+      return emitOpError("expects lse dim ")
+             << dim << " to be partial's " << partial[dim] << ", found "
+             << lse[dim];
+  if (!getCount() && ShapedType::isDynamic(partial[2]))
+    return emitOpError("expects a count when the number of splits (partial "
+                       "dim 2) is dynamic");
+  return success();
+}

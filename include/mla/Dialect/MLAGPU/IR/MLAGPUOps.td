@@ -359,4 +359,59 @@ def MLAGPU_WarpMmaOp : MLAGPU_Op<"warp.mma",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Split-KV combine
+//===----------------------------------------------------------------------===//
+
+// Four f32 columns of one row (a thread's 16-byte share of a combine).
+def MLAGPU_F32x4 : Type<And<[IsVectorOfNonZeroRankTypePred,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getShape() == "
+            "::llvm::ArrayRef<int64_t>({4})">,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getElementType()"
+            ".isF32()">]>, "vector<4xf32>">,
+    BuildableType<"::mlir::VectorType::get({4}, $_builder.getF32Type())">;
+
+def MLAGPU_CombineSplitsOp : MLAGPU_Op<"combine_splits",
+    [MemoryEffects<[MemRead]>]> {
+  let summary = "four columns of a row combined from its split partials by their log-sum-exps";
+  let description = [{
+    The split-KV combine of one thread's four columns: with `partial` [B,
+    rows, slots, L] (f32, each split's normalised partial output) and `lse`
+    [B, rows, slots] (f32, each split's log-sum-exp), the result is
+
+      Σ_k w_k · partial[request, row, k, col .. col + 3] / Σ_k w_k,
+      w_k = e^(lse[request, row, k] − max_k lse[request, row, k]),
+
+    over the splits k < `count`, and 0 for a row that saw no token (every
+    lse −inf). Without `count`, over all `slots` (static): the loads are
+    issued together, unrolled; with it (a run-time count, at most `slots`),
+    in a loop. `col` is a multiple of 4 (vector loads of 16 bytes).
+
+    ```mlir
+    %v = mla_gpu.combine_splits %partial[%request, %row, %col], %lse
+        : memref<?x128x4x512xf32>, memref<?x128x4xf32>
+    %w = mla_gpu.combine_splits %partial[%request, %row, %col], %lse count %n
+        : memref<?x128x8x512xf32>, memref<?x128x8xf32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[F32], [4]>:$partial, Index:$request,
+                       Index:$row, Index:$col, MemRefRankOf<[F32], [3]>:$lse,
+                       Optional<Index>:$count);
+  let results = (outs MLAGPU_F32x4:$result);
+  let assemblyFormat = [{
+    $partial `[` $request `,` $row `,` $col `]` `,` $lse
+    (`count` $count^)? attr-dict `:` type($partial) `,` type($lse)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$partial, "::mlir::Value":$request,
+                   "::mlir::Value":$row, "::mlir::Value":$col,
+                   "::mlir::Value":$lse, "::mlir::Value":$count), [{
+      build($_builder, $_state,
+            ::mlir::VectorType::get({4}, $_builder.getF32Type()), partial,
+            request, row, col, lse, count);
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD
