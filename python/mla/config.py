@@ -193,10 +193,14 @@ class MLAConfig:
         return [t * (1.0 - r) + t / self.yarn.factor * r for t, r in zip(theta, ramp)]
 
     def rope_magnitude(self) -> float:
-        """The factor on RoPE's cos and sin: 1 without YaRN, else
-        m(factor, mscale) / m(factor, mscale_all_dim) (DeepSeek's HF code)."""
+        """The factor on RoPE's cos and sin: 1 without YaRN, else as
+        transformers computes YaRN's attention factor:
+        m(factor, mscale) / m(factor, mscale_all_dim) when both are non-zero,
+        m(factor, 1) otherwise (mscale alone is ignored)."""
         if self.yarn is None:
             return 1.0
+        if not self.yarn.mscale or not self.yarn.mscale_all_dim:
+            return self.yarn.mscale_of(1.0)
         return self.yarn.mscale_of(self.yarn.mscale) / self.yarn.mscale_of(self.yarn.mscale_all_dim)
 
     def to_mlir(self) -> str:

@@ -153,7 +153,7 @@ def rope(x: np.ndarray, positions: np.ndarray, cfg: MLAConfig) -> np.ndarray:
     Pair j = (x_a, x_b) turns by the angle φ = positions[b,s] · θ_j
     (θ = cfg.rope_inverse_frequencies(): rope_theta^(-2j/R), YaRN-corrected):
     (x_a, x_b) → m·(x_a cos φ − x_b sin φ, x_a sin φ + x_b cos φ), with
-    m = cfg.rope_magnitude() (YaRN's m(factor, mscale) / m(factor, mscale_all_dim)).
+    m = cfg.rope_magnitude() (YaRN's attention factor, as transformers computes it).
     rope_style 'interleaved' pairs (x_2j, x_2j+1), 'half' pairs (x_j, x_j+R/2);
     each pair keeps its place in the result.
     """

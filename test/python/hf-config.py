@@ -59,6 +59,30 @@ scale = MLAConfig.from_hf(variant(rope_scaling=no_all_dim)).softmax_scale_effect
 print(f"yarn without mscale_all_dim: {close(scale, 192 ** -0.5)}")
 # CHECK-NEXT: yarn without mscale_all_dim: ok
 
+# The magnitude on cos/sin, as transformers' _compute_yarn_parameters gives
+# it (written out here): m(f, mscale) / m(f, mscale_all_dim) when both are
+# set, else m(f, 1) = 0.1·ln f + 1 — mscale alone is ignored.
+def transformers_attention_factor(factor, mscale, mscale_all_dim):
+    def get_mscale(scale, coefficient=1.0):
+        return 1.0 if scale <= 1 else 0.1 * coefficient * math.log(scale) + 1.0
+    if mscale and mscale_all_dim:
+        return get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim)
+    return get_mscale(factor)
+
+
+for label, table in [("v3", V3["rope_scaling"]),
+                     ("mscale only", dict(no_all_dim, mscale=0.707)),
+                     ("both", dict(V3["rope_scaling"], mscale=0.707, mscale_all_dim=0.5)),
+                     ("neither", {k: v for k, v in no_all_dim.items() if k != "mscale"})]:
+    magnitude = MLAConfig.from_hf(variant(rope_scaling=table)).rope_magnitude()
+    expected = transformers_attention_factor(table["factor"], table.get("mscale"),
+                                             table.get("mscale_all_dim"))
+    print(f"magnitude {label}: {magnitude:.4f} {close(magnitude, expected)}")
+# CHECK-NEXT: magnitude v3: 1.0000 ok
+# CHECK-NEXT: magnitude mscale only: 1.3689 ok
+# CHECK-NEXT: magnitude both: 1.0645 ok
+# CHECK-NEXT: magnitude neither: 1.3689 ok
+
 # An explicit scale wins; transformers 5's rope_parameters and rope_interleave.
 explicit = MLAConfig(heads=2, hidden=8, q_lora_rank=0, kv_lora_rank=4, qk_nope_dim=2,
                      qk_rope_dim=2, v_head_dim=2, softmax_scale=0.25)

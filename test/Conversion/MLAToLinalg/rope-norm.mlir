@@ -233,3 +233,27 @@ func.func @rope_yarn(%k: tensor<4x1x64xf32>, %pos: tensor<4x1xi32>)
   %0 = mla.rope %k, %pos {config = #yarn} : tensor<4x1x64xf32>, tensor<4x1xi32>
   return %0 : tensor<4x1x64xf32>
 }
+
+// -----
+
+// mscale without mscale_all_dim (0): transformers' YaRN attention factor is
+// then m(factor, 1) = 0.1 · ln 40 + 1, mscale ignored — not m(40, 0.707) =
+// 1.2608 — and with both set their ratio, here m(40, 0.707) / m(40, 0.5) =
+// 1.2608 / 1.1844 = 1.06447.
+#mscale_only = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
+                           qk_nope_dim = 8, qk_rope_dim = 64, v_head_dim = 8,
+                           yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                            mscale = 0.707>>
+#both = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16,
+                    qk_nope_dim = 8, qk_rope_dim = 64, v_head_dim = 8,
+                    yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
+                                     mscale = 0.707, mscale_all_dim = 0.5>>
+// CHECK-LABEL: func.func @rope_yarn_mscale
+// CHECK:        arith.constant 1.3688879454{{[0-9]*}} : f64
+// CHECK:        arith.constant 1.06446890{{[0-9]*}} : f64
+func.func @rope_yarn_mscale(%k: tensor<4x1x64xf32>, %pos: tensor<4x1xi32>)
+    -> (tensor<4x1x64xf32>, tensor<4x1x64xf32>) {
+  %0 = mla.rope %k, %pos {config = #mscale_only} : tensor<4x1x64xf32>, tensor<4x1xi32>
+  %1 = mla.rope %k, %pos {config = #both} : tensor<4x1x64xf32>, tensor<4x1xi32>
+  return %0, %1 : tensor<4x1x64xf32>, tensor<4x1x64xf32>
+}

@@ -185,6 +185,11 @@ double ConfigAttr::getRopeMagnitude() const {
   YarnAttr yarn = getYarn();
   if (!yarn)
     return 1.0;
+  // As transformers computes YaRN's attention factor: the ratio only when
+  // both coefficients are set (non-zero), else m(factor, 1) — so mscale
+  // without mscale_all_dim is ignored (docs/rationale.md).
+  if (yarn.getMscaleValue() == 0.0 || yarn.getMscaleAllDimValue() == 0.0)
+    return yarn.getMScale(1.0);
   return yarn.getMScale(yarn.getMscaleValue()) /
          yarn.getMScale(yarn.getMscaleAllDimValue());
 }

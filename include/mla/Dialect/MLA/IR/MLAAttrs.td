@@ -64,7 +64,9 @@ def MLA_YarnAttr : MLA_Attr<"Yarn", "yarn"> {
     * the RoPE inverse frequencies: dims whose wavelength is short
       (rotations > beta_fast over the original context) keep their frequency,
       long ones are divided by `factor`, with a linear ramp in between; cos/sin
-      are multiplied by `m(factor, mscale) / m(factor, mscale_all_dim)`;
+      are multiplied by `m(factor, mscale) / m(factor, mscale_all_dim)` when
+      both coefficients are non-zero, else by `m(factor, 1)` (as
+      transformers computes YaRN's attention factor);
     * the softmax scale, multiplied by `m(factor, mscale_all_dim)²`,
 
     where `m(s, c) = 0.1 · c · ln(s) + 1` for s > 1, else 1.
