@@ -143,6 +143,10 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // The decode kernels' bodies (NVVM ops without declared memory effects)
   // only after deallocation has reasoned about the buffers.
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUExpandKernels());
+  // Their tile ops (named shared buffers, tile loads, the online softmax)
+  // become upstream ops while the kernels are launch bodies: TMA and
+  // mbarriers must be NVVM before outlining (below).
+  pm.addNestedPass<func::FuncOp>(mla::createConvertMLAGPUTiles());
   // What remains on the host are allocations, copies and launches: put the
   // buffers on the device (the arguments already are).
   pm.addNestedPass<func::FuncOp>(mla::createMLAGPUDeviceBuffers());

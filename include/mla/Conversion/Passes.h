@@ -7,6 +7,7 @@
 #ifndef MLA_CONVERSION_PASSES_H
 #define MLA_CONVERSION_PASSES_H
 
+#include "mla/Conversion/MLAGPUTiles/MLAGPUTiles.h"
 #include "mla/Conversion/MLAGPUToNVVM/MLAGPUToNVVM.h"
 #include "mla/Conversion/MLAToGPU/MLAToGPU.h"
 #include "mla/Conversion/MLAToLinalg/MLAToLinalg.h"

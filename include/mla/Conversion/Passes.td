@@ -116,6 +116,30 @@ def MLAGPUExpandKernels : Pass<"mla-gpu-expand-kernels", "::mlir::func::FuncOp">
   ];
 }
 
+def ConvertMLAGPUTiles : Pass<"convert-mla-gpu-tiles"> {
+  let summary = "Lower the tile-level mla_gpu ops (named shared buffers, tile loads, the online softmax) to nvgpu, memref and scf";
+  let description = [{
+    One pattern per tile-level mla_gpu op (docs/kernel-dialect.md): named
+    shared buffers become views of the dynamic shared memory, tile loads
+    their cp.async copies or TMA boxes on mbarriers, the online-softmax
+    update its masking, row statistics and rescale. What they make is
+    upstream ops and the instruction-level mla_gpu ops (barriers, fences,
+    MMAs), which `convert-mla-gpu-to-nvvm` lowers after outlining. Runs in
+    the GPU pipeline right after `mla-gpu-expand-kernels`, while the kernels
+    are launch bodies (TMA descriptors and mbarriers must be made NVVM
+    before outlining). Contract: no tile-level op remains.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def ConvertMLAGPUToNVVM : Pass<"convert-mla-gpu-to-nvvm"> {
   let summary = "Lower the mla_gpu kernel ops to NVVM (and the PTX text NVVM has no op for)";
   let description = [{

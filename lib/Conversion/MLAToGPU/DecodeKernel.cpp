@@ -111,52 +111,47 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   }
   cta.tiles = a.ceilDiv(a.sub(cta.end, cta.start), plan.blockTokens);
 
-  // Shared memory: one dynamic buffer cut into views.
-  Value base = dynamicShared();
+  // Shared memory: named buffers of the dynamic shared memory.
   if (plan.warpgroup()) {
-    setUpSwizzledTiles(cta, base);
+    setUpSwizzledTiles(cta);
     return cta;
   }
-  auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type element) {
-    return sharedView(base, offset, shape, element);
-  };
-  cta.query = view(0, {plan.tileRows, plan.pitch()}, plan.elementType);
-  cta.tokens =
-      view(plan.queryTileBytes(), {plan.stages, plan.blockTokens, plan.pitch()},
-           plan.elementType);
+  Value memory = sharedMemory(16, plan.sharedBytes());
+  cta.query = sharedBuffer(memory, 0, "query", {plan.tileRows, plan.pitch()},
+                           plan.elementType);
+  cta.tokens = sharedBuffer(memory, plan.queryTileBytes(), "tokens",
+                            {plan.stages, plan.blockTokens, plan.pitch()},
+                            plan.elementType);
   if (plan.colSplits() > 1)
-    cta.exchange =
-        view(plan.queryTileBytes() + plan.stages * plan.tokenTileBytes(),
-             {2, plan.warps(), plan.blockTokens / 2, 32}, b.getF32Type());
+    cta.exchange = sharedBuffer(
+        memory, plan.queryTileBytes() + plan.stages * plan.tokenTileBytes(),
+        "exchange", {2, plan.warps(), plan.blockTokens / 2, 32},
+        b.getF32Type());
   return cta;
 }
 
-/// The wgmma kernel's views: the swizzle pattern repeats every 1024 bytes
-/// and wgmma applies it to shared addresses, so the tiles start at the
-/// first 1024-byte boundary of the dynamic buffer (the shape reserves the
-/// slack). Offsets within it are multiples of 1024 but for the row stats.
-void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta, Value base) {
-  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, base);
-  Value start = a.rem(a.sub(a.idx(1024), a.rem(address, 1024)), 1024);
+/// The wgmma kernel's buffers: the swizzle pattern repeats every 1024 bytes
+/// and wgmma applies it to shared addresses, so the buffers are carved from
+/// the first 1024-byte boundary of the dynamic shared memory (the plan's
+/// size reserves the slack) at multiples of 1024 but for the row stats.
+void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta) {
   int64_t atoms = plan.dim / 64;
   int64_t tokensAt = plan.queryTileBytes();
   int64_t probsAt = tokensAt + plan.stages * plan.tokenTileBytes();
   int64_t statsAt = probsAt + 64 * 64 * plan.elementBytes;
   Type element = plan.elementType;
-  cta.query = sharedView(base, start, {atoms, 64, 64}, element);
-  cta.tokens = sharedView(base, a.add(start, tokensAt),
-                          {plan.stages, atoms, plan.blockTokens, 64}, element);
-  cta.probs = sharedView(base, a.add(start, probsAt), {64, 64}, element);
+  auto b128 = mla_gpu::Swizzle::B128;
+  Value memory = sharedMemory(1024, statsAt + 3 * 64 * 4);
+  cta.query = sharedBuffer(memory, 0, "query", {atoms, 64, 64}, element, b128);
+  cta.tokens =
+      sharedBuffer(memory, tokensAt, "tokens",
+                   {plan.stages, atoms, plan.blockTokens, 64}, element, b128);
+  cta.probs = sharedBuffer(memory, probsAt, "probs", {64, 64}, element, b128);
   cta.rowStats =
-      sharedView(base, a.add(start, statsAt), {3, 64}, b.getF32Type());
-  auto byteAddress = [&](int64_t offset) {
-    return arith::IndexCastOp::create(b, b.getI64Type(),
-                                      a.add(a.add(address, start), offset))
-        .getResult();
-  };
-  cta.queryAddress = byteAddress(0);
-  cta.tokensAddress = byteAddress(tokensAt);
-  cta.probsAddress = byteAddress(probsAt);
+      sharedBuffer(memory, statsAt, "row_stats", {3, 64}, b.getF32Type());
+  cta.queryAddress = byteAddress(cta.query);
+  cta.tokensAddress = byteAddress(cta.tokens);
+  cta.probsAddress = byteAddress(cta.probs);
 }
 
 //===----------------------------------------------------------------------===//

@@ -301,23 +301,28 @@ private:
   Value localRow(const CTA &cta, int64_t r) {
     return a.add(a.mul(cta.rowGroup, 16), a.add(cta.quadRow, 8 * r));
   }
-  /// The CTA's dynamic shared memory, and a typed view of it at `offset`.
-  Value dynamicShared() {
-    return gpu::DynamicSharedMemoryOp::create(
-        b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                           MemRefLayoutAttrInterface(), workgroup()));
+  /// The CTA's dynamic shared memory (`bytes` of it from its first
+  /// `align`-byte boundary), and a named buffer of it at `offset`.
+  Value sharedMemory(int64_t align, int64_t bytes) {
+    auto type = MemRefType::get({bytes}, b.getI8Type(),
+                                MemRefLayoutAttrInterface(), workgroup());
+    return mla_gpu::SharedMemoryOp::create(b, type, align);
   }
-  Value sharedView(Value base, Value offset, ArrayRef<int64_t> shape,
-                   Type element) {
+  Value sharedBuffer(Value memory, int64_t offset, StringRef name,
+                     ArrayRef<int64_t> shape, Type element,
+                     mla_gpu::Swizzle swizzle = mla_gpu::Swizzle::None) {
     auto type = MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
                                 workgroup());
-    return memref::ViewOp::create(b, type, base, offset, ValueRange{});
+    return mla_gpu::SharedBufferOp::create(b, type, memory, offset, name,
+                                           swizzle);
   }
-  Value sharedView(Value base, int64_t offset, ArrayRef<int64_t> shape,
-                   Type element) {
-    return sharedView(base, a.idx(offset), shape, element);
+  /// A shared buffer's byte address (i64), for the wgmma descriptors.
+  Value byteAddress(Value buffer) {
+    return arith::IndexCastOp::create(
+        b, b.getI64Type(),
+        memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
   }
-  void setUpSwizzledTiles(CTA &cta, Value base);
+  void setUpSwizzledTiles(CTA &cta);
   Attribute workgroup() {
     return gpu::AddressSpaceAttr::get(b.getContext(),
                                       gpu::AddressSpace::Workgroup);

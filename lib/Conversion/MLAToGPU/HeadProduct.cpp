@@ -58,12 +58,14 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   Value tid = kernel.getThreadIds().x;
   Value warp = a.div(tid, 32), lane = a.rem(tid, 32);
 
-  Value base = dynamicShared();
+  Value memory = sharedMemory(16, plan.productSharedBytes(k, combined));
   Value lhsTiles =
-      combined ? sharedView(base, 0, {tile, residentPitch}, plan.elementType)
-               : sharedView(base, 0, {stages, tile, pitch}, plan.elementType);
-  Value rhsTiles =
-      sharedView(base, lhsBytes, {stages, tile, pitch}, plan.elementType);
+      combined ? sharedBuffer(memory, 0, "input", {tile, residentPitch},
+                              plan.elementType)
+               : sharedBuffer(memory, 0, "input", {stages, tile, pitch},
+                              plan.elementType);
+  Value rhsTiles = sharedBuffer(memory, lhsBytes, "weight",
+                                {stages, tile, pitch}, plan.elementType);
 
   // Chunk c of the contraction into stage c % stages: 64 rows × 8 copies.
   auto loadChunk = [&](Value chunk) {

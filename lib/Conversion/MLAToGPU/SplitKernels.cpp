@@ -65,7 +65,8 @@ void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
   Value tid = kernel.getThreadIds().x;
   Value lane = a.rem(tid, 32), warp = a.div(tid, 32);
   Type i32 = b.getI32Type();
-  Value shared = sharedView(dynamicShared(), 0, {2 * warps + 1}, i32);
+  Value shared = sharedBuffer(sharedMemory(16, (2 * warps + 1) * 4), 0,
+                              "warp_sums", {2 * warps + 1}, i32);
   auto tilesOf = [&](Value request) {
     Value length =
         a.toIndex(memref::LoadOp::create(b, ops->lengths, ValueRange{request}));

@@ -35,10 +35,10 @@
 // CHECK:      %[[PART:.*]] = memref.alloc() : memref<3x128x4x512xf32>
 // CHECK-NEXT: %[[LSE:.*]] = memref.alloc() : memref<3x128x4xf32>
 // CHECK:      gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[SPLITS]], %{{.*}} = %[[ROWBLOCKS]], %{{.*}} = %{{.*}}) threads(%{{.*}}) in (%{{.*}} = %[[THREADS]], {{.*}}) dynamic_shared_memory_size %[[SMEM]]
-// CHECK:        gpu.dynamic_shared_memory
-// CHECK-DAG:    memref.view {{.*}} to memref<64x584xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<2x8x16x32xf32, #gpu.address_space<workgroup>>
+// CHECK:        %[[SHARED:.*]] = mla_gpu.shared_memory align 16 : memref<219648xi8, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.shared_buffer %[[SHARED]][0] "query" : memref<219648xi8, #gpu.address_space<workgroup>> to memref<64x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][74752] "tokens" : {{.*}} to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][186880] "exchange" : {{.*}} to memref<2x8x16x32xf32, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy %[[QLAT]]
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x64xbf16> to memref<64x584xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
@@ -60,8 +60,8 @@
 // 64 × 520 resident + 3 × 64 × 72 ring = 94208 bytes: within sm_86's 99 KiB
 // (beside the mma.sync attention; the wgmma one's gets 4 stages, below).
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c94208_i32
-// CHECK-DAG:    memref.view {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.shared_buffer {{.*}}[0] "input" : {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer {{.*}} "weight" : {{.*}} to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
@@ -138,12 +138,11 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK-LABEL: func.func @warpgroup
 // CHECK:      } {mla.kernel = "decode_query_latent"}
 // CHECK:      gpu.launch {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c256{{.*}}, {{.*}}) dynamic_shared_memory_size %c231168_i32
-// CHECK:        %[[SHARED:.*]] = gpu.dynamic_shared_memory
-// CHECK:        memref.extract_aligned_pointer_as_index %[[SHARED]]
-// CHECK-DAG:    memref.view {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:    memref.view {{.*}} to memref<3x64xf32, #gpu.address_space<workgroup>>
+// CHECK:        %[[SHARED:.*]] = mla_gpu.shared_memory align 1024 : memref<230144xi8, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.shared_buffer %[[SHARED]][0] "query" swizzle b128 : {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][73728] "tokens" swizzle b128 : {{.*}} to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][221184] "probs" swizzle b128 : {{.*}} to memref<64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][229376] "row_stats" : {{.*}} to memref<3x64xf32, #gpu.address_space<workgroup>>
 // CHECK:        arith.xori
 // CHECK:        nvgpu.device_async_copy {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
@@ -171,7 +170,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
-// CHECK:        memref.view {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.shared_buffer {{.*}} "weight" : {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:      } {mla.kernel = "decode_combine_value"}
 func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,
                      %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,

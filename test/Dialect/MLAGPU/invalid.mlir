@@ -1,6 +1,7 @@
 // RUN: mla-opt %s -split-input-file -verify-diagnostics
 
-// One case per diagnostic of the mla_gpu dialect: the pending-group bounds
+// One case per diagnostic of the mla_gpu dialect: the named shared buffers
+// (alignment, overlap, bounds, swizzle), the pending-group bounds
 // (ODS), the accumulator checks of the warpgroup fence and wait, the
 // descriptor offsets, and a parse error of the swizzle keyword.
 
@@ -228,5 +229,137 @@ func.func @case(%partial: memref<2x128x?x512xf32>, %lse: memref<2x128x?xf32>, %i
 func.func @case(%partial: memref<2x128x4x512xbf16>, %lse: memref<2x128x4xf32>, %i: index) {
   // expected-error @+1 {{'mla_gpu.combine_splits' op operand #0 must be 4D memref of 32-bit float values, but got 'memref<2x128x4x512xbf16>'}}
   %0 = mla_gpu.combine_splits %partial[%i, %i, %i], %lse : memref<2x128x4x512xbf16>, memref<2x128x4xf32>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  // expected-error @+1 {{expects align to be a power of two in [16, 1024], found 48}}
+  %m = mla_gpu.shared_memory align 48 : !smem
+  return
+}
+
+// -----
+
+func.func @case() {
+  // expected-error @+1 {{expects a static memref of i8 in workgroup (shared) memory with the identity layout, found 'memref<4096xi8>'}}
+  %m = mla_gpu.shared_memory align 16 : memref<4096xi8>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  // expected-error @+1 {{expects buffer "b" (bytes [2048, 6144)) to lie within its 4096 bytes}}
+  %m = mla_gpu.shared_memory align 16 : !smem
+  %b = mla_gpu.shared_buffer %m[2048] "b" : !smem to memref<64x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  // expected-error @+1 {{expects buffers "a" (bytes [0, 2048)) and "b" (from byte 1024) not to overlap}}
+  %m = mla_gpu.shared_memory align 16 : !smem
+  %a = mla_gpu.shared_buffer %m[0] "a" : !smem to memref<32x32xf16, #gpu.address_space<workgroup>>
+  %b = mla_gpu.shared_buffer %m[1024] "b" : !smem to memref<16x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %c1 = arith.constant 1 : index
+  %bytes = arith.constant 4096 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w = %c1)
+             dynamic_shared_memory_size %bytes {
+    // expected-error @+1 {{expects the launch's dynamic shared memory (4096 bytes) to hold 4096 bytes from a 1024-byte boundary (5104 bytes)}}
+    %m = mla_gpu.shared_memory align 1024 : !smem
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 16 : !smem
+  // expected-error @+1 {{expects a ranked memref of integers or floats in workgroup (shared) memory with the identity layout, found 'memref<32x32xf16>'}}
+  %a = mla_gpu.shared_buffer %m[0] "a" : !smem to memref<32x32xf16>
+  return
+}
+
+// -----
+
+func.func @case(%m: memref<4096xi8>) {
+  // expected-error @+1 {{expects the buffer in its memory's address space}}
+  %a = mla_gpu.shared_buffer %m[0] "a" : memref<4096xi8> to memref<32x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 16 : !smem
+  // expected-error @+1 {{expects the offset to be a multiple of 16, found 8}}
+  %a = mla_gpu.shared_buffer %m[8] "a" : !smem to memref<32x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 16 : !smem
+  // expected-error @+1 {{expects a name}}
+  %a = mla_gpu.shared_buffer %m[0] "" : !smem to memref<32x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 1024 : !smem
+  // expected-error @+1 {{expects rows of 128 bytes (the last dimension) for swizzle b128, found 64}}
+  %a = mla_gpu.shared_buffer %m[0] "a" swizzle b128 : !smem to memref<32x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 1024 : !smem
+  // expected-error @+1 {{expects a swizzled buffer at a multiple of 1024 bytes, found 512}}
+  %a = mla_gpu.shared_buffer %m[512] "a" swizzle b64 : !smem to memref<16x32xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<4096xi8, #gpu.address_space<workgroup>>
+
+func.func @case() {
+  %m = mla_gpu.shared_memory align 128 : !smem
+  // expected-error @+1 {{expects a swizzled buffer's memory aligned to 1024 bytes, found align 128}}
+  %a = mla_gpu.shared_buffer %m[0] "a" swizzle b128 : !smem to memref<16x64xf16, #gpu.address_space<workgroup>>
   return
 }

@@ -87,3 +87,16 @@ func.func @combine_splits(%partial: memref<?x128x4x512xf32>, %lse: memref<?x128x
   %s = arith.addf %v, %w : vector<4xf32>
   return %s : vector<4xf32>
 }
+
+// CHECK-LABEL: func.func @shared_buffers
+// CHECK:         %[[M:.*]] = mla_gpu.shared_memory align 1024 : memref<17408xi8, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.shared_buffer %[[M]][0] "tiles" swizzle b128 : memref<17408xi8, #gpu.address_space<workgroup>> to memref<2x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.shared_buffer %[[M]][16384] "stats" : memref<17408xi8, #gpu.address_space<workgroup>> to memref<4x64xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.shared_memory align 16 : memref<64xi8, #gpu.address_space<workgroup>>
+func.func @shared_buffers() {
+  %m = mla_gpu.shared_memory align 1024 : memref<17408xi8, #gpu.address_space<workgroup>>
+  %tiles = mla_gpu.shared_buffer %m[0] "tiles" swizzle b128 : memref<17408xi8, #gpu.address_space<workgroup>> to memref<2x64x64xbf16, #gpu.address_space<workgroup>>
+  %stats = mla_gpu.shared_buffer %m[16384] "stats" swizzle none : memref<17408xi8, #gpu.address_space<workgroup>> to memref<4x64xf32, #gpu.address_space<workgroup>>
+  %n = mla_gpu.shared_memory align 16 : memref<64xi8, #gpu.address_space<workgroup>>
+  return
+}

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMTypes.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -48,6 +49,120 @@ void MLAGPUDialect::initialize() {
 #define GET_OP_LIST
 #include "mla/Dialect/MLAGPU/IR/MLAGPUOps.cpp.inc"
       >();
+}
+
+//===----------------------------------------------------------------------===//
+// Named shared buffers
+//===----------------------------------------------------------------------===//
+
+static bool inWorkgroupMemory(MemRefType type) {
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+  return space && space.getValue() == gpu::AddressSpace::Workgroup;
+}
+
+/// The row width in bytes a swizzle mode permutes within (0 for none).
+static int64_t swizzleBytes(Swizzle swizzle) {
+  switch (swizzle) {
+  case Swizzle::None:
+    return 0;
+  case Swizzle::B32:
+    return 32;
+  case Swizzle::B64:
+    return 64;
+  case Swizzle::B128:
+    return 128;
+  }
+  llvm_unreachable("unknown swizzle");
+}
+
+LogicalResult SharedMemoryOp::verify() {
+  int64_t align = getAlign();
+  if (align < 16 || align > 1024 || !llvm::isPowerOf2_64(align))
+    return emitOpError("expects align to be a power of two in [16, 1024], "
+                       "found ")
+           << align;
+  MemRefType type = getMemory().getType();
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !inWorkgroupMemory(type))
+    return emitOpError("expects a static memref of i8 in workgroup (shared) "
+                       "memory with the identity layout, found ")
+           << type;
+  int64_t size = type.getDimSize(0);
+  // The buffers carved from it: inside it, not overlapping.
+  SmallVector<SharedBufferOp> buffers;
+  for (Operation *user : getMemory().getUsers())
+    if (auto buffer = dyn_cast<SharedBufferOp>(user))
+      buffers.push_back(buffer);
+  llvm::sort(buffers, [](SharedBufferOp x, SharedBufferOp y) {
+    return x.getOffset() < y.getOffset();
+  });
+  for (auto [i, buffer] : llvm::enumerate(buffers)) {
+    int64_t end = buffer.getOffset() + buffer.getBytes();
+    if (end > size)
+      return emitOpError("expects buffer \"")
+             << buffer.getName() << "\" (bytes [" << buffer.getOffset()
+             << ", " << end << ")) to lie within its " << size << " bytes";
+    if (i + 1 < buffers.size() && end > buffers[i + 1].getOffset())
+      return emitOpError("expects buffers \"")
+             << buffer.getName() << "\" (bytes [" << buffer.getOffset()
+             << ", " << end << ")) and \"" << buffers[i + 1].getName()
+             << "\" (from byte " << buffers[i + 1].getOffset()
+             << ") not to overlap";
+  }
+  // The launch's dynamic shared memory holds it after the alignment.
+  if (auto launch = (*this)->getParentOfType<gpu::LaunchOp>()) {
+    if (Value bytes = launch.getDynamicSharedMemorySize()) {
+      APInt given;
+      if (matchPattern(bytes, m_ConstantInt(&given)) &&
+          given.getSExtValue() < size + align - 16)
+        return emitOpError("expects the launch's dynamic shared memory (")
+               << given.getSExtValue() << " bytes) to hold " << size
+               << " bytes from a " << align << "-byte boundary ("
+               << size + align - 16 << " bytes)";
+    }
+  }
+  return success();
+}
+
+int64_t SharedBufferOp::getBytes() {
+  MemRefType type = getBuffer().getType();
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+}
+
+LogicalResult SharedBufferOp::verify() {
+  MemRefType type = getBuffer().getType();
+  if (!type.getLayout().isIdentity() || !inWorkgroupMemory(type) ||
+      type.getRank() == 0 || !type.getElementType().isIntOrFloat())
+    return emitOpError("expects a ranked memref of integers or floats in "
+                       "workgroup (shared) memory with the identity layout, "
+                       "found ")
+           << type;
+  if (type.getMemorySpace() != getMemory().getType().getMemorySpace())
+    return emitOpError("expects the buffer in its memory's address space");
+  if (getOffset() % 16 != 0)
+    return emitOpError("expects the offset to be a multiple of 16, found ")
+           << getOffset();
+  if (getName().empty())
+    return emitOpError("expects a name");
+  if (int64_t width = swizzleBytes(getSwizzle())) {
+    int64_t rowBytes = type.getShape().back() *
+                       llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    if (rowBytes != width)
+      return emitOpError("expects rows of ")
+             << width << " bytes (the last dimension) for swizzle "
+             << stringifySwizzle(getSwizzle()) << ", found " << rowBytes;
+    if (getOffset() % 1024 != 0)
+      return emitOpError("expects a swizzled buffer at a multiple of 1024 "
+                         "bytes, found ")
+             << getOffset();
+    auto memory = getMemory().getDefiningOp<SharedMemoryOp>();
+    if (memory && memory.getAlign() < 1024)
+      return emitOpError("expects a swizzled buffer's memory aligned to "
+                         "1024 bytes, found align ")
+             << memory.getAlign();
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

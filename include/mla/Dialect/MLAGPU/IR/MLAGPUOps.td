@@ -30,6 +30,75 @@ def MLAGPU_PendingAttr
     : ConfinedAttr<I32Attr, [IntNonNegative, IntMaxValue<7>]>;
 
 //===----------------------------------------------------------------------===//
+// Named shared buffers
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_SharedMemoryOp : MLAGPU_Op<"shared_memory", [Pure]> {
+  let summary = "the CTA's dynamic shared memory from its first `align`-byte boundary";
+  let description = [{
+    The bytes of the CTA's dynamic shared memory that the kernel carves into
+    named buffers (`mla_gpu.shared_buffer`), starting at the first multiple
+    of `align` bytes (a power of two in [16, 1024]; 1024 for buffers with
+    the 128-byte swizzle, whose pattern repeats every 1024 bytes) at or after
+    the start of the dynamic shared memory. The result's size is what the
+    buffers span. The verifier checks that the buffers carved from it do not
+    overlap and, inside a `gpu.launch` with a constant dynamic shared-memory
+    size, that the size holds them and the alignment's slack (`align` − 16
+    bytes: dynamic shared memory starts on a 16-byte boundary).
+
+    Lowered by `convert-mla-gpu-tiles` to `gpu.dynamic_shared_memory` and a
+    `memref.view` at the alignment's offset, computed from the address.
+
+    ```mlir
+    %smem = mla_gpu.shared_memory align 1024
+        : memref<109312xi8, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntPositive]>:$align);
+  let results = (outs MemRefRankOf<[I8], [1]>:$memory);
+  let assemblyFormat = "`align` $align attr-dict `:` type($memory)";
+  let hasVerifier = 1;
+}
+
+def MLAGPU_SharedBufferOp : MLAGPU_Op<"shared_buffer", [Pure]> {
+  let summary = "a named, typed buffer of shared memory at a byte offset, its layout as an attribute";
+  let description = [{
+    A view of `memory` (an `mla_gpu.shared_memory`) at byte `offset`: a
+    static memref of the workgroup address space with the identity layout,
+    named for the IR's readers (`"query"`, `"tokens"`, …). `swizzle` says how
+    the buffer's rows are stored: `none` (as indexed), or `bN` — the rows
+    are N bytes wide (the last dimension) and 16-byte chunk c of row r is
+    stored at chunk c ⊕ (r mod N/16), the layout wgmma and TMA read; the
+    buffer's users index it physically. A swizzled buffer starts on a
+    multiple of 1024 bytes of a base aligned as much. The offset is a
+    multiple of 16.
+
+    Lowered by `convert-mla-gpu-tiles` to a `memref.view`.
+
+    ```mlir
+    %kv = mla_gpu.shared_buffer %smem[16384] "tokens" swizzle b128
+        : memref<109312xi8, #gpu.address_space<workgroup>>
+          to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[I8], [1]>:$memory,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$offset,
+                       StrAttr:$name,
+                       DefaultValuedAttr<MLAGPU_Swizzle,
+                           "::mlir::mla_gpu::Swizzle::None">:$swizzle);
+  let results = (outs AnyStaticShapeMemRef:$buffer);
+  let assemblyFormat = [{
+    $memory `[` $offset `]` $name (`swizzle` $swizzle^)? attr-dict `:`
+    type($memory) `to` type($buffer)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The bytes the buffer spans.
+    int64_t getBytes();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Stage barriers
 //===----------------------------------------------------------------------===//
 
