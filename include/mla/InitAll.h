@@ -56,6 +56,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 
+#include "mlir/Transforms/Passes.h"
+
 namespace mlir::mla {
 
 /// The mla and mla_gpu dialects, the upstream dialects mla programs are written with or
@@ -108,6 +110,9 @@ inline void registerAllMLAPasses() {
   registerMLAGPUTransformsPasses();
   registerMLAPipelines();
   ::mlir::registerConvertNVVMToLLVMPass();
+  // The generic clean-ups tests run after a lowering to read its output.
+  ::mlir::registerCanonicalizerPass();
+  ::mlir::registerCSEPass();
 }
 
 } // namespace mlir::mla

@@ -11,10 +11,14 @@
 
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+#include "mla/Dialect/MLAGPU/Utils/Arith.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -77,6 +81,309 @@ struct SharedBufferLowering : OpConversionPattern<SharedBufferOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Tile loads
+//===----------------------------------------------------------------------===//
+
+/// The kernel-building helpers the load lowerings share.
+struct LoadBuilder {
+  ImplicitLocOpBuilder &b;
+  Arith a{b};
+
+  Value threadId() { return gpu::ThreadIdOp::create(b, gpu::Dimension::x); }
+  /// A loop of the CTA's threads over [0, count): thread t takes t, t +
+  /// threads, …; the builder is left in its body.
+  Value strided(Value tid, Value count, int64_t threads) {
+    auto loop = scf::ForOp::create(b, tid, count, a.idx(threads));
+    b.setInsertionPointToStart(loop.getBody());
+    return loop.getInductionVar();
+  }
+  /// One 16-byte cp.async of 8 elements, zero-filled unless `valid`.
+  void copy8(Value dst, ValueRange dstIndices, Value src,
+             ValueRange srcIndices, Value valid) {
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
+        src, srcIndices, b.getIndexAttr(8), a.select(valid, a.idx(8), a.idx(0)),
+        b.getUnitAttr());
+  }
+  /// The column of chunk col / 8 of row `row` in a 128B-swizzled atom:
+  /// chunk c is stored as chunk c ⊕ (row mod 8), the pattern wgmma's and
+  /// TMA's 128-byte swizzle reads (atoms start on 1024-byte boundaries).
+  Value swizzled(Value row, Value col) {
+    Value chunk = a.rem(a.div(col, 8), 8);
+    return a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8), a.rem(col, 8));
+  }
+  /// Where (token, col) of stage `stage` of a token ring lives.
+  SmallVector<Value> ringIndices(Swizzle swizzle, Value stage, Value token,
+                                 Value col) {
+    if (swizzle == Swizzle::None)
+      return {stage, token, col};
+    return {stage, a.div(col, 64), token, swizzled(token, col)};
+  }
+  /// The cache page of the request's cached position `pos`: its block-table
+  /// entry, clamped into the cache (memory safety against a bad table).
+  Value pageOf(Value cache, Value table, Value request, Value pos,
+               int64_t pageSize) {
+    Value lastPage =
+        a.sub(memref::DimOp::create(b, cache, 0).getResult(), a.idx(1));
+    Value page = a.toIndex(memref::LoadOp::create(
+        b, table, ValueRange{request, a.div(pos, pageSize)}));
+    return a.min(a.max(page, a.idx(0)), lastPage);
+  }
+  /// The thread's token row of tile `tile` of the split [start, end): rows
+  /// of `threads / rows` threads each.
+  struct Row {
+    Value valid, page, slot;
+  };
+  Row lookUp(Value cache, Value table, Value request, Value tile,
+             Value start, Value end, int64_t rows, int64_t threads) {
+    int64_t pageSize = cast<MemRefType>(cache.getType()).getDimSize(1);
+    Value token = a.div(threadId(), threads / rows);
+    Value pos = a.add(a.add(start, a.mul(tile, rows)), token);
+    Value valid = a.lt(pos, end);
+    pos = a.select(valid, pos, a.idx(0));
+    // The table is read only for positions in the split (a zero-length
+    // request may have no column at all).
+    auto read = scf::IfOp::create(b, b.getIndexType(), valid,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(read.thenBlock());
+      scf::YieldOp::create(b, pageOf(cache, table, request, pos, pageSize));
+      b.setInsertionPointToStart(read.elseBlock());
+      scf::YieldOp::create(b, a.idx(0));
+    }
+    return {valid, read.getResult(0), a.rem(pos, pageSize)};
+  }
+};
+
+/// mla_gpu.load_tile → 16-byte cp.async of the window's chunks, strided over
+/// the threads; rows past the source's end (or `valid`) copy 0 bytes from
+/// row 0 (the address stays in bounds).
+struct LoadTileLowering : OpConversionPattern<LoadTileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LoadTileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    int64_t perRow = op.getCols() / 8;
+    Value source = adaptor.getSource(), buffer = adaptor.getBuffer();
+    ValueRange from = adaptor.getSourceIndices();
+    SmallVector<Value> to(adaptor.getBufferIndices());
+    Value limit = memref::DimOp::create(b, source, 0);
+    Value c = l.strided(l.threadId(), a.idx(op.getRows() * perRow),
+                        op.getThreads());
+    Value r = a.div(c, perRow);
+    Value col = a.mul(a.rem(c, perRow), 8);
+    Value row = a.add(from[0], r);
+    Value valid = a.lt(row, limit);
+    if (Value rows = adaptor.getValid())
+      valid = a.andi(valid, a.lt(r, rows));
+    row = a.select(valid, row, a.idx(0));
+    size_t n = to.size();
+    if (op.getSwizzle() == Swizzle::None) {
+      to[n - 2] = a.add(to[n - 2], r);
+      to[n - 1] = a.add(to[n - 1], col);
+    } else {
+      Value logical = a.add(to[n - 1], col);
+      Value tileRow = a.add(to[n - 2], r);
+      to[n - 3] = a.add(to[n - 3], a.div(logical, 64));
+      to[n - 2] = tileRow;
+      to[n - 1] = l.swizzled(tileRow, a.rem(logical, 64));
+    }
+    l.copy8(buffer, to, source, {row, a.add(from[1], col)}, valid);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.lookup_tokens → the thread's row: position, table read (only
+/// inside the split), clamp, slot.
+struct LookUpTokensLowering : OpConversionPattern<LookUpTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LookUpTokensOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    LoadBuilder::Row row =
+        l.lookUp(adaptor.getCache(), adaptor.getTable(), adaptor.getRequest(),
+                 adaptor.getTile(), adaptor.getStart(), adaptor.getEnd(),
+                 op.getRows(), op.getThreads());
+    rewriter.replaceOp(op, ValueRange{row.valid, row.page, row.slot});
+    return success();
+  }
+};
+
+/// mla_gpu.load_tokens → each token row by a group of threads after one
+/// table lookup (the given row, or one looked up here), or, when the rows
+/// do not split so, chunks strided over the threads with a lookup each.
+struct LoadTokensLowering : OpConversionPattern<LoadTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LoadTokensOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    MemRefType cacheType = op.getCache().getType();
+    auto ring = cast<MemRefType>(op.getBuffer().getType());
+    Swizzle swizzle = op.getSwizzle();
+    int64_t stages = ring.getDimSize(0);
+    int64_t rows = ring.getDimSize(swizzle == Swizzle::None ? 1 : 2);
+    int64_t pageSize = cacheType.getDimSize(1);
+    int64_t perRow = cacheType.getDimSize(2) / 8; // 16-byte chunks
+    int64_t threads = op.getThreads();
+    Value cache = adaptor.getCache(), table = adaptor.getTable(),
+          request = adaptor.getRequest(), tile = adaptor.getTile(),
+          start = adaptor.getStart(), end = adaptor.getEnd(),
+          buffer = adaptor.getBuffer();
+    int64_t perToken = threads / rows;
+    bool grouped = threads % rows == 0 && perRow % perToken == 0;
+    if (grouped) {
+      LoadBuilder::Row row =
+          adaptor.getRowValid()
+              ? LoadBuilder::Row{adaptor.getRowValid(), adaptor.getRowPage(),
+                                 adaptor.getRowSlot()}
+              : l.lookUp(cache, table, request, tile, start, end, rows,
+                         threads);
+      Value tid = l.threadId();
+      Value stage = a.rem(tile, stages);
+      Value token = a.div(tid, perToken);
+      Value part = a.mul(a.rem(tid, perToken), 8);
+      for (int64_t j = 0; j < perRow / perToken; ++j) {
+        Value col = a.add(part, 8 * perToken * j);
+        l.copy8(buffer, l.ringIndices(swizzle, stage, token, col), cache,
+                {row.page, row.slot, col}, row.valid);
+      }
+      rewriter.eraseOp(op);
+      return success();
+    }
+    Value stage = a.rem(tile, stages);
+    Value first = a.add(start, a.mul(tile, rows));
+    Value c = l.strided(l.threadId(), a.idx(rows * perRow), threads);
+    Value token = a.div(c, perRow);
+    Value col = a.mul(a.rem(c, perRow), 8);
+    Value pos = a.add(first, token);
+    Value valid = a.lt(pos, end);
+    pos = a.select(valid, pos, start);
+    l.copy8(buffer, l.ringIndices(swizzle, stage, token, col), cache,
+            {l.pageOf(cache, table, request, pos, pageSize),
+             a.rem(pos, pageSize), col},
+            valid);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.tma.load_tokens → on the issuing thread, when the tile is in the
+/// split: the bytes announced on the stage's mbarrier, then one TMA box per
+/// atom and page of the tile's tokens in the split. Box coordinates are
+/// innermost first: (64·atom, slot, page).
+struct TmaLoadTokensLowering : OpConversionPattern<TmaLoadTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TmaLoadTokensOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    MemRefType cacheType = op.getCache().getType();
+    auto ring = cast<MemRefType>(op.getBuffer().getType());
+    int64_t stages = ring.getDimSize(0), atoms = ring.getDimSize(1),
+            tokens = ring.getDimSize(2);
+    int64_t pageSize = cacheType.getDimSize(1);
+    int64_t rows = std::min(pageSize, tokens); // a box's token rows
+    int64_t elementBytes = cacheType.getElementTypeBitWidth() / 8;
+    Value tile = adaptor.getTile(), end = adaptor.getEnd(),
+          barriers = adaptor.getBarriers(), buffer = adaptor.getBuffer();
+    Value first = a.add(adaptor.getStart(), a.mul(tile, tokens));
+    auto issuer = scf::IfOp::create(
+        b, a.andi(a.eq(l.threadId(), op.getIssuer()), a.lt(first, end)));
+    b.setInsertionPointToStart(issuer.thenBlock());
+    Value stage = a.rem(tile, stages);
+    Value boxes = a.idx(1);
+    if (rows < tokens)
+      boxes = a.min(a.idx(tokens / rows), a.ceilDiv(a.sub(end, first), rows));
+    Value bytes = a.mul(boxes, rows * 64 * elementBytes * atoms);
+    nvgpu::MBarrierArriveExpectTxOp::create(b, barriers, bytes, stage,
+                                            Value());
+    auto pages = scf::ForOp::create(b, a.idx(0), boxes, a.idx(1));
+    b.setInsertionPointToStart(pages.getBody());
+    Value row = a.mul(pages.getInductionVar(), rows);
+    Value pos = a.add(first, row);
+    Value page = l.pageOf(adaptor.getCache(), adaptor.getTable(),
+                          adaptor.getRequest(), pos, pageSize);
+    Value slot = a.rem(pos, pageSize);
+    for (int64_t atom = 0; atom < atoms; ++atom) {
+      // Rows [row, row + rows) of atom `atom` of the stage.
+      SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(atom), row,
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                         b.getIndexAttr(rows),
+                                         b.getIndexAttr(64)};
+      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      MemRefType boxType = memref::SubViewOp::inferRankReducedResultType(
+          {1, rows, 64}, ring, offsets, sizes, strides);
+      Value box = memref::SubViewOp::create(b, boxType, buffer, offsets, sizes,
+                                            strides);
+      nvgpu::TmaAsyncLoadOp::create(b, box, barriers, adaptor.getMap(),
+                                    ValueRange{a.idx(64 * atom), slot, page},
+                                    stage, Value(), Value());
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.tma.wait_tokens → the wait on the stage's mbarrier for the
+/// tile's parity, then, when the split ends inside the tile, its last rows
+/// zeroed (16-byte stores strided over the threads) and fenced to the async
+/// proxy.
+struct TmaWaitTokensLowering : OpConversionPattern<TmaWaitTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TmaWaitTokensOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    auto ring = cast<MemRefType>(op.getBuffer().getType());
+    int64_t stages = ring.getDimSize(0), atoms = ring.getDimSize(1),
+            tokens = ring.getDimSize(2);
+    Value tile = adaptor.getTile(), buffer = adaptor.getBuffer();
+    Value phase = a.rem(a.div(tile, stages), 2);
+    Value parity =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
+    nvgpu::MBarrierTryWaitParityOp::create(b, adaptor.getBarriers(), parity,
+                                           a.idx(10000000),
+                                           a.rem(tile, stages));
+    Value valid =
+        a.sub(adaptor.getEnd(), a.add(adaptor.getStart(), a.mul(tile, tokens)));
+    auto partial = scf::IfOp::create(b, a.lt(valid, tokens));
+    b.setInsertionPointToStart(partial.thenBlock());
+    int64_t perRow = atoms * 8; // 16-byte chunks per token row
+    Value chunks = a.mul(a.sub(a.idx(tokens), valid), perRow);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      Value c = l.strided(l.threadId(), chunks, op.getThreads());
+      Value row = a.add(valid, a.div(c, perRow));
+      Value within = a.rem(c, perRow);
+      auto vector = VectorType::get({8}, ring.getElementType());
+      Value zero = arith::ConstantOp::create(b, b.getZeroAttr(vector));
+      vector::StoreOp::create(b, zero, buffer,
+                              ValueRange{a.rem(tile, stages), a.div(within, 8),
+                                         row, a.mul(a.rem(within, 8), 8)},
+                              /*nontemporal=*/false, llvm::Align(16));
+    }
+    FenceAsyncProxyOp::create(b);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUTiles
     : mla::impl::ConvertMLAGPUTilesBase<ConvertMLAGPUTiles> {
   void runOnOperation() override {
@@ -95,11 +402,15 @@ struct ConvertMLAGPUTiles
 } // namespace
 
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
-  target.addIllegalOp<SharedMemoryOp, SharedBufferOp>();
+  target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
+                      LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
+                      TmaWaitTokensOp>();
 }
 
 void mla_gpu::populateMLAGPUTilesConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<SharedMemoryLowering, SharedBufferLowering>(
+  patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
+               LookUpTokensLowering, LoadTokensLowering,
+               TmaLoadTokensLowering, TmaWaitTokensLowering>(
       patterns.getContext());
 }

@@ -158,110 +158,69 @@ void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta) {
 // Tile loads
 //===----------------------------------------------------------------------===//
 
-/// Q tile: row r of the CTA is query row rowBase + r, i.e. (s, h) =
-/// divmod(row, H); its first L columns come from q_lat, the last R from q_pe.
-/// Rows past S·H are zero-filled. 16-byte cp.async chunks, strided over the
-/// CTA's threads.
+/// Q tile: row r of the CTA is query row rowBase + r of the request, i.e.
+/// (s, h) = divmod(row, H) — a row of q_lat and q_pe with (S, H) collapsed;
+/// its first L columns come from q_lat, the last R from q_pe. Rows past S·H
+/// (and the wgmma kernel's padding rows past tileRows) are zero-filled.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
-  int64_t chunks = plan.queryRows() * chunksPerRow();
-  auto loop =
-      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(plan.threads()));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value c = loop.getInductionVar();
-  Value r = a.div(c, chunksPerRow());
-  Value col = a.mul(a.rem(c, chunksPerRow()), 8);
-  Value row = a.add(cta.rowBase, r);
-  Value valid = a.lt(row, plan.rows());
-  if (plan.queryRows() > plan.tileRows) // the wgmma kernel's padding rows
-    valid = a.andi(valid, a.lt(r, plan.tileRows));
-  row = a.select(valid, row, a.idx(0));
-  Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
-  auto copy = [&](Value src, Value srcCol) {
-    copy8(cta.query, queryIndices(cta, r, col), src,
-          {cta.request, s, h, srcCol}, valid);
+  auto rowsOf = [&](Value query) {
+    // [B, S, H, D] → [B, S·H, D] → the request's [S·H, D].
+    auto type = cast<MemRefType>(query.getType());
+    Value collapsed = memref::CollapseShapeOp::create(
+        b, query, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+    int64_t rows = type.getDimSize(1) * type.getDimSize(2);
+    int64_t cols = type.getDimSize(3);
+    SmallVector<OpFoldResult> offsets = {cta.request, b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(rows),
+                                       b.getIndexAttr(cols)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto collapsedType = cast<MemRefType>(collapsed.getType());
+    MemRefType rowsType = memref::SubViewOp::inferRankReducedResultType(
+        {rows, cols}, collapsedType, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, rowsType, collapsed, offsets, sizes,
+                                     strides)
+        .getResult();
   };
-  auto fromLatent = scf::IfOp::create(b, a.lt(col, plan.latent),
-                                      /*withElseRegion=*/true);
-  b.setInsertionPointToStart(fromLatent.thenBlock());
-  copy(ops->queryLatent, col);
-  b.setInsertionPointToStart(fromLatent.elseBlock());
-  copy(ops->queryRope, a.sub(col, a.idx(plan.latent)));
+  Value valid = plan.queryRows() > plan.tileRows ? a.idx(plan.tileRows)
+                                                 : Value();
+  auto swizzle = plan.warpgroup() ? mla_gpu::Swizzle::B128
+                                  : mla_gpu::Swizzle::None;
+  auto load = [&](Value query, int64_t col, int64_t cols) {
+    SmallVector<Value> at =
+        plan.warpgroup()
+            ? SmallVector<Value>{a.idx(col / 64), a.idx(0), a.idx(col % 64)}
+            : SmallVector<Value>{a.idx(0), a.idx(col)};
+    mla_gpu::LoadTileOp::create(
+        b, rowsOf(query), ValueRange{cta.rowBase, a.idx(0)}, cta.query, at,
+        valid, plan.queryRows(), cols, plan.threads(), swizzle);
+  };
+  load(ops->queryLatent, 0, plan.latent);
+  load(ops->queryRope, plan.latent, plan.dim - plan.latent);
 }
 
-/// KV tile `tile` of the split into stage tile % stages: token t of the tile
-/// is cached position p = start + tile·blockTokens + t, found at
-/// cache[block_table[b, p / G], p % G]. Positions past the split's end are
-/// zero-filled without reading memory. Page indices are clamped into the
-/// cache (memory safety against a bad table; docs/gpu.md).
-///
-/// Each token row is loaded by threads/blockTokens consecutive threads (one
-/// block-table lookup each, then their 16-byte chunks of the row, adjacent
-/// threads on adjacent chunks): the lookup's latency is paid once per tile,
-/// not once per chunk.
+/// The thread's token row of tile `tile` of the split, looked up (whether it
+/// is in the split, its page and slot) for a later load.
 DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
                                                              Value tile) {
-  int64_t perToken = plan.threads() / plan.blockTokens;
-  Value token = a.div(cta.tid, perToken);
-  Value pos = a.add(tileStart(cta, tile), token);
-  Value valid = a.lt(pos, cta.end);
-  pos = a.select(valid, pos, a.idx(0));
-  // The table is read only for positions in the split (a zero-length
-  // request may have no column at all).
-  auto read = scf::IfOp::create(b, b.getIndexType(), valid,
-                                /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(read.thenBlock());
-    scf::YieldOp::create(b, pageOf(cta, pos));
-    b.setInsertionPointToStart(read.elseBlock());
-    scf::YieldOp::create(b, a.idx(0));
-  }
-  return {valid, read.getResult(0), a.rem(pos, plan.pageSize)};
+  auto row = mla_gpu::LookUpTokensOp::create(
+      b, ops->cache, ops->blockTable, cta.request, tile, cta.start, cta.end,
+      plan.blockTokens, plan.threads());
+  return {row.getValid(), row.getPage(), row.getSlot()};
 }
 
-void DecodeKernelEmitter::copyRow(const CTA &cta, Value tile,
-                                  const TokenRow &row) {
-  int64_t perToken = plan.threads() / plan.blockTokens;
-  Value stage = a.rem(tile, plan.stages);
-  Value token = a.div(cta.tid, perToken);
-  Value part = a.mul(a.rem(cta.tid, perToken), 8);
-  for (int64_t j = 0; j < chunksPerRow() / perToken; ++j) {
-    Value col = a.add(part, 8 * perToken * j);
-    copy8(cta.tokens, tokenIndices(cta, stage, token, col), ops->cache,
-          {row.page, row.slot, col}, row.valid);
-  }
-}
-
-/// KV tile `tile` of the split into stage tile % stages: token t of the tile
-/// is cached position p = start + tile·blockTokens + t, found at
-/// cache[block_table[b, p / G], p % G]. Positions past the split's end are
-/// zero-filled without reading memory. Page indices are clamped into the
-/// cache (memory safety against a bad table; docs/gpu.md).
-///
-/// Normally each token row is loaded by threads/blockTokens consecutive
-/// threads: one block-table lookup each (done a tile ahead by the main
-/// loop, so its latency hides behind a tile of compute), then their 16-byte
-/// chunks of the row, adjacent threads on adjacent chunks.
-void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile) {
-  if (loadsRowPerThreadGroup())
-    return copyRow(cta, tile, lookUpRow(cta, tile));
-  // Any other shape: chunks strided over the threads, a lookup per chunk.
-  Value stage = a.rem(tile, plan.stages);
-  Value tokenBase = tileStart(cta, tile);
-  int64_t chunks = plan.blockTokens * chunksPerRow();
-  auto loop =
-      scf::ForOp::create(b, cta.tid, a.idx(chunks), a.idx(plan.threads()));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value c = loop.getInductionVar();
-  Value token = a.div(c, chunksPerRow());
-  Value col = a.mul(a.rem(c, chunksPerRow()), 8);
-  Value pos = a.add(tokenBase, token);
-  Value valid = a.lt(pos, cta.end);
-  pos = a.select(valid, pos, cta.start);
-  copy8(cta.tokens, tokenIndices(cta, stage, token, col), ops->cache,
-        {pageOf(cta, pos), a.rem(pos, plan.pageSize), col}, valid);
+/// KV tile `tile` of the split into stage tile % stages
+/// (mla_gpu.load_tokens: through the block table, zero-filled past the
+/// split's end, page indices clamped into the cache; docs/gpu.md), by the
+/// thread's row looked up ahead when given.
+void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile,
+                                         const TokenRow *row) {
+  auto swizzle = plan.warpgroup() ? mla_gpu::Swizzle::B128
+                                  : mla_gpu::Swizzle::None;
+  mla_gpu::LoadTokensOp::create(
+      b, ops->cache, ops->blockTable, cta.request, tile, cta.start, cta.end,
+      cta.tokens, row ? row->valid : Value(), row ? row->page : Value(),
+      row ? row->slot : Value(), plan.threads(), swizzle);
 }
 
 //===----------------------------------------------------------------------===//
@@ -582,10 +541,7 @@ void DecodeKernelEmitter::loadNextTile(const CTA &cta, Value next,
   {
     OpBuilder::InsertionGuard load(b);
     b.setInsertionPointToStart(exists.thenBlock());
-    if (row)
-      copyRow(cta, next, *row);
-    else
-      loadLatentTile(cta, next);
+    loadLatentTile(cta, next, row);
   }
   commitGroup();
 }

@@ -15,6 +15,8 @@
 
 #include "DecodeKernel.h"
 
+#include "mla/Dialect/MLAGPU/Utils/Arith.h"
+
 #include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
 
@@ -32,52 +34,7 @@
 
 namespace mlir::mla::decode {
 
-/// Index and f32 arithmetic, so that emission code reads like the kernel.
-struct Arith {
-  ImplicitLocOpBuilder &b;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value f32(double v) {
-    return arith::ConstantFloatOp::create(b, b.getF32Type(),
-                                          APFloat(static_cast<float>(v)));
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, idx(y)); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-  Value mul(Value x, int64_t y) { return mul(x, idx(y)); }
-  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, idx(y)); }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, idx(y)); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
-  }
-  Value lt(Value x, int64_t y) { return lt(x, idx(y)); }
-  Value eq(Value x, int64_t y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
-  }
-  Value andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
-  Value xori(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, c, x, y);
-  }
-  Value ceilDiv(Value x, int64_t y) { return div(add(x, y - 1), y); }
-  Value toIndex(Value x) {
-    return arith::IndexCastOp::create(b, b.getIndexType(), x);
-  }
-
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-  Value fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
-  Value fmax(Value x, Value y) { return arith::MaximumFOp::create(b, x, y); }
-  Value fcmp(arith::CmpFPredicate p, Value x, Value y) {
-    return arith::CmpFOp::create(b, p, x, y);
-  }
-  Value exp2(Value x) { return math::Exp2Op::create(b, x); }
-  Value negInf() { return f32(-std::numeric_limits<double>::infinity()); }
-};
+using mla_gpu::Arith;
 
 /// A warp's fragment types for mma.sync m16n8k16 (f32 accumulation).
 struct Fragments {
@@ -208,37 +165,31 @@ private:
     return plan.threads() % plan.blockTokens == 0 &&
            chunksPerRow() % perToken == 0;
   }
-  /// The cache page of the request's cached position `pos`: its block-table
-  /// entry, clamped into the cache (memory safety against a bad table).
-  Value pageOf(const CTA &cta, Value pos) {
-    Value lastPage =
-        a.sub(memref::DimOp::create(b, ops->cache, 0).getResult(), a.idx(1));
-    Value page = a.toIndex(memref::LoadOp::create(
-        b, ops->blockTable,
-        ValueRange{cta.request, a.div(pos, plan.pageSize)}));
-    return a.min(a.max(page, a.idx(0)), lastPage);
-  }
   /// The request's cached position of tile `tile`'s first token.
   Value tileStart(const CTA &cta, Value tile) {
     return a.add(cta.start, a.mul(tile, plan.blockTokens));
   }
   TokenRow lookUpRow(const CTA &cta, Value tile);
-  void copyRow(const CTA &cta, Value tile, const TokenRow &row);
-  void loadLatentTile(const CTA &cta, Value tile);
+  void loadLatentTile(const CTA &cta, Value tile, const TokenRow *row);
   /// Tile `next` into its stage if it is in the split (through `row`, its
   /// token row looked up ahead, when given), then the group commit.
   void loadNextTile(const CTA &cta, Value next, const TokenRow *row);
-  // TMA loads (loads = tma, the wgmma kernel). Thread 0 initialises an
-  // mbarrier per stage; thread 128 (warpgroup 1) issues each tile's copies —
-  // one box per atom and page the tile touches — after announcing their bytes
-  // on the stage's barrier; every thread waits on the barrier's phase for the
-  // tile. TMA copies whole page rows, so the rows past the split's end (NaN in
-  // unused slots must not reach P·V) are zeroed after the wait.
+  // TMA loads (loads = tma, the wgmma kernel): thread 0 initialises an
+  // mbarrier per stage; thread 128 (warpgroup 1, idle while warpgroup 0
+  // computes S and the softmax) issues each tile
+  // (mla_gpu.tma.load_tokens); every thread waits for it, its rows past the
+  // split's end zeroed (mla_gpu.tma.wait_tokens).
   void initTmaBarriers(CTA &cta);
-  void issueTmaTile(const CTA &cta, Value tile);
-  void waitTmaTile(const CTA &cta, Value tile);
-  void zeroTileTail(const CTA &cta, Value tile);
-  Value tmaBoxView(const CTA &cta, Value stage, int64_t atom, Value row);
+  void issueTmaTile(const CTA &cta, Value tile) {
+    mla_gpu::TmaLoadTokensOp::create(b, ops->tensorMap, ops->cache,
+                                     ops->blockTable, cta.request, tile,
+                                     cta.start, cta.end, cta.tokens,
+                                     cta.barriers, /*issuer=*/128);
+  }
+  void waitTmaTile(const CTA &cta, Value tile) {
+    mla_gpu::TmaWaitTokensOp::create(b, cta.barriers, cta.tokens, tile,
+                                     cta.start, cta.end, plan.threads());
+  }
   // Stage barriers and proxy fences: mla_gpu ops (docs/kernel-dialect.md),
   // lowered by convert-mla-gpu-to-nvvm. Each sits in control flow uniform
   // across the CTA.
@@ -336,35 +287,6 @@ private:
     Value matrix = a.div(lane, 8), j = a.rem(lane, 8);
     Value low = a.mul(a.rem(matrix, 2), 8), high = a.mul(a.div(matrix, 2), 8);
     return {a.add(j, low), high, a.add(j, high), low};
-  }
-  /// One 16-byte cp.async of 8 elements, zero-filled unless `valid`.
-  void copy8(Value dst, ValueRange dstIndices, Value src, ValueRange srcIndices,
-             Value valid) {
-    nvgpu::DeviceAsyncCopyOp::create(
-        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIndices,
-        src, srcIndices, b.getIndexAttr(8), a.select(valid, a.idx(8), a.idx(0)),
-        b.getUnitAttr());
-  }
-  /// The column within its 64-element atom where 8-element chunk `col` of
-  /// row `row` sits in a 128B-swizzled tile: chunk c of row r is stored as
-  /// chunk c ⊕ (r mod 8) — the pattern wgmma's 128-byte swizzle mode reads
-  /// (the tiles start on 1024-byte boundaries).
-  Value swizzled(Value row, Value col) {
-    Value chunk = a.rem(a.div(col, 8), 8);
-    return a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8), a.rem(col, 8));
-  }
-  /// Where element (r, col) of the Q tile and (token, col) of stage `stage`
-  /// of the KV ring live in their shared views.
-  SmallVector<Value> queryIndices(const CTA &cta, Value r, Value col) {
-    if (!plan.warpgroup())
-      return {r, col};
-    return {a.div(col, 64), r, swizzled(r, col)};
-  }
-  SmallVector<Value> tokenIndices(const CTA &cta, Value stage, Value token,
-                                  Value col) {
-    if (!plan.warpgroup())
-      return {stage, token, col};
-    return {stage, a.div(col, 64), token, swizzled(token, col)};
   }
   /// A vector store / load whose first element sits at a multiple of the
   /// vector's size in bytes (every caller's indices guarantee it, buffers

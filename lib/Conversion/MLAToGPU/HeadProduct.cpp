@@ -67,31 +67,55 @@ void DecodeKernelEmitter::emitHeadProduct(Value input, Value weight,
   Value rhsTiles = sharedBuffer(memory, lhsBytes, "weight",
                                 {stages, tile, pitch}, plan.elementType);
 
-  // Chunk c of the contraction into stage c % stages: 64 rows × 8 copies.
+  // The head's operands as 2-d memrefs: input rows (b, s) [B·S, k], the
+  // weight [k, n] (k-major) or [n, k].
+  auto headSlice = [&](Value memref, int64_t rowsDim) {
+    auto type = cast<MemRefType>(memref.getType());
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(type.isDynamicDim(d)
+                          ? OpFoldResult(memref::DimOp::create(b, memref, d)
+                                             .getResult())
+                          : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    offsets[rowsDim] = head;
+    sizes[rowsDim] = b.getIndexAttr(1);
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != rowsDim)
+        shape.push_back(type.getDimSize(d));
+    MemRefType sliceType = memref::SubViewOp::inferRankReducedResultType(
+        shape, type, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, sliceType, memref, offsets, sizes,
+                                     strides)
+        .getResult();
+  };
+  Value inputRows;
+  if (!combined) {
+    // [B, S, H, k] → [B·S, H, k] → head h's [B·S, k].
+    Value collapsed = memref::CollapseShapeOp::create(
+        b, input, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    inputRows = headSlice(collapsed, 1);
+  }
+  Value weightRows = headSlice(weight, 0);
+  // Chunk c of the contraction into stage c % stages: 64 rows × 64 columns
+  // of the input and of the weight.
   auto loadChunk = [&](Value chunk) {
     Value stage = a.rem(chunk, stages);
     Value kBase = a.mul(chunk, tile);
-    auto loop = scf::ForOp::create(b, tid, a.idx(tile * tile / 8), a.idx(128));
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value c = loop.getInductionVar();
-    Value r = a.div(c, tile / 8), col = a.mul(a.rem(c, tile / 8), 8);
-    if (!combined) {
-      Value row = a.add(rowBase, r);
-      Value valid = a.lt(row, rows);
-      row = a.select(valid, row, a.idx(0));
-      copy8(lhsTiles, {stage, r, col}, input,
-            {a.div(row, plan.queries), a.rem(row, plan.queries), head,
-             a.add(kBase, col)},
-            valid);
-    }
-    Value always = arith::ConstantIntOp::create(b, 1, 1);
+    auto copy = [&](Value from, ValueRange at, Value to) {
+      mla_gpu::LoadTileOp::create(b, from, at, to,
+                                  ValueRange{stage, a.idx(0), a.idx(0)},
+                                  Value(), tile, tile, 128,
+                                  mla_gpu::Swizzle::None);
+    };
+    if (!combined)
+      copy(inputRows, {rowBase, kBase}, lhsTiles);
     if (weightKMajor)
-      copy8(rhsTiles, {stage, r, col}, weight,
-            {head, a.add(kBase, r), a.add(colBase, col)}, always);
+      copy(weightRows, {kBase, colBase}, rhsTiles);
     else
-      copy8(rhsTiles, {stage, r, col}, weight,
-            {head, a.add(colBase, r), a.add(kBase, col)}, always);
+      copy(weightRows, {colBase, kBase}, rhsTiles);
   };
 
   for (int64_t c = 0; c + 1 < stages; ++c) {

@@ -207,92 +207,6 @@ void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
   barrier();
 }
 
-/// Rows [row, row + tmaBoxTokens()) of atom `atom` of stage `stage`.
-Value DecodeKernelEmitter::tmaBoxView(const CTA &cta, Value stage, int64_t atom,
-                                      Value row) {
-  int64_t rows = plan.tmaBoxTokens();
-  SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(atom), row,
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                     b.getIndexAttr(rows), b.getIndexAttr(64)};
-  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  MemRefType type = memref::SubViewOp::inferRankReducedResultType(
-      {1, rows, 64}, cast<MemRefType>(cta.tokens.getType()), offsets, sizes,
-      strides);
-  return memref::SubViewOp::create(b, type, cta.tokens, offsets, sizes,
-                                   strides);
-}
-
-/// Tile `tile` of the split (when it exists) into its stage: the first
-/// thread of warpgroup 1 — idle while warpgroup 0 computes S and the
-/// softmax, so that the block-table lookup and the issue stay off their
-/// path — announces the bytes on the stage's barrier, then copies the boxes
-/// of the pages holding the tile's tokens in the split (pages wholly past
-/// the end are not read: the block table may have no entry for them).
-void DecodeKernelEmitter::issueTmaTile(const CTA &cta, Value tile) {
-  constexpr int64_t kWarpgroup1 = 128; // warpgroup 1's first thread
-  auto issuer = scf::IfOp::create(
-      b, a.andi(a.eq(cta.tid, kWarpgroup1), a.lt(tile, cta.tiles)));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(issuer.thenBlock());
-  int64_t rows = plan.tmaBoxTokens(), atoms = plan.dim / 64;
-  Value stage = a.rem(tile, plan.stages);
-  Value first = tileStart(cta, tile);
-  Value boxes = a.idx(1);
-  if (rows < plan.blockTokens)
-    boxes = a.min(a.idx(plan.blockTokens / rows),
-                  a.ceilDiv(a.sub(cta.end, first), rows));
-  int64_t boxBytes = rows * 64 * plan.elementBytes * atoms;
-  Value bytes = a.mul(boxes, boxBytes);
-  nvgpu::MBarrierArriveExpectTxOp::create(b, cta.barriers, bytes, stage,
-                                          Value());
-  auto pages = scf::ForOp::create(b, a.idx(0), boxes, a.idx(1));
-  b.setInsertionPointToStart(pages.getBody());
-  Value row = a.mul(pages.getInductionVar(), rows);
-  Value pos = a.add(first, row);
-  Value page = pageOf(cta, pos), slot = a.rem(pos, plan.pageSize);
-  for (int64_t atom = 0; atom < atoms; ++atom)
-    nvgpu::TmaAsyncLoadOp::create(
-        b, tmaBoxView(cta, stage, atom, row), cta.barriers, ops->tensorMap,
-        ValueRange{a.idx(64 * atom), slot, page}, stage, Value(), Value());
-}
-
-/// Every thread waits for tile `tile`'s bytes: its stage's barrier
-/// completes a phase per tile, so the tile's parity is (tile / stages) % 2.
-void DecodeKernelEmitter::waitTmaTile(const CTA &cta, Value tile) {
-  Value phase = a.rem(a.div(tile, plan.stages), 2);
-  Value parity =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
-  nvgpu::MBarrierTryWaitParityOp::create(
-      b, cta.barriers, parity, a.idx(10000000), a.rem(tile, plan.stages));
-}
-
-/// Zeroes the rows of tile `tile` past the split's end (the last tile's
-/// tail: whatever the pages hold there, NaN included), then makes the
-/// stores visible to wgmma (the async proxy). Uniform across the CTA.
-void DecodeKernelEmitter::zeroTileTail(const CTA &cta, Value tile) {
-  Value valid = a.sub(cta.end, tileStart(cta, tile));
-  auto partial = scf::IfOp::create(b, a.lt(valid, plan.blockTokens));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(partial.thenBlock());
-  int64_t perRow = (plan.dim / 64) * 8; // 16-byte chunks per token row
-  Value chunks = a.mul(a.sub(a.idx(plan.blockTokens), valid), perRow);
-  auto loop = scf::ForOp::create(b, cta.tid, chunks, a.idx(plan.threads()));
-  {
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value c = loop.getInductionVar();
-    Value row = a.add(valid, a.div(c, perRow));
-    Value within = a.rem(c, perRow);
-    Value zero = arith::ConstantOp::create(
-        b, b.getZeroAttr(VectorType::get({8}, plan.elementType)));
-    storeVector(zero, cta.tokens,
-                ValueRange{a.rem(tile, plan.stages), a.div(within, 8), row,
-                           a.mul(a.rem(within, 8), 8)});
-  }
-  asyncProxyFence();
-}
-
 /// The wgmma attention kernel (picture above). Per tile: everyone waits for
 /// its cp.async copies, fences them to the async proxy and meets at a
 /// barrier (the tile is in, the previous P·V done everywhere); the next
@@ -322,7 +236,6 @@ void DecodeKernelEmitter::emitWarpgroupAttention(
       // The tile is in (and its tail zeroed) everywhere, and the previous
       // P·V is done: its stage takes the next tile.
       waitTmaTile(cta, tile);
-      zeroTileTail(cta, tile);
       barrier();
       issueTmaTile(cta, next);
     } else {

@@ -25,8 +25,11 @@
 // Each workspace buffer is allocated just before its first kernel.
 // CHECK:      %[[QLAT:.*]] = memref.alloc() : memref<3x1x128x512xbf16>
 // CHECK-NEXT: gpu.launch
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        %[[NOPE:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1], [2], [3]] : memref<3x1x128x128xbf16> into memref<3x128x128xbf16>
+// CHECK:        %[[ROWS:.*]] = memref.subview %[[NOPE]][0, %{{.*}}, 0] [3, 1, 128] [1, 1, 1] : memref<3x128x128xbf16> to memref<3x128xbf16, strided<[16384, 1], offset: ?>>
+// CHECK:        %[[WUK:.*]] = memref.subview %{{.*}}[%{{.*}}, 0, 0] [1, 512, 128] [1, 1, 1] : memref<128x512x128xbf16> to memref<512x128xbf16, strided<[128, 1], offset: ?>>
+// CHECK:        mla_gpu.load_tile %[[ROWS]][%{{.*}}, %c0] into %{{.*}}[%c0, %c0, %c0] rows 64 cols 64 threads 128 : memref<3x128xbf16, strided<[16384, 1], offset: ?>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:   mla_gpu.load_tile %[[WUK]][%{{.*}}, %c0] into %{{.*}}[%c0, %c0, %c0] rows 64 cols 64 threads 128 : memref<512x128xbf16, strided<[128, 1], offset: ?>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        %{{.*}}:8 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 64 b_n_major : memref<3x64x72xbf16, #gpu.address_space<workgroup>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK-NOT:    nvvm.mma.sync
 // CHECK:        vector.store {{.*}}, %[[QLAT]]
@@ -39,13 +42,18 @@
 // CHECK:        mla_gpu.shared_buffer %[[SHARED]][0] "query" : memref<219648xi8, #gpu.address_space<workgroup>> to memref<64x584xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][74752] "tokens" : {{.*}} to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][186880] "exchange" : {{.*}} to memref<2x8x16x32xf32, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy %[[QLAT]]
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<3x1x128x64xbf16> to memref<64x584xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK:        memref.collapse_shape %[[QLAT]] {{\[\[}}0], [1, 2], [3]] : memref<3x1x128x512xbf16> into memref<3x128x512xbf16>
+// CHECK:        mla_gpu.load_tile %{{.*}}[%{{.*}}, %c0] into %{{.*}}[%c0, %c0] rows 64 cols 512 threads 256 : memref<128x512xbf16, strided<[512, 1], offset: ?>>, memref<64x584xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tile %{{.*}}[%{{.*}}, %c0] into %{{.*}}[%c0, %c512] rows 64 cols 64 threads 256 : memref<128x64xbf16, strided<[64, 1], offset: ?>>, memref<64x584xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tokens %{{.*}}[%{{.*}}, %{{.*}}] tile %c0 of [%[[START:.*]], %[[END:.*]]) into %{{.*}} threads 256 : memref<?x64x576xbf16>, memref<3x5xi32>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.async_copy.commit
+// CHECK:        mla_gpu.load_tokens %{{.*}} tile %c1 of [%[[START]], %[[END]]) into
 // CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
+// CHECK:          %[[VALID:.*]], %[[PAGE:.*]], %[[SLOT:.*]] = mla_gpu.lookup_tokens %{{.*}} tile %{{.*}} of [%[[START]], %[[END]]) rows 32 threads 256
 // CHECK:          mla_gpu.async_copy.wait 1
 // CHECK:          mla_gpu.barrier
+// CHECK:          mla_gpu.load_tokens {{.*}} row(%[[VALID]], %[[PAGE]], %[[SLOT]]) threads 256
 // CHECK:          %{{.*}}:4 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 288 b_n_major : memref<64x584xbf16, #gpu.address_space<workgroup>>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
 // CHECK:          gpu.shuffle  xor
 // CHECK:          math.exp2
@@ -62,7 +70,7 @@
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c94208_i32
 // CHECK:        mla_gpu.shared_buffer {{.*}}[0] "input" : {{.*}} to memref<64x520xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:   mla_gpu.shared_buffer {{.*}} "weight" : {{.*}} to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<128x512x128xbf16> to memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tile {{.*}} rows 64 cols 64 threads 128 : memref<512x128xbf16, strided<[128, 1], offset: ?>>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK:        mla_gpu.async_copy.commit
 // CHECK:        scf.for
 // CHECK:          scf.for
@@ -143,9 +151,9 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][73728] "tokens" swizzle b128 : {{.*}} to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][221184] "probs" swizzle b128 : {{.*}} to memref<64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:   mla_gpu.shared_buffer %[[SHARED]][229376] "row_stats" : {{.*}} to memref<3x64xf32, #gpu.address_space<workgroup>>
-// CHECK:        arith.xori
-// CHECK:        nvgpu.device_async_copy {{.*}} to memref<9x64x64xbf16, #gpu.address_space<workgroup>>
-// CHECK:        nvgpu.device_async_copy {{.*}} : memref<?x64x576xbf16> to memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tile {{.*}} into %{{.*}}[%c0, %c0, %c0] rows 64 cols 512 threads 256 swizzle b128 : memref<128x512xbf16, strided<[512, 1], offset: ?>>, memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tile {{.*}} into %{{.*}}[%c8, %c0, %c0] rows 64 cols 64 threads 256 swizzle b128 : memref<128x64xbf16, strided<[64, 1], offset: ?>>, memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:        mla_gpu.load_tokens {{.*}} threads 256 swizzle b128 : memref<?x64x576xbf16>, memref<3x5xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:        scf.for
 // CHECK:          mla_gpu.async_copy.wait 0
 // CHECK-NEXT:     mla_gpu.fence.async_proxy
@@ -272,22 +280,15 @@ func.func @balanced(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64x
 // CHECK-COUNT-2:   nvgpu.mbarrier.init %[[BARS]][%{{.*}}], %c1
 // CHECK:           mla_gpu.fence.mbarrier_init
 // CHECK:         mla_gpu.barrier
-// CHECK:         arith.cmpi eq, %{{.*}}, %c128
-// CHECK:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%c0]
-// CHECK:           scf.for
-// CHECK-COUNT-9:     nvgpu.tma.async.load %[[MAP]][%{{.*}}, %{{.*}}, %{{.*}}], %[[BARS]][%c0] to %{{.*}} -> memref<1x16x64xbf16, strided<[36864, 64, 1], offset: ?>, #gpu.address_space<workgroup>>
+// CHECK:         mla_gpu.tma.load_tokens %[[MAP]], %[[CACHE]][%{{.*}}, %{{.*}}] tile %c0 of [%[[START:.*]], %[[END:.*]]) into %[[KV:.*]], %[[BARS]] issuer 128 : !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<?x16x576xbf16>, memref<3x20xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
 // CHECK:         mla_gpu.async_copy.wait 0
 // CHECK-NEXT:    mla_gpu.fence.async_proxy
-// CHECK:         scf.for
-// CHECK:           nvgpu.mbarrier.try_wait.parity %[[BARS]][%{{.*}}], %{{.*}}, %{{.*}}
-// CHECK:           scf.if
-// CHECK:             scf.for
-// CHECK:               vector.store %{{.*}} : memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK:             mla_gpu.fence.async_proxy
-// CHECK:           mla_gpu.barrier
-// CHECK:             nvgpu.mbarrier.arrive.expect_tx %[[BARS]]
-// CHECK-COUNT-9:       nvgpu.tma.async.load %[[MAP]]
+// CHECK:         scf.for %[[TILE:[^ ]*]] =
+// CHECK:           mla_gpu.tma.wait_tokens %[[BARS]], %[[KV]] tile %[[TILE]] of [%[[START]], %[[END]]) threads 256
+// CHECK-NEXT:      mla_gpu.barrier
+// CHECK:           mla_gpu.tma.load_tokens %[[MAP]], %[[CACHE]][%{{.*}}, %{{.*}}] tile %{{.*}} of [%[[START]], %[[END]]) into %[[KV]], %[[BARS]] issuer 128
 // CHECK-NOT:       nvgpu.device_async_copy
+// CHECK-NOT:       mla_gpu.load_tokens
 // CHECK:           mla_gpu.warpgroup.mma
 // CHECK:       } {mla.kernel = "decode_attention"}
 func.func @tma(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64xbf16>,

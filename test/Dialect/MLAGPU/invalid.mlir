@@ -1,7 +1,8 @@
 // RUN: mla-opt %s -split-input-file -verify-diagnostics
 
 // One case per diagnostic of the mla_gpu dialect: the named shared buffers
-// (alignment, overlap, bounds, swizzle), the pending-group bounds
+// (alignment, overlap, bounds, swizzle), the tile loads (sources, rings,
+// swizzle, thread groups, tensor maps, mbarriers), the pending-group bounds
 // (ODS), the accumulator checks of the warpgroup fence and wait, the
 // descriptor offsets, and a parse error of the swizzle keyword.
 
@@ -361,5 +362,209 @@ func.func @case() {
   %m = mla_gpu.shared_memory align 128 : !smem
   // expected-error @+1 {{expects a swizzled buffer's memory aligned to 1024 bytes, found align 128}}
   %a = mla_gpu.shared_buffer %m[0] "a" swizzle b128 : !smem to memref<16x64xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x72xbf16>, %i: index) {
+  // expected-error @+1 {{expects the buffer in workgroup (shared) memory, found 'memref<64x72xbf16>'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16>, memref<64x72xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x72xf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects the buffer's element type to be 'bf16', found 'f16'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16>, memref<64x72xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<2x64x32xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects swizzle none or b128, found b64}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i, %i] rows 64 cols 64 threads 128 swizzle b64 : memref<128x512xbf16>, memref<2x64x32xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+!smem = memref<16384xi8, #gpu.address_space<workgroup>>
+
+func.func @case(%s: memref<128x512xbf16>, %i: index) {
+  %m = mla_gpu.shared_memory align 1024 : !smem
+  %d = mla_gpu.shared_buffer %m[0] "query" swizzle b128 : !smem to memref<2x64x64xbf16, #gpu.address_space<workgroup>>
+  // expected-error @+1 {{expects swizzle none as buffer "query" is laid out, found b128}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16>, memref<2x64x64xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<2x128x512xbf16>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a 2-d source with two indices, found 'memref<2x128x512xbf16>' and 3 indices}}
+  mla_gpu.load_tile %s[%i, %i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<2x128x512xbf16>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16, #gpu.address_space<workgroup>>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects the source outside shared memory}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16, #gpu.address_space<workgroup>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xf32>, %d: memref<64x72xf32, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a source of bf16 or f16, found 'f32'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xf32>, memref<64x72xf32, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16, strided<[512, 2]>>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a source with unit stride in its last dimension, found 'memref<128x512xbf16, strided<[512, 2]>>'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16, strided<[512, 2]>>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<3x64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects one buffer index per dimension, found 2 for 'memref<3x64x72xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 : memref<128x512xbf16>, memref<3x64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects cols to be a multiple of 8 (16-byte copies), found 60}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 60 threads 128 : memref<128x512xbf16>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x32xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a b128-swizzled buffer of [..., atoms, rows, 64], found 'memref<64x32xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 128 swizzle b128 : memref<128x512xbf16>, memref<64x32xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects the buffer to hold a 64 x 128 window, found 'memref<64x72xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 128 threads 128 : memref<128x512xbf16>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: memref<128x512xbf16>, %d: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{'threads' failed to satisfy constraint}}
+  mla_gpu.load_tile %s[%i, %i] into %d[%i, %i] rows 64 cols 64 threads 2048 : memref<128x512xbf16>, memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x572xbf16>, %t: memref<?x?xi32>, %d: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects the cache's static dim to be a multiple of 8 (16-byte copies), found 'memref<?x64x572xbf16>'}}
+  mla_gpu.load_tokens %c[%t, %i] tile %i of [%i, %i) into %d threads 256 : memref<?x64x572xbf16>, memref<?x?xi32>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x?x576xbf16>, %t: memref<?x?xi32>, %d: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a static page size, found 'memref<?x?x576xbf16>'}}
+  mla_gpu.load_tokens %c[%t, %i] tile %i of [%i, %i) into %d threads 256 : memref<?x?x576xbf16>, memref<?x?xi32>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %d: memref<2x8x64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a b128-swizzled ring [stages, 9, tokens, 64] for dim 576, found 'memref<2x8x64x64xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.load_tokens %c[%t, %i] tile %i of [%i, %i) into %d threads 256 swizzle b128 : memref<?x64x576xbf16>, memref<?x?xi32>, memref<2x8x64x64xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %d: memref<3x32x512xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a ring [stages, tokens, width >= 576], found 'memref<3x32x512xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.load_tokens %c[%t, %i] tile %i of [%i, %i) into %d threads 256 : memref<?x64x576xbf16>, memref<?x?xi32>, memref<3x32x512xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %i: index) {
+  // expected-error @+1 {{expects threads to be a multiple of rows (a group of threads per token row), found 100 and 32}}
+  %v, %p, %s = mla_gpu.lookup_tokens %c[%t, %i] tile %i of [%i, %i) rows 32 threads 100 : memref<?x64x576xbf16>, memref<?x?xi32>
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %d: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index, %b: i1) {
+  // expected-error @+1 {{expects all three of row(valid, page, slot) or none}}
+  "mla_gpu.load_tokens"(%c, %t, %i, %i, %i, %i, %d, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 0, 0>, threads = 256 : i64}> : (memref<?x64x576xbf16>, memref<?x?xi32>, index, index, index, index, memref<3x32x584xbf16, #gpu.address_space<workgroup>>, i1) -> ()
+  return
+}
+
+// -----
+
+func.func @case(%c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %d: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index, %b: i1) {
+  // expected-error @+1 {{expects row(…) only when each token row is loaded by a group of threads (threads a multiple of the 32 token rows, and the row's 16-byte chunks a multiple of the group)}}
+  mla_gpu.load_tokens %c[%t, %i] tile %i of [%i, %i) into %d row(%b, %i, %i) threads 80 : memref<?x64x576xbf16>, memref<?x?xi32>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %c: memref<?x16x576xbf16>, %t: memref<?x?xi32>, %d: memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, %i: index) {
+  // expected-error @+1 {{expects one mbarrier per stage (2), found 3}}
+  mla_gpu.tma.load_tokens %m, %c[%t, %i] tile %i of [%i, %i) into %d, %b issuer 128 : !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<?x16x576xbf16>, memref<?x?xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %c: memref<?x64x576xbf16>, %t: memref<?x?xi32>, %d: memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects a 128-byte-swizzled tensor map of boxes [1, 64, 64] of 'bf16'}}
+  mla_gpu.tma.load_tokens %m, %c[%t, %i] tile %i of [%i, %i) into %d, %b issuer 128 : !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<?x64x576xbf16>, memref<?x?xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x48x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %c: memref<?x48x576xbf16>, %t: memref<?x?xi32>, %d: memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects the tile's 64 token rows to be whole pages or part of one page (page size 48)}}
+  mla_gpu.tma.load_tokens %m, %c[%t, %i] tile %i of [%i, %i) into %d, %b issuer 128 : !nvgpu.tensormap.descriptor<tensor = memref<1x48x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<?x48x576xbf16>, memref<?x?xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %d: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a b128-swizzled ring [stages, atoms, tokens, 64] of bf16 or f16 in shared memory, found 'memref<3x32x584xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.tma.wait_tokens %b, %d tile %i of [%i, %i) threads 256 : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, %d: memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects one mbarrier per stage (2), found 3}}
+  mla_gpu.tma.wait_tokens %b, %d tile %i of [%i, %i) threads 256 : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
   return
 }

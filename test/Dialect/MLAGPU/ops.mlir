@@ -100,3 +100,38 @@ func.func @shared_buffers() {
   %n = mla_gpu.shared_memory align 16 : memref<64xi8, #gpu.address_space<workgroup>>
   return
 }
+
+!wg_q = memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+!wg_ring = memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+!wg_atoms = memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+!map = !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
+!bars = !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+
+// CHECK-LABEL: func.func @tile_loads
+// CHECK:         mla_gpu.load_tile %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] rows 64 cols 512 valid %{{.*}} threads 256 swizzle b128 : memref<128x512xbf16, strided<[512, 1], offset: ?>>, memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.load_tile %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] rows 32 cols 64 threads 128 : memref<128x512xbf16, strided<[512, 1], offset: ?>>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    %[[V:.*]], %[[P:.*]], %[[S:.*]] = mla_gpu.lookup_tokens %{{.*}}[%{{.*}}, %{{.*}}] tile %{{.*}} of [%{{.*}}, %{{.*}}) rows 32 threads 256 : memref<?x64x576xbf16>, memref<?x?xi32>
+// CHECK-NEXT:    mla_gpu.load_tokens %{{.*}}[%{{.*}}, %{{.*}}] tile %{{.*}} of [%{{.*}}, %{{.*}}) into %{{.*}} row(%[[V]], %[[P]], %[[S]]) threads 256 : memref<?x64x576xbf16>, memref<?x?xi32>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.load_tokens %{{.*}}[%{{.*}}, %{{.*}}] tile %{{.*}} of [%{{.*}}, %{{.*}}) into %{{.*}} threads 256 swizzle b128 : memref<?x64x576xbf16>, memref<?x?xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.tma.load_tokens %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] tile %{{.*}} of [%{{.*}}, %{{.*}}) into %{{.*}}, %{{.*}} issuer 128 : !nvgpu.tensormap.descriptor<tensor = memref<1x16x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<?x16x576xbf16>, memref<?x?xi32>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK-NEXT:    mla_gpu.tma.wait_tokens %{{.*}}, %{{.*}} tile %{{.*}} of [%{{.*}}, %{{.*}}) threads 256 : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+func.func @tile_loads(%q: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
+                      %query: !wg_q, %ring: !wg_ring, %atoms: !wg_atoms,
+                      %cache: memref<?x64x576xbf16>, %cache16: memref<?x16x576xbf16>,
+                      %table: memref<?x?xi32>, %map: !map, %bars: !bars,
+                      %i: index, %j: index) {
+  mla_gpu.load_tile %q[%i, %j] into %query[%i, %j, %j] rows 64 cols 512 valid %i threads 256 swizzle b128
+      : memref<128x512xbf16, strided<[512, 1], offset: ?>>, !wg_q
+  mla_gpu.load_tile %q[%i, %j] into %ring[%i, %j, %j] rows 32 cols 64 threads 128 swizzle none
+      : memref<128x512xbf16, strided<[512, 1], offset: ?>>, !wg_ring
+  %valid, %page, %slot = mla_gpu.lookup_tokens %cache[%table, %i] tile %j of [%i, %j) rows 32 threads 256
+      : memref<?x64x576xbf16>, memref<?x?xi32>
+  mla_gpu.load_tokens %cache[%table, %i] tile %j of [%i, %j) into %ring row(%valid, %page, %slot) threads 256
+      : memref<?x64x576xbf16>, memref<?x?xi32>, !wg_ring
+  mla_gpu.load_tokens %cache[%table, %i] tile %j of [%i, %j) into %atoms threads 256 swizzle b128
+      : memref<?x64x576xbf16>, memref<?x?xi32>, !wg_atoms
+  mla_gpu.tma.load_tokens %map, %cache16[%table, %i] tile %j of [%i, %j) into %atoms, %bars issuer 128
+      : !map, memref<?x16x576xbf16>, memref<?x?xi32>, !wg_atoms, !bars
+  mla_gpu.tma.wait_tokens %bars, %atoms tile %j of [%i, %j) threads 256 : !bars, !wg_atoms
+  return
+}

@@ -166,6 +166,192 @@ LogicalResult SharedBufferOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Tile loads
+//===----------------------------------------------------------------------===//
+
+/// A load's destination: a shared buffer of the source's element type with
+/// one index per dimension (when indices are given), laid out as `swizzle`
+/// says — and as its shared_buffer says, when it is one.
+static LogicalResult verifyDestination(Operation *op, Value buffer,
+                                       Type element, Swizzle swizzle) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (!inWorkgroupMemory(type))
+    return op->emitOpError("expects the buffer in workgroup (shared) memory, "
+                           "found ")
+           << type;
+  if (type.getElementType() != element)
+    return op->emitOpError("expects the buffer's element type to be ")
+           << element << ", found " << type.getElementType();
+  if (swizzle != Swizzle::None && swizzle != Swizzle::B128)
+    return op->emitOpError("expects swizzle none or b128, found ")
+           << stringifySwizzle(swizzle);
+  if (auto named = buffer.getDefiningOp<SharedBufferOp>())
+    if (named.getSwizzle() != swizzle)
+      return op->emitOpError("expects swizzle ")
+             << stringifySwizzle(swizzle) << " as buffer \"" << named.getName()
+             << "\" is laid out, found " << stringifySwizzle(named.getSwizzle());
+  return success();
+}
+
+static bool isTwoByteFloat(Type type) { return type.isBF16() || type.isF16(); }
+
+LogicalResult LoadTileOp::verify() {
+  auto source = cast<MemRefType>(getSource().getType());
+  auto buffer = cast<MemRefType>(getBuffer().getType());
+  if (source.getRank() != 2 || getSourceIndices().size() != 2)
+    return emitOpError("expects a 2-d source with two indices, found ")
+           << source << " and " << getSourceIndices().size() << " indices";
+  if (inWorkgroupMemory(source))
+    return emitOpError("expects the source outside shared memory");
+  if (!isTwoByteFloat(source.getElementType()))
+    return emitOpError("expects a source of bf16 or f16, found ")
+           << source.getElementType();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(source.getStridesAndOffset(strides, offset)) ||
+      strides.back() != 1)
+    return emitOpError("expects a source with unit stride in its last "
+                       "dimension, found ")
+           << source;
+  if (static_cast<int64_t>(getBufferIndices().size()) != buffer.getRank())
+    return emitOpError("expects one buffer index per dimension, found ")
+           << getBufferIndices().size() << " for " << buffer;
+  if (getCols() % 8 != 0)
+    return emitOpError("expects cols to be a multiple of 8 (16-byte "
+                       "copies), found ")
+           << getCols();
+  if (failed(verifyDestination(*this, getBuffer(), source.getElementType(),
+                               getSwizzle())))
+    return failure();
+  if (getSwizzle() == Swizzle::B128) {
+    if (buffer.getRank() < 3 || buffer.getShape().back() != 64)
+      return emitOpError("expects a b128-swizzled buffer of [..., atoms, "
+                         "rows, 64], found ")
+             << buffer;
+    return success();
+  }
+  ArrayRef<int64_t> shape = buffer.getShape();
+  if (shape.size() < 2 || shape[shape.size() - 2] < getRows() ||
+      shape.back() < getCols())
+    return emitOpError("expects the buffer to hold a ")
+           << getRows() << " x " << getCols() << " window, found " << buffer;
+  return success();
+}
+
+/// The token ops' common checks: the cache's rows split into 16-byte copies.
+static LogicalResult verifyCache(Operation *op, MemRefType cache) {
+  if (cache.getDimSize(2) == ShapedType::kDynamic ||
+      cache.getDimSize(2) % 8 != 0)
+    return op->emitOpError("expects the cache's static dim to be a multiple "
+                           "of 8 (16-byte copies), found ")
+           << cache;
+  if (cache.getDimSize(1) == ShapedType::kDynamic)
+    return op->emitOpError("expects a static page size, found ") << cache;
+  return success();
+}
+
+/// A ring of cached-token tiles: [S, T, W ≥ D], or b128 atoms [S, D/64, T,
+/// 64]. Sets the stage count S and token rows T.
+static LogicalResult verifyTokenRing(Operation *op, MemRefType cache,
+                                     Value ring, Swizzle swizzle,
+                                     int64_t &stages, int64_t &rows) {
+  if (failed(verifyDestination(op, ring, cache.getElementType(), swizzle)))
+    return failure();
+  auto type = cast<MemRefType>(ring.getType());
+  int64_t dim = cache.getDimSize(2);
+  ArrayRef<int64_t> shape = type.getShape();
+  if (swizzle == Swizzle::B128) {
+    if (shape.size() != 4 || dim % 64 != 0 || shape[1] != dim / 64 ||
+        shape[3] != 64)
+      return op->emitOpError("expects a b128-swizzled ring [stages, ")
+             << dim / 64 << ", tokens, 64] for dim " << dim << ", found "
+             << type;
+    stages = shape[0];
+    rows = shape[2];
+    return success();
+  }
+  if (shape.size() != 3 || shape[2] < dim)
+    return op->emitOpError("expects a ring [stages, tokens, width >= ")
+           << dim << "], found " << type;
+  stages = shape[0];
+  rows = shape[1];
+  return success();
+}
+
+LogicalResult LookUpTokensOp::verify() {
+  if (failed(verifyCache(*this, getCache().getType())))
+    return failure();
+  if (getThreads() % getRows() != 0)
+    return emitOpError("expects threads to be a multiple of rows (a group "
+                       "of threads per token row), found ")
+           << getThreads() << " and " << getRows();
+  return success();
+}
+
+LogicalResult LoadTokensOp::verify() {
+  MemRefType cache = getCache().getType();
+  int64_t stages, rows;
+  if (failed(verifyCache(*this, cache)) ||
+      failed(verifyTokenRing(*this, cache, getBuffer(), getSwizzle(), stages,
+                             rows)))
+    return failure();
+  bool given = getRowValid() && getRowPage() && getRowSlot();
+  if (!given && (getRowValid() || getRowPage() || getRowSlot()))
+    return emitOpError("expects all three of row(valid, page, slot) or none");
+  if (given) {
+    int64_t perRow = getThreads() / rows;
+    if (getThreads() % rows != 0 || (cache.getDimSize(2) / 8) % perRow != 0)
+      return emitOpError("expects row(…) only when each token row is loaded "
+                         "by a group of threads (threads a multiple of the ")
+             << rows << " token rows, and the row's 16-byte chunks a "
+                        "multiple of the group)";
+  }
+  return success();
+}
+
+LogicalResult TmaLoadTokensOp::verify() {
+  MemRefType cache = getCache().getType();
+  int64_t stages, rows;
+  if (failed(verifyCache(*this, cache)) ||
+      failed(verifyTokenRing(*this, cache, getBuffer(), Swizzle::B128, stages,
+                             rows)))
+    return failure();
+  auto barriers = cast<nvgpu::MBarrierGroupType>(getBarriers().getType());
+  if (barriers.getNumBarriers() != stages)
+    return emitOpError("expects one mbarrier per stage (")
+           << stages << "), found " << barriers.getNumBarriers();
+  auto map = cast<nvgpu::TensorMapDescriptorType>(getMap().getType());
+  MemRefType box = map.getTensor();
+  int64_t boxRows = std::min(cache.getDimSize(1), rows);
+  if (box.getRank() != 3 || box.getDimSize(0) != 1 ||
+      box.getDimSize(1) != boxRows || box.getDimSize(2) != 64 ||
+      box.getElementType() != cache.getElementType() ||
+      map.getSwizzle() !=
+          nvgpu::TensorMapSwizzleKind::SWIZZLE_128B)
+    return emitOpError("expects a 128-byte-swizzled tensor map of boxes [1, ")
+           << boxRows << ", 64] of " << cache.getElementType();
+  if (rows % boxRows != 0)
+    return emitOpError("expects the tile's ")
+           << rows << " token rows to be whole pages or part of one page "
+           << "(page size " << cache.getDimSize(1) << ")";
+  return success();
+}
+
+LogicalResult TmaWaitTokensOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  if (!inWorkgroupMemory(type) || type.getRank() != 4 ||
+      type.getShape().back() != 64 || !isTwoByteFloat(type.getElementType()))
+    return emitOpError("expects a b128-swizzled ring [stages, atoms, tokens, "
+                       "64] of bf16 or f16 in shared memory, found ")
+           << type;
+  auto barriers = cast<nvgpu::MBarrierGroupType>(getBarriers().getType());
+  if (barriers.getNumBarriers() != type.getDimSize(0))
+    return emitOpError("expects one mbarrier per stage (")
+           << type.getDimSize(0) << "), found " << barriers.getNumBarriers();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Descriptors
 //===----------------------------------------------------------------------===//
 

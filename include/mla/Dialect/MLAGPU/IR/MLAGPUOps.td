@@ -99,6 +99,217 @@ def MLAGPU_SharedBufferOp : MLAGPU_Op<"shared_buffer", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Tile loads
+//===----------------------------------------------------------------------===//
+
+// The CTA's thread count, which a load's copies are spread over.
+def MLAGPU_ThreadsAttr
+    : ConfinedAttr<I64Attr, [IntPositive, IntMaxValue<1024>]>;
+
+def MLAGPU_LoadTileOp : MLAGPU_Op<"load_tile",
+    [MemoryEffects<[MemRead, MemWrite]>, AttrSizedOperandSegments]> {
+  let summary = "a dense tile of a 2-d memref into a shared buffer by cp.async, rows past the end zero-filled";
+  let description = [{
+    Copies the `rows` × `cols` window of `source` (a 2-d memref of global
+    memory, any strides with unit stride in the last dimension) whose first
+    element is at `source_indices` into `buffer` at `buffer_indices` (one
+    index per dimension; the window lands in the last two, or with `swizzle
+    b128` the last three: [atom, row, 64] atoms of 128-byte rows, 16-byte
+    chunk c of row r at chunk c ⊕ (r mod 8), column j of the window in atom
+    (column + j) / 64). Rows of the window at or past the source's end, and
+    with `valid` rows r ≥ valid, are zero-filled without reading memory.
+
+    The copies are 16-byte `cp.async` (`cols` and the columns a multiple of
+    8 elements of 2 bytes), strided over the CTA's `threads` threads, all of
+    which execute the op; they are not committed (`mla_gpu.async_copy.commit`
+    closes the stage).
+
+    ```mlir
+    // Rows 64.. of request %b's query latents, 512 columns, into the
+    // query buffer's first 512 columns; rows past 32 are padding.
+    mla_gpu.load_tile %q[%row, %c0] into %query[%c0, %c0, %c0]
+        rows 64 cols 512 valid %c32 threads 256 swizzle b128
+        : memref<128x512xbf16, strided<[512, 1], offset: ?>>,
+          memref<9x64x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins AnyMemRef:$source, Variadic<Index>:$source_indices,
+                       AnyMemRef:$buffer, Variadic<Index>:$buffer_indices,
+                       Optional<Index>:$valid,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$rows,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$cols,
+                       MLAGPU_ThreadsAttr:$threads,
+                       DefaultValuedAttr<MLAGPU_Swizzle,
+                           "::mlir::mla_gpu::Swizzle::None">:$swizzle);
+  let assemblyFormat = [{
+    $source `[` $source_indices `]` `into` $buffer `[` $buffer_indices `]`
+    `rows` $rows `cols` $cols (`valid` $valid^)? `threads` $threads
+    (`swizzle` $swizzle^)? attr-dict `:` type($source) `,` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+// Upstream nvgpu's TMA types (their ODS file is not included: it would
+// generate nvgpu's enums a second time here), printed in full.
+def MLAGPU_TensorMap : Type<
+    CPred<"::llvm::isa<::mlir::nvgpu::TensorMapDescriptorType>($_self)">,
+    "!nvgpu.tensormap.descriptor">;
+def MLAGPU_MBarrierGroup : Type<
+    CPred<"::llvm::isa<::mlir::nvgpu::MBarrierGroupType>($_self)">,
+    "!nvgpu.mbarrier.group">;
+
+// A paged cache's tokens: [pages, page size, dim] of 2-byte elements, and
+// its block table [requests, pages per request] of i32.
+class MLAGPU_TokenOp<string mnemonic, list<Trait> traits = []>
+    : MLAGPU_Op<mnemonic, traits> {
+  let hasVerifier = 1;
+}
+
+def MLAGPU_LookUpTokensOp : MLAGPU_TokenOp<"lookup_tokens", [Pure]> {
+  let summary = "where the thread's token row of a cache tile lives: whether it is in the split, its page and slot";
+  let description = [{
+    With `rows` token rows per tile and the CTA's `threads` threads
+    (a multiple of `rows`), thread t's row of tile `tile` of the split
+    [`start`, `end`) is the request's cached position p = start + tile ·
+    rows + t / (threads / rows). The results: whether p < end, the page
+    that holds it (`table[request, p / page size]`, clamped into the cache:
+    memory safety against a bad table; read only when p < end) and its slot
+    p mod page size. `mla_gpu.load_tokens` takes them (`row(…)`), so that a
+    kernel can look a tile's rows up an iteration before it loads it.
+
+    ```mlir
+    %valid, %page, %slot = mla_gpu.lookup_tokens %cache[%table, %request]
+        tile %next of [%start, %end) rows 32 threads 256
+        : memref<?x64x576xbf16>, memref<?x?xi32>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[BF16, F16], [3]>:$cache,
+                       MemRefRankOf<[I32], [2]>:$table, Index:$request,
+                       Index:$tile, Index:$start, Index:$end,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$rows,
+                       MLAGPU_ThreadsAttr:$threads);
+  let results = (outs I1:$valid, Index:$page, Index:$slot);
+  let assemblyFormat = [{
+    $cache `[` $table `,` $request `]` `tile` $tile `of` ` ` `[` $start `,` $end
+    `)` `rows` $rows `threads` $threads attr-dict `:` type($cache) `,`
+    type($table)
+  }];
+}
+
+def MLAGPU_LoadTokensOp : MLAGPU_TokenOp<"load_tokens",
+    [MemoryEffects<[MemRead, MemWrite]>, AttrSizedOperandSegments]> {
+  let summary = "a tile of a request's cached tokens through its block table into a shared ring stage by cp.async";
+  let description = [{
+    Tile `tile` of the split [`start`, `end`) of request `request`'s cached
+    positions — T tokens, T the buffer's token rows — into stage tile mod S
+    of `buffer`, a ring of S stages: [S, T, W] rows of W ≥ D elements (the
+    cache's dim; a wider row is padding for conflict-free ldmatrix), or with
+    `swizzle b128` [S, D / 64, T, 64] atoms of 128-byte rows, 16-byte chunk c
+    of row r stored at chunk c ⊕ (r mod 8). Token t of the tile is position
+    p = start + tile · T + t, found at cache[table[request, p / G], p mod
+    G] (G the page size; page indices clamped into the cache: memory safety
+    against a bad table). Rows with p ≥ end are zero-filled without reading
+    memory or the table.
+
+    The copies are 16-byte `cp.async`, spread over the CTA's `threads`
+    threads (which all execute the op): when `threads` is a multiple of T
+    and each row's chunks divide evenly, each row by threads / T adjacent
+    threads after one table lookup (given by `row(…)`, the
+    `mla_gpu.lookup_tokens` of the tile, when it was looked up ahead), else
+    strided, a lookup per chunk. Not committed: `mla_gpu.async_copy.commit`
+    closes the stage.
+
+    ```mlir
+    mla_gpu.load_tokens %cache[%table, %request] tile %next of [%start, %end)
+        into %kv threads 256
+        : memref<?x64x576xbf16>, memref<?x?xi32>,
+          memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins MemRefRankOf<[BF16, F16], [3]>:$cache,
+                       MemRefRankOf<[I32], [2]>:$table, Index:$request,
+                       Index:$tile, Index:$start, Index:$end,
+                       AnyMemRef:$buffer, Optional<I1>:$row_valid,
+                       Optional<Index>:$row_page, Optional<Index>:$row_slot,
+                       MLAGPU_ThreadsAttr:$threads,
+                       DefaultValuedAttr<MLAGPU_Swizzle,
+                           "::mlir::mla_gpu::Swizzle::None">:$swizzle);
+  let assemblyFormat = [{
+    $cache `[` $table `,` $request `]` `tile` $tile `of` ` ` `[` $start `,` $end
+    `)` `into` $buffer
+    (`row` `(` $row_valid^ `,` $row_page `,` $row_slot `)`)?
+    `threads` $threads (`swizzle` $swizzle^)? attr-dict `:` type($cache) `,`
+    type($table) `,` type($buffer)
+  }];
+}
+
+def MLAGPU_TmaLoadTokensOp : MLAGPU_TokenOp<"tma.load_tokens",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "a tile of a request's cached tokens into a shared ring stage by TMA, on the stage's mbarrier";
+  let description = [{
+    The TMA form of `mla_gpu.load_tokens` (sm_90): the same tile into the
+    same stage of a `swizzle b128` ring [S, D / 64, T, 64], through `map`,
+    the cache's tensor map (boxes of [1, g, 64]: g = min(G, T) rows of one
+    page, one 64-element atom, 128-byte swizzled). If the tile is in the
+    split (start + tile · T < end), thread `issuer` announces the bytes on
+    mbarrier tile mod S of `barriers` (`mbarrier.arrive.expect_tx`) and
+    issues one box per atom and page of the tile's tokens in the split
+    (pages wholly past the end are not read: the block table may have no
+    entry for them). Rows past the end of a page the split ends in hold
+    whatever the page holds: `mla_gpu.tma.wait_tokens` zeroes them.
+
+    ```mlir
+    mla_gpu.tma.load_tokens %map, %cache[%table, %request] tile %next
+        of [%start, %end) into %kv, %barriers issuer 128
+        : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, 3>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>,
+          memref<?x64x576xbf16>, memref<?x?xi32>,
+          memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>,
+          !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+    ```
+  }];
+  let arguments = (ins MLAGPU_TensorMap:$map, MemRefRankOf<[BF16, F16], [3]>:$cache,
+                       MemRefRankOf<[I32], [2]>:$table, Index:$request,
+                       Index:$tile, Index:$start, Index:$end,
+                       AnyMemRef:$buffer, MLAGPU_MBarrierGroup:$barriers,
+                       ConfinedAttr<I64Attr, [IntNonNegative,
+                                              IntMaxValue<1023>]>:$issuer);
+  let assemblyFormat = [{
+    $map `,` $cache `[` $table `,` $request `]` `tile` $tile `of` ` ` `[` $start
+    `,` $end `)` `into` $buffer `,` $barriers `issuer` $issuer attr-dict `:`
+    type($map) `,` type($cache) `,` type($table) `,` type($buffer) `,`
+    type($barriers)
+  }];
+}
+
+def MLAGPU_TmaWaitTokensOp : MLAGPU_TokenOp<"tma.wait_tokens",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "waits for a TMA tile's bytes, then zeroes its rows past the split's end";
+  let description = [{
+    Every thread of the CTA (`threads` of them) waits on mbarrier tile mod S
+    of `barriers` for the phase of tile `tile` (its parity (tile / S) mod 2:
+    the barrier completes one phase per tile of its stage), then the rows of
+    the tile at or past `end` (positions start + tile · T + t) — whatever
+    the pages hold there, NaN included — are set to zero, and the stores
+    are fenced to the async proxy (wgmma reads the tile). Control flow must
+    be uniform across the CTA; a `mla_gpu.barrier` after it makes the
+    zeroes visible to all.
+
+    ```mlir
+    mla_gpu.tma.wait_tokens %barriers, %kv tile %tile of [%start, %end)
+        threads 256
+        : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>,
+          memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins MLAGPU_MBarrierGroup:$barriers, AnyMemRef:$buffer, Index:$tile,
+                       Index:$start, Index:$end, MLAGPU_ThreadsAttr:$threads);
+  let assemblyFormat = [{
+    $barriers `,` $buffer `tile` $tile `of` ` ` `[` $start `,` $end `)`
+    `threads` $threads attr-dict `:` type($barriers) `,` type($buffer)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Stage barriers
 //===----------------------------------------------------------------------===//
 
