@@ -22,6 +22,8 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 namespace mlir::mla {
 #define GEN_PASS_DEF_CONVERTMLAGPUTILES
 #include "mla/Conversion/Passes.h.inc"
@@ -384,6 +386,88 @@ struct TmaWaitTokensLowering : OpConversionPattern<TmaWaitTokensOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Online softmax
+//===----------------------------------------------------------------------===//
+
+/// mla_gpu.softmax_update → per row: the masked scores, the row max over
+/// the quad (two xor shuffles), the rescale factor, the exponentials and
+/// their sum; P packed into A fragments (C fragments 2k and 2k + 1 make A
+/// fragment k).
+struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxUpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Arith a{b};
+    Value scale = a.f32(op.getScale().convertToDouble() * M_LOG2E);
+    Value negInf = a.negInf(), zero = a.f32(0);
+    auto quadMax = [&](Value x) {
+      for (int32_t offset : {1, 2}) {
+        Value other =
+            gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
+                .getShuffleResult();
+        x = a.fmax(x, other);
+      }
+      return x;
+    };
+    Value lane = a.rem(gpu::ThreadIdOp::create(b, gpu::Dimension::x), 32);
+    Value firstToken = a.add(adaptor.getFirst(), a.mul(a.rem(lane, 4), 2));
+    ValueRange scores = adaptor.getScores();
+    Value limits[2] = {adaptor.getLimit0(), adaptor.getLimit1()};
+    // s[r][2j + c]: the thread's scores of row r.
+    SmallVector<Value> s[2];
+    Value newMax[2], newSum[2], alpha[2];
+    for (int64_t r = 0; r < 2; ++r) {
+      Value oldMax = vector::ExtractOp::create(b, adaptor.getMax(), r);
+      Value oldSum = vector::ExtractOp::create(b, adaptor.getSum(), r);
+      Value rowMax = negInf;
+      for (auto [j, fragment] : llvm::enumerate(scores))
+        for (int64_t col = 0; col < 2; ++col) {
+          Value v = vector::ExtractOp::create(b, fragment,
+                                              ArrayRef<int64_t>{r, col});
+          Value token =
+              a.add(firstToken, 8 * static_cast<int64_t>(j) + col);
+          v = a.select(a.lt(token, limits[r]), v, negInf);
+          s[r].push_back(v);
+          rowMax = a.fmax(rowMax, v);
+        }
+      newMax[r] = a.fmax(oldMax, quadMax(rowMax));
+      Value safe = a.select(
+          a.fcmp(arith::CmpFPredicate::OEQ, newMax[r], negInf), zero,
+          newMax[r]);
+      Value shift = a.fmul(safe, scale);
+      alpha[r] = a.exp2(a.fsub(a.fmul(oldMax, scale), shift));
+      Value sum = zero;
+      for (Value &v : s[r]) {
+        v = a.exp2(a.fsub(a.fmul(v, scale), shift));
+        sum = a.fadd(sum, v);
+      }
+      newSum[r] = a.fadd(a.fmul(oldSum, alpha[r]), sum);
+    }
+    SmallVector<Value> results;
+    Type element = op.getElement();
+    auto fragmentType = VectorType::get({4, 2}, element);
+    for (size_t k = 0; k < scores.size() / 2; ++k) {
+      SmallVector<Value> elements;
+      for (size_t j : {2 * k, 2 * k + 1})
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t col = 0; col < 2; ++col)
+            elements.push_back(
+                arith::TruncFOp::create(b, element, s[r][2 * j + col]));
+      results.push_back(
+          vector::FromElementsOp::create(b, fragmentType, elements));
+    }
+    auto pairType = VectorType::get({2}, b.getF32Type());
+    for (Value *pair : {newMax, newSum, alpha})
+      results.push_back(
+          vector::FromElementsOp::create(b, pairType, ValueRange{pair[0], pair[1]}));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUTiles
     : mla::impl::ConvertMLAGPUTilesBase<ConvertMLAGPUTiles> {
   void runOnOperation() override {
@@ -404,13 +488,14 @@ struct ConvertMLAGPUTiles
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
   target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
                       LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
-                      TmaWaitTokensOp>();
+                      TmaWaitTokensOp, SoftmaxUpdateOp>();
 }
 
 void mla_gpu::populateMLAGPUTilesConversionPatterns(
     RewritePatternSet &patterns) {
   patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
                LookUpTokensLowering, LoadTokensLowering,
-               TmaLoadTokensLowering, TmaWaitTokensLowering>(
+               TmaLoadTokensLowering, TmaWaitTokensLowering,
+               SoftmaxUpdateLowering>(
       patterns.getContext());
 }

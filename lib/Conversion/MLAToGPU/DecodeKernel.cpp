@@ -293,66 +293,40 @@ SmallVector<Value> DecodeKernelEmitter::exchangeScores(const CTA &cta,
   return total;
 }
 
-/// One tile of the online softmax for the thread's rows r = 0, 1 (fragment
-/// rows quadRow, quadRow + 8), scores in raw units, c = scale·log2(e):
-///   masked: s = −inf for tokens past the row's limit
-///   m' = max(m, rowmax(s)),  m̂ = (m' = −inf ? 0 : m')
-///   p = 2^(c·(s − m̂)),  α = 2^(c·(m − m̂)),  l = α·l + Σ p,  O = α·O
-/// Returns P as A fragments for P·V (16 tokens each). The row sums stay
-/// per-thread until the end (the quad's four partial sums share α).
+/// One tile of the online softmax for the thread's rows (fragment rows
+/// quadRow, quadRow + 8): mla_gpu.softmax_update (masking by each row's
+/// visible length, the running max and sum, P), then O rescaled by the
+/// update's α. Returns P as A fragments for P·V (16 tokens each). The row
+/// sums stay per-thread until the end (the quad's four partial sums share
+/// α).
 SmallVector<Value>
 DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
                                          ArrayRef<Value> scores,
                                          SoftmaxState &state) {
-  double c = plan.softmaxScale * M_LOG2E;
-  Value scale = a.f32(c), negInf = a.negInf(), zero = a.f32(0);
-  Value firstToken = a.add(tokenBase, a.mul(cta.quadCol, 2));
-  // s[r][j·2 + c]: the thread's scores of row r.
-  SmallVector<Value> s[2];
-  Value alpha[2];
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  auto pair = [&](Value *values) {
+    return vector::FromElementsOp::create(b, pairType,
+                                          ValueRange{values[0], values[1]})
+        .getResult();
+  };
+  auto update = mla_gpu::SoftmaxUpdateOp::create(
+      b, scores, pair(state.max), pair(state.sum), tokenBase,
+      rowLimit(cta, fragmentRow(cta, 0)), rowLimit(cta, fragmentRow(cta, 1)),
+      APFloat(plan.softmaxScale), plan.elementType);
   for (int64_t r = 0; r < 2; ++r) {
-    Value row = fragmentRow(cta, r);
-    Value limit = rowLimit(cta, row);
-    Value rowMax = negInf;
-    for (int64_t j = 0; j < scoreTiles(); ++j)
-      for (int64_t col = 0; col < 2; ++col) {
-        Value v =
-            vector::ExtractOp::create(b, scores[j], ArrayRef<int64_t>{r, col});
-        Value valid = a.lt(a.add(firstToken, 8 * j + col), limit);
-        v = a.select(valid, v, negInf);
-        s[r].push_back(v);
-        rowMax = a.fmax(rowMax, v);
-      }
-    Value newMax = a.fmax(state.max[r], quadMax(rowMax));
-    Value safe = a.select(a.fcmp(arith::CmpFPredicate::OEQ, newMax, negInf),
-                          zero, newMax);
-    Value shift = a.fmul(safe, scale);
-    alpha[r] = a.exp2(a.fsub(a.fmul(state.max[r], scale), shift));
-    Value sum = zero;
-    for (Value &v : s[r]) {
-      v = a.exp2(a.fsub(a.fmul(v, scale), shift));
-      sum = a.fadd(sum, v);
-    }
-    state.sum[r] = a.fadd(a.fmul(state.sum[r], alpha[r]), sum);
-    state.max[r] = newMax;
-    state.alpha[r] = alpha[r];
+    state.max[r] = vector::ExtractOp::create(b, update.getNewMax(), r);
+    state.sum[r] = vector::ExtractOp::create(b, update.getNewSum(), r);
+    state.alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
   }
-  Value rescale = vector::FromElementsOp::create(
-      b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
-  for (Value &o : state.out)
-    o = a.fmul(o, rescale);
-  // C fragments of tiles 2k, 2k+1 (rows r0, r1) = the A fragment of k.
-  SmallVector<Value> probs;
-  for (int64_t k = 0; k < scoreTiles() / 2; ++k) {
-    SmallVector<Value> elements;
-    for (int64_t j : {2 * k, 2 * k + 1})
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t col = 0; col < 2; ++col)
-          elements.push_back(
-              arith::TruncFOp::create(b, plan.elementType, s[r][2 * j + col]));
-    probs.push_back(vector::FromElementsOp::create(b, frag.a, elements));
+  if (!state.out.empty()) {
+    Value rescale = vector::FromElementsOp::create(
+        b, frag.c,
+        ValueRange{state.alpha[0], state.alpha[0], state.alpha[1],
+                   state.alpha[1]});
+    for (Value &o : state.out)
+      o = a.fmul(o, rescale);
   }
-  return probs;
+  return SmallVector<Value>(update.getProbs());
 }
 
 /// O[16, cols of cs] += P[16, tile tokens] · V, V = the tile's first L

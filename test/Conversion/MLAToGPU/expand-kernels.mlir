@@ -55,8 +55,8 @@
 // CHECK:          mla_gpu.barrier
 // CHECK:          mla_gpu.load_tokens {{.*}} row(%[[VALID]], %[[PAGE]], %[[SLOT]]) threads 256
 // CHECK:          %{{.*}}:4 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 288 b_n_major : memref<64x584xbf16, #gpu.address_space<workgroup>>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
-// CHECK:          gpu.shuffle  xor
-// CHECK:          math.exp2
+// CHECK:          %[[P:.*]]:2, %{{.*}}, %{{.*}}, %[[ALPHA:.*]] = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 0.07216878364870323 element bf16
+// CHECK:          vector.extract %[[ALPHA]][0]
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:          scf.yield
@@ -163,7 +163,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:            %[[KEYS:.*]] = arith.addi
 // CHECK-NEXT:       %[[S:.*]] = mla_gpu.warpgroup.mma %[[QUERY]], %[[KEYS]], %{{.*}} steps 36 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32{{(, f32){31}\)}}>
 // CHECK-NEXT:       llvm.extractvalue %[[S]][0]
-// CHECK:            math.exp2
+// CHECK:            %{{.*}}:4, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores({{([^,)]*, ){7}[^,)]*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 0.07216878364870323 element bf16
 // CHECK:            vector.store {{.*}} : memref<64x64xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
 // CHECK:            memref.store {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
 // CHECK:            mla_gpu.fence.async_proxy

@@ -464,6 +464,39 @@ LogicalResult WarpMmaOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Online softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxUpdateOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location>, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  // One A fragment per two score fragments (16 tokens), then m', l', α.
+  SoftmaxUpdateOp::Adaptor adaptor(operands, attributes, properties, {});
+  auto element = dyn_cast_or_null<TypeAttr>(adaptor.getElementAttr());
+  if (!element)
+    return failure();
+  types.append(adaptor.getScores().size() / 2,
+               VectorType::get({4, 2}, element.getValue()));
+  types.append(3, VectorType::get({2}, Float32Type::get(ctx)));
+  return success();
+}
+
+LogicalResult SoftmaxUpdateOp::verify() {
+  size_t fragments = getScores().size();
+  if (fragments == 0 || fragments % 2 != 0)
+    return emitOpError("expects an even, non-zero number of score fragments "
+                       "(16 tokens per A fragment of P), found ")
+           << fragments;
+  if (!isTwoByteFloat(getElement()))
+    return emitOpError("expects element bf16 or f16, found ") << getElement();
+  if (!(getScale().convertToDouble() > 0))
+    return emitOpError("expects a positive scale, found ")
+           << getScale().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Split-KV combine
 //===----------------------------------------------------------------------===//
 

@@ -640,6 +640,72 @@ def MLAGPU_WarpMmaOp : MLAGPU_Op<"warp.mma",
 }
 
 //===----------------------------------------------------------------------===//
+// Online softmax
+//===----------------------------------------------------------------------===//
+
+// An A fragment of mma.sync m16n8k16: a thread's 4 × 2 bf16 or f16 of a
+// 16 × 16 tile.
+def MLAGPU_AFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getShape() == "
+            "::llvm::ArrayRef<int64_t>({4, 2})">,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getElementType()"
+            ".isBF16() || ::llvm::cast<::mlir::VectorType>($_self)"
+            ".getElementType().isF16()">]>,
+    "vector<4x2xbf16> or vector<4x2xf16> (an A fragment)">;
+
+// A thread's two fragment rows' values (rows lane / 4 and lane / 4 + 8).
+def MLAGPU_RowPair : Type<And<[IsVectorOfNonZeroRankTypePred,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getShape() == "
+            "::llvm::ArrayRef<int64_t>({2})">,
+      CPred<"::llvm::cast<::mlir::VectorType>($_self).getElementType()"
+            ".isF32()">]>, "vector<2xf32> (a thread's two rows)">,
+    BuildableType<"::mlir::VectorType::get({2}, $_builder.getF32Type())">;
+
+def MLAGPU_SoftmaxUpdateOp : MLAGPU_Op<"softmax_update",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "one tile of the online softmax on a warp's score fragments: masking, running max and sum, probabilities";
+  let description = [{
+    The online-softmax step of flash attention for the two rows a thread
+    holds of a warp's 16-row score tile. `scores` are C fragments
+    (vector<2x2xf32>: rows lane / 4 and lane / 4 + 8, columns 2·(lane mod
+    4) and the next, of 8 columns each) of raw scores s = q·k; column c of
+    fragment j is token `first` + 8j + c. With c = `scale`·log2(e) and per
+    row r (0, 1):
+
+      masked:  s = −inf for tokens ≥ limit r
+      m' = max(m, rowmax(s)),  m̂ = (m' = −inf ? 0 : m')
+      p = 2^(c·(s − m̂)),  α = 2^(c·(m − m̂)),  l' = α·l + Σ p
+
+    where `max` holds m per row and `sum` l: the thread's partial sums (the
+    row's four threads — a quad — add up to the row's sum; they share α,
+    the row max being reduced over the quad by shuffles). The results: P as
+    the A fragments of mma.sync (16 tokens each, of `element`: bf16 or f16)
+    for P·V, m', l' and α, by which the caller rescales its output
+    accumulator before adding this tile's P·V. Executed by every lane of the
+    warp (the quad shuffles).
+
+    ```mlir
+    %p:4, %m, %l, %alpha = mla_gpu.softmax_update
+        scores(%s0, %s1, %s2, %s3, %s4, %s5, %s6, %s7) max %m0 sum %l0
+        from %first limits(%end, %end) scale 0.1352 element bf16
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_CFragment>:$scores,
+                       MLAGPU_RowPair:$max, MLAGPU_RowPair:$sum,
+                       Index:$first, Index:$limit0, Index:$limit1,
+                       F64Attr:$scale, TypeAttr:$element);
+  let results = (outs Variadic<MLAGPU_AFragment>:$probs,
+                      MLAGPU_RowPair:$new_max, MLAGPU_RowPair:$new_sum,
+                      MLAGPU_RowPair:$alpha);
+  let assemblyFormat = [{
+    `scores` `(` $scores `)` `max` $max `sum` $sum `from` $first
+    `limits` `(` $limit0 `,` $limit1 `)` `scale` $scale `element` $element
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Split-KV combine
 //===----------------------------------------------------------------------===//
 
