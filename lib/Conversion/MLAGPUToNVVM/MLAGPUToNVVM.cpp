@@ -114,19 +114,12 @@ static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
       LLVM::AsmDialectAttr(), /*operand_attrs=*/ArrayAttr());
 }
 
-/// `text` with every f32 register of `accumulators` tied through it (the
-/// file comment), then `descriptors` as 64-bit inputs ("l"); returns the
-/// accumulators rebuilt from its outputs.
-static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
-                                        ValueRange accumulators,
-                                        StringRef text,
+/// `text` with every f32 register in `registers` tied through it (the file
+/// comment), then `descriptors` as 64-bit inputs ("l"); returns the
+/// registers' values after it.
+static SmallVector<Value> tiedRegisters(OpBuilder &b, Location loc,
+                                        ValueRange registers, StringRef text,
                                         ValueRange descriptors = {}) {
-  SmallVector<Value> registers;
-  for (Value acc : accumulators) {
-    auto type = cast<LLVM::LLVMStructType>(acc.getType());
-    for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
-      registers.push_back(LLVM::ExtractValueOp::create(b, loc, acc, i));
-  }
   int64_t count = registers.size();
   std::string constraints;
   llvm::raw_string_ostream os(constraints);
@@ -137,7 +130,8 @@ static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
   for (size_t i = 0; i < descriptors.size(); ++i)
     os << "l,";
   os << "~{memory}";
-  llvm::append_range(registers, descriptors);
+  SmallVector<Value> operands(registers);
+  llvm::append_range(operands, descriptors);
   Type f32 = b.getF32Type();
   Type result;
   if (count == 1)
@@ -145,13 +139,28 @@ static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
   else if (count > 1)
     result = LLVM::LLVMStructType::getLiteral(b.getContext(),
                                               SmallVector<Type>(count, f32));
-  auto statement = asmStatement(b, loc, result, registers, text, constraints);
+  auto statement = asmStatement(b, loc, result, operands, text, constraints);
   SmallVector<Value> outputs;
   for (int64_t i = 0; i < count; ++i)
     outputs.push_back(count == 1 ? statement.getResult(0)
                                  : LLVM::ExtractValueOp::create(
                                        b, loc, statement.getResult(0), i)
                                        .getResult());
+  return outputs;
+}
+
+/// tiedRegisters over the f32 registers of literal-struct `accumulators`,
+/// rebuilt into their structs.
+static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
+                                        ValueRange accumulators,
+                                        StringRef text) {
+  SmallVector<Value> registers;
+  for (Value acc : accumulators) {
+    auto type = cast<LLVM::LLVMStructType>(acc.getType());
+    for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
+      registers.push_back(LLVM::ExtractValueOp::create(b, loc, acc, i));
+  }
+  SmallVector<Value> outputs = tiedRegisters(b, loc, registers, text);
   SmallVector<Value> rebuilt;
   int64_t next = 0;
   for (Value acc : accumulators) {
@@ -250,10 +259,24 @@ struct WarpgroupMmaLowering : OpConversionPattern<WarpgroupMmaOp> {
   LogicalResult
   matchAndRewrite(WarpgroupMmaOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, tiedStatement(rewriter, op.getLoc(), adaptor.getAccumulator(),
-                          warpgroupMmaText(op),
-                          ValueRange{adaptor.getA(), adaptor.getB()}));
+    // The accumulator's registers in wgmma's order: fragment j's (rows r,
+    // columns c) are registers 4j + 2r + c.
+    Location loc = op.getLoc();
+    SmallVector<Value> registers;
+    for (Value fragment : adaptor.getAccumulators())
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          registers.push_back(vector::ExtractOp::create(
+              rewriter, loc, fragment, ArrayRef<int64_t>{r, c}));
+    SmallVector<Value> outputs =
+        tiedRegisters(rewriter, loc, registers, warpgroupMmaText(op),
+                      ValueRange{adaptor.getA(), adaptor.getB()});
+    SmallVector<Value> fragments;
+    for (auto [j, fragment] : llvm::enumerate(adaptor.getAccumulators()))
+      fragments.push_back(vector::FromElementsOp::create(
+          rewriter, loc, fragment.getType(),
+          ArrayRef<Value>(outputs).slice(4 * j, 4)));
+    rewriter.replaceOp(op, fragments);
     return success();
   }
 };

@@ -236,14 +236,10 @@ private:
     return arith::AddIOp::create(
         b, descriptor, arith::ConstantIntOp::create(b, bytes / 16, 64));
   }
-  Value warpgroupMma(Value lhs, Value rhs, Value acc, int64_t steps,
-                     ArrayRef<int64_t> lhsAdvance, ArrayRef<int64_t> rhsAdvance,
-                     bool accumulate, bool rhsNMajor);
-  /// C fragments (one vector<2x2> per 8 columns: rows quadRow, quadRow + 8)
-  /// ⇄ a wgmma accumulator (struct of N/2 f32: d[4j..4j+3] = the fragment
-  /// of columns 8j..8j+7).
-  Value toAccumulator(ArrayRef<Value> fragments);
-  SmallVector<Value> toFragments(Value accumulator);
+  SmallVector<Value> warpgroupMma(Value lhs, Value rhs, ValueRange acc,
+                                  int64_t steps, ArrayRef<int64_t> lhsAdvance,
+                                  ArrayRef<int64_t> rhsAdvance, bool accumulate,
+                                  bool rhsNMajor);
   SmallVector<Value> warpgroupScores(const CTA &cta, Value stage);
   void storeProbabilities(const CTA &cta, ArrayRef<Value> probs,
                           const SoftmaxState &state);

@@ -47,46 +47,18 @@ Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
 }
 
 /// acc (+)= lhs·rhs on the warpgroup over `steps` k16 steps: one tile MMA
-/// (mla_gpu.warpgroup.mma), A K-major and B K-major or N-major
-/// (`rhsNMajor`) in shared memory from the descriptors of their first step,
-/// each next step's operands `lhsAdvance` / `rhsAdvance` further ([step
-/// bytes, steps per atom, atom bytes]).
-Value DecodeKernelEmitter::warpgroupMma(Value lhs, Value rhs, Value acc,
-                                        int64_t steps,
-                                        ArrayRef<int64_t> lhsAdvance,
-                                        ArrayRef<int64_t> rhsAdvance,
-                                        bool accumulate, bool rhsNMajor) {
-  return mla_gpu::WarpgroupMmaOp::create(
-      b, acc.getType(), lhs, rhs, acc, steps, lhsAdvance, rhsAdvance,
-      plan.elementType, rhsNMajor, accumulate);
-}
-
-Value DecodeKernelEmitter::toAccumulator(ArrayRef<Value> fragments) {
-  SmallVector<Type> fields(4 * fragments.size(), b.getF32Type());
-  auto type = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
-  Value acc = LLVM::UndefOp::create(b, type);
-  int64_t i = 0;
-  for (Value fragment : fragments)
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t c = 0; c < 2; ++c)
-        acc = LLVM::InsertValueOp::create(
-            b, acc,
-            vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{r, c}),
-            i++);
-  return acc;
-}
-
-SmallVector<Value> DecodeKernelEmitter::toFragments(Value accumulator) {
-  int64_t count =
-      cast<LLVM::LLVMStructType>(accumulator.getType()).getBody().size();
-  SmallVector<Value> fragments;
-  for (int64_t j = 0; j < count / 4; ++j) {
-    SmallVector<Value> values;
-    for (int64_t i = 0; i < 4; ++i)
-      values.push_back(LLVM::ExtractValueOp::create(b, accumulator, 4 * j + i));
-    fragments.push_back(vector::FromElementsOp::create(b, frag.c, values));
-  }
-  return fragments;
+/// (mla_gpu.warpgroup.mma) on the accumulator's C fragments, A K-major and
+/// B K-major or N-major (`rhsNMajor`) in shared memory from the descriptors
+/// of their first step, each next step's operands `lhsAdvance` /
+/// `rhsAdvance` further ([step bytes, steps per atom, atom bytes]).
+SmallVector<Value> DecodeKernelEmitter::warpgroupMma(
+    Value lhs, Value rhs, ValueRange acc, int64_t steps,
+    ArrayRef<int64_t> lhsAdvance, ArrayRef<int64_t> rhsAdvance,
+    bool accumulate, bool rhsNMajor) {
+  auto product = mla_gpu::WarpgroupMmaOp::create(
+      b, lhs, rhs, acc, steps, lhsAdvance, rhsAdvance, plan.elementType,
+      rhsNMajor, accumulate);
+  return SmallVector<Value>(product.getResults());
 }
 
 /// Warpgroup 0: S[64, T] = Q·Kᵀ over the L + R dims, (L+R)/16 wgmmas. Step
@@ -97,14 +69,13 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
                                                         Value stage) {
   int64_t tokens = plan.blockTokens;
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(frag.c));
-  Value acc = toAccumulator(SmallVector<Value>(tokens / 8, zero));
+  SmallVector<Value> acc(tokens / 8, zero);
   Value query = descriptor(cta.queryAddress, 16, 1024);
   Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
                        a.mul(stage, plan.tokenTileBytes()));
-  acc = warpgroupMma(query, keys, acc, plan.dim / 16, {32, 4, 64 * 128},
-                     {32, 4, tokens * 128}, /*accumulate=*/false,
-                     /*rhsNMajor=*/false);
-  return toFragments(acc);
+  return warpgroupMma(query, keys, acc, plan.dim / 16, {32, 4, 64 * 128},
+                      {32, 4, tokens * 128}, /*accumulate=*/false,
+                      /*rhsNMajor=*/false);
 }
 
 /// P (the A fragments the softmax returns, 16 tokens each) and the rows'
@@ -147,15 +118,13 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
   for (Value &o : state.out)
     o = a.fmul(o, rescale);
   int64_t tokens = plan.blockTokens, n = plan.latent / 2;
-  Value acc = toAccumulator(state.out);
   Value probs = descriptor(cta.probsAddress, 16, 1024);
   Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),
                          a.add(a.mul(stage, plan.tokenTileBytes()),
                                a.mul(cta.colSlice, (n / 64) * tokens * 128)));
-  acc = warpgroupMma(probs, values, acc, tokens / 16, {32, 4, 64 * 128},
-                     {16 * 128, 1, 16 * 128}, /*accumulate=*/true,
-                     /*rhsNMajor=*/true);
-  state.out = toFragments(acc);
+  state.out = warpgroupMma(probs, values, state.out, tokens / 16,
+                           {32, 4, 64 * 128}, {16 * 128, 1, 16 * 128},
+                           /*accumulate=*/true, /*rhsNMajor=*/true);
 }
 
 //===----------------------------------------------------------------------===//

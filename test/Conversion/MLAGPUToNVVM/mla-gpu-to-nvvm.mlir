@@ -161,16 +161,25 @@ func.func @descriptor_layouts(%address: i64) -> (i64, i64, i64) {
 // A 32 bytes a step and the next 8192-byte atom every 4 steps, B 2048 bytes
 // a step), the commit and the wait; the first step scales the accumulator by
 // 0 (not accumulate), the others by 1; B N-major (b_n_major: trans-b 1).
-// The accumulator's registers are tied ($0..$3), the descriptors are $8, $5.
+// The accumulator's registers are tied ($0..$3: the fragment's rows, then
+// columns), the descriptors are $8, $9.
 // CHECK-LABEL: func.func @warpgroup_mma
-// CHECK-SAME:    (%[[A:.*]]: i64, %[[B:.*]]: i64, %[[ACC:.*]]: !llvm.struct<(f32, f32, f32, f32)>)
-// CHECK-COUNT-4: llvm.extractvalue %[[ACC]]
-// CHECK-NEXT:    %[[S:.*]] = llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 0, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_a, $8, 2;\0Aadd.s64 desc_b, $9, 128;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 4;\0Aadd.s64 desc_b, $9, 256;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 6;\0Aadd.s64 desc_b, $9, 384;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 512;\0Aadd.s64 desc_b, $9, 512;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[B]] : (f32, f32, f32, f32, i64, i64) -> !llvm.struct<(f32, f32, f32, f32)>
-// CHECK-COUNT-4: llvm.extractvalue %[[S]]
+// CHECK-SAME:    (%[[A:.*]]: i64, %[[B:.*]]: i64, %[[ACC:.*]]: vector<2x2xf32>)
+// CHECK:         %[[R00:.*]] = vector.extract %[[ACC]][0, 0]
+// CHECK-NEXT:    %[[R01:.*]] = vector.extract %[[ACC]][0, 1]
+// CHECK-NEXT:    %[[R10:.*]] = vector.extract %[[ACC]][1, 0]
+// CHECK-NEXT:    %[[R11:.*]] = vector.extract %[[ACC]][1, 1]
+// CHECK-NEXT:    %[[S:.*]] = llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 0, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_a, $8, 2;\0Aadd.s64 desc_b, $9, 128;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 4;\0Aadd.s64 desc_b, $9, 256;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 6;\0Aadd.s64 desc_b, $9, 384;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Aadd.s64 desc_a, $8, 512;\0Aadd.s64 desc_b, $9, 512;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 1;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}" %[[R00]], %[[R01]], %[[R10]], %[[R11]], %[[A]], %[[B]] : (f32, f32, f32, f32, i64, i64) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:         %[[D0:.*]] = llvm.extractvalue %[[S]][0]
+// CHECK-NEXT:    %[[D1:.*]] = llvm.extractvalue %[[S]][1]
+// CHECK-NEXT:    %[[D2:.*]] = llvm.extractvalue %[[S]][2]
+// CHECK-NEXT:    %[[D3:.*]] = llvm.extractvalue %[[S]][3]
+// CHECK-NEXT:    %[[OUT:.*]] = vector.from_elements %[[D0]], %[[D1]], %[[D2]], %[[D3]] : vector<2x2xf32>
+// CHECK-NEXT:    return %[[OUT]]
 // CHECK-NOT:     mla_gpu.
-func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32)> {
-  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 5 advance([32, 4, 8192], [2048, 1, 2048]) element bf16 b_n_major : !llvm.struct<(f32, f32, f32, f32)>
-  return %s : !llvm.struct<(f32, f32, f32, f32)>
+func.func @warpgroup_mma(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  %s = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 5 advance([32, 4, 8192], [2048, 1, 2048]) element bf16 b_n_major
+  return %s : vector<2x2xf32>
 }
 
 // -----
@@ -179,9 +188,9 @@ func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f3
 // f16 operands, K-major B (trans-b 0).
 // CHECK-LABEL: func.func @warpgroup_mma_accumulate
 // CHECK:         llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 0;\0Aadd.s64 desc_a, $8, 2;\0Aadd.s64 desc_b, $9, 2;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 0;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}"
-func.func @warpgroup_mma_accumulate(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32)> {
-  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 2 advance([32, 4, 8192], [32, 4, 4096]) element f16 accumulate : !llvm.struct<(f32, f32, f32, f32)>
-  return %s : !llvm.struct<(f32, f32, f32, f32)>
+func.func @warpgroup_mma_accumulate(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  %s = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 2 advance([32, 4, 8192], [32, 4, 4096]) element f16 accumulate
+  return %s : vector<2x2xf32>
 }
 
 // -----

@@ -2,7 +2,8 @@
 
 // One case per diagnostic of the mla_gpu dialect: the named shared buffers
 // (alignment, overlap, bounds, swizzle), the tile loads (sources, rings,
-// swizzle, thread groups, tensor maps, mbarriers), the pending-group bounds
+// swizzle, thread groups, tensor maps, mbarriers), the online softmax
+// (fragments, element, scale), the pending-group bounds
 // (ODS), the accumulator checks of the warpgroup fence and wait, the
 // descriptor offsets, and a parse error of the swizzle keyword.
 
@@ -100,64 +101,65 @@ func.func @case(%address: i64) {
 // -----
 
 func.func @case(%a: i64, %b: i64, %acc: vector<4xf32>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects accumulator #0 to be a literal struct of f32 registers, found 'vector<4xf32>'}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : vector<4xf32>
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op operand #2 must be variadic of vector<2x2xf32> (a C fragment), but got 'vector<4xf32>'}}
+  %0 = "mla_gpu.warpgroup.mma"(%a, %b, %acc) <{steps = 1 : i64, a_advance = array<i64: 32, 4, 8192>, b_advance = array<i64: 32, 4, 8192>, element = bf16}> : (i64, i64, vector<4xf32>) -> vector<4xf32>
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32)>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects the accumulator to hold N / 2 registers for an N in [8, 256] that is a multiple of 8, found 2}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32)>
+func.func @case(%a: i64, %b: i64) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects N / 8 accumulator fragments for an N in [8, 256], found 0}}
+  mla_gpu.warpgroup.mma %a, %b, () steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects element bf16 or f16, found 'f32'}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [32, 4, 8192]) element f32 : !llvm.struct<(f32, f32, f32, f32)>
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 1 advance([32, 4, 8192], [32, 4, 8192]) element f32
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects a_advance to be [step, steps per atom, atom], found 2 values}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 1 advance([32, 4], [32, 4, 8192]) element bf16
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects b_advance step and atom to be multiples of 16 bytes and steps per atom positive, found [24, 4, 8192]}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 1 advance([32, 4, 8192], [24, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 1 advance([32, 4, 8192], [24, 4, 8192]) element bf16
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects a_advance to keep every step within 2^18 bytes, the last at 262144}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 33 advance([32, 4, 32768], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 33 advance([32, 4, 32768], [32, 4, 8192]) element bf16
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>) {
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma' op attribute 'steps' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %0 = mla_gpu.warpgroup.mma %a, %b, %acc steps 0 advance([32, 4, 8192], [32, 4, 8192]) element bf16 : !llvm.struct<(f32, f32, f32, f32)>
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 0 advance([32, 4, 8192], [32, 4, 8192]) element bf16
   return
 }
 
 // -----
 
-func.func @case(%a: i64, %b: i64, %acc: !llvm.struct<(f32, f32, f32, f32)>, %other: !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op failed to verify that all of {accumulator, result} have same type}}
-  %0 = "mla_gpu.warpgroup.mma"(%a, %b, %acc) <{steps = 1 : i64, a_advance = array<i64: 32, 4, 8192>, b_advance = array<i64: 32, 4, 8192>, element = bf16}> : (i64, i64, !llvm.struct<(f32, f32, f32, f32)>) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+2 {{'mla_gpu.warpgroup.mma' op inferred type(s) 'vector<2x2xf32>' are incompatible with return type(s) of operation 'vector<2x2xf32>', 'vector<2x2xf32>'}}
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op failed to infer returned types}}
+  %0:2 = "mla_gpu.warpgroup.mma"(%a, %b, %acc) <{steps = 1 : i64, a_advance = array<i64: 32, 4, 8192>, b_advance = array<i64: 32, 4, 8192>, element = bf16}> : (i64, i64, vector<2x2xf32>) -> (vector<2x2xf32>, vector<2x2xf32>)
   return
 }
 
@@ -566,5 +568,29 @@ func.func @case(%b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workg
 func.func @case(%b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, %d: memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
   // expected-error @+1 {{expects one mbarrier per stage (2), found 3}}
   mla_gpu.tma.wait_tokens %b, %d tile %i of [%i, %i) threads 256 : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
+  // expected-error @+1 {{expects an even, non-zero number of score fragments (16 tokens per A fragment of P), found 3}}
+  %p, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s, %s) max %m sum %m from %i limits(%i, %i) scale 0.125 element bf16
+  return
+}
+
+// -----
+
+func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
+  // expected-error @+1 {{result #0 must be variadic of vector<4x2xbf16> or vector<4x2xf16> (an A fragment), but got 'vector<4x2xf32>'}}
+  %p, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s) max %m sum %m from %i limits(%i, %i) scale 0.125 element f32
+  return
+}
+
+// -----
+
+func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
+  // expected-error @+1 {{expects a positive scale, found -1.250000e-01}}
+  %p, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s) max %m sum %m from %i limits(%i, %i) scale -0.125 element bf16
   return
 }

@@ -58,12 +58,12 @@ func.func @warpgroup(%a: !acc4, %b: !acc8, %address: i64) -> (!acc4, i64) {
 }
 
 // CHECK-LABEL: func.func @warpgroup_mma
-// CHECK:         %[[S:.*]] = mla_gpu.warpgroup.mma %[[A:.*]], %[[B:.*]], %{{.*}} steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16 : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
-// CHECK-NEXT:    mla_gpu.warpgroup.mma %[[A]], %[[B]], %[[S]] steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
-func.func @warpgroup_mma(%a: i64, %b: i64, %acc: !acc8) -> !acc8 {
-  %s = mla_gpu.warpgroup.mma %a, %b, %acc steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16 : !acc8
-  %o = mla_gpu.warpgroup.mma %a, %b, %s steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate : !acc8
-  return %o : !acc8
+// CHECK:         %[[S:.*]]:2 = mla_gpu.warpgroup.mma %[[A:.*]], %[[B:.*]], (%{{.*}}, %{{.*}}) steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16{{$}}
+// CHECK-NEXT:    mla_gpu.warpgroup.mma %[[A]], %[[B]], (%[[S]]#0, %[[S]]#1) steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate{{$}}
+func.func @warpgroup_mma(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  %s:2 = mla_gpu.warpgroup.mma %a, %b, (%acc, %acc) steps 36 advance([32, 4, 8192], [32, 4, 4096]) element bf16
+  %o:2 = mla_gpu.warpgroup.mma %a, %b, (%s#0, %s#1) steps 4 advance([32, 4, 8192], [2048, 1, 2048]) element f16 b_n_major accumulate
+  return %o#1 : vector<2x2xf32>
 }
 
 // CHECK-LABEL: func.func @warp_mma
@@ -134,4 +134,14 @@ func.func @tile_loads(%q: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
       : !map, memref<?x16x576xbf16>, memref<?x?xi32>, !wg_atoms, !bars
   mla_gpu.tma.wait_tokens %bars, %atoms tile %j of [%i, %j) threads 256 : !bars, !wg_atoms
   return
+}
+
+// CHECK-LABEL: func.func @softmax
+// CHECK:         %{{.*}}:2, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 1.250000e-01 element bf16
+// CHECK-NEXT:    %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 5.000000e-01 element f16
+func.func @softmax(%s: vector<2x2xf32>, %m: vector<2xf32>, %l: vector<2xf32>, %i: index)
+    -> (vector<4x2xbf16>, vector<4x2xbf16>, vector<2xf32>, vector<4x2xf16>) {
+  %p:2, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s, %s, %s) max %m sum %l from %i limits(%i, %i) scale 0.125 element bf16
+  %q, %m2, %l2, %a2 = mla_gpu.softmax_update scores(%s, %s) max %m1 sum %l1 from %i limits(%i, %i) scale 0.5 element f16
+  return %p#0, %p#1, %a1, %q : vector<4x2xbf16>, vector<4x2xbf16>, vector<2xf32>, vector<4x2xf16>
 }

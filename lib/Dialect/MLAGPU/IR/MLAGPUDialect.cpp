@@ -372,11 +372,13 @@ LogicalResult WarpgroupDescriptorOp::verify() {
 // Tile MMA
 //===----------------------------------------------------------------------===//
 
-int64_t WarpgroupMmaOp::getN() {
-  return 2 * static_cast<int64_t>(
-                 cast<LLVM::LLVMStructType>(getAccumulator().getType())
-                     .getBody()
-                     .size());
+LogicalResult WarpgroupMmaOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  // The accumulator passes through: the operands after the descriptors.
+  llvm::append_range(types, operands.drop_front(2).getTypes());
+  return success();
 }
 
 int64_t WarpgroupMmaOp::getStepOffset(ArrayRef<int64_t> advance, int64_t k) {
@@ -384,13 +386,11 @@ int64_t WarpgroupMmaOp::getStepOffset(ArrayRef<int64_t> advance, int64_t k) {
 }
 
 LogicalResult WarpgroupMmaOp::verify() {
-  if (failed(verifyAccumulators(*this, getAccumulator())))
-    return failure();
   int64_t n = getN();
-  if (n < 8 || n > 256 || n % 8 != 0)
-    return emitOpError("expects the accumulator to hold N / 2 registers for "
-                       "an N in [8, 256] that is a multiple of 8, found ")
-           << n / 2;
+  if (n < 8 || n > 256)
+    return emitOpError("expects N / 8 accumulator fragments for an N in [8, "
+                       "256], found ")
+           << n / 8;
   if (!getElement().isBF16() && !getElement().isF16())
     return emitOpError("expects element bf16 or f16, found ") << getElement();
   // Every step's descriptor: its start address field (14 bits of 16-byte
@@ -488,8 +488,6 @@ LogicalResult SoftmaxUpdateOp::verify() {
     return emitOpError("expects an even, non-zero number of score fragments "
                        "(16 tokens per A fragment of P), found ")
            << fragments;
-  if (!isTwoByteFloat(getElement()))
-    return emitOpError("expects element bf16 or f16, found ") << getElement();
   if (!(getScale().convertToDouble() > 0))
     return emitOpError("expects a positive scale, found ")
            << getScale().convertToDouble();

@@ -530,64 +530,6 @@ def MLAGPU_WarpgroupDescriptorOp : MLAGPU_Op<"warpgroup.descriptor"> {
 // MMA steps on tiles
 //===----------------------------------------------------------------------===//
 
-def MLAGPU_WarpgroupMmaOp : MLAGPU_SyncOp<"warpgroup.mma",
-    [AllTypesMatch<["accumulator", "result"]>]> {
-  let summary = "a whole tile product on the warpgroup: acc (+)= A·B over `steps` k16 steps of wgmma";
-  let description = [{
-    One tile MMA of the warpgroup (sm_90a), issued and completed: the fence
-    that orders the accumulator's register writes, `steps` `wgmma.mma_async`
-    of shape m64nNk16 (N = twice the accumulator's f32 registers per thread,
-    8 to 256) with f32 accumulation, their commit, and the wait for them.
-    A [64, 16·steps] and B [16·steps, N] sit in shared memory (element type
-    `element`: bf16 or f16), described by the wgmma descriptors `a` and `b`
-    of their first step (`mla_gpu.warpgroup.descriptor`). A is K-major; B is
-    K-major, or N-major with `b_n_major`. Without `accumulate` the first
-    step ignores the accumulator's values (acc = A·B).
-
-    Step k reads its operands at byte offset (k / n) · atom + (k mod n) ·
-    step from the first step's, where `a_advance` and `b_advance` are [step,
-    n, atom]: within a 128-byte swizzle atom a K-major operand advances 32
-    bytes per step (n = 4), and to the next atom (its rows · 128 bytes) every
-    n steps; an N-major one advances 16 rows (2048 bytes) per step.
-
-    The accumulator passes through: the MMAs' results are the op's result,
-    so no arithmetic on the registers moves across it. It lowers to one PTX
-    statement (the steps' descriptors are added inside it), whatever the
-    number of steps.
-
-    ```mlir
-    // S[64, 64] = Q[64, 576]·Kᵀ: 36 steps over 9 atoms of 64 dims.
-    %s = mla_gpu.warpgroup.mma %q, %k, %acc steps 36
-        advance([32, 4, 8192], [32, 4, 8192]) element bf16
-        : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32,
-                        f32, f32, f32, f32, f32, f32, f32, f32,
-                        f32, f32, f32, f32, f32, f32, f32, f32,
-                        f32, f32, f32, f32, f32, f32, f32, f32)>
-    ```
-  }];
-  let arguments = (ins I64:$a, I64:$b, AnyType:$accumulator,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$steps,
-                       DenseI64ArrayAttr:$a_advance,
-                       DenseI64ArrayAttr:$b_advance,
-                       TypeAttr:$element, UnitAttr:$b_n_major,
-                       UnitAttr:$accumulate);
-  let results = (outs AnyType:$result);
-  let assemblyFormat = [{
-    $a `,` $b `,` $accumulator `steps` $steps
-    `advance` `(` $a_advance `,` $b_advance `)` `element` $element
-    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)?
-    attr-dict `:` type($accumulator)
-  }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The MMA's N: two columns per f32 register of a thread.
-    int64_t getN();
-    /// The byte offset of step `k`'s operand from the first step's, for
-    /// `advance` = [step, steps per atom, atom].
-    static int64_t getStepOffset(::llvm::ArrayRef<int64_t> advance, int64_t k);
-  }];
-}
-
 // A C fragment of mma.sync m16n8k16: a thread's 2 × 2 f32 of a 16 × 8
 // accumulator tile.
 def MLAGPU_CFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
@@ -596,6 +538,64 @@ def MLAGPU_CFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
       CPred<"::llvm::cast<::mlir::VectorType>($_self).getElementType()"
             ".isF32()">]>, "vector<2x2xf32> (a C fragment)">,
     BuildableType<"::mlir::VectorType::get({2, 2}, $_builder.getF32Type())">;
+
+def MLAGPU_WarpgroupMmaOp : MLAGPU_SyncOp<"warpgroup.mma",
+    [DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a whole tile product on the warpgroup: acc (+)= A·B over `steps` k16 steps of wgmma";
+  let description = [{
+    One tile MMA of the warpgroup (sm_90a), issued and completed: the fence
+    that orders the accumulator's register writes, `steps` `wgmma.mma_async`
+    of shape m64nNk16 with f32 accumulation, their commit, and the wait for
+    them. The accumulator is the warp's N / 8 C fragments (vector<2x2xf32>:
+    rows lane / 4 and lane / 4 + 8 of the warp's 16 rows of the 64,
+    columns 8j + 2·(lane mod 4) and the next), as `mla_gpu.warp.mma` holds
+    one; N is 8 to 256. A [64, 16·steps] and B [16·steps, N] sit in shared
+    memory (element type `element`: bf16 or f16), described by the wgmma
+    descriptors `a` and `b` of their first step
+    (`mla_gpu.warpgroup.descriptor`). A is K-major; B is K-major, or
+    N-major with `b_n_major`. Without `accumulate` the first step ignores
+    the accumulator's values (acc = A·B).
+
+    Step k reads its operands at byte offset (k / n) · atom + (k mod n) ·
+    step from the first step's, where `a_advance` and `b_advance` are [step,
+    n, atom]: within a 128-byte swizzle atom a K-major operand advances 32
+    bytes per step (n = 4), and to the next atom (its rows · 128 bytes) every
+    n steps; an N-major one advances 16 rows (2048 bytes) per step.
+
+    The accumulator passes through: the MMAs' results are the op's results,
+    so no arithmetic on the registers moves across it. It lowers to one PTX
+    statement (the steps' descriptors are added inside it) with the
+    fragments' registers tied through it, whatever the number of steps.
+
+    ```mlir
+    // S[64, 64] = Q[64, 576]·Kᵀ: 36 steps over 9 atoms of 64 dims.
+    %s:8 = mla_gpu.warpgroup.mma %q, %k, (%z, %z, %z, %z, %z, %z, %z, %z)
+        steps 36 advance([32, 4, 8192], [32, 4, 8192]) element bf16
+    ```
+  }];
+  let arguments = (ins I64:$a, I64:$b,
+                       Variadic<MLAGPU_CFragment>:$accumulators,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$steps,
+                       DenseI64ArrayAttr:$a_advance,
+                       DenseI64ArrayAttr:$b_advance,
+                       TypeAttr:$element, UnitAttr:$b_n_major,
+                       UnitAttr:$accumulate);
+  let results = (outs Variadic<MLAGPU_CFragment>:$results);
+  let assemblyFormat = [{
+    $a `,` $b `,` `(` $accumulators `)` `steps` $steps
+    `advance` `(` $a_advance `,` $b_advance `)` `element` $element
+    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)?
+    attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The MMA's N: 8 columns per C fragment.
+    int64_t getN() { return 8 * static_cast<int64_t>(getAccumulators().size()); }
+    /// The byte offset of step `k`'s operand from the first step's, for
+    /// `advance` = [step, steps per atom, atom].
+    static int64_t getStepOffset(::llvm::ArrayRef<int64_t> advance, int64_t k);
+  }];
+}
 
 def MLAGPU_WarpMmaOp : MLAGPU_Op<"warp.mma",
     [MemoryEffects<[MemRead]>, AttrSizedOperandSegments,
