@@ -468,6 +468,58 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Fragment stores
+//===----------------------------------------------------------------------===//
+
+/// mla_gpu.store_fragments → per fragment row, inside the limit: each
+/// fragment's pair of columns (times the row's factor, converted) as one
+/// aligned vector store.
+struct StoreFragmentsLowering : OpConversionPattern<StoreFragmentsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StoreFragmentsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Arith a{b};
+    Value dest = adaptor.getDest();
+    Type element = cast<MemRefType>(dest.getType()).getElementType();
+    auto pairType = VectorType::get({2}, element);
+    auto f32Pair = VectorType::get({2}, b.getF32Type());
+    uint64_t pairBytes = 2 * element.getIntOrFloatBitWidth() / 8;
+    Value lane = a.rem(gpu::ThreadIdOp::create(b, gpu::Dimension::x), 32);
+    Value quadRow = a.div(lane, 4);
+    Value col = a.add(adaptor.getCol(), a.mul(a.rem(lane, 4), 2));
+    Value limit = memref::DimOp::create(b, dest, 0);
+    if (Value given = adaptor.getLimit())
+      limit = a.min(limit, given);
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = a.add(adaptor.getRow(), a.add(quadRow, 8 * r));
+      auto inside = scf::IfOp::create(b, a.lt(row, limit));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(inside.thenBlock());
+      Value factor;
+      if (Value scale = adaptor.getScale())
+        factor = vector::BroadcastOp::create(
+            b, f32Pair, vector::ExtractOp::create(b, scale, r));
+      for (auto [j, fragment] : llvm::enumerate(adaptor.getFragments())) {
+        Value pair =
+            vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{r});
+        if (factor)
+          pair = a.fmul(pair, factor);
+        if (!element.isF32())
+          pair = arith::TruncFOp::create(b, pairType, pair);
+        vector::StoreOp::create(
+            b, pair, dest,
+            ValueRange{row, a.add(col, 8 * static_cast<int64_t>(j))},
+            /*nontemporal=*/false, llvm::Align(pairBytes));
+      }
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUTiles
     : mla::impl::ConvertMLAGPUTilesBase<ConvertMLAGPUTiles> {
   void runOnOperation() override {
@@ -488,7 +540,7 @@ struct ConvertMLAGPUTiles
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
   target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
                       LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
-                      TmaWaitTokensOp, SoftmaxUpdateOp>();
+                      TmaWaitTokensOp, SoftmaxUpdateOp, StoreFragmentsOp>();
 }
 
 void mla_gpu::populateMLAGPUTilesConversionPatterns(
@@ -496,6 +548,6 @@ void mla_gpu::populateMLAGPUTilesConversionPatterns(
   patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
                LookUpTokensLowering, LoadTokensLowering,
                TmaLoadTokensLowering, TmaWaitTokensLowering,
-               SoftmaxUpdateLowering>(
+               SoftmaxUpdateLowering, StoreFragmentsLowering>(
       patterns.getContext());
 }

@@ -158,30 +158,39 @@ void DecodeKernelEmitter::setUpSwizzledTiles(CTA &cta) {
 // Tile loads
 //===----------------------------------------------------------------------===//
 
+/// Request `request`'s rows of a [B, S, H, D] memref as the 2-d [S·H, D]
+/// (row s·H + h), or of the split partials [B, rows, slots, L] at `split`
+/// as [rows, L].
+Value DecodeKernelEmitter::requestRows(Value memref, Value request,
+                                       Value split) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (!split)
+    memref = memref::CollapseShapeOp::create(
+        b, memref, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+  auto source = cast<MemRefType>(memref.getType());
+  int64_t rows = split ? type.getDimSize(1)
+                       : type.getDimSize(1) * type.getDimSize(2);
+  int64_t cols = type.getDimSize(3);
+  SmallVector<OpFoldResult> offsets = {request, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(rows)};
+  if (split) {
+    offsets.push_back(split);
+    sizes.push_back(b.getIndexAttr(1));
+  }
+  offsets.push_back(b.getIndexAttr(0));
+  sizes.push_back(b.getIndexAttr(cols));
+  SmallVector<OpFoldResult> strides(source.getRank(), b.getIndexAttr(1));
+  MemRefType rowsType = memref::SubViewOp::inferRankReducedResultType(
+      {rows, cols}, source, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, rowsType, memref, offsets, sizes,
+                                   strides);
+}
+
 /// Q tile: row r of the CTA is query row rowBase + r of the request, i.e.
 /// (s, h) = divmod(row, H) — a row of q_lat and q_pe with (S, H) collapsed;
 /// its first L columns come from q_lat, the last R from q_pe. Rows past S·H
 /// (and the wgmma kernel's padding rows past tileRows) are zero-filled.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
-  auto rowsOf = [&](Value query) {
-    // [B, S, H, D] → [B, S·H, D] → the request's [S·H, D].
-    auto type = cast<MemRefType>(query.getType());
-    Value collapsed = memref::CollapseShapeOp::create(
-        b, query, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
-    int64_t rows = type.getDimSize(1) * type.getDimSize(2);
-    int64_t cols = type.getDimSize(3);
-    SmallVector<OpFoldResult> offsets = {cta.request, b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(rows),
-                                       b.getIndexAttr(cols)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto collapsedType = cast<MemRefType>(collapsed.getType());
-    MemRefType rowsType = memref::SubViewOp::inferRankReducedResultType(
-        {rows, cols}, collapsedType, offsets, sizes, strides);
-    return memref::SubViewOp::create(b, rowsType, collapsed, offsets, sizes,
-                                     strides)
-        .getResult();
-  };
   Value valid = plan.queryRows() > plan.tileRows ? a.idx(plan.tileRows)
                                                  : Value();
   auto swizzle = plan.warpgroup() ? mla_gpu::Swizzle::B128
@@ -192,7 +201,8 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
             ? SmallVector<Value>{a.idx(col / 64), a.idx(0), a.idx(col % 64)}
             : SmallVector<Value>{a.idx(0), a.idx(col)};
     mla_gpu::LoadTileOp::create(
-        b, rowsOf(query), ValueRange{cta.rowBase, a.idx(0)}, cta.query, at,
+        b, requestRows(query, cta.request), ValueRange{cta.rowBase, a.idx(0)},
+        cta.query, at,
         valid, plan.queryRows(), cols, plan.threads(), swizzle);
   };
   load(ops->queryLatent, 0, plan.latent);
@@ -349,55 +359,47 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
     }
 }
 
-/// O / l per row (0 for a row that saw no token). Without splits straight to
-/// o_lat in the element type; with splits, f32 partials and the rows'
-/// log-sum-exp (scale·m + ln l, −inf when empty) for the combine kernel.
-/// The row sums are per-thread partials unless `sumsReduced`.
+/// O / l per row (0 for a row that saw no token): the warp's fragments by
+/// mla_gpu.store_fragments. Without splits straight to o_lat in the element
+/// type; with splits, f32 partials and the rows' log-sum-exp (scale·m + ln
+/// l, −inf when empty) for the combine. The row sums are per-thread
+/// partials unless `sumsReduced`.
 void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                                       bool sumsReduced) {
   Value zero = a.f32(0);
-  Value colBase = a.add(a.mul(cta.colSlice, plan.latent / plan.colSplits()),
-                        a.mul(cta.quadCol, 2));
-  Value sums[2];
-  for (int64_t r = 0; r < 2; ++r)
+  Value sums[2], nonEmpty[2], inverse[2];
+  for (int64_t r = 0; r < 2; ++r) {
     sums[r] = sumsReduced ? state.sum[r] : quadSum(state.sum[r]);
+    nonEmpty[r] = a.fcmp(arith::CmpFPredicate::OGT, sums[r], zero);
+    inverse[r] = a.select(nonEmpty[r], a.fdiv(a.f32(1), sums[r]), zero);
+  }
+  Value scale = vector::FromElementsOp::create(
+      b, VectorType::get({2}, b.getF32Type()),
+      ValueRange{inverse[0], inverse[1]});
+  Value warpRow = a.add(cta.rowBase, a.mul(cta.rowGroup, 16));
+  Value colBase = a.mul(cta.colSlice, plan.latent / plan.colSplits());
+  // The wgmma kernel's padding rows past tileRows are not this CTA's.
+  bool padded = plan.queryRows() > plan.tileRows;
+  Value limit = padded ? a.add(cta.rowBase, plan.tileRows) : Value();
   auto store = [&](bool direct) {
+    Value dest = direct ? requestRows(ops->latentOut, cta.request)
+                        : requestRows(ops->partial, cta.request, cta.split);
+    mla_gpu::StoreFragmentsOp::create(b, state.out, scale, dest, warpRow,
+                                      colBase, limit);
+    if (direct)
+      return;
     for (int64_t r = 0; r < 2; ++r) {
-      Value sum = sums[r];
-      Value nonEmpty = a.fcmp(arith::CmpFPredicate::OGT, sum, zero);
-      Value inverse = a.select(nonEmpty, a.fdiv(a.f32(1), sum), zero);
       Value row = fragmentRow(cta, r);
-      Value inside = a.lt(row, plan.rows());
-      if (plan.queryRows() > plan.tileRows) // padding rows are not this CTA's
-        inside = a.andi(inside, a.lt(localRow(cta, r), plan.tileRows));
-      auto rowIf = scf::IfOp::create(b, inside);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(rowIf.thenBlock());
-      Value scaleRow = vector::BroadcastOp::create(
-          b, VectorType::get({2}, b.getF32Type()), inverse);
-      Value s = a.div(row, plan.heads), h = a.rem(row, plan.heads);
-      for (int64_t j = 0; j < outTiles(); ++j) {
-        Value pair = a.fmul(
-            vector::ExtractOp::create(b, state.out[j], ArrayRef<int64_t>{r}),
-            scaleRow);
-        Value col = a.add(colBase, 8 * j);
-        if (direct) {
-          pair = arith::TruncFOp::create(
-              b, VectorType::get({2}, plan.elementType), pair);
-          storeVector(pair, ops->latentOut, ValueRange{cta.request, s, h, col});
-        } else {
-          storeVector(pair, ops->partial,
-                      ValueRange{cta.request, row, cta.split, col});
-        }
-      }
-      if (direct)
-        continue;
+      Value writer = a.andi(a.lt(row, plan.rows()),
+                            a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
+      if (padded)
+        writer = a.andi(writer, a.lt(localRow(cta, r), plan.tileRows));
       Value lse = a.fadd(a.fmul(state.max[r], a.f32(plan.softmaxScale)),
-                         math::LogOp::create(b, sum));
-      lse = a.select(nonEmpty, lse, a.negInf());
-      auto writer = scf::IfOp::create(
-          b, a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
-      b.setInsertionPointToStart(writer.thenBlock());
+                         math::LogOp::create(b, sums[r]));
+      lse = a.select(nonEmpty[r], lse, a.negInf());
+      auto once = scf::IfOp::create(b, writer);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(once.thenBlock());
       memref::StoreOp::create(b, lse, ops->logSumExp,
                               ValueRange{cta.request, row, cta.split});
     }

@@ -154,6 +154,7 @@ private:
     b.setInsertionPointToStart(active.thenBlock());
     return active;
   }
+  Value requestRows(Value memref, Value request, Value split = Value());
   void loadQueryTile(const CTA &cta);
   /// Where this thread's token row of a tile lives (row-per-thread-group
   /// loading): whether it is in the split, its page and slot.

@@ -60,7 +60,8 @@
 // CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:          scf.yield
-// CHECK:        vector.store {{.*}}, %[[PART]]{{.*}} : memref<3x128x4x512xf32>, vector<2xf32>
+// CHECK:        %[[ROWS:.*]] = memref.subview %[[PART]][%{{.*}}, 0, %{{.*}}, 0] [1, 128, 1, 512] [1, 1, 1, 1] : memref<3x128x4x512xf32> to memref<128x512xf32, strided<[2048, 1], offset: ?>>
+// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} scale %{{.*}} into %[[ROWS]][%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[2048, 1], offset: ?>>
 // CHECK:        memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
 // CHECK:        gpu.terminator
 // CHECK:      } {mla.kernel = "decode_attention"}
@@ -112,7 +113,7 @@ func.func @split_decode(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128
 // CHECK-NOT:  memref.alloc
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size
 // CHECK:        nvvm.mma.sync {{.*}} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-// CHECK:        vector.store {{.*}} : memref<?x1x16x512xf16>, vector<2xf16>
+// CHECK:        mla_gpu.store_fragments {{.*}} : memref<16x512xf16, strided<[512, 1], offset: ?>>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK-NOT:  decode_combine
 // CHECK:      } {mla.kernel = "decode_value"}
@@ -174,7 +175,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK-NOT:      nvvm.wgmma
 // CHECK:          scf.yield
 // CHECK:        mla_gpu.barrier
-// CHECK:        vector.store {{.*}} : memref<3x128x2x512xf32>, vector<2xf32>
+// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} scale %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[1024, 1], offset: ?>>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
 // CHECK:        mla_gpu.shared_buffer {{.*}} "weight" : {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>
@@ -228,9 +229,11 @@ func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64
 // CHECK:          scf.for
 // CHECK:            nvvm.mma.sync
 // CHECK:          scf.if %{{.*}} {
-// CHECK:            vector.store {{.*}}, %[[OLAT]]{{.*}} : memref<3x1x128x512xbf16>, vector<2xbf16>
+// CHECK:            memref.collapse_shape %[[OLAT]]
+// CHECK:            mla_gpu.store_fragments {{.*}} : memref<128x512xbf16, strided<[512, 1], offset: ?>>
 // CHECK:          } else {
-// CHECK:            vector.store {{.*}}, %[[PART]]{{.*}} : memref<3x128x4x512xf32>, vector<2xf32>
+// CHECK:            memref.subview %[[PART]]
+// CHECK:            mla_gpu.store_fragments {{.*}} : memref<128x512xf32, strided<[2048, 1], offset: ?>>
 // CHECK:            memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK:      gpu.launch

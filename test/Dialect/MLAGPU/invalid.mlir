@@ -3,7 +3,7 @@
 // One case per diagnostic of the mla_gpu dialect: the named shared buffers
 // (alignment, overlap, bounds, swizzle), the tile loads (sources, rings,
 // swizzle, thread groups, tensor maps, mbarriers), the online softmax
-// (fragments, element, scale), the pending-group bounds
+// (fragments, element, scale), the fragment stores, the pending-group bounds
 // (ODS), the accumulator checks of the warpgroup fence and wait, the
 // descriptor offsets, and a parse error of the swizzle keyword.
 
@@ -592,5 +592,37 @@ func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
 func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
   // expected-error @+1 {{expects a positive scale, found -1.250000e-01}}
   %p, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s) max %m sum %m from %i limits(%i, %i) scale -0.125 element bf16
+  return
+}
+
+// -----
+
+func.func @case(%f: vector<2x2xf32>, %o: memref<2x128x512xf32>, %i: index) {
+  // expected-error @+1 {{expects a 2-d destination, found 'memref<2x128x512xf32>'}}
+  mla_gpu.store_fragments %f into %o[%i, %i] : memref<2x128x512xf32>
+  return
+}
+
+// -----
+
+func.func @case(%f: vector<2x2xf32>, %o: memref<128x512xi32>, %i: index) {
+  // expected-error @+1 {{expects a destination of f32, bf16 or f16, found 'i32'}}
+  mla_gpu.store_fragments %f into %o[%i, %i] : memref<128x512xi32>
+  return
+}
+
+// -----
+
+func.func @case(%f: vector<2x2xf32>, %o: memref<128x512xf32, strided<[1024, 2]>>, %i: index) {
+  // expected-error @+1 {{expects a destination with unit stride in its last dimension, found 'memref<128x512xf32, strided<[1024, 2]>>'}}
+  mla_gpu.store_fragments %f into %o[%i, %i] : memref<128x512xf32, strided<[1024, 2]>>
+  return
+}
+
+// -----
+
+func.func @case(%o: memref<128x512xf32>, %i: index) {
+  // expected-error @+1 {{expects at least one fragment}}
+  mla_gpu.store_fragments into %o[%i, %i] : memref<128x512xf32>
   return
 }

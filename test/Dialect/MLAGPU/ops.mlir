@@ -145,3 +145,13 @@ func.func @softmax(%s: vector<2x2xf32>, %m: vector<2xf32>, %l: vector<2xf32>, %i
   %q, %m2, %l2, %a2 = mla_gpu.softmax_update scores(%s, %s) max %m1 sum %l1 from %i limits(%i, %i) scale 0.5 element f16
   return %p#0, %p#1, %a1, %q : vector<4x2xbf16>, vector<4x2xbf16>, vector<2xf32>, vector<4x2xf16>
 }
+
+// CHECK-LABEL: func.func @store_fragments
+// CHECK:         mla_gpu.store_fragments %{{.*}}, %{{.*}} scale %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] limit %{{.*}} : memref<128x512xbf16, strided<[512, 1], offset: ?>>
+// CHECK-NEXT:    mla_gpu.store_fragments %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x64xf32>
+func.func @store_fragments(%f: vector<2x2xf32>, %s: vector<2xf32>, %o: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
+                           %p: memref<?x64xf32>, %i: index) {
+  mla_gpu.store_fragments %f, %f scale %s into %o[%i, %i] limit %i : memref<128x512xbf16, strided<[512, 1], offset: ?>>
+  mla_gpu.store_fragments %f into %p[%i, %i] : memref<?x64xf32>
+  return
+}

@@ -495,6 +495,29 @@ LogicalResult SoftmaxUpdateOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Fragment stores
+//===----------------------------------------------------------------------===//
+
+LogicalResult StoreFragmentsOp::verify() {
+  auto type = cast<MemRefType>(getDest().getType());
+  if (type.getRank() != 2)
+    return emitOpError("expects a 2-d destination, found ") << type;
+  Type element = type.getElementType();
+  if (!element.isF32() && !isTwoByteFloat(element))
+    return emitOpError("expects a destination of f32, bf16 or f16, found ")
+           << element;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides[1] != 1)
+    return emitOpError("expects a destination with unit stride in its last "
+                       "dimension, found ")
+           << type;
+  if (getFragments().empty())
+    return emitOpError("expects at least one fragment");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Split-KV combine
 //===----------------------------------------------------------------------===//
 

@@ -706,6 +706,39 @@ def MLAGPU_SoftmaxUpdateOp : MLAGPU_Op<"softmax_update",
 }
 
 //===----------------------------------------------------------------------===//
+// Fragment stores
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_StoreFragmentsOp : MLAGPU_Op<"store_fragments",
+    [MemoryEffects<[MemWrite]>, AttrSizedOperandSegments]> {
+  let summary = "a warp's 16-row tile of C fragments, each row scaled, into a 2-d memref";
+  let description = [{
+    Writes the warp's tile held as C fragments (vector<2x2xf32>: rows lane
+    / 4 and lane / 4 + 8, columns 8j + 2·(lane mod 4) and the next of
+    fragment j) to `dest` at [`row` + tile row, `col` + tile column],
+    converted to the destination's element type (f32, bf16 or f16). With
+    `scale` (a vector<2xf32> of the thread's two rows) each row is first
+    multiplied by its factor: the flash-attention epilogue's 1 / l. Rows at
+    or past `limit` (when given) or past the destination's end are not
+    written. Each thread writes its column pairs (8 or 4 bytes each, aligned:
+    `col` and the destination's rows are multiples of 2 elements).
+
+    ```mlir
+    mla_gpu.store_fragments %o0, %o1 scale %inverse into %out[%row, %col]
+        limit %rows : memref<128x512xbf16, strided<[512, 1], offset: ?>>
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_CFragment>:$fragments,
+                       Optional<MLAGPU_RowPair>:$scale, AnyMemRef:$dest,
+                       Index:$row, Index:$col, Optional<Index>:$limit);
+  let assemblyFormat = [{
+    $fragments (`scale` $scale^)? `into` $dest `[` $row `,` $col `]`
+    (`limit` $limit^)? attr-dict `:` type($dest)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Split-KV combine
 //===----------------------------------------------------------------------===//
 
