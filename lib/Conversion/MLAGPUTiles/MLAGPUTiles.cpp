@@ -468,6 +468,27 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
   }
 };
 
+/// mla_gpu.scale_rows → each fragment times [f0, f0; f1, f1].
+struct ScaleRowsLowering : OpConversionPattern<ScaleRowsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScaleRowsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value factors = adaptor.getFactors();
+    Value rows[2] = {vector::ExtractOp::create(b, factors, 0),
+                     vector::ExtractOp::create(b, factors, 1)};
+    Value scale = vector::FromElementsOp::create(
+        b, VectorType::get({2, 2}, b.getF32Type()),
+        ValueRange{rows[0], rows[0], rows[1], rows[1]});
+    SmallVector<Value> scaled;
+    for (Value fragment : adaptor.getFragments())
+      scaled.push_back(arith::MulFOp::create(b, fragment, scale));
+    rewriter.replaceOp(op, scaled);
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Fragment stores
 //===----------------------------------------------------------------------===//
@@ -520,6 +541,43 @@ struct StoreFragmentsLowering : OpConversionPattern<StoreFragmentsOp> {
   }
 };
 
+/// mla_gpu.store_operand → per fragment, half and row, the thread's pair as
+/// one 4-byte store at its (swizzled) column.
+struct StoreOperandLowering : OpConversionPattern<StoreOperandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(StoreOperandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    Value lane = a.rem(l.threadId(), 32);
+    Value quadRow = a.div(lane, 4), quadCol = a.rem(lane, 4);
+    Value buffer = adaptor.getBuffer();
+    bool swizzled = op.getSwizzle() == Swizzle::B128;
+    for (auto [k, fragment] : llvm::enumerate(adaptor.getFragments()))
+      for (int64_t half = 0; half < 2; ++half)
+        for (int64_t r = 0; r < 2; ++r) {
+          // Row 2·half + r of the fragment: tile row r of columns
+          // 16k + 8·half ...
+          Value row = a.add(adaptor.getRow(), a.add(quadRow, 8 * r));
+          Value logical =
+              a.add(adaptor.getCol(), 16 * static_cast<int64_t>(k) + 8 * half);
+          Value col =
+              swizzled
+                  ? a.add(a.mul(a.xori(a.div(logical, 8), a.rem(row, 8)), 8),
+                          a.mul(quadCol, 2))
+                  : a.add(logical, a.mul(quadCol, 2));
+          Value pair = vector::ExtractOp::create(
+              b, fragment, ArrayRef<int64_t>{2 * half + r});
+          vector::StoreOp::create(b, pair, buffer, ValueRange{row, col},
+                                  /*nontemporal=*/false, llvm::Align(4));
+        }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUTiles
     : mla::impl::ConvertMLAGPUTilesBase<ConvertMLAGPUTiles> {
   void runOnOperation() override {
@@ -540,7 +598,8 @@ struct ConvertMLAGPUTiles
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
   target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
                       LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
-                      TmaWaitTokensOp, SoftmaxUpdateOp, StoreFragmentsOp>();
+                      TmaWaitTokensOp, SoftmaxUpdateOp, ScaleRowsOp,
+                      StoreFragmentsOp, StoreOperandOp>();
 }
 
 void mla_gpu::populateMLAGPUTilesConversionPatterns(
@@ -548,6 +607,7 @@ void mla_gpu::populateMLAGPUTilesConversionPatterns(
   patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
                LookUpTokensLowering, LoadTokensLowering,
                TmaLoadTokensLowering, TmaWaitTokensLowering,
-               SoftmaxUpdateLowering, StoreFragmentsLowering>(
+               SoftmaxUpdateLowering, ScaleRowsLowering,
+               StoreFragmentsLowering, StoreOperandLowering>(
       patterns.getContext());
 }

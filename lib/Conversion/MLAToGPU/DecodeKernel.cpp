@@ -328,14 +328,8 @@ DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
     state.sum[r] = vector::ExtractOp::create(b, update.getNewSum(), r);
     state.alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
   }
-  if (!state.out.empty()) {
-    Value rescale = vector::FromElementsOp::create(
-        b, frag.c,
-        ValueRange{state.alpha[0], state.alpha[0], state.alpha[1],
-                   state.alpha[1]});
-    for (Value &o : state.out)
-      o = a.fmul(o, rescale);
-  }
+  if (!state.out.empty())
+    state.out = scaleRows(state.out, state.alpha);
   return SmallVector<Value>(update.getProbs());
 }
 

@@ -211,6 +211,15 @@ private:
                    bool sumsReduced = false);
 
   Value mma(Value lhs, Value rhs, Value acc);
+  /// The accumulator's fragments, row r times factors[r]
+  /// (mla_gpu.scale_rows).
+  SmallVector<Value> scaleRows(ValueRange fragments, Value *factors) {
+    Value pair = vector::FromElementsOp::create(
+        b, VectorType::get({2}, b.getF32Type()),
+        ValueRange{factors[0], factors[1]});
+    return SmallVector<Value>(
+        mla_gpu::ScaleRowsOp::create(b, fragments, pair).getResults());
+  }
 
   /// Columns col..col+3 of (request, row)'s output combined from its splits'
   /// partials (even schedule: all `splits` of them): mla_gpu.combine_splits.

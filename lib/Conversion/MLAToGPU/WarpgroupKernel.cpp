@@ -83,18 +83,9 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
 void DecodeKernelEmitter::storeProbabilities(const CTA &cta,
                                              ArrayRef<Value> probs,
                                              const SoftmaxState &state) {
-  for (auto [k, fragment] : llvm::enumerate(probs))
-    for (int64_t half = 0; half < 2; ++half)
-      for (int64_t r = 0; r < 2; ++r) {
-        // Rows 2·half + r of the fragment: row r of 8-token tile 2k + half.
-        Value row = localRow(cta, r);
-        Value chunk = a.idx(2 * static_cast<int64_t>(k) + half);
-        Value col = a.add(a.mul(a.xori(chunk, a.rem(row, 8)), 8),
-                          a.mul(cta.quadCol, 2));
-        Value pair = vector::ExtractOp::create(b, fragment,
-                                               ArrayRef<int64_t>{2 * half + r});
-        storeVector(pair, cta.probs, ValueRange{row, col});
-      }
+  mla_gpu::StoreOperandOp::create(b, probs, cta.probs,
+                                  a.mul(cta.rowGroup, 16), a.idx(0),
+                                  mla_gpu::Swizzle::B128);
   auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(writer.thenBlock());
@@ -113,10 +104,7 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
   for (int64_t r = 0; r < 2; ++r)
     alpha[r] = memref::LoadOp::create(b, cta.rowStats,
                                       ValueRange{a.idx(0), localRow(cta, r)});
-  Value rescale = vector::FromElementsOp::create(
-      b, frag.c, ValueRange{alpha[0], alpha[0], alpha[1], alpha[1]});
-  for (Value &o : state.out)
-    o = a.fmul(o, rescale);
+  state.out = scaleRows(state.out, alpha);
   int64_t tokens = plan.blockTokens, n = plan.latent / 2;
   Value probs = descriptor(cta.probsAddress, 16, 1024);
   Value values = advance(descriptor(cta.tokensAddress, tokens * 128, 1024),

@@ -164,7 +164,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:            %[[KEYS:.*]] = arith.addi
 // CHECK-NEXT:       %[[S:.*]]:8 = mla_gpu.warpgroup.mma %[[QUERY]], %[[KEYS]], ({{([^,)]*, ){7}[^,)]*}}) steps 36 advance([32, 4, 8192], [32, 4, 8192]) element bf16{{$}}
 // CHECK:            %{{.*}}:4, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%[[S]]#0, %[[S]]#1, %[[S]]#2, %[[S]]#3, %[[S]]#4, %[[S]]#5, %[[S]]#6, %[[S]]#7) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 0.07216878364870323 element bf16
-// CHECK:            vector.store {{.*}} : memref<64x64xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// CHECK:            mla_gpu.store_operand %{{.*}}#0, %{{.*}}#1, %{{.*}}#2, %{{.*}}#3 into %{{.*}}[%{{.*}}, %c0] swizzle b128 : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:            memref.store {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
 // CHECK:            mla_gpu.fence.async_proxy
 // CHECK:          } else {

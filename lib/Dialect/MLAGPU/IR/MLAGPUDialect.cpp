@@ -494,6 +494,15 @@ LogicalResult SoftmaxUpdateOp::verify() {
   return success();
 }
 
+LogicalResult ScaleRowsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  // One result per fragment: every operand but the factors (the last).
+  llvm::append_range(types, operands.drop_back().getTypes());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Fragment stores
 //===----------------------------------------------------------------------===//
@@ -514,6 +523,26 @@ LogicalResult StoreFragmentsOp::verify() {
            << type;
   if (getFragments().empty())
     return emitOpError("expects at least one fragment");
+  return success();
+}
+
+LogicalResult StoreOperandOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  if (getFragments().empty())
+    return emitOpError("expects at least one fragment");
+  Type element = cast<VectorType>(getFragments().front().getType())
+                     .getElementType();
+  for (Value fragment : getFragments())
+    if (cast<VectorType>(fragment.getType()).getElementType() != element)
+      return emitOpError("expects fragments of one element type");
+  if (type.getRank() != 2)
+    return emitOpError("expects a 2-d buffer, found ") << type;
+  if (failed(verifyDestination(*this, getBuffer(), element, getSwizzle())))
+    return failure();
+  if (getSwizzle() == Swizzle::B128 && type.getDimSize(1) != 64)
+    return emitOpError("expects rows of 64 elements (128 bytes) for swizzle "
+                       "b128, found ")
+           << type;
   return success();
 }
 

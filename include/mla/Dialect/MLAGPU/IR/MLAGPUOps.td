@@ -705,6 +705,25 @@ def MLAGPU_SoftmaxUpdateOp : MLAGPU_Op<"softmax_update",
   let hasVerifier = 1;
 }
 
+def MLAGPU_ScaleRowsOp : MLAGPU_Op<"scale_rows",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "C fragments with each of the thread's two rows times its factor";
+  let description = [{
+    Row lane / 4 of every C fragment times `factors`[0], row lane / 4 + 8
+    times `factors`[1]: the online softmax's rescale of the output
+    accumulator by α before a tile's P·V is added. The results correspond
+    to the fragments one to one.
+
+    ```mlir
+    %o:2 = mla_gpu.scale_rows %o0, %o1 by %alpha
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_CFragment>:$fragments,
+                       MLAGPU_RowPair:$factors);
+  let results = (outs Variadic<MLAGPU_CFragment>:$results);
+  let assemblyFormat = "$fragments `by` $factors attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Fragment stores
 //===----------------------------------------------------------------------===//
@@ -734,6 +753,37 @@ def MLAGPU_StoreFragmentsOp : MLAGPU_Op<"store_fragments",
   let assemblyFormat = [{
     $fragments (`scale` $scale^)? `into` $dest `[` $row `,` $col `]`
     (`limit` $limit^)? attr-dict `:` type($dest)
+  }];
+  let hasVerifier = 1;
+}
+
+def MLAGPU_StoreOperandOp : MLAGPU_Op<"store_operand",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "a warp's A fragments (a 16-row tile in registers) into a shared buffer, laid out for the next MMA";
+  let description = [{
+    Writes the warp's 16 × 16k tile held as mma.sync A fragments
+    (vector<4x2xT>, T bf16 or f16: fragment k covers columns 16k ..
+    16k + 15; its row 2h + r holds tile row lane / 4 + 8r, columns 16k + 8h
+    + 2·(lane mod 4) and the next) into the 2-d shared `buffer` at [`row` +
+    tile row, `col` + tile column], so that a following MMA reads it from
+    shared memory (P for the wgmma P·V). With `swizzle b128` the buffer's
+    rows are 128 bytes and 16-byte chunk c of row r is stored at chunk c ⊕
+    (r mod 8), the layout the wgmma descriptor names; `col` is then a
+    multiple of 8. The caller keeps the tile inside the buffer.
+
+    ```mlir
+    mla_gpu.store_operand %p0, %p1, %p2, %p3 into %probs[%row, %c0]
+        swizzle b128 : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>,
+        vector<4x2xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_AFragment>:$fragments,
+                       AnyMemRef:$buffer, Index:$row, Index:$col,
+                       DefaultValuedAttr<MLAGPU_Swizzle,
+                           "::mlir::mla_gpu::Swizzle::None">:$swizzle);
+  let assemblyFormat = [{
+    $fragments `into` $buffer `[` $row `,` $col `]` (`swizzle` $swizzle^)?
+    attr-dict `:` type($fragments) `,` type($buffer)
   }];
   let hasVerifier = 1;
 }
