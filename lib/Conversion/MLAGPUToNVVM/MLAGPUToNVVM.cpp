@@ -323,79 +323,129 @@ struct WarpgroupDescriptorLowering
   }
 };
 
-/// mla_gpu.warp.mma → per 16-wide k-step: ldmatrix.x4 of A (rows r0 + the
-/// lane's row, columns c0 + 16·step + the lane's column), and per 16 columns
-/// of N an ldmatrix.x4 of B (transposed when k-major) and two mma.sync.
-///
-/// ldmatrix.x4: lane 8·i + j gives the address of row j of 8×8 matrix i;
+/// The lanes' ldmatrix.x4 offsets: lane 8·i + j gives the address of row j
+/// of 8×8 matrix i;
 ///   row-major 16×16 (A, or k-major B read transposed): matrix i = rows
 ///   8·(i mod 2).., columns 8·(i / 2)..;
 ///   n-major B: matrix i = rows (n) 8·(i / 2).., columns (k) 8·(i mod 2)..,
 ///   the B fragments of two 8-column n-tiles.
+struct LaneOffsets {
+  Value rowMajorRow, rowMajorCol, nMajorRow, nMajorCol;
+};
+static LaneOffsets laneOffsets(ImplicitLocOpBuilder &b) {
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, v);
+  };
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value lane = arith::RemUIOp::create(b, tid, idx(32));
+  Value matrix = arith::DivUIOp::create(b, lane, idx(8));
+  Value j = arith::RemUIOp::create(b, lane, idx(8));
+  Value low = arith::MulIOp::create(
+      b, arith::RemUIOp::create(b, matrix, idx(2)), idx(8));
+  Value high = arith::MulIOp::create(
+      b, arith::DivUIOp::create(b, matrix, idx(2)), idx(8));
+  return {arith::AddIOp::create(b, j, low), high,
+          arith::AddIOp::create(b, j, high), low};
+}
+
+/// acc += A·B over `steps` k16 steps, A's fragment of step k from `lhsAt`,
+/// B from shared memory at `bIndices` (k-major: ldmatrix.trans, or
+/// n-major): per step and 16 columns one ldmatrix.x4 of B and two
+/// mma.sync.
+static SmallVector<Value>
+warpMmaSteps(ImplicitLocOpBuilder &b, const LaneOffsets &lanes, int64_t steps,
+             llvm::function_ref<Value(int64_t)> lhsAt, Value bMemref,
+             ValueRange bIndices, bool nMajor, ValueRange accumulators) {
+  auto add = [&](Value x, int64_t y) -> Value {
+    return y ? arith::AddIOp::create(
+                   b, x, arith::ConstantIndexOp::create(b, y))
+                   .getResult()
+             : x;
+  };
+  auto fragmentType = VectorType::get(
+      {4, 2}, cast<MemRefType>(bMemref.getType()).getElementType());
+  ValueRange prefix = bIndices.drop_back(2);
+  Value row = arith::AddIOp::create(
+      b, bIndices[bIndices.size() - 2],
+      nMajor ? lanes.nMajorRow : lanes.rowMajorRow);
+  Value col = arith::AddIOp::create(
+      b, bIndices.back(), nMajor ? lanes.nMajorCol : lanes.rowMajorCol);
+  auto ldmatrix = [&](Value r, Value c, bool transpose) -> Value {
+    SmallVector<Value> indices(prefix);
+    indices.append({r, c});
+    return nvgpu::LdMatrixOp::create(b, fragmentType, bMemref, indices,
+                                     transpose, 4);
+  };
+  SmallVector<Value> acc(accumulators);
+  int64_t pairs = static_cast<int64_t>(acc.size()) / 2;
+  for (int64_t k = 0; k < steps; ++k) {
+    Value lhs = lhsAt(k);
+    for (int64_t n = 0; n < pairs; ++n) {
+      Value rhs = nMajor ? ldmatrix(add(row, 16 * n), add(col, 16 * k),
+                                    /*transpose=*/false)
+                         : ldmatrix(add(row, 16 * k), add(col, 16 * n),
+                                    /*transpose=*/true);
+      for (int64_t half = 0; half < 2; ++half) {
+        Value fragment = vector::ExtractStridedSliceOp::create(
+            b, rhs, {2 * half, 0}, {2, 2}, {1, 1});
+        acc[2 * n + half] =
+            createMmaSync(b, b.getLoc(), lhs, fragment, acc[2 * n + half]);
+      }
+    }
+  }
+  return acc;
+}
+
+/// mla_gpu.warp.mma → per 16-wide k-step an ldmatrix.x4 of A (rows r0 + the
+/// lane's row, columns c0 + 16·step + the lane's column), and per 16
+/// columns of N an ldmatrix.x4 of B and two mma.sync (warpMmaSteps).
 struct WarpMmaLowering : OpConversionPattern<WarpMmaOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(WarpMmaOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto idx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, v);
+    LaneOffsets lanes = laneOffsets(b);
+    ValueRange aIndices = adaptor.getAIndices();
+    SmallVector<Value> indices(aIndices.drop_back(2));
+    Value aRow = arith::AddIOp::create(b, aIndices[aIndices.size() - 2],
+                                       lanes.rowMajorRow);
+    Value aCol = arith::AddIOp::create(b, aIndices.back(), lanes.rowMajorCol);
+    auto fragmentType =
+        VectorType::get({4, 2}, op.getA().getType().getElementType());
+    auto lhsAt = [&](int64_t k) -> Value {
+      SmallVector<Value> at(indices);
+      at.push_back(aRow);
+      at.push_back(k ? arith::AddIOp::create(
+                           b, aCol, arith::ConstantIndexOp::create(b, 16 * k))
+                           .getResult()
+                     : aCol);
+      return nvgpu::LdMatrixOp::create(b, fragmentType, adaptor.getA(), at,
+                                       /*transpose=*/false, 4);
     };
-    auto add = [&](Value x, Value y) -> Value {
-      return arith::AddIOp::create(b, x, y);
-    };
-    auto addConst = [&](Value x, int64_t y) { return y ? add(x, idx(y)) : x; };
-    Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-    Value lane = arith::RemUIOp::create(b, tid, idx(32));
-    Value matrix = arith::DivUIOp::create(b, lane, idx(8));
-    Value j = arith::RemUIOp::create(b, lane, idx(8));
-    Value low = arith::MulIOp::create(
-        b, arith::RemUIOp::create(b, matrix, idx(2)), idx(8));
-    Value high = arith::MulIOp::create(
-        b, arith::DivUIOp::create(b, matrix, idx(2)), idx(8));
-    Value rowMajorRow = add(j, low), rowMajorCol = high;
-    Value nMajorRow = add(j, high), nMajorCol = low;
+    rewriter.replaceOp(
+        op, warpMmaSteps(b, lanes, static_cast<int64_t>(op.getK()) / 16, lhsAt,
+                         adaptor.getB(), adaptor.getBIndices(),
+                         op.getBNMajor(), adaptor.getAccumulators()));
+    return success();
+  }
+};
 
-    Type element = op.getA().getType().getElementType();
-    auto aFragment = VectorType::get({4, 2}, element);
-    auto ldmatrix = [&](Value memref, ValueRange prefix, Value row, Value col,
-                        bool transpose) -> Value {
-      SmallVector<Value> indices(prefix);
-      indices.append({row, col});
-      return nvgpu::LdMatrixOp::create(b, aFragment, memref, indices,
-                                       transpose, 4);
-    };
-    ValueRange aIndices = adaptor.getAIndices(), bIndices = adaptor.getBIndices();
-    ValueRange aPrefix = aIndices.drop_back(2), bPrefix = bIndices.drop_back(2);
-    Value aRow = add(aIndices.drop_front(aIndices.size() - 2).front(),
-                     rowMajorRow);
-    Value aCol = add(aIndices.back(), rowMajorCol);
-    Value bRow0 = bIndices.drop_front(bIndices.size() - 2).front();
-    Value bCol0 = bIndices.back();
-    bool nMajor = op.getBNMajor();
-    Value bRow = add(bRow0, nMajor ? nMajorRow : rowMajorRow);
-    Value bCol = add(bCol0, nMajor ? nMajorCol : rowMajorCol);
-
-    SmallVector<Value> acc(adaptor.getAccumulators());
-    int64_t pairs = static_cast<int64_t>(acc.size()) / 2;
-    for (int64_t k = 0, e = static_cast<int64_t>(op.getK()) / 16; k < e; ++k) {
-      Value lhs = ldmatrix(op.getA(), aPrefix, aRow, addConst(aCol, 16 * k),
-                           /*transpose=*/false);
-      for (int64_t n = 0; n < pairs; ++n) {
-        Value rhs =
-            nMajor ? ldmatrix(op.getB(), bPrefix, addConst(bRow, 16 * n),
-                              addConst(bCol, 16 * k), /*transpose=*/false)
-                   : ldmatrix(op.getB(), bPrefix, addConst(bRow, 16 * k),
-                              addConst(bCol, 16 * n), /*transpose=*/true);
-        for (int64_t half = 0; half < 2; ++half) {
-          Value fragment = vector::ExtractStridedSliceOp::create(
-              b, rhs, {2 * half, 0}, {2, 2}, {1, 1});
-          acc[2 * n + half] =
-              createMmaSync(b, b.getLoc(), lhs, fragment, acc[2 * n + half]);
-        }
-      }
-    }
-    rewriter.replaceOp(op, acc);
+/// mla_gpu.warp.mma_rs → warpMmaSteps with A's fragments as given.
+struct WarpMmaRsLowering : OpConversionPattern<WarpMmaRsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpMmaRsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LaneOffsets lanes = laneOffsets(b);
+    ValueRange a = adaptor.getA();
+    rewriter.replaceOp(
+        op, warpMmaSteps(
+                b, lanes, static_cast<int64_t>(a.size()),
+                [&](int64_t k) { return a[k]; }, adaptor.getB(),
+                adaptor.getBIndices(), op.getBNMajor(),
+                adaptor.getAccumulators()));
     return success();
   }
 };
@@ -531,7 +581,8 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
-               WarpgroupMmaLowering, WarpMmaLowering, CombineSplitsLowering>(
+               WarpgroupMmaLowering, WarpMmaLowering, WarpMmaRsLowering,
+               CombineSplitsLowering>(
       patterns.getContext());
 }
 

@@ -334,23 +334,16 @@ DecodeKernelEmitter::onlineSoftmaxUpdate(const CTA &cta, Value tokenBase,
 }
 
 /// O[16, cols of cs] += P[16, tile tokens] · V, V = the tile's first L
-/// columns, row-major (tokens × dims): ldmatrix.x4.trans, matrix i = tokens
-/// 8·(i%2).., dims 8·(i/2)..: the B fragments of two 8-column n-tiles.
+/// columns, row-major (tokens × dims, k-major): mla_gpu.warp.mma_rs, P in
+/// registers.
 void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
                                     ArrayRef<Value> probs,
                                     SoftmaxState &state) {
-  Value vRow = cta.layout.rowMajorRow;
-  Value vCol = a.add(a.mul(cta.colSlice, plan.latent / plan.colSplits()),
-                     cta.layout.rowMajorCol);
-  for (auto [k, lhs] : llvm::enumerate(probs))
-    for (int64_t n = 0; n < outTiles() / 2; ++n) {
-      Value rhs = ldmatrix(cta.tokens,
-                           {stage, a.add(vRow, 16 * static_cast<int64_t>(k)),
-                            a.add(vCol, 16 * n)},
-                           true);
-      state.out[2 * n] = mma(lhs, halfOf(rhs, 0), state.out[2 * n]);
-      state.out[2 * n + 1] = mma(lhs, halfOf(rhs, 1), state.out[2 * n + 1]);
-    }
+  Value colBase = a.mul(cta.colSlice, plan.latent / plan.colSplits());
+  auto product = mla_gpu::WarpMmaRsOp::create(
+      b, probs, cta.tokens, ValueRange{stage, a.idx(0), colBase}, state.out,
+      /*b_n_major=*/false);
+  state.out.assign(product.getResults().begin(), product.getResults().end());
 }
 
 /// O / l per row (0 for a row that saw no token): the warp's fragments by

@@ -307,3 +307,31 @@ func.func @combine_dynamic(%partial: memref<?x8x?x64xf32>, %lse: memref<?x8x?xf3
   %v = mla_gpu.combine_splits %partial[%b, %r, %c], %lse count %n : memref<?x8x?x64xf32>, memref<?x8x?xf32>
   return %v : vector<4xf32>
 }
+
+// -----
+
+// A in registers (two A fragments: k = 32), B k-major [32 tokens, N = 16]
+// read transposed: per fragment of A one ldmatrix.x4.trans of B (rows k0 +
+// 16k + the lane's row) and two mma.sync on the given A fragment.
+// CHECK-LABEL: func.func @warp_mma_rs
+// CHECK-SAME:    (%[[P0:.*]]: vector<4x2xbf16>, %[[P1:.*]]: vector<4x2xbf16>, %[[B:.*]]: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %[[S:.*]]: index, %[[C:.*]]: index, %[[Z:.*]]: vector<2x2xf32>)
+// CHECK:         %[[L0:.*]] = nvgpu.ldmatrix %[[B]][%[[S]], %{{.*}}, %{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK:         vector.extract_strided_slice %[[L0]] {offsets = [0, 0]
+// CHECK:         vector.extract %[[P0]][0]
+// CHECK:         nvvm.mma.sync
+// CHECK:         vector.extract_strided_slice %[[L0]] {offsets = [2, 0]
+// CHECK:         nvvm.mma.sync
+// CHECK:         %[[L1:.*]] = nvgpu.ldmatrix %[[B]][%[[S]], %{{.*}}, %{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK:         vector.extract %[[P1]][0]
+// CHECK:         nvvm.mma.sync
+// CHECK:         nvvm.mma.sync
+// CHECK-NOT:     nvvm.mma.sync
+// CHECK-NOT:     mla_gpu.
+func.func @warp_mma_rs(%p0: vector<4x2xbf16>, %p1: vector<4x2xbf16>,
+                       %b: memref<3x32x584xbf16, #gpu.address_space<workgroup>>,
+                       %s: index, %c: index, %z: vector<2x2xf32>) -> (vector<2x2xf32>, vector<2x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %o:2 = mla_gpu.warp.mma_rs (%p0, %p1), %b[%s, %c0, %c], (%z, %z)
+      : (vector<4x2xbf16>, vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return %o#0, %o#1 : vector<2x2xf32>, vector<2x2xf32>
+}

@@ -57,8 +57,9 @@
 // CHECK:          %{{.*}}:4 = mla_gpu.warp.mma %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%{{.*}}) k 288 b_n_major : memref<64x584xbf16, #gpu.address_space<workgroup>>, memref<3x32x584xbf16, #gpu.address_space<workgroup>>
 // CHECK:          %[[P:.*]]:2, %{{.*}}, %{{.*}}, %[[ALPHA:.*]] = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 0.07216878364870323 element bf16
 // CHECK:          vector.extract %[[ALPHA]][0]
-// CHECK:          nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
-// CHECK:          nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:          %{{.*}}:32 = mla_gpu.scale_rows {{.*}} by %[[ALPHAS:.*]]
+// CHECK:          %{{.*}}:32 = mla_gpu.warp.mma_rs (%[[P]]#0, %[[P]]#1), %{{.*}}[%{{.*}}, %c0, %{{.*}}], ({{.*}}) : (vector<4x2xbf16>, vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NOT:      nvvm.mma.sync
 // CHECK:          scf.yield
 // CHECK:        %[[ROWS:.*]] = memref.subview %[[PART]][%{{.*}}, 0, %{{.*}}, 0] [1, 128, 1, 512] [1, 1, 1, 1] : memref<3x128x4x512xf32> to memref<128x512xf32, strided<[2048, 1], offset: ?>>
 // CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} scale %{{.*}} into %[[ROWS]][%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[2048, 1], offset: ?>>
@@ -112,7 +113,7 @@ func.func @split_decode(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128
 // CHECK-NEXT: memref.alloc(%{{.*}}) : memref<?x1x16x512xf16>
 // CHECK-NOT:  memref.alloc
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size
-// CHECK:        nvvm.mma.sync {{.*}} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:        mla_gpu.warp.mma_rs {{.*}} : (vector<4x2xf16>, vector<4x2xf16>), memref<4x32x584xf16, #gpu.address_space<workgroup>>
 // CHECK:        mla_gpu.store_fragments {{.*}} : memref<16x512xf16, strided<[512, 1], offset: ?>>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK-NOT:  decode_combine
@@ -164,7 +165,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK:            %[[KEYS:.*]] = arith.addi
 // CHECK-NEXT:       %[[S:.*]]:8 = mla_gpu.warpgroup.mma %[[QUERY]], %[[KEYS]], ({{([^,)]*, ){7}[^,)]*}}) steps 36 advance([32, 4, 8192], [32, 4, 8192]) element bf16{{$}}
 // CHECK:            %{{.*}}:4, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%[[S]]#0, %[[S]]#1, %[[S]]#2, %[[S]]#3, %[[S]]#4, %[[S]]#5, %[[S]]#6, %[[S]]#7) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 0.07216878364870323 element bf16
-// CHECK:            mla_gpu.store_operand %{{.*}}#0, %{{.*}}#1, %{{.*}}#2, %{{.*}}#3 into %{{.*}}[%{{.*}}, %c0] swizzle b128 : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK:            mla_gpu.store_operand %{{.*}}#0, %{{.*}}#1, %{{.*}}#2, %{{.*}}#3 into %{{.*}}[%{{.*}}, %c0] swizzle b128 : (vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>), memref<64x64xbf16, #gpu.address_space<workgroup>>
 // CHECK:            memref.store {{.*}} : memref<3x64xf32, #gpu.address_space<workgroup>>
 // CHECK:            mla_gpu.fence.async_proxy
 // CHECK:          } else {
@@ -227,7 +228,7 @@ func.func @warpgroup(%q_nope: memref<3x1x128x128xbf16>, %q_pe: memref<3x1x128x64
 // CHECK:        memref.load %[[SCHEDULE]][%{{.*}}] : memref<?xi32>
 // CHECK:        scf.if
 // CHECK:          scf.for
-// CHECK:            nvvm.mma.sync
+// CHECK:            mla_gpu.warp.mma_rs
 // CHECK:          scf.if %{{.*}} {
 // CHECK:            memref.collapse_shape %[[OLAT]]
 // CHECK:            mla_gpu.store_fragments {{.*}} : memref<128x512xbf16, strided<[512, 1], offset: ?>>

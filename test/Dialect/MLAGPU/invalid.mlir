@@ -3,7 +3,8 @@
 // One case per diagnostic of the mla_gpu dialect: the named shared buffers
 // (alignment, overlap, bounds, swizzle), the tile loads (sources, rings,
 // swizzle, thread groups, tensor maps, mbarriers), the online softmax
-// (fragments, element, scale), the fragment stores, the pending-group bounds
+// (fragments, element, scale), the fragment and operand stores, the
+// register-A warp MMA, the pending-group bounds
 // (ODS), the accumulator checks of the warpgroup fence and wait, the
 // descriptor offsets, and a parse error of the swizzle keyword.
 
@@ -624,5 +625,77 @@ func.func @case(%f: vector<2x2xf32>, %o: memref<128x512xf32, strided<[1024, 2]>>
 func.func @case(%o: memref<128x512xf32>, %i: index) {
   // expected-error @+1 {{expects at least one fragment}}
   mla_gpu.store_fragments into %o[%i, %i] : memref<128x512xf32>
+  return
+}
+
+// -----
+
+func.func @case(%b: memref<64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects at least one fragment}}
+  "mla_gpu.store_operand"(%b, %i, %i) : (memref<64x64xbf16, #gpu.address_space<workgroup>>, index, index) -> ()
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %q: vector<4x2xf16>, %b: memref<64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects fragments of one element type}}
+  mla_gpu.store_operand %p, %q into %b[%i, %i] : (vector<4x2xbf16>, vector<4x2xf16>), memref<64x64xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: memref<2x64x64xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects a 2-d buffer, found 'memref<2x64x64xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.store_operand %p into %b[%i, %i] : (vector<4x2xbf16>), memref<2x64x64xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects rows of 64 elements (128 bytes) for swizzle b128, found 'memref<64x72xbf16, #gpu.address_space<workgroup>>'}}
+  mla_gpu.store_operand %p into %b[%i, %i] swizzle b128 : (vector<4x2xbf16>), memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %o: vector<2x2xf32>, %b: memref<32x584xbf16>, %i: index) {
+  // expected-error @+1 {{expects b in workgroup (shared) memory, found 'memref<32x584xbf16>'}}
+  %r:2 = mla_gpu.warp.mma_rs (%p), %b[%i, %i], (%o, %o) : (vector<4x2xbf16>), memref<32x584xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %o: vector<2x2xf32>, %b: memref<3x32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects b of rank 2 or more with one index per dimension, found 'memref<3x32x584xbf16, #gpu.address_space<workgroup>>' and 2 indices}}
+  %r:2 = mla_gpu.warp.mma_rs (%p), %b[%i, %i], (%o, %o) : (vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%o: vector<2x2xf32>, %b: memref<32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects at least one A fragment}}
+  %r:2 = "mla_gpu.warp.mma_rs"(%b, %i, %i, %o, %o) <{operandSegmentSizes = array<i32: 0, 1, 2, 2>}> : (memref<32x584xbf16, #gpu.address_space<workgroup>>, index, index, vector<2x2xf32>, vector<2x2xf32>) -> (vector<2x2xf32>, vector<2x2xf32>)
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xf16>, %o: vector<2x2xf32>, %b: memref<32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects A fragments of b's element type 'bf16', found 'vector<4x2xf16>'}}
+  %r:2 = mla_gpu.warp.mma_rs (%p), %b[%i, %i], (%o, %o) : (vector<4x2xf16>), memref<32x584xbf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %o: vector<2x2xf32>, %b: memref<32x584xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{expects an even, non-zero number of C fragments (N a multiple of 16), found 3}}
+  %r:3 = mla_gpu.warp.mma_rs (%p), %b[%i, %i], (%o, %o, %o) : (vector<4x2xbf16>), memref<32x584xbf16, #gpu.address_space<workgroup>>
   return
 }

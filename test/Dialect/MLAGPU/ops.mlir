@@ -155,3 +155,22 @@ func.func @store_fragments(%f: vector<2x2xf32>, %s: vector<2xf32>, %o: memref<12
   mla_gpu.store_fragments %f into %p[%i, %i] : memref<?x64xf32>
   return
 }
+
+// CHECK-LABEL: func.func @register_tiles
+// CHECK:         %[[O:.*]]:2 = mla_gpu.scale_rows %{{.*}}, %{{.*}} by %{{.*}}{{$}}
+// CHECK-NEXT:    mla_gpu.store_operand %{{.*}}, %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] swizzle b128 : (vector<4x2xbf16>, vector<4x2xbf16>), memref<64x64xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    %{{.*}}:2 = mla_gpu.warp.mma_rs (%{{.*}}, %{{.*}}), %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], (%[[O]]#0, %[[O]]#1) : (vector<4x2xbf16>, vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT:    mla_gpu.warp.mma_rs (%{{.*}}), %{{.*}}[%{{.*}}, %{{.*}}], (%{{.*}}, %{{.*}}) b_n_major : (vector<4x2xbf16>), memref<64x72xbf16, #gpu.address_space<workgroup>>
+func.func @register_tiles(%o: vector<2x2xf32>, %alpha: vector<2xf32>, %p: vector<4x2xbf16>,
+                          %probs: memref<64x64xbf16, #gpu.address_space<workgroup>>,
+                          %kv: memref<3x32x584xbf16, #gpu.address_space<workgroup>>,
+                          %w: memref<64x72xbf16, #gpu.address_space<workgroup>>, %i: index) {
+  %s:2 = mla_gpu.scale_rows %o, %o by %alpha
+  mla_gpu.store_operand %p, %p into %probs[%i, %i] swizzle b128
+      : (vector<4x2xbf16>, vector<4x2xbf16>), memref<64x64xbf16, #gpu.address_space<workgroup>>
+  %r:2 = mla_gpu.warp.mma_rs (%p, %p), %kv[%i, %i, %i], (%s#0, %s#1)
+      : (vector<4x2xbf16>, vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+  %n:2 = mla_gpu.warp.mma_rs (%p), %w[%i, %i], (%r#0, %r#1) b_n_major
+      : (vector<4x2xbf16>), memref<64x72xbf16, #gpu.address_space<workgroup>>
+  return
+}

@@ -463,6 +463,40 @@ LogicalResult WarpMmaOp::verify() {
   return success();
 }
 
+LogicalResult WarpMmaRsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  WarpMmaRsOp::Adaptor adaptor(operands, DictionaryAttr(), properties, {});
+  llvm::append_range(types, adaptor.getAccumulators().getTypes());
+  return success();
+}
+
+LogicalResult WarpMmaRsOp::verify() {
+  auto type = cast<MemRefType>(getB().getType());
+  if (!inWorkgroupMemory(type))
+    return emitOpError("expects b in workgroup (shared) memory, found ")
+           << type;
+  if (type.getRank() < 2 ||
+      static_cast<int64_t>(getBIndices().size()) != type.getRank())
+    return emitOpError("expects b of rank 2 or more with one index per "
+                       "dimension, found ")
+           << type << " and " << getBIndices().size() << " indices";
+  if (getA().empty())
+    return emitOpError("expects at least one A fragment");
+  for (Value fragment : getA())
+    if (cast<VectorType>(fragment.getType()).getElementType() !=
+        type.getElementType())
+      return emitOpError("expects A fragments of b's element type ")
+             << type.getElementType() << ", found " << fragment.getType();
+  size_t fragments = getAccumulators().size();
+  if (fragments == 0 || fragments % 2 != 0)
+    return emitOpError("expects an even, non-zero number of C fragments (N a "
+                       "multiple of 16), found ")
+           << fragments;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Online softmax
 //===----------------------------------------------------------------------===//

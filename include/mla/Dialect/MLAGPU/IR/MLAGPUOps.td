@@ -639,10 +639,6 @@ def MLAGPU_WarpMmaOp : MLAGPU_Op<"warp.mma",
   let hasVerifier = 1;
 }
 
-//===----------------------------------------------------------------------===//
-// Online softmax
-//===----------------------------------------------------------------------===//
-
 // An A fragment of mma.sync m16n8k16: a thread's 4 × 2 bf16 or f16 of a
 // 16 × 16 tile.
 def MLAGPU_AFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
@@ -652,6 +648,46 @@ def MLAGPU_AFragment : Type<And<[IsVectorOfNonZeroRankTypePred,
             ".isBF16() || ::llvm::cast<::mlir::VectorType>($_self)"
             ".getElementType().isF16()">]>,
     "vector<4x2xbf16> or vector<4x2xf16> (an A fragment)">;
+
+def MLAGPU_WarpMmaRsOp : MLAGPU_Op<"warp.mma_rs",
+    [MemoryEffects<[MemRead]>, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a warp's tile product with A in registers: acc[16, N] (+)= A[16, 16·K]·B[16·K, N] by mma.sync";
+  let description = [{
+    As `mla_gpu.warp.mma`, but A is the K mma.sync A fragments `a` the warp
+    holds in registers (vector<4x2xT>, T bf16 or f16: fragment k covers
+    columns 16k .. 16k + 15 of the 16 rows) — the P of flash attention's
+    P·V, which the online softmax leaves in registers ("RS": A from
+    registers, B from shared memory). B is the 16·K × N window of `b` at
+    `b_indices`, k-major (read transposed by ldmatrix) or with `b_n_major`
+    n-major; the accumulator is N / 8 C fragments, N a multiple of 16.
+
+    It lowers to, per fragment of A and 16 columns of B, one `ldmatrix.x4`
+    of B and two `mma.sync.m16n8k16`.
+
+    ```mlir
+    // O[16, 256] += P[16, 32] · V[stage, tokens 0..32, dims 0..256]
+    %o:32 = mla_gpu.warp.mma_rs (%p0, %p1), %kv[%stage, %c0, %c0],
+        (%o0, …, %o31)
+        : (vector<4x2xbf16>, vector<4x2xbf16>),
+          memref<3x32x584xbf16, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_AFragment>:$a, AnyMemRef:$b,
+                       Variadic<Index>:$b_indices,
+                       Variadic<MLAGPU_CFragment>:$accumulators,
+                       UnitAttr:$b_n_major);
+  let results = (outs Variadic<MLAGPU_CFragment>:$results);
+  let assemblyFormat = [{
+    ` ` `(` $a `)` `,` $b `[` $b_indices `]` `,` `(` $accumulators `)`
+    (`b_n_major` $b_n_major^)? attr-dict `:` `(` type($a) `)` `,` type($b)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Online softmax
+//===----------------------------------------------------------------------===//
 
 // A thread's two fragment rows' values (rows lane / 4 and lane / 4 + 8).
 def MLAGPU_RowPair : Type<And<[IsVectorOfNonZeroRankTypePred,
@@ -773,8 +809,8 @@ def MLAGPU_StoreOperandOp : MLAGPU_Op<"store_operand",
 
     ```mlir
     mla_gpu.store_operand %p0, %p1, %p2, %p3 into %probs[%row, %c0]
-        swizzle b128 : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>,
-        vector<4x2xbf16>, memref<64x64xbf16, #gpu.address_space<workgroup>>
+        swizzle b128 : (vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>,
+        vector<4x2xbf16>), memref<64x64xbf16, #gpu.address_space<workgroup>>
     ```
   }];
   let arguments = (ins Variadic<MLAGPU_AFragment>:$fragments,
@@ -783,7 +819,7 @@ def MLAGPU_StoreOperandOp : MLAGPU_Op<"store_operand",
                            "::mlir::mla_gpu::Swizzle::None">:$swizzle);
   let assemblyFormat = [{
     $fragments `into` $buffer `[` $row `,` $col `]` (`swizzle` $swizzle^)?
-    attr-dict `:` type($fragments) `,` type($buffer)
+    attr-dict `:` `(` type($fragments) `)` `,` type($buffer)
   }];
   let hasVerifier = 1;
 }
