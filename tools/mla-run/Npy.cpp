@@ -11,6 +11,7 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -228,11 +229,22 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
       return npyError(path, "malformed shape " + *shapeText);
     shape.push_back(size);
   }
-  HostArray array = HostArray::allocate(kind, std::move(shape));
-  if (bytes.size() != array.numBytes())
+  // The header's byte count, computed without overflow and compared with
+  // the file before anything is allocated: a shape whose product overflows
+  // or exceeds the data is a malformed file, not an allocation.
+  std::optional<int64_t> expected =
+      static_cast<int64_t>(byteWidth(kind));
+  for (int64_t size : shape)
+    if (expected)
+      expected = llvm::checkedMul(*expected, size);
+  if (!expected)
+    return npyError(path, "shape " + *shapeText +
+                              " has more bytes than a 64-bit size can count");
+  if (static_cast<uint64_t>(*expected) != bytes.size())
     return npyError(path, "holds " + llvm::Twine(bytes.size()) +
                               " data bytes, its header says " +
-                              llvm::Twine(array.numBytes()));
+                              llvm::Twine(*expected));
+  HostArray array = HostArray::allocate(kind, std::move(shape));
   std::memcpy(array.data(), bytes.data(), array.numBytes());
   return array;
 }

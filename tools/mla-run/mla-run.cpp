@@ -313,6 +313,25 @@ LogicalResult failure(const llvm::Twine &message) {
 
 /// Whether the function runs on the GPU: --target=cuda, or auto where a GPU
 /// is present. --target=cuda without one fails, unless only compiling.
+/// The options' values, before any work: a mistyped one is an error, not a
+/// default, and the call counts are bounded (each call runs the whole
+/// function; each rotated set is a copy of every argument).
+constexpr unsigned kMaxCalls = 100000, kMaxRotate = 64;
+LogicalResult checkOptions() {
+  if (gpuFormat != "isa" && gpuFormat != "bin" && gpuFormat != "fatbin")
+    return failure("--gpu-format must be isa, bin or fatbin, not '" +
+                   gpuFormat + "'");
+  if (warmup > kMaxCalls || repeat > kMaxCalls)
+    return failure("--warmup and --repeat must be at most " +
+                   llvm::Twine(kMaxCalls) + ", found " +
+                   llvm::Twine(unsigned(warmup)) + " and " +
+                   llvm::Twine(unsigned(repeat)));
+  if (rotate < 1 || rotate > kMaxRotate)
+    return failure("--rotate must be in [1, " + llvm::Twine(kMaxRotate) +
+                   "], found " + llvm::Twine(unsigned(rotate)));
+  return success();
+}
+
 FailureOr<bool> chooseDevice() {
   if (target != "cpu" && target != "cuda" && target != "auto")
     return failure("--target must be cpu, cuda or auto, not '" + target + "'");
@@ -667,6 +686,8 @@ int main(int argc, char **argv) {
       "mla-run: JIT-execute a function of an mla module on the CPU or an "
       "NVIDIA GPU\n");
 
+  if (failed(checkOptions()))
+    return 1;
   FailureOr<bool> onGpu = chooseDevice();
   if (failed(onGpu))
     return 1;
