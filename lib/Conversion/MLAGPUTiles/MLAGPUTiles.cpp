@@ -515,6 +515,15 @@ struct StoreFragmentsLowering : OpConversionPattern<StoreFragmentsOp> {
     if (Value given = adaptor.getLimit())
       limit = a.min(limit, given);
     for (int64_t r = 0; r < 2; ++r) {
+      // normalize: 1 / l, or 0 for a row with no positive sum.
+      Value inverse;
+      if (Value sums = adaptor.getNormalize()) {
+        Value sum = vector::ExtractOp::create(b, sums, r);
+        Value zero = a.f32(0);
+        inverse =
+            a.select(a.fcmp(arith::CmpFPredicate::OGT, sum, zero),
+                     a.fdiv(a.f32(1), sum), zero);
+      }
       Value row = a.add(adaptor.getRow(), a.add(quadRow, 8 * r));
       auto inside = scf::IfOp::create(b, a.lt(row, limit));
       OpBuilder::InsertionGuard guard(b);
@@ -523,6 +532,8 @@ struct StoreFragmentsLowering : OpConversionPattern<StoreFragmentsOp> {
       if (Value scale = adaptor.getScale())
         factor = vector::BroadcastOp::create(
             b, f32Pair, vector::ExtractOp::create(b, scale, r));
+      else if (inverse)
+        factor = vector::BroadcastOp::create(b, f32Pair, inverse);
       for (auto [j, fragment] : llvm::enumerate(adaptor.getFragments())) {
         Value pair =
             vector::ExtractOp::create(b, fragment, ArrayRef<int64_t>{r});

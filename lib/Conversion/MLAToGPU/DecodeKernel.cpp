@@ -354,15 +354,11 @@ void DecodeKernelEmitter::mmaValues(const CTA &cta, Value stage,
 void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                                       bool sumsReduced) {
   Value zero = a.f32(0);
-  Value sums[2], nonEmpty[2], inverse[2];
-  for (int64_t r = 0; r < 2; ++r) {
+  Value sums[2];
+  for (int64_t r = 0; r < 2; ++r)
     sums[r] = sumsReduced ? state.sum[r] : quadSum(state.sum[r]);
-    nonEmpty[r] = a.fcmp(arith::CmpFPredicate::OGT, sums[r], zero);
-    inverse[r] = a.select(nonEmpty[r], a.fdiv(a.f32(1), sums[r]), zero);
-  }
-  Value scale = vector::FromElementsOp::create(
-      b, VectorType::get({2}, b.getF32Type()),
-      ValueRange{inverse[0], inverse[1]});
+  Value rowSums = vector::FromElementsOp::create(
+      b, VectorType::get({2}, b.getF32Type()), ValueRange{sums[0], sums[1]});
   Value warpRow = a.add(cta.rowBase, a.mul(cta.rowGroup, 16));
   Value colBase = a.mul(cta.colSlice, plan.latent / plan.colSplits());
   // The wgmma kernel's padding rows past tileRows are not this CTA's.
@@ -371,8 +367,8 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
   auto store = [&](bool direct) {
     Value dest = direct ? requestRows(ops->latentOut, cta.request)
                         : requestRows(ops->partial, cta.request, cta.split);
-    mla_gpu::StoreFragmentsOp::create(b, state.out, scale, dest, warpRow,
-                                      colBase, limit);
+    mla_gpu::StoreFragmentsOp::create(b, state.out, /*scale=*/Value(),
+                                      rowSums, dest, warpRow, colBase, limit);
     if (direct)
       return;
     for (int64_t r = 0; r < 2; ++r) {
@@ -381,12 +377,13 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
                             a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
       if (padded)
         writer = a.andi(writer, a.lt(localRow(cta, r), plan.tileRows));
-      Value lse = a.fadd(a.fmul(state.max[r], a.f32(plan.softmaxScale)),
-                         math::LogOp::create(b, sums[r]));
-      lse = a.select(nonEmpty[r], lse, a.negInf());
       auto once = scf::IfOp::create(b, writer);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(once.thenBlock());
+      Value lse = a.fadd(a.fmul(state.max[r], a.f32(plan.softmaxScale)),
+                         math::LogOp::create(b, sums[r]));
+      lse = a.select(a.fcmp(arith::CmpFPredicate::OGT, sums[r], zero), lse,
+                     a.negInf());
       memref::StoreOp::create(b, lse, ops->logSumExp,
                               ValueRange{cta.request, row, cta.split});
     }

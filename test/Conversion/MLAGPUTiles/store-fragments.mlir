@@ -1,4 +1,4 @@
-// RUN: mla-opt %s --convert-mla-gpu-tiles --cse | FileCheck %s
+// RUN: mla-opt %s --convert-mla-gpu-tiles --cse --split-input-file | FileCheck %s
 
 // convert-mla-gpu-tiles on mla_gpu.store_fragments: per fragment row r (the
 // lane's rows lane / 4 and lane / 4 + 8 of the warp's 16), when inside the
@@ -37,5 +37,27 @@ func.func @store_fragments(%f0: vector<2x2xf32>, %f1: vector<2x2xf32>, %s: vecto
                            %o: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
                            %row: index, %col: index, %limit: index) {
   mla_gpu.store_fragments %f0, %f1 scale %s into %o[%row, %col] limit %limit : memref<128x512xbf16, strided<[512, 1], offset: ?>>
+  return
+}
+
+// -----
+
+// normalize: each row divided by its sum (1 / l computed before the row's
+// guard, 0 for a sum that is not positive), f32 pairs stored as 8 bytes.
+// CHECK-LABEL: func.func @normalize
+// CHECK-SAME:    (%[[F:.*]]: vector<2x2xf32>, %[[L:.*]]: vector<2xf32>, %[[O:.*]]: memref<?x64xf32>, %[[ROW:.*]]: index, %[[COL:.*]]: index)
+// CHECK:         %[[L0:.*]] = vector.extract %[[L]][0]
+// CHECK:         %[[POS:.*]] = arith.cmpf ogt, %[[L0]], %[[ZERO:.*]] : f32
+// CHECK:         %[[RCP:.*]] = arith.divf %{{.*}}, %[[L0]]
+// CHECK:         %[[INV:.*]] = arith.select %[[POS]], %[[RCP]], %[[ZERO]]
+// CHECK:         scf.if
+// CHECK:           %[[B:.*]] = vector.broadcast %[[INV]] : f32 to vector<2xf32>
+// CHECK:           %[[P:.*]] = vector.extract %[[F]][0] : vector<2xf32> from vector<2x2xf32>
+// CHECK:           %[[M:.*]] = arith.mulf %[[P]], %[[B]]
+// CHECK-NOT:       arith.truncf
+// CHECK:           vector.store %[[M]], %[[O]][%{{.*}}, %{{.*}}] {alignment = 8 : i64}
+// CHECK:         vector.extract %[[L]][1]
+func.func @normalize(%f: vector<2x2xf32>, %l: vector<2xf32>, %o: memref<?x64xf32>, %row: index, %col: index) {
+  mla_gpu.store_fragments %f normalize %l into %o[%row, %col] : memref<?x64xf32>
   return
 }

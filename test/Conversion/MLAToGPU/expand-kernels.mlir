@@ -62,7 +62,7 @@
 // CHECK-NOT:      nvvm.mma.sync
 // CHECK:          scf.yield
 // CHECK:        %[[ROWS:.*]] = memref.subview %[[PART]][%{{.*}}, 0, %{{.*}}, 0] [1, 128, 1, 512] [1, 1, 1, 1] : memref<3x128x4x512xf32> to memref<128x512xf32, strided<[2048, 1], offset: ?>>
-// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} scale %{{.*}} into %[[ROWS]][%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[2048, 1], offset: ?>>
+// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} normalize %{{.*}} into %[[ROWS]][%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[2048, 1], offset: ?>>
 // CHECK:        memref.store {{.*}}, %[[LSE]]{{.*}} : memref<3x128x4xf32>
 // CHECK:        gpu.terminator
 // CHECK:      } {mla.kernel = "decode_attention"}
@@ -176,7 +176,7 @@ func.func @h16_f16(%q_nope: memref<?x1x16x128xf16>, %q_pe: memref<?x1x16x64xf16>
 // CHECK-NOT:      nvvm.wgmma
 // CHECK:          scf.yield
 // CHECK:        mla_gpu.barrier
-// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} scale %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[1024, 1], offset: ?>>
+// CHECK:        mla_gpu.store_fragments {{(%[^ ]*, ){31}[^ ,]*}} normalize %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<128x512xf32, strided<[1024, 1], offset: ?>>
 // CHECK:      } {mla.kernel = "decode_attention"}
 // CHECK:      gpu.launch {{.*}} dynamic_shared_memory_size %c103424_i32
 // CHECK:        mla_gpu.shared_buffer {{.*}} "weight" : {{.*}} to memref<4x64x72xbf16, #gpu.address_space<workgroup>>

@@ -699,3 +699,11 @@ func.func @case(%p: vector<4x2xbf16>, %o: vector<2x2xf32>, %b: memref<32x584xbf1
   %r:3 = mla_gpu.warp.mma_rs (%p), %b[%i, %i], (%o, %o, %o) : (vector<4x2xbf16>), memref<32x584xbf16, #gpu.address_space<workgroup>>
   return
 }
+
+// -----
+
+func.func @case(%f: vector<2x2xf32>, %s: vector<2xf32>, %o: memref<128x512xf32>, %i: index) {
+  // expected-error @+1 {{expects scale or normalize, not both}}
+  mla_gpu.store_fragments %f scale %s normalize %s into %o[%i, %i] : memref<128x512xf32>
+  return
+}

@@ -149,10 +149,12 @@ func.func @softmax(%s: vector<2x2xf32>, %m: vector<2xf32>, %l: vector<2xf32>, %i
 // CHECK-LABEL: func.func @store_fragments
 // CHECK:         mla_gpu.store_fragments %{{.*}}, %{{.*}} scale %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] limit %{{.*}} : memref<128x512xbf16, strided<[512, 1], offset: ?>>
 // CHECK-NEXT:    mla_gpu.store_fragments %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x64xf32>
+// CHECK-NEXT:    mla_gpu.store_fragments %{{.*}} normalize %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x64xf32>
 func.func @store_fragments(%f: vector<2x2xf32>, %s: vector<2xf32>, %o: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
                            %p: memref<?x64xf32>, %i: index) {
   mla_gpu.store_fragments %f, %f scale %s into %o[%i, %i] limit %i : memref<128x512xbf16, strided<[512, 1], offset: ?>>
   mla_gpu.store_fragments %f into %p[%i, %i] : memref<?x64xf32>
+  mla_gpu.store_fragments %f normalize %s into %p[%i, %i] : memref<?x64xf32>
   return
 }
 

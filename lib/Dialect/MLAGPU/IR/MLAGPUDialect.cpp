@@ -557,6 +557,8 @@ LogicalResult StoreFragmentsOp::verify() {
            << type;
   if (getFragments().empty())
     return emitOpError("expects at least one fragment");
+  if (getScale() && getNormalize())
+    return emitOpError("expects scale or normalize, not both");
   return success();
 }
 

@@ -773,21 +773,25 @@ def MLAGPU_StoreFragmentsOp : MLAGPU_Op<"store_fragments",
     fragment j) to `dest` at [`row` + tile row, `col` + tile column],
     converted to the destination's element type (f32, bf16 or f16). With
     `scale` (a vector<2xf32> of the thread's two rows) each row is first
-    multiplied by its factor: the flash-attention epilogue's 1 / l. Rows at
+    multiplied by its factor; with `normalize` (the rows' sums l, the same
+    shape) divided by it, a row whose sum is not positive written as 0: the
+    flash-attention epilogue's O / l. Rows at
     or past `limit` (when given) or past the destination's end are not
     written. Each thread writes its column pairs (8 or 4 bytes each, aligned:
     `col` and the destination's rows are multiples of 2 elements).
 
     ```mlir
-    mla_gpu.store_fragments %o0, %o1 scale %inverse into %out[%row, %col]
+    mla_gpu.store_fragments %o0, %o1 normalize %sums into %out[%row, %col]
         limit %rows : memref<128x512xbf16, strided<[512, 1], offset: ?>>
     ```
   }];
   let arguments = (ins Variadic<MLAGPU_CFragment>:$fragments,
-                       Optional<MLAGPU_RowPair>:$scale, AnyMemRef:$dest,
+                       Optional<MLAGPU_RowPair>:$scale,
+                       Optional<MLAGPU_RowPair>:$normalize, AnyMemRef:$dest,
                        Index:$row, Index:$col, Optional<Index>:$limit);
   let assemblyFormat = [{
-    $fragments (`scale` $scale^)? `into` $dest `[` $row `,` $col `]`
+    $fragments (`scale` $scale^)? (`normalize` $normalize^)? `into` $dest
+    `[` $row `,` $col `]`
     (`limit` $limit^)? attr-dict `:` type($dest)
   }];
   let hasVerifier = 1;
