@@ -243,8 +243,8 @@ struct LoadTokensLowering : OpConversionPattern<LoadTokensOp> {
           start = adaptor.getStart(), end = adaptor.getEnd(),
           buffer = adaptor.getBuffer();
     int64_t perToken = threads / rows;
-    bool grouped = threads % rows == 0 && perRow % perToken == 0;
-    if (grouped) {
+    if (LoadTokensOp::loadsRowsByThreadGroups(threads, rows,
+                                              cacheType.getDimSize(2))) {
       LoadBuilder::Row row =
           adaptor.getRowValid()
               ? LoadBuilder::Row{adaptor.getRowValid(), adaptor.getRowPage(),

@@ -323,6 +323,52 @@ struct WarpgroupDescriptorLowering
   }
 };
 
+/// acc + lhs·rhs by one mma.sync.m16n8k16 (A row-major, B column-major, f32
+/// accumulation): `lhs` an A fragment (vector<4x2xT>), `rhs` a B fragment
+/// (vector<2x2xT>), T bf16 or f16, `acc` a C fragment (vector<2x2xf32>).
+/// nvvm.mma.sync directly, since nvgpu.mma.sync lowers no bf16.
+static Value createMmaSync(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                           Value acc) {
+  Type element = cast<VectorType>(lhs.getType()).getElementType();
+  bool bf16 = element.isBF16();
+  // One 32-bit register per row of a fragment: a bf16 pair as i32, an f16
+  // pair as vector<2xf16>, as nvvm.mma.sync takes them.
+  auto registers = [&](Value fragment) {
+    SmallVector<Value> regs;
+    int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
+    for (int64_t i = 0; i < count; ++i) {
+      Value pair =
+          vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{i});
+      if (bf16)
+        pair = vector::ExtractOp::create(
+            b, loc,
+            vector::BitCastOp::create(
+                b, loc, VectorType::get({1}, b.getI32Type()), pair),
+            ArrayRef<int64_t>{0});
+      regs.push_back(pair);
+    }
+    return regs;
+  };
+  SmallVector<Value> sums;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c)
+      sums.push_back(
+          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, c}));
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  Value result = NVVM::MmaOp::create(
+      b, loc, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc, result, i));
+  return vector::FromElementsOp::create(b, loc, acc.getType(), out);
+}
+
 /// The lanes' ldmatrix.x4 offsets: lane 8·i + j gives the address of row j
 /// of 8×8 matrix i;
 ///   row-major 16×16 (A, or k-major B read transposed): matrix i = rows
@@ -584,46 +630,4 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                WarpgroupMmaLowering, WarpMmaLowering, WarpMmaRsLowering,
                CombineSplitsLowering>(
       patterns.getContext());
-}
-
-Value mla_gpu::createMmaSync(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                             Value acc) {
-  Type element = cast<VectorType>(lhs.getType()).getElementType();
-  bool bf16 = element.isBF16();
-  // One 32-bit register per row of a fragment: a bf16 pair as i32, an f16
-  // pair as vector<2xf16>, as nvvm.mma.sync takes them.
-  auto registers = [&](Value fragment) {
-    SmallVector<Value> regs;
-    int64_t count = cast<VectorType>(fragment.getType()).getDimSize(0);
-    for (int64_t i = 0; i < count; ++i) {
-      Value pair =
-          vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{i});
-      if (bf16)
-        pair = vector::ExtractOp::create(
-            b, loc,
-            vector::BitCastOp::create(
-                b, loc, VectorType::get({1}, b.getI32Type()), pair),
-            ArrayRef<int64_t>{0});
-      regs.push_back(pair);
-    }
-    return regs;
-  };
-  SmallVector<Value> sums;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t c = 0; c < 2; ++c)
-      sums.push_back(
-          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, c}));
-  Type f32 = b.getF32Type();
-  auto resultType =
-      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  NVVM::MMATypes type = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-  Value result = NVVM::MmaOp::create(
-      b, loc, resultType, registers(lhs), registers(rhs), sums, {16, 8, 16},
-      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  SmallVector<Value> out;
-  for (int64_t i = 0; i < 4; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, loc, result, i));
-  return vector::FromElementsOp::create(b, loc, acc.getType(), out);
 }

@@ -36,7 +36,6 @@
 
 #include "DecodeKernelEmitter.h"
 
-#include "mla/Conversion/MLAGPUToNVVM/MLAGPUToNVVM.h"
 
 #include <algorithm>
 #include <cmath>
@@ -81,7 +80,6 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   cta.quadRow = a.div(cta.lane, 4);
   cta.quadCol = a.rem(cta.lane, 4);
   cta.rowBase = a.mul(cta.rowBlock, plan.tileRows);
-  cta.layout = laneLayout(cta.lane);
 
   // This split's tokens: the request's length cut into `splits` chunks of
   // whole tiles; a chunk past the length is empty.
@@ -236,14 +234,6 @@ void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile,
 //===----------------------------------------------------------------------===//
 // Tensor-core steps
 //===----------------------------------------------------------------------===//
-
-/// acc + lhs·rhs on a warp: mma.sync.m16n8k16.row.col, f32 accumulation.
-/// nvvm.mma.sync directly, since nvgpu.mma.sync lowers no bf16: fragments
-/// (vectors of 2 elements per register) become the instruction's registers
-/// — f16x2, or bf16 pairs packed in i32.
-Value DecodeKernelEmitter::mma(Value lhs, Value rhs, Value acc) {
-  return mla_gpu::createMmaSync(b, b.getLoc(), lhs, rhs, acc);
-}
 
 /// S[16, blockTokens] (partial: this warp's 1/colSplits of the contraction)
 /// = Q[rows of rg, dims of cs] · K[tile tokens, dims of cs]ᵀ.

@@ -36,24 +36,11 @@ namespace mlir::mla::decode {
 
 using mla_gpu::Arith;
 
-/// A warp's fragment types for mma.sync m16n8k16 (f32 accumulation).
+/// A warp's accumulator fragment type for mma.sync m16n8k16 (f32).
 struct Fragments {
-  VectorType a, b, c;
-  Fragments(Type element, MLIRContext *ctx)
-      : a(VectorType::get({4, 2}, element)),
-        b(VectorType::get({2, 2}, element)),
-        c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
-};
-
-/// Per-lane row/column offsets of the ldmatrix.x4 addresses (lane = 8·i + j
-/// gives the address of row j of 8×8 matrix i):
-///  - `rowMajor`: a 16×16 tile read as matrices i = rows 8·(i%2).., cols
-///    8·(i/2)..: an A fragment (Q, P's producers) or, transposed, the B
-///    fragments of two 8-wide n-tiles of a k-major operand (V, W_UV);
-///  - `nMajor`: matrices i = rows 8·(i/2).., cols 8·(i%2)..: the B fragments
-///    of two n-tiles of an operand stored n-major (K, W_UK).
-struct LaneLayout {
-  Value rowMajorRow, rowMajorCol, nMajorRow, nMajorCol;
+  VectorType c;
+  explicit Fragments(MLIRContext *ctx)
+      : c(VectorType::get({2, 2}, Float32Type::get(ctx))) {}
 };
 
 /// Values every helper of the attention kernel uses: ids, the CTA's work,
@@ -67,7 +54,6 @@ struct CTA {
   // writes o_lat itself).
   Value active, single;
   Value rowBase; // first query row of the CTA
-  LaneLayout layout;
   // Shared memory. mma.sync: query [tileRows, pitch], tokens [stages,
   // blockTokens, pitch], exchange [2, warps, blockTokens / 2, 32] f32.
   // wgmma: query [dim / 64, 64, 64], tokens [stages, dim / 64, blockTokens,
@@ -91,7 +77,7 @@ struct SoftmaxState {
 class DecodeKernelEmitter {
 public:
   DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelPlan &plan)
-      : b(b), a{b}, plan(plan), frag(plan.elementType, b.getContext()) {}
+      : b(b), a{b}, plan(plan), frag(b.getContext()) {}
 
   void emitAttention(const DecodeKernelOperands &ops);
   void emitWarpgroupAttention(const DecodeKernelOperands &ops);
@@ -134,7 +120,6 @@ private:
   Fragments frag;
   const DecodeKernelOperands *ops = nullptr;
 
-  int64_t chunksPerRow() const { return plan.dim / 8; }
   int64_t scoreTiles() const { return plan.blockTokens / 8; }
   int64_t outTiles() const { return plan.latent / 8 / plan.colSplits(); }
   int64_t scoreSteps() const { return plan.dim / 16 / plan.colSplits(); }
@@ -162,9 +147,8 @@ private:
     Value valid, page, slot;
   };
   bool loadsRowPerThreadGroup() const {
-    int64_t perToken = plan.threads() / plan.blockTokens;
-    return plan.threads() % plan.blockTokens == 0 &&
-           chunksPerRow() % perToken == 0;
+    return mla_gpu::LoadTokensOp::loadsRowsByThreadGroups(
+        plan.threads(), plan.blockTokens, plan.dim);
   }
   /// The request's cached position of tile `tile`'s first token.
   Value tileStart(const CTA &cta, Value tile) {
@@ -210,7 +194,6 @@ private:
   void storeOutput(const CTA &cta, const SoftmaxState &state,
                    bool sumsReduced = false);
 
-  Value mma(Value lhs, Value rhs, Value acc);
   /// The accumulator's fragments, row r times factors[r]
   /// (mla_gpu.scale_rows).
   SmallVector<Value> scaleRows(ValueRange fragments, Value *factors) {
@@ -289,46 +272,24 @@ private:
     return a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
                  a.add(cta.quadRow, 8 * r));
   }
-  LaneLayout laneLayout(Value lane) {
-    Value matrix = a.div(lane, 8), j = a.rem(lane, 8);
-    Value low = a.mul(a.rem(matrix, 2), 8), high = a.mul(a.div(matrix, 2), 8);
-    return {a.add(j, low), high, a.add(j, high), low};
-  }
-  /// A vector store / load whose first element sits at a multiple of the
-  /// vector's size in bytes (every caller's indices guarantee it, buffers
-  /// being 16-byte aligned): one wide access (st.v2, ld.v4) instead of one
-  /// per element, which is what the lowering emits without the alignment.
+  /// A vector store whose first element sits at a multiple of the vector's
+  /// size in bytes (every caller's indices guarantee it, buffers being
+  /// 16-byte aligned): one wide access (st.v2) instead of one per element,
+  /// which is what the lowering emits without the alignment.
   void storeVector(Value value, Value memref, ValueRange indices) {
     vector::StoreOp::create(b, value, memref, indices, /*nontemporal=*/false,
                             llvm::Align(vectorBytes(value.getType())));
-  }
-  Value loadVector(VectorType type, Value memref, ValueRange indices) {
-    return vector::LoadOp::create(b, type, memref, indices,
-                                  /*nontemporal=*/false,
-                                  llvm::Align(vectorBytes(type)));
   }
   static uint64_t vectorBytes(Type type) {
     auto vector = cast<VectorType>(type);
     return vector.getNumElements() * vector.getElementTypeBitWidth() / 8;
   }
-  Value ldmatrix(Value memref, ValueRange indices, bool transpose) {
-    return nvgpu::LdMatrixOp::create(b, frag.a, memref, indices, transpose, 4);
-  }
-  /// Rows [2·half, 2·half + 1] of an x4 ldmatrix: one B fragment.
-  Value halfOf(Value x4, int64_t half) {
-    return vector::ExtractStridedSliceOp::create(b, x4, {2 * half, 0}, {2, 2},
-                                                 {1, 1});
-  }
-  /// Sum / max over the four lanes of a quad (a fragment row's threads).
-  Value quadSum(Value x) { return quadReduce(x, /*max=*/false); }
-  Value quadMax(Value x) { return quadReduce(x, /*max=*/true); }
-  Value quadReduce(Value x, bool max) {
-    for (int32_t offset : {1, 2}) {
-      Value other =
-          gpu::ShuffleOp::create(b, x, offset, 32, gpu::ShuffleMode::XOR)
-              .getShuffleResult();
-      x = max ? a.fmax(x, other) : a.fadd(x, other);
-    }
+  /// Sum over the four lanes of a quad (a fragment row's threads).
+  Value quadSum(Value x) {
+    for (int32_t offset : {1, 2})
+      x = a.fadd(x, gpu::ShuffleOp::create(b, x, offset, 32,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult());
     return x;
   }
   /// The query index s of query row `row` (row = s·H + h) and its last

@@ -102,7 +102,8 @@ LogicalResult SharedMemoryOp::verify() {
       return emitOpError("expects buffer \"")
              << buffer.getName() << "\" (bytes [" << buffer.getOffset()
              << ", " << end << ")) to lie within its " << size << " bytes";
-    if (i + 1 < buffers.size() && end > buffers[i + 1].getOffset())
+    if (i + 1 < buffers.size() &&
+        end > static_cast<int64_t>(buffers[i + 1].getOffset()))
       return emitOpError("expects buffers \"")
              << buffer.getName() << "\" (bytes [" << buffer.getOffset()
              << ", " << end << ")) and \"" << buffers[i + 1].getName()
@@ -231,8 +232,9 @@ LogicalResult LoadTileOp::verify() {
     return success();
   }
   ArrayRef<int64_t> shape = buffer.getShape();
-  if (shape.size() < 2 || shape[shape.size() - 2] < getRows() ||
-      shape.back() < getCols())
+  if (shape.size() < 2 ||
+      shape[shape.size() - 2] < static_cast<int64_t>(getRows()) ||
+      shape.back() < static_cast<int64_t>(getCols()))
     return emitOpError("expects the buffer to hold a ")
            << getRows() << " x " << getCols() << " window, found " << buffer;
   return success();
@@ -299,8 +301,7 @@ LogicalResult LoadTokensOp::verify() {
   if (!given && (getRowValid() || getRowPage() || getRowSlot()))
     return emitOpError("expects all three of row(valid, page, slot) or none");
   if (given) {
-    int64_t perRow = getThreads() / rows;
-    if (getThreads() % rows != 0 || (cache.getDimSize(2) / 8) % perRow != 0)
+    if (!loadsRowsByThreadGroups(getThreads(), rows, cache.getDimSize(2)))
       return emitOpError("expects row(…) only when each token row is loaded "
                          "by a group of threads (threads a multiple of the ")
              << rows << " token rows, and the row's 16-byte chunks a "
@@ -419,6 +420,18 @@ LogicalResult WarpgroupMmaOp::verify() {
   return success();
 }
 
+/// The warp MMAs' accumulator: N / 8 C fragments, N a multiple of 16 (two
+/// fragments per ldmatrix.x4 of B).
+static LogicalResult verifyWarpAccumulators(Operation *op,
+                                            ValueRange accumulators) {
+  size_t fragments = accumulators.size();
+  if (fragments == 0 || fragments % 2 != 0)
+    return op->emitOpError("expects an even, non-zero number of C fragments "
+                           "(N a multiple of 16), found ")
+           << fragments;
+  return success();
+}
+
 LogicalResult WarpMmaOp::inferReturnTypes(
     MLIRContext *, std::optional<Location>, ValueRange operands,
     DictionaryAttr, OpaqueProperties properties, RegionRange,
@@ -455,12 +468,7 @@ LogicalResult WarpMmaOp::verify() {
            << getB().getType().getElementType();
   if (getK() % 16 != 0)
     return emitOpError("expects k to be a multiple of 16, found ") << getK();
-  size_t fragments = getAccumulators().size();
-  if (fragments == 0 || fragments % 2 != 0)
-    return emitOpError("expects an even, non-zero number of C fragments (N a "
-                       "multiple of 16), found ")
-           << fragments;
-  return success();
+  return verifyWarpAccumulators(*this, getAccumulators());
 }
 
 LogicalResult WarpMmaRsOp::inferReturnTypes(
@@ -489,12 +497,7 @@ LogicalResult WarpMmaRsOp::verify() {
         type.getElementType())
       return emitOpError("expects A fragments of b's element type ")
              << type.getElementType() << ", found " << fragment.getType();
-  size_t fragments = getAccumulators().size();
-  if (fragments == 0 || fragments % 2 != 0)
-    return emitOpError("expects an even, non-zero number of C fragments (N a "
-                       "multiple of 16), found ")
-           << fragments;
-  return success();
+  return verifyWarpAccumulators(*this, getAccumulators());
 }
 
 //===----------------------------------------------------------------------===//

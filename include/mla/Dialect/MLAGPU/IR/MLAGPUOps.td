@@ -241,6 +241,16 @@ def MLAGPU_LoadTokensOp : MLAGPU_TokenOp<"load_tokens",
     `threads` $threads (`swizzle` $swizzle^)? attr-dict `:` type($cache) `,`
     type($table) `,` type($buffer)
   }];
+  let extraClassDeclaration = [{
+    /// Whether `threads` threads load `rows` token rows of `dim` elements a
+    /// row per group of threads (one table lookup each, a `row(…)` given or
+    /// looked up ahead), rather than strided with a lookup per chunk.
+    static bool loadsRowsByThreadGroups(int64_t threads, int64_t rows,
+                                        int64_t dim) {
+      return rows > 0 && threads % rows == 0 &&
+             (dim / 8) % (threads / rows) == 0;
+    }
+  }];
 }
 
 def MLAGPU_TmaLoadTokensOp : MLAGPU_TokenOp<"tma.load_tokens",
