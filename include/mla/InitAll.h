@@ -7,6 +7,7 @@
 #ifndef MLA_INITALL_H
 #define MLA_INITALL_H
 
+#include "mla/Conversion/MLAGPUToLLVM/MLAGPUToLLVM.h"
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
@@ -35,6 +36,7 @@
 #include "mlir/Dialect/ControlFlow/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -85,6 +87,8 @@ inline void registerAllMLADialects(DialectRegistry &registry) {
   cf::registerConvertControlFlowToLLVMInterface(registry);
   registerConvertFuncToLLVMInterface(registry);
   gpu::registerConvertGpuToLLVMInterface(registry);
+  // mla_gpu.gemm → mgpuMatmul on its stream.
+  mla_gpu::registerConvertMLAGPUToLLVMInterface(registry);
   NVVM::registerConvertGpuToNVVMInterface(registry);
   index::registerConvertIndexToLLVMInterface(registry);
   registerConvertMathToLLVMInterface(registry);
@@ -110,6 +114,10 @@ inline void registerAllMLAPasses() {
   registerMLAGPUTransformsPasses();
   registerMLAPipelines();
   ::mlir::registerConvertNVVMToLLVMPass();
+  // The host side of the GPU pipeline, for tests of the mla_gpu host ops'
+  // lowering (tokens threaded, then runtime calls on streams).
+  ::mlir::registerGpuAsyncRegionPass();
+  ::mlir::registerGpuToLLVMConversionPass();
   // The generic clean-ups tests run after a lowering to read its output.
   ::mlir::registerCanonicalizerPass();
   ::mlir::registerCSEPass();

@@ -126,8 +126,12 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // The fused decode becomes hand-structured tensor-core kernels on buffers;
   // everything else (its two weight products included) takes the generic
   // path below.
-  if (options.decodeKernel) {
-    pm.addPass(mla::createConvertMLAToGPU());
+  // The projections' products become library GEMMs (mla_gpu.gemm).
+  if (options.decodeKernel || options.gemms) {
+    mla::ConvertMLAToGPUOptions gpu;
+    gpu.gemms = options.gemms;
+    gpu.decodeKernels = options.decodeKernel;
+    pm.addPass(mla::createConvertMLAToGPU(gpu));
   }
   addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false);
   // Every loop becomes a kernel: linalg ops (bufferization's copies too) and

@@ -67,15 +67,28 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     cannot take (f32 or f64 elements, dynamic query count or page size,
     tiles or weight products that exceed `chip`'s shared memory, wgmma on
     a chip without it)
-    are left for convert-mla-to-linalg, with a remark saying why. Runs
+    are left for convert-mla-to-linalg, with a remark saying why.
+
+    With `gemms` (the default), the products of `mla.query_proj`,
+    `mla.kv_compress` and `mla.output_proj` become `mla_gpu.gemm cublaslt`
+    on their buffers (tokens as rows), the RMSNorms between them stay
+    `mla.rms_norm` in f32, the column splits slices (docs/gpu.md). Runs
     before bufferization.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (its shared memory per block bounds the tiles)">,
+    Option<"decodeKernels", "decode-kernels", "bool", /*default=*/"true",
+           "Lower mla.fused_decode to the tensor-core decode kernels">,
+    Option<"gemms", "gemms", "bool", /*default=*/"true",
+           "Compute the projections' products (query, kv down, output) with "
+           "library GEMMs (mla_gpu.gemm cublaslt)">,
   ];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::mla_gpu::MLAGPUDialect",
+    "::mlir::tensor::TensorDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",

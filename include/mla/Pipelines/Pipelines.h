@@ -89,6 +89,12 @@ struct MLAGPUPipelineOptions
       llvm::cl::desc("Lower mla.fused_decode to the tensor-core decode kernel "
                      "(convert-mla-to-gpu); false: the generic path"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> gemms{
+      *this, "gemms",
+      llvm::cl::desc("Compute the projections' products with library GEMMs "
+                     "(mla_gpu.gemm cublaslt, convert-mla-to-gpu); false: "
+                     "the generic path"),
+      llvm::cl::init(true)};
 };
 
 /// The generic GPU pipeline (`mla-gpu-pipeline`): every mla op to linalg on

@@ -51,6 +51,14 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                                      int64_t dataType, int64_t interleave,
                                      int64_t swizzle, int64_t l2Promotion,
                                      int64_t oobFill, int64_t *box);
+/// Row-major result[b] = lhs[b] · rhs[b] ([M,K]·[K,N], f32 accumulation) on
+/// `stream` by cuBLASLt (CublasLt.cpp); strides in elements, a batch stride
+/// of 0 shares the operand; types are cudaDataType codes.
+void mgpuMatmul(int64_t batch, int64_t m, int64_t n, int64_t k, void *lhs,
+                int64_t lhsRowStride, int64_t lhsBatchStride, void *rhs,
+                int64_t rhsRowStride, int64_t rhsBatchStride, void *result,
+                int64_t resultRowStride, int64_t resultBatchStride,
+                int32_t inputType, int32_t outputType, void *stream);
 }
 
 namespace mlir::mla::cuda {

@@ -19,10 +19,14 @@
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
 
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
@@ -181,7 +185,10 @@ struct ConvertMLAToGPUPass
   void runOnOperation() override {
     // Each op is rewritten once, where it is; nothing else is folded.
     RewritePatternSet patterns(&getContext());
-    populateMLAToGPUConversionPatterns(patterns, getTarget(getOperation()));
+    if (decodeKernels)
+      populateMLAToGPUConversionPatterns(patterns, getTarget(getOperation()));
+    if (gemms)
+      populateMLAProjectionsToGemmPatterns(patterns);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

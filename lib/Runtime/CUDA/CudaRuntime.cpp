@@ -511,6 +511,7 @@ std::vector<std::pair<const char *, void *>> mlir::mla::cuda::runtimeSymbols() {
       {"mgpuSetDefaultDevice", reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
       {"mgpuTensorMapEncodeTiledMemref",
        reinterpret_cast<void *>(&mgpuTensorMapEncodeTiledMemref)},
+      {"mgpuMatmul", reinterpret_cast<void *>(&mgpuMatmul)},
   };
 }
 

@@ -707,3 +707,67 @@ func.func @case(%f: vector<2x2xf32>, %s: vector<2xf32>, %o: memref<128x512xf32>,
   mla_gpu.store_fragments %f scale %s normalize %s into %o[%i, %i] : memref<128x512xf32>
   return
 }
+
+// -----
+
+func.func @case(%a: memref<4x8x16x32xbf16>, %b: memref<32x64xbf16>, %c: memref<4x64xbf16>) {
+  // expected-error @+1 {{expects lhs to be a matrix or a batch of matrices (rank 2 or 3), found rank 4}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x8x16x32xbf16>, memref<32x64xbf16> into memref<4x64xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<4x32xbf16>, %b: memref<32x64xbf16, strided<[128, 2]>>, %c: memref<4x64xbf16>) {
+  // expected-error @+1 {{expects the last dimension of rhs to be contiguous (stride 1)}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x32xbf16>, memref<32x64xbf16, strided<[128, 2]>> into memref<4x64xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<4x32xbf16>, %b: memref<2x32x64xbf16>, %c: memref<4x64xbf16>) {
+  // expected-error @+1 {{expects a batched result (rank 3) exactly when an operand is batched}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x32xbf16>, memref<2x32x64xbf16> into memref<4x64xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<4x32xbf16>, %b: memref<32x64xf16>, %c: memref<4x64xf32>) {
+  // expected-error @+1 {{expects lhs and rhs of one element type, found 'bf16' and 'f16'}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x32xbf16>, memref<32x64xf16> into memref<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<4x32xbf16>, %b: memref<32x64xbf16>, %c: memref<4x64xf16>) {
+  // expected-error @+1 {{expects a result of the operands' element type or f32, found 'f16'}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x32xbf16>, memref<32x64xbf16> into memref<4x64xf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<?x32xbf16>, %b: memref<48x64xbf16>, %c: memref<?x64xbf16>) {
+  // expected-error @+1 {{expects the contraction size of lhs (32) to equal that of rhs (48)}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<?x32xbf16>, memref<48x64xbf16> into memref<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<4x32xbf16>, %b: memref<32x64xbf16>, %c: memref<4x32xbf16>) {
+  // expected-error @+1 {{expects a result of 4 x 64, found 4 x 32}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<4x32xbf16>, memref<32x64xbf16> into memref<4x32xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%a: memref<3x4x32xbf16>, %b: memref<32x64xbf16>, %c: memref<2x4x64xbf16>) {
+  // expected-error @+1 {{expects batch sizes to agree, found 3 and 2}}
+  mla_gpu.gemm cublaslt %a, %b into %c : memref<3x4x32xbf16>, memref<32x64xbf16> into memref<2x4x64xbf16>
+  return
+}

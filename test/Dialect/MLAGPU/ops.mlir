@@ -176,3 +176,22 @@ func.func @register_tiles(%o: vector<2x2xf32>, %alpha: vector<2xf32>, %p: vector
       : (vector<4x2xbf16>), memref<64x72xbf16, #gpu.address_space<workgroup>>
   return
 }
+
+// CHECK-LABEL: func.func @library_gemms
+// CHECK:         mla_gpu.gemm cublaslt %{{.*}}, %{{.*}} into %{{.*}} : memref<?x7168xbf16>, memref<7168x1536xbf16> into memref<?x1536xf32>{{$}}
+// CHECK-NEXT:    %[[W:.*]] = gpu.wait async
+// CHECK-NEXT:    %[[T:.*]] = mla_gpu.gemm async [%[[W]]] cublaslt %{{.*}}, %{{.*}} into %{{.*}} : memref<?x512xf16>, memref<128x512x128xf16> into memref<128x?x128xf16, strided<[128, 16384, 1]>> -> !gpu.async.token
+// CHECK-NEXT:    gpu.wait [%[[T]]]
+func.func @library_gemms(%h: memref<?x7168xbf16>, %w: memref<7168x1536xbf16>,
+                         %c: memref<?x1536xf32>, %l: memref<?x512xf16>,
+                         %wuk: memref<128x512x128xf16>,
+                         %k: memref<128x?x128xf16, strided<[128, 16384, 1]>>) {
+  mla_gpu.gemm cublaslt %h, %w into %c
+      : memref<?x7168xbf16>, memref<7168x1536xbf16> into memref<?x1536xf32>
+  %t0 = gpu.wait async
+  %t1 = mla_gpu.gemm async [%t0] cublaslt %l, %wuk into %k
+      : memref<?x512xf16>, memref<128x512x128xf16>
+        into memref<128x?x128xf16, strided<[128, 16384, 1]>> -> !gpu.async.token
+  gpu.wait [%t1]
+  return
+}

@@ -21,6 +21,11 @@ namespace mlir::mla {
 void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
                                         const TargetDescription &target);
 
+/// Patterns rewriting the products of mla.query_proj, mla.kv_compress and
+/// mla.output_proj into library GEMMs (`mla_gpu.gemm`) on buffers, the
+/// RMSNorms and splits between them left on tensors (Projections.cpp).
+void populateMLAProjectionsToGemmPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::mla
 
 #endif // MLA_CONVERSION_MLATOGPU_MLATOGPU_H

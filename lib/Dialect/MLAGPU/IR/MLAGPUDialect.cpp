@@ -603,3 +603,75 @@ LogicalResult CombineSplitsOp::verify() {
                        "dim 2) is dynamic");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Host-level operations
+//===----------------------------------------------------------------------===//
+
+int64_t GemmOp::getStaticBatch() {
+  for (Value operand : {getResult(), getLhs(), getRhs()}) {
+    auto type = cast<MemRefType>(operand.getType());
+    if (type.getRank() == 3)
+      return type.getDimSize(0);
+  }
+  return 1;
+}
+
+/// Whether two static sizes (or either dynamic) can be equal.
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+LogicalResult GemmOp::verify() {
+  auto lhs = cast<MemRefType>(getLhs().getType());
+  auto rhs = cast<MemRefType>(getRhs().getType());
+  auto result = cast<MemRefType>(getResult().getType());
+  for (auto [name, type] : {std::pair<StringRef, MemRefType>{"lhs", lhs},
+                            {"rhs", rhs},
+                            {"result", result}}) {
+    if (type.getRank() != 2 && type.getRank() != 3)
+      return emitOpError() << "expects " << name
+                           << " to be a matrix or a batch of matrices (rank "
+                              "2 or 3), found rank "
+                           << type.getRank();
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return emitOpError() << "expects the last dimension of " << name
+                           << " to be contiguous (stride 1)";
+  }
+  bool batched = lhs.getRank() == 3 || rhs.getRank() == 3;
+  if (batched != (result.getRank() == 3))
+    return emitOpError() << "expects a batched result (rank 3) exactly when "
+                            "an operand is batched";
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOpError() << "expects lhs and rhs of one element type, found "
+                         << lhs.getElementType() << " and "
+                         << rhs.getElementType();
+  if (result.getElementType() != lhs.getElementType() &&
+      !result.getElementType().isF32())
+    return emitOpError() << "expects a result of the operands' element type "
+                            "or f32, found "
+                         << result.getElementType();
+  auto dim = [](MemRefType type, int64_t fromEnd) {
+    return type.getDimSize(type.getRank() - fromEnd);
+  };
+  if (!compatible(dim(lhs, 1), dim(rhs, 2)))
+    return emitOpError() << "expects the contraction size of lhs ("
+                         << dim(lhs, 1) << ") to equal that of rhs ("
+                         << dim(rhs, 2) << ")";
+  if (!compatible(dim(lhs, 2), dim(result, 2)) ||
+      !compatible(dim(rhs, 1), dim(result, 1)))
+    return emitOpError() << "expects a result of " << dim(lhs, 2) << " x "
+                         << dim(rhs, 1) << ", found " << dim(result, 2)
+                         << " x " << dim(result, 1);
+  if (batched)
+    for (MemRefType operand : {lhs, rhs})
+      if (operand.getRank() == 3 &&
+          !compatible(operand.getDimSize(0), result.getDimSize(0)))
+        return emitOpError() << "expects batch sizes to agree, found "
+                             << operand.getDimSize(0) << " and "
+                             << result.getDimSize(0);
+  return success();
+}

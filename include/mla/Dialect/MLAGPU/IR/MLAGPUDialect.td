@@ -41,7 +41,14 @@ def MLAGPU_Dialect : Dialect {
     place. `convert-mla-gpu-to-nvvm` lowers each with its own pattern to NVVM
     operations; the few PTX strings NVVM has no operation for live in that one
     file (docs/kernel-dialect.md).
+
+    One host-level operation computes a matrix product by a library on a
+    stream, like a kernel launch: `mla_gpu.gemm` (`gpu-to-llvm` makes it a
+    runtime call, through the dialect's ConvertToLLVMPatternInterface).
   }];
+  // mla_gpu.gemm carries gpu.async tokens, which gpu-async-region threads
+  // through it with gpu.wait ops.
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUDIALECT_TD

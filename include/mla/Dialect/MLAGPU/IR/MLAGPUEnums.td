@@ -25,4 +25,16 @@ def MLAGPU_Swizzle : I32EnumAttr<"Swizzle",
   }];
 }
 
+def MLAGPU_GemmBackend : I32EnumAttr<"GemmBackend",
+    "what computes an mla_gpu.gemm", [
+    I32EnumAttrCase<"CublasLt", 0, "cublaslt">
+  ]> {
+  let cppNamespace = "::mlir::mla_gpu";
+  let description = [{
+    `cublaslt`: NVIDIA's cuBLASLt, opened by the runtime with dlopen (no
+    link-time dependency; a clear error naming the library where it is
+    absent), its algorithm chosen by its heuristics once per shape.
+  }];
+}
+
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUENUMS_TD

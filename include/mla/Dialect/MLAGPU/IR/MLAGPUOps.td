@@ -11,6 +11,7 @@
 
 include "mla/Dialect/MLAGPU/IR/MLAGPUDialect.td"
 include "mla/Dialect/MLAGPU/IR/MLAGPUEnums.td"
+include "mlir/Dialect/GPU/IR/GPUBase.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -890,6 +891,65 @@ def MLAGPU_CombineSplitsOp : MLAGPU_Op<"combine_splits",
             request, row, col, lse, count);
     }]>
   ];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Host-level operations
+//===----------------------------------------------------------------------===//
+
+def MLAGPU_GemmOperand : MemRefOf<[F16, BF16, F32]>;
+
+def MLAGPU_GemmOp : MLAGPU_Op<"gemm",
+    [DeclareOpInterfaceMethods<GPU_AsyncOpInterface>]> {
+  let summary = "a (batched) matrix product on device buffers, by a library";
+  let description = [{
+    `result[b] = lhs[b] · rhs[b]` for row-major `lhs` [M, K] and `rhs`
+    [K, N] into `result` [M, N], each optionally with a leading batch
+    dimension (a rank-2 operand is shared by every batch entry), computed by
+    `backend` with f32 accumulation. The operands are f16, bf16 or f32 (both
+    the same); the result has their type or f32. Rows may be strided (any
+    leading dimension, as of a slice); the last dimension of every operand is
+    contiguous.
+
+    A host-side operation in a function of the GPU pipeline, asynchronous on
+    a stream like `gpu.launch_func`: `gpu-async-region` threads its token,
+    and `gpu-to-llvm` (through the dialect's ConvertToLLVMPatternInterface)
+    makes it a call of the runtime's `mgpuMatmul` on the stream of its
+    dependency. `convert-mla-to-gpu` writes it for the projections of a
+    block; the backend is the compile-time choice the IR shows.
+
+    ```mlir
+    mla_gpu.gemm cublaslt %h, %w_dq into %c
+        : memref<64x7168xbf16>, memref<7168x1536xbf16> into memref<64x1536xf32>
+    %t1 = mla_gpu.gemm async [%t0] cublaslt %c_kv, %w_uk into %k
+        : memref<?x512xbf16>, memref<128x512x128xbf16> into memref<128x?x128xbf16>
+        -> !gpu.async.token
+    ```
+  }];
+  let arguments = (ins Variadic<GPU_AsyncToken>:$asyncDependencies,
+                       Arg<MLAGPU_GemmOperand, "[batch,] M × K", [MemRead]>:$lhs,
+                       Arg<MLAGPU_GemmOperand, "[batch,] K × N", [MemRead]>:$rhs,
+                       Arg<MLAGPU_GemmOperand, "[batch,] M × N", [MemWrite]>:$result,
+                       MLAGPU_GemmBackend:$backend);
+  let results = (outs Optional<GPU_AsyncToken>:$asyncToken);
+  let assemblyFormat = [{
+    (`async` ` ` `[` $asyncDependencies^ `]`)? $backend $lhs `,` $rhs `into` $result
+    attr-dict `:` type($lhs) `,` type($rhs) `into` type($result)
+    (`->` type($asyncToken)^)?
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs,
+                   "::mlir::Value":$result,
+                   "::mlir::mla_gpu::GemmBackend":$backend), [{
+      build($_builder, $_state, /*asyncToken=*/::mlir::Type(),
+            ::mlir::ValueRange(), lhs, rhs, result, backend);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The batch count (1 without a batch dimension; dynamic: kDynamic).
+    int64_t getStaticBatch();
+  }];
   let hasVerifier = 1;
 }
 

@@ -1,0 +1,213 @@
+//===- Projections.cpp - The block's projections as library GEMMs -*- C++ -*-===//
+//
+// Part of `convert-mla-to-gpu`: the contractions of mla.query_proj,
+// mla.kv_compress and mla.output_proj become `mla_gpu.gemm`s on the buffers
+// of their operands (bufferization.to_buffer / to_tensor, as the decode
+// kernel's op), with the tokens flattened to rows (h [B, S, D] → [B·S, D]).
+// What lies between the products stays on tensors for the rest of the
+// pipeline: the RMSNorms (mla.rms_norm, f32 in and out), the splits of the
+// products' columns (slices) and the element-type conversions.
+//
+// The ops' verifiers give every operand one element type, which the library
+// multiplies (f16, bf16 or f32). Numerics follow the reference lowering: a product feeding an RMSNorm is
+// kept in f32 (cuBLASLt writes f32 from f16/bf16 operands), normalised in
+// f32 and rounded once; the normalised c_Q is rounded to the element type
+// before the up-projection, as every implementation of the model does (its
+// weights are in that type).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mla/Conversion/MLAToGPU/MLAToGPU.h"
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+Type elementOf(Value tensor) {
+  return cast<ShapedType>(tensor.getType()).getElementType();
+}
+
+/// lhs [M, K] · rhs [K, N] → [M, N] of `resultElement`, by the library.
+Value gemm(ImplicitLocOpBuilder &b, Value lhs, Value rhs,
+           Type resultElement) {
+  auto buffer = [&](Value tensor) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+               b, MemRefType::get(type.getShape(), type.getElementType()),
+               tensor, /*read_only=*/true)
+        .getResult();
+  };
+  Value lhsBuffer = buffer(lhs);
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  SmallVector<int64_t> shape = {lhsType.getDimSize(0), rhsType.getDimSize(1)};
+  SmallVector<Value> dynamic;
+  if (ShapedType::isDynamic(shape[0]))
+    dynamic.push_back(memref::DimOp::create(b, lhsBuffer, 0));
+  if (ShapedType::isDynamic(shape[1]))
+    dynamic.push_back(
+        memref::DimOp::create(b, buffer(rhs), 1)); // weights: rarely dynamic
+  Value result =
+      memref::AllocOp::create(b, MemRefType::get(shape, resultElement), dynamic);
+  mla_gpu::GemmOp::create(b, lhsBuffer, buffer(rhs), result,
+                          mla_gpu::GemmBackend::CublasLt);
+  return bufferization::ToTensorOp::create(
+      b, RankedTensorType::get(shape, resultElement), result,
+      /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
+}
+
+/// [d0, …, dn-2, dn-1] → [d0·…·dn-2, dn-1]: tokens (and heads) as rows.
+Value rows(ImplicitLocOpBuilder &b, Value tensor, int64_t leading) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  ReassociationIndices outer;
+  for (int64_t d = 0; d < leading; ++d)
+    outer.push_back(d);
+  ReassociationIndices inner;
+  for (int64_t d = leading; d < type.getRank(); ++d)
+    inner.push_back(d);
+  return tensor::CollapseShapeOp::create(
+      b, tensor, SmallVector<ReassociationIndices>{outer, inner});
+}
+
+/// [B·S, N] → [B, S, …trailing] with B and S taken from `like` [B, S, …].
+Value unrows(ImplicitLocOpBuilder &b, Value tensor, Value like,
+             ArrayRef<int64_t> trailing) {
+  auto likeType = cast<RankedTensorType>(like.getType());
+  SmallVector<int64_t> shape = {likeType.getDimSize(0),
+                                likeType.getDimSize(1)};
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, b.getLoc(), like, 0),
+                                     tensor::getMixedSize(b, b.getLoc(), like, 1)};
+  ReassociationIndices outer = {0, 1}, inner;
+  for (int64_t size : trailing) {
+    inner.push_back(shape.size());
+    shape.push_back(size);
+    sizes.push_back(b.getIndexAttr(size));
+  }
+  return tensor::ExpandShapeOp::create(
+      b, RankedTensorType::get(shape, elementOf(tensor)), tensor,
+      SmallVector<ReassociationIndices>{outer, inner}, sizes);
+}
+
+/// Columns [offset, offset + size) of the last dimension.
+Value columns(ImplicitLocOpBuilder &b, Value tensor, int64_t offset,
+              int64_t size) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(b, b.getLoc(), tensor);
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  offsets.back() = b.getIndexAttr(offset);
+  sizes.back() = b.getIndexAttr(size);
+  return tensor::ExtractSliceOp::create(b, tensor, offsets, sizes, strides);
+}
+
+/// `value` with the element type and (static) shape of `type`.
+Value as(ImplicitLocOpBuilder &b, Value value, Type type) {
+  auto target = cast<RankedTensorType>(type);
+  auto from = cast<RankedTensorType>(value.getType());
+  if (from.getElementType() != target.getElementType()) {
+    auto converted = from.clone(target.getElementType());
+    value = target.getElementType().getIntOrFloatBitWidth() <
+                    from.getElementType().getIntOrFloatBitWidth()
+                ? arith::TruncFOp::create(b, converted, value).getResult()
+                : arith::ExtFOp::create(b, converted, value).getResult();
+  }
+  if (value.getType() != type)
+    value = tensor::CastOp::create(b, type, value);
+  return value;
+}
+
+/// RMSNorm over the last dimension, in the input's type (the weight is
+/// converted to it).
+Value rmsNorm(ImplicitLocOpBuilder &b, Value input, Value weight,
+              ConfigAttr config) {
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  weight = as(b, weight, weightType.clone(elementOf(input)));
+  return RMSNormOp::create(b, input.getType(), input, weight,
+                           b.getF64FloatAttr(config.getRmsEpsValue()));
+}
+
+/// q = [RMSNorm(h · W_DQ)] · W_UQ, split per head into nope and rope.
+struct QueryProjToGemms : OpRewritePattern<QueryProjOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QueryProjOp op,
+                                PatternRewriter &rewriter) const override {
+    ConfigAttr config = op.getConfig();
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Type element = elementOf(op.getHidden());
+    Value c = rows(b, op.getHidden(), 2);
+    if (config.hasQueryCompression()) {
+      Value down = gemm(b, c, op.getWDq(), b.getF32Type());
+      Value normed = rmsNorm(b, down, op.getQNorm(), config);
+      c = as(b, normed, cast<RankedTensorType>(normed.getType()).clone(element));
+    }
+    Value q = gemm(b, c, op.getWUq(), element);
+    Value perHead = unrows(b, q, op.getHidden(),
+                           {config.getHeads(), config.getQkHeadDim()});
+    Value nope = columns(b, perHead, 0, config.getQkNopeDim());
+    Value rope =
+        columns(b, perHead, config.getQkNopeDim(), config.getQkRopeDim());
+    rewriter.replaceOp(op, {as(b, nope, op.getQNope().getType()),
+                            as(b, rope, op.getQPe().getType())});
+    return success();
+  }
+};
+
+/// [c_KV | k_pe] = h · W_DKV (f32); c_KV = RMSNorm(c_KV).
+struct KVCompressToGemm : OpRewritePattern<KVCompressOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(KVCompressOp op,
+                                PatternRewriter &rewriter) const override {
+    ConfigAttr config = op.getConfig();
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value down = gemm(b, rows(b, op.getHidden(), 2), op.getWDkv(),
+                      b.getF32Type());
+    Value tokens = unrows(b, down, op.getHidden(),
+                          {config.getKvLoraRank() + config.getQkRopeDim()});
+    Value latent = rmsNorm(b, columns(b, tokens, 0, config.getKvLoraRank()),
+                           op.getKvNorm(), config);
+    Value rope =
+        columns(b, tokens, config.getKvLoraRank(), config.getQkRopeDim());
+    rewriter.replaceOp(op, {as(b, latent, op.getCKv().getType()),
+                            as(b, rope, op.getKPe().getType())});
+    return success();
+  }
+};
+
+/// out = concat_i(o_i) · W_O: [B·S, H·V] · [H·V, D].
+struct OutputProjToGemm : OpRewritePattern<OutputProjOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OutputProjOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value out = gemm(b, rows(b, op.getInput(), 2), op.getWO(),
+                     resultType.getElementType());
+    out = unrows(b, out, op.getInput(), {resultType.getShape().back()});
+    rewriter.replaceOp(op, as(b, out, resultType));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mla::populateMLAProjectionsToGemmPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<QueryProjToGemms, KVCompressToGemm, OutputProjToGemm>(
+      patterns.getContext());
+}
