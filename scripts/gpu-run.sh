@@ -11,6 +11,9 @@
 #   MLA_TESTS     lit --filter regex on the GPU tests' names (all)
 #   MLA_RACECHECK_TESTS regex of the tests racecheck runs (decode-kernel)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
+#   layer         (a stage, not in the default list) bench/layer_bench.py:
+#                 the layer's GEMMs next to torch.matmul and the V3 layer
+#                 decode step next to PyTorch eager (MLA_LAYER_ARGS)
 #   compare       (a stage, not in the default list) the benchmark of a
 #                 baseline mla-run (.bundle/baseline-tools.tar.xz, made by
 #                 scripts/gpu-bundle.sh --baseline REV; its GPU pipeline and
@@ -110,6 +113,11 @@ echo "== mla benchmark"
 torch_json=(); [ -f "$out/torch.json" ] && torch_json=(--torch-json "$out/torch.json")
 python3 "$root/bench/mla_bench.py" --mla-run "$tools/mla-run" "${torch_json[@]}" \
   --json "$out/bench.json" --plot "$out/roofline.png" ${MLA_BENCH_ARGS:-} 2>&1 | tee "$out/bench.log"
+fi
+if want layer; then
+echo "== whole layer"
+python3 "$root/bench/layer_bench.py" --mla-run "$tools/mla-run" --json "$out/layer.json" \
+  ${MLA_LAYER_ARGS:-} 2>&1 | tee "$out/layer.log"
 fi
 if want compare; then
 echo "== baseline vs this tree, alternately"
