@@ -83,10 +83,14 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     Option<"gemms", "gemms", "bool", /*default=*/"true",
            "Compute the projections' products (query, kv down, output) with "
            "library GEMMs (mla_gpu.gemm cublaslt)">,
+    Option<"rowKernels", "row-kernels", "bool", /*default=*/"true",
+           "Compute RMSNorms with the rows kernel (mla_gpu.rms_norm: one "
+           "warp per row)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::mla::MLADialect",
     "::mlir::mla_gpu::MLAGPUDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::gpu::GPUDialect",

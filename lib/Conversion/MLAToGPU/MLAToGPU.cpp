@@ -189,6 +189,8 @@ struct ConvertMLAToGPUPass
       populateMLAToGPUConversionPatterns(patterns, getTarget(getOperation()));
     if (gemms)
       populateMLAProjectionsToGemmPatterns(patterns);
+    if (rowKernels)
+      populateMLARowKernelOpPatterns(patterns);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -198,14 +200,18 @@ struct MLAGPUExpandKernelsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<DecodeKernelToLaunches>(&getContext());
+    populateMLAGPURowKernelPatterns(patterns);
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     if (failed(
             applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     // Contract: no kernel op survives.
-    WalkResult left = getOperation()->walk(
-        [](DecodeKernelOp op) { return WalkResult::interrupt(); });
+    WalkResult left = getOperation()->walk([](Operation *op) {
+      return isa<DecodeKernelOp, mla_gpu::RMSNormOp>(op)
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
     if (left.wasInterrupted())
       signalPassFailure();
   }

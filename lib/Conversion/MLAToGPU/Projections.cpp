@@ -129,15 +129,68 @@ Value as(ImplicitLocOpBuilder &b, Value value, Type type) {
   return value;
 }
 
-/// RMSNorm over the last dimension, in the input's type (the weight is
-/// converted to it).
-Value rmsNorm(ImplicitLocOpBuilder &b, Value input, Value weight,
-              ConfigAttr config) {
+} // namespace
+
+/// RMSNorm over the last dimension of `input` (any leading dimensions, rows
+/// may be strided) by the rows kernel (`mla_gpu.rms_norm`), written in
+/// `resultElement`.
+Value mlir::mla::emitRMSNormKernel(ImplicitLocOpBuilder &b, Value input,
+                                   Value weight, double epsilon,
+                                   Type resultElement) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Value flat = type.getRank() == 2 ? input : rows(b, input, type.getRank() - 1);
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  // Any row stride: a slice of a wider product is read in place.
+  auto strided = StridedLayoutAttr::get(
+      b.getContext(), ShapedType::kDynamic, {ShapedType::kDynamic, 1});
+  Value inputBuffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(flatType.getShape(), flatType.getElementType(), strided),
+      flat, /*read_only=*/true);
   auto weightType = cast<RankedTensorType>(weight.getType());
-  weight = as(b, weight, weightType.clone(elementOf(input)));
-  return RMSNormOp::create(b, input.getType(), input, weight,
-                           b.getF64FloatAttr(config.getRmsEpsValue()));
+  Value weightBuffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(weightType.getShape(), weightType.getElementType()),
+      weight, /*read_only=*/true);
+  SmallVector<Value> dynamic;
+  if (flatType.isDynamicDim(0))
+    dynamic.push_back(memref::DimOp::create(b, inputBuffer, 0));
+  if (flatType.isDynamicDim(1))
+    dynamic.push_back(memref::DimOp::create(b, inputBuffer, 1));
+  auto resultType = MemRefType::get(flatType.getShape(), resultElement);
+  Value result = memref::AllocOp::create(b, resultType, dynamic);
+  mla_gpu::RMSNormOp::create(b, inputBuffer, weightBuffer, result,
+                             b.getF64FloatAttr(epsilon));
+  Value normed = bufferization::ToTensorOp::create(
+      b, flatType.clone(resultElement), result, /*restrict=*/b.getUnitAttr(),
+      /*writable=*/b.getUnitAttr());
+  if (type.getRank() == 2)
+    return normed;
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    groups[0].push_back(d);
+  groups.push_back({type.getRank() - 1});
+  return tensor::ExpandShapeOp::create(
+      b, type.clone(resultElement), normed, groups,
+      tensor::getMixedSizes(b, b.getLoc(), input));
 }
+
+namespace {
+
+/// mla.rms_norm → the rows kernel.
+struct RMSNormToKernelOp : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    if (type.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "a single row");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, emitRMSNormKernel(b, op.getInput(), op.getWeight(),
+                                             op.getEpsilon().convertToDouble(),
+                                             type.getElementType()));
+    return success();
+  }
+};
 
 /// q = [RMSNorm(h · W_DQ)] · W_UQ, split per head into nope and rope.
 struct QueryProjToGemms : OpRewritePattern<QueryProjOp> {
@@ -151,8 +204,8 @@ struct QueryProjToGemms : OpRewritePattern<QueryProjOp> {
     Value c = rows(b, op.getHidden(), 2);
     if (config.hasQueryCompression()) {
       Value down = gemm(b, c, op.getWDq(), b.getF32Type());
-      Value normed = rmsNorm(b, down, op.getQNorm(), config);
-      c = as(b, normed, cast<RankedTensorType>(normed.getType()).clone(element));
+      c = emitRMSNormKernel(b, down, op.getQNorm(), config.getRmsEpsValue(),
+                            element);
     }
     Value q = gemm(b, c, op.getWUq(), element);
     Value perHead = unrows(b, q, op.getHidden(),
@@ -176,13 +229,14 @@ struct KVCompressToGemm : OpRewritePattern<KVCompressOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     Value down = gemm(b, rows(b, op.getHidden(), 2), op.getWDkv(),
                       b.getF32Type());
-    Value tokens = unrows(b, down, op.getHidden(),
-                          {config.getKvLoraRank() + config.getQkRopeDim()});
-    Value latent = rmsNorm(b, columns(b, tokens, 0, config.getKvLoraRank()),
-                           op.getKvNorm(), config);
-    Value rope =
-        columns(b, tokens, config.getKvLoraRank(), config.getQkRopeDim());
-    rewriter.replaceOp(op, {as(b, latent, op.getCKv().getType()),
+    auto cKvType = cast<RankedTensorType>(op.getCKv().getType());
+    Value latent = emitRMSNormKernel(
+        b, columns(b, down, 0, config.getKvLoraRank()), op.getKvNorm(),
+        config.getRmsEpsValue(), cKvType.getElementType());
+    Value rope = columns(b, down, config.getKvLoraRank(), config.getQkRopeDim());
+    latent = unrows(b, latent, op.getHidden(), {config.getKvLoraRank()});
+    rope = unrows(b, rope, op.getHidden(), {config.getQkRopeDim()});
+    rewriter.replaceOp(op, {as(b, latent, cKvType),
                             as(b, rope, op.getKPe().getType())});
     return success();
   }
@@ -205,6 +259,10 @@ struct OutputProjToGemm : OpRewritePattern<OutputProjOp> {
 };
 
 } // namespace
+
+void mlir::mla::populateMLARowKernelOpPatterns(RewritePatternSet &patterns) {
+  patterns.add<RMSNormToKernelOp>(patterns.getContext());
+}
 
 void mlir::mla::populateMLAProjectionsToGemmPatterns(
     RewritePatternSet &patterns) {

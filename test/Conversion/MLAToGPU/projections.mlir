@@ -2,8 +2,9 @@
 // RUN: mla-opt %s --convert-mla-to-gpu=gemms=false --split-input-file | FileCheck %s --check-prefix=GENERIC
 
 // The projections' products become library GEMMs on buffers (tokens as
-// rows); the RMSNorms stay mla.rms_norm, in f32, between them; the splits of
-// the products' columns are slices. With gemms=false every op stays for the
+// rows); the RMSNorms between them are the rows kernel's op, reading the f32
+// product and writing the element type; the splits of the products' columns
+// are slices. With gemms=false every op stays for the
 // generic path.
 
 #cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
@@ -15,9 +16,11 @@
 // CHECK:         %[[C:.*]] = memref.alloc(%{{.*}}) : memref<?x16xf32>
 // CHECK:         mla_gpu.gemm cublaslt %[[HB]], %{{.*}} into %[[C]] : memref<?x32xbf16>, memref<32x16xbf16> into memref<?x16xf32>
 // CHECK:         %[[CT:.*]] = bufferization.to_tensor %[[C]] restrict writable
-// CHECK:         %[[NW:.*]] = arith.extf %{{.*}} : tensor<16xbf16> to tensor<16xf32>
-// CHECK:         %[[N:.*]] = mla.rms_norm %[[CT]], %[[NW]] {epsilon = {{.*}}} : tensor<?x16xf32>, tensor<16xf32>
-// CHECK:         %[[NB:.*]] = arith.truncf %[[N]] : tensor<?x16xf32> to tensor<?x16xbf16>
+// CHECK:         %[[CB:.*]] = bufferization.to_buffer %[[CT]] read_only : tensor<?x16xf32> to memref<?x16xf32, strided<[?, 1], offset: ?>>
+// CHECK:         %[[NW:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16xbf16> to memref<16xbf16>
+// CHECK:         %[[N:.*]] = memref.alloc(%{{.*}}) : memref<?x16xbf16>
+// CHECK:         mla_gpu.rms_norm %[[CB]], %[[NW]] into %[[N]] {epsilon = {{.*}}} : memref<?x16xf32, strided<[?, 1], offset: ?>>, memref<16xbf16> into memref<?x16xbf16>
+// CHECK:         %[[NB:.*]] = bufferization.to_tensor %[[N]] restrict writable
 // CHECK:         %[[NBB:.*]] = bufferization.to_buffer %[[NB]] read_only
 // CHECK:         %[[Q:.*]] = memref.alloc(%{{.*}}) : memref<?x24xbf16>
 // CHECK:         mla_gpu.gemm cublaslt %[[NBB]], %{{.*}} into %[[Q]] : memref<?x16xbf16>, memref<16x24xbf16> into memref<?x24xbf16>
@@ -44,7 +47,7 @@ func.func @query(%h: tensor<?x3x32xbf16>, %wdq: tensor<32x16xbf16>, %qn: tensor<
 
 // Without query compression one product, in the element type (f32 here).
 // CHECK-LABEL: func.func @query_uncompressed
-// CHECK-NOT:     mla.rms_norm
+// CHECK-NOT:     rms_norm
 // CHECK:         mla_gpu.gemm cublaslt %{{.*}}, %{{.*}} into %{{.*}} : memref<4x32xf32>, memref<32x24xf32> into memref<4x24xf32>
 // CHECK-NOT:     mla_gpu.gemm
 // CHECK:         return
@@ -60,16 +63,19 @@ func.func @query_uncompressed(%h: tensor<4x1x32xf32>, %wq: tensor<32x24xf32>)
 #cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
 
-// One f32 product [c_KV | k_pe]; c_KV normalised in f32, both rounded once.
+// One f32 product [c_KV | k_pe]; c_KV normalised by the rows kernel, read
+// in place (row stride 20) and written in f16; k_pe rounded once.
 // CHECK-LABEL: func.func @kv
 // CHECK:         mla_gpu.gemm cublaslt %{{.*}}, %{{.*}} into %[[D:.*]] : memref<4x32xf16>, memref<32x20xf16> into memref<4x20xf32>
 // CHECK:         %[[DT:.*]] = bufferization.to_tensor %[[D]]
-// CHECK:         %[[TOK:.*]] = tensor.expand_shape %[[DT]] {{\[}}[0, 1], [2]] output_shape [4, 1, 20] : tensor<4x20xf32> into tensor<4x1x20xf32>
-// CHECK:         %[[LAT:.*]] = tensor.extract_slice %[[TOK]][0, 0, 0] [4, 1, 16] [1, 1, 1]
-// CHECK:         %[[N:.*]] = mla.rms_norm %[[LAT]], %{{.*}} {{.*}} : tensor<4x1x16xf32>, tensor<16xf32>
-// CHECK:         %[[ROPE:.*]] = tensor.extract_slice %[[TOK]][0, 0, 16] [4, 1, 4] [1, 1, 1]
-// CHECK:         %[[C:.*]] = arith.truncf %[[N]] : tensor<4x1x16xf32> to tensor<4x1x16xf16>
-// CHECK:         %[[K:.*]] = arith.truncf %[[ROPE]] : tensor<4x1x4xf32> to tensor<4x1x4xf16>
+// CHECK:         %[[LAT:.*]] = tensor.extract_slice %[[DT]][0, 0] [4, 16] [1, 1]
+// CHECK:         %[[LB:.*]] = bufferization.to_buffer %[[LAT]] read_only : tensor<4x16xf32> to memref<4x16xf32, strided<[?, 1], offset: ?>>
+// CHECK:         mla_gpu.rms_norm %[[LB]], %{{.*}} into %[[N:.*]] {epsilon = {{.*}}} : memref<4x16xf32, strided<[?, 1], offset: ?>>, memref<16xf16> into memref<4x16xf16>
+// CHECK:         %[[NT:.*]] = bufferization.to_tensor %[[N]]
+// CHECK:         %[[ROPE:.*]] = tensor.extract_slice %[[DT]][0, 16] [4, 4] [1, 1]
+// CHECK:         %[[C:.*]] = tensor.expand_shape %[[NT]] {{\[}}[0, 1], [2]] output_shape [4, 1, 16]
+// CHECK:         %[[R:.*]] = tensor.expand_shape %[[ROPE]] {{\[}}[0, 1], [2]] output_shape [4, 1, 4]
+// CHECK:         %[[K:.*]] = arith.truncf %[[R]] : tensor<4x1x4xf32> to tensor<4x1x4xf16>
 // CHECK:         return %[[C]], %[[K]]
 func.func @kv(%h: tensor<4x1x32xf16>, %wdkv: tensor<32x20xf16>, %kvn: tensor<16xf16>)
     -> (tensor<4x1x16xf16>, tensor<4x1x4xf16>) {

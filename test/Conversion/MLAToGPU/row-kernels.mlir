@@ -1,4 +1,6 @@
 // RUN: mla-opt %s --split-input-file --convert-mla-to-gpu | FileCheck %s --check-prefix=OP
+// (The second case has no mla op: the pass must not need one to find the
+// module's target.)
 // RUN: mla-opt %s --split-input-file --mla-gpu-expand-kernels | FileCheck %s --check-prefix=KERNEL
 
 // mla.rms_norm becomes the rows kernel's op on buffers, and that op the
@@ -37,7 +39,8 @@ func.func @norm(%x: tensor<?x2x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x2x64xb
 // KERNEL:             gpu.shuffle  xor %{{.*}}, %c1{{.*}}, %c32
 // KERNEL:             %[[RSTD:.*]] = math.rsqrt
 // KERNEL:             scf.for
-// KERNEL:               %[[Y:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// KERNEL:               %[[XS:.*]] = arith.mulf %{{.*}}, %[[RSTD]] : f32
+// KERNEL:               %[[Y:.*]] = arith.mulf %[[XS]], %{{.*}} : f32
 // KERNEL:               %[[B:.*]] = arith.truncf %[[Y]] : f32 to bf16
 // KERNEL:               memref.store %[[B]], %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x512xbf16>
 // KERNEL:         } {mla.kernel = "rms_norm"}

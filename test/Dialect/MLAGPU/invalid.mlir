@@ -771,3 +771,35 @@ func.func @case(%a: memref<3x4x32xbf16>, %b: memref<32x64xbf16>, %c: memref<2x4x
   mla_gpu.gemm cublaslt %a, %b into %c : memref<3x4x32xbf16>, memref<32x64xbf16> into memref<2x4x64xbf16>
   return
 }
+
+// -----
+
+func.func @case(%x: memref<4x32xf32>, %w: memref<32xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{expects epsilon to be positive, found 0}}
+  mla_gpu.rms_norm %x, %w into %y {epsilon = 0.0 : f64} : memref<4x32xf32>, memref<32xf32> into memref<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @case(%x: memref<4x32xf32>, %w: memref<32xf32>, %y: memref<2x32xbf16>) {
+  // expected-error @+1 {{expects input and result of one shape, found 4 x 32 and 2 x 32}}
+  mla_gpu.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f64} : memref<4x32xf32>, memref<32xf32> into memref<2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%x: memref<4x32xf32>, %w: memref<16xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{expects one weight per column (32), found 16}}
+  mla_gpu.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f64} : memref<4x32xf32>, memref<16xf32> into memref<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @case(%x: memref<4x32xf32, strided<[64, 2]>>, %w: memref<32xf32>, %y: memref<4x32xf32>) {
+  // expected-error @+1 {{expects the rows of input to be contiguous (stride 1)}}
+  mla_gpu.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f64} : memref<4x32xf32, strided<[64, 2]>>, memref<32xf32> into memref<4x32xf32>
+  return
+}

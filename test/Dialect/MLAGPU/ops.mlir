@@ -195,3 +195,12 @@ func.func @library_gemms(%h: memref<?x7168xbf16>, %w: memref<7168x1536xbf16>,
   gpu.wait [%t1]
   return
 }
+
+// CHECK-LABEL: func.func @rows_kernels
+// CHECK:         mla_gpu.rms_norm %{{.*}}, %{{.*}} into %{{.*}} {epsilon = 9.9999999999999995E-7 : f64} : memref<?x512xf32, strided<[576, 1], offset: ?>>, memref<512xbf16> into memref<?x512xbf16>
+func.func @rows_kernels(%x: memref<?x512xf32, strided<[576, 1], offset: ?>>, %w: memref<512xbf16>,
+                        %y: memref<?x512xbf16>) {
+  mla_gpu.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f64}
+      : memref<?x512xf32, strided<[576, 1], offset: ?>>, memref<512xbf16> into memref<?x512xbf16>
+  return
+}

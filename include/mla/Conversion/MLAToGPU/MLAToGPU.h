@@ -10,6 +10,7 @@
 
 #include "mla/Analysis/DecodePlan.h"
 
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::mla {
@@ -25,6 +26,20 @@ void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
 /// mla.output_proj into library GEMMs (`mla_gpu.gemm`) on buffers, the
 /// RMSNorms and splits between them left on tensors (Projections.cpp).
 void populateMLAProjectionsToGemmPatterns(RewritePatternSet &patterns);
+
+/// Patterns rewriting mla.rms_norm (rank >= 2) into the rows kernel's op,
+/// `mla_gpu.rms_norm`, on buffers.
+void populateMLARowKernelOpPatterns(RewritePatternSet &patterns);
+
+/// Patterns expanding the rows kernels' ops (`mla_gpu.rms_norm`) into their
+/// gpu.launch (RowKernels.cpp); run after buffer deallocation.
+void populateMLAGPURowKernelPatterns(RewritePatternSet &patterns);
+
+/// RMSNorm of the last dimension of `input` by the rows kernel, in
+/// `resultElement`: to_buffer (any row stride), `mla_gpu.rms_norm` into a new
+/// buffer, to_tensor, reshaped back.
+Value emitRMSNormKernel(ImplicitLocOpBuilder &b, Value input, Value weight,
+                        double epsilon, Type resultElement);
 
 } // namespace mlir::mla
 

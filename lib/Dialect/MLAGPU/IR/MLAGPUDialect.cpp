@@ -675,3 +675,30 @@ LogicalResult GemmOp::verify() {
                              << result.getDimSize(0);
   return success();
 }
+
+LogicalResult RMSNormOp::verify() {
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError("expects epsilon to be positive, found ")
+           << getEpsilon().convertToDouble();
+  auto input = cast<MemRefType>(getInput().getType());
+  auto result = cast<MemRefType>(getResult().getType());
+  auto weight = cast<MemRefType>(getWeight().getType());
+  for (int64_t d = 0; d < 2; ++d)
+    if (!compatible(input.getDimSize(d), result.getDimSize(d)))
+      return emitOpError() << "expects input and result of one shape, found "
+                           << input.getDimSize(0) << " x " << input.getDimSize(1)
+                           << " and " << result.getDimSize(0) << " x "
+                           << result.getDimSize(1);
+  if (!compatible(weight.getDimSize(0), input.getDimSize(1)))
+    return emitOpError() << "expects one weight per column (" << input.getDimSize(1)
+                         << "), found " << weight.getDimSize(0);
+  for (auto [name, type] : {std::pair<StringRef, MemRefType>{"input", input},
+                            {"result", result}}) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return emitOpError() << "expects the rows of " << name
+                           << " to be contiguous (stride 1)";
+  }
+  return success();
+}

@@ -953,4 +953,36 @@ def MLAGPU_GemmOp : MLAGPU_Op<"gemm",
   let hasVerifier = 1;
 }
 
+def MLAGPU_RowsOperand : MemRefRankOf<[F16, BF16, F32], [2]>;
+
+def MLAGPU_RMSNormOp : MLAGPU_Op<"rms_norm"> {
+  let summary = "RMSNorm of each row of a buffer: a kernel of one warp per row";
+  let description = [{
+    `result[r, c] = input[r, c] · rsqrt(mean_c(input[r, :]²) + epsilon) ·
+    weight[c]`, computed in f32 and written in the result's element type
+    (f16, bf16 or f32: an f32 product's rounding is fused in). Rows may be
+    strided (a slice of a wider product); both buffers have the same shape,
+    `weight` one entry per column.
+
+    A host-level op like `mla_gpu.gemm`: `mla-gpu-expand-kernels` makes it
+    the `rms_norm` kernel (one warp per row, four rows per CTA, the sum of
+    squares reduced by warp shuffles; lib/Conversion/MLAToGPU/RowKernels.cpp).
+
+    ```mlir
+    mla_gpu.rms_norm %c, %w into %n {epsilon = 1.0e-06 : f64}
+        : memref<?x1536xf32>, memref<1536xbf16> into memref<?x1536xbf16>
+    ```
+  }];
+  let arguments = (ins Arg<MLAGPU_RowsOperand, "rows", [MemRead]>:$input,
+                       Arg<MemRefRankOf<[F16, BF16, F32], [1]>, "per column",
+                           [MemRead]>:$weight,
+                       Arg<MLAGPU_RowsOperand, "rows", [MemWrite]>:$result,
+                       F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $weight `into` $result attr-dict `:` type($input) `,`
+    type($weight) `into` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUOPS_TD
