@@ -71,13 +71,7 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
       return rewriter.notifyMatchFailure(op, reason);
     }
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto buffer = [&](Value tensor) {
-      auto type = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-                 b, MemRefType::get(type.getShape(), type.getElementType()),
-                 tensor, /*read_only=*/true)
-          .getResult();
-    };
+    auto buffer = [&](Value tensor) { return readOnlyBuffer(b, tensor); };
     Value queryNope = buffer(op.getQNope());
     auto resultType = cast<RankedTensorType>(op.getType());
     SmallVector<Value> dynamicBatch;

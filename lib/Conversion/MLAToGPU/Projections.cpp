@@ -41,13 +41,7 @@ Type elementOf(Value tensor) {
 /// lhs [M, K] · rhs [K, N] → [M, N] of `resultElement`, by the library.
 Value gemm(ImplicitLocOpBuilder &b, Value lhs, Value rhs,
            Type resultElement) {
-  auto buffer = [&](Value tensor) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-               b, MemRefType::get(type.getShape(), type.getElementType()),
-               tensor, /*read_only=*/true)
-        .getResult();
-  };
+  auto buffer = [&](Value tensor) { return readOnlyBuffer(b, tensor); };
   Value lhsBuffer = buffer(lhs);
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -131,6 +125,14 @@ Value as(ImplicitLocOpBuilder &b, Value value, Type type) {
 
 } // namespace
 
+Value mlir::mla::readOnlyBuffer(ImplicitLocOpBuilder &b, Value tensor,
+                               MemRefLayoutAttrInterface layout) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType(), layout),
+      tensor, /*read_only=*/true);
+}
+
 /// RMSNorm over the last dimension of `input` (any leading dimensions, rows
 /// may be strided) by the rows kernel (`mla_gpu.rms_norm`), written in
 /// `resultElement`.
@@ -143,13 +145,8 @@ Value mlir::mla::emitRMSNormKernel(ImplicitLocOpBuilder &b, Value input,
   // Any row stride: a slice of a wider product is read in place.
   auto strided = StridedLayoutAttr::get(
       b.getContext(), ShapedType::kDynamic, {ShapedType::kDynamic, 1});
-  Value inputBuffer = bufferization::ToBufferOp::create(
-      b, MemRefType::get(flatType.getShape(), flatType.getElementType(), strided),
-      flat, /*read_only=*/true);
-  auto weightType = cast<RankedTensorType>(weight.getType());
-  Value weightBuffer = bufferization::ToBufferOp::create(
-      b, MemRefType::get(weightType.getShape(), weightType.getElementType()),
-      weight, /*read_only=*/true);
+  Value inputBuffer = readOnlyBuffer(b, flat, strided);
+  Value weightBuffer = readOnlyBuffer(b, weight);
   SmallVector<Value> dynamic;
   if (flatType.isDynamicDim(0))
     dynamic.push_back(memref::DimOp::create(b, inputBuffer, 0));

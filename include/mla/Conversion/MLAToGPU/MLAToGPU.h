@@ -35,6 +35,11 @@ void populateMLARowKernelOpPatterns(RewritePatternSet &patterns);
 /// gpu.launch (RowKernels.cpp); run after buffer deallocation.
 void populateMLAGPURowKernelPatterns(RewritePatternSet &patterns);
 
+/// A read-only buffer of `tensor` (bufferization.to_buffer), with `layout`
+/// (identity when null).
+Value readOnlyBuffer(ImplicitLocOpBuilder &b, Value tensor,
+                     MemRefLayoutAttrInterface layout = {});
+
 /// RMSNorm of the last dimension of `input` by the rows kernel, in
 /// `resultElement`: to_buffer (any row stride), `mla_gpu.rms_norm` into a new
 /// buffer, to_tensor, reshaped back.
