@@ -177,6 +177,19 @@ struct ConvertMLAToGPUPass
   using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
 
   void runOnOperation() override {
+    // The kv down-projection's epilogue first: its pattern takes three ops
+    // at once, before the projection's own pattern sees kv_compress.
+    if (gemms && rowKernels) {
+      RewritePatternSet fusion(&getContext());
+      populateMLAKVAppendFusionPatterns(fusion);
+      GreedyRewriteConfig config;
+      config.enableFolding(false)
+          .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
+          .setStrictness(GreedyRewriteStrictness::ExistingOps);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(fusion),
+                                       config)))
+        return signalPassFailure();
+    }
     // Each op is rewritten once, where it is; nothing else is folded.
     RewritePatternSet patterns(&getContext());
     if (decodeKernels)
@@ -202,9 +215,11 @@ struct MLAGPUExpandKernelsPass
       return signalPassFailure();
     // Contract: no kernel op survives.
     WalkResult left = getOperation()->walk([](Operation *op) {
-      return isa<DecodeKernelOp, mla_gpu::RMSNormOp>(op)
-                 ? WalkResult::interrupt()
-                 : WalkResult::advance();
+      if (!isa<DecodeKernelOp, mla_gpu::RMSNormOp, RopeKernelOp,
+               KVAppendKernelOp>(op))
+        return WalkResult::advance();
+      op->emitOpError("was not expanded into its kernels");
+      return WalkResult::interrupt();
     });
     if (left.wasInterrupted())
       signalPassFailure();

@@ -189,6 +189,56 @@ struct RMSNormToKernelOp : OpRewritePattern<RMSNormOp> {
   }
 };
 
+/// A read-only buffer of `tensor` with any strides but a contiguous last
+/// dimension: a slice of a wider product is read in place.
+Value stridedRowsBuffer(ImplicitLocOpBuilder &b, Value tensor) {
+  int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();
+  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+  strides.back() = 1;
+  return readOnlyBuffer(
+      b, tensor,
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
+}
+
+/// A new buffer of `type`'s shape and element type, its dynamic sizes those
+/// of `like` (a buffer of the same shape).
+Value allocLike(ImplicitLocOpBuilder &b, RankedTensorType type, Value like) {
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(memref::DimOp::create(b, like, d));
+  return memref::AllocOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), dynamic);
+}
+
+/// mla.rope → the rope kernel, reading its input in place (the q_pe columns
+/// of the query product). An f32 input rounded by arith.truncf is read
+/// unrounded: the kernel rounds it (mla.rope_kernel rounds every input
+/// element to the result's type).
+struct RopeToKernelOp : OpRewritePattern<RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RopeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value input = op.getInput();
+    auto rounding = input.getDefiningOp<arith::TruncFOp>();
+    if (rounding)
+      input = rounding.getIn();
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value inputBuffer = stridedRowsBuffer(b, input);
+    Value result = allocLike(b, resultType, inputBuffer);
+    RopeKernelOp::create(b, inputBuffer, readOnlyBuffer(b, op.getPositions()),
+                         result, op.getConfig());
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, resultType, result, /*restrict=*/b.getUnitAttr(),
+        /*writable=*/b.getUnitAttr());
+    if (rounding && rounding->use_empty())
+      rewriter.eraseOp(rounding);
+    return success();
+  }
+};
+
 /// q = [RMSNorm(h · W_DQ)] · W_UQ, split per head into nope and rope.
 struct QueryProjToGemms : OpRewritePattern<QueryProjOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -239,6 +289,57 @@ struct KVCompressToGemm : OpRewritePattern<KVCompressOp> {
   }
 };
 
+/// mla.kv_compress → mla.rope of its k_pe → mla.cache.append of both: the
+/// down-projection's product [B·S, L+R] (f32, by the library), then one
+/// kernel for its whole epilogue (mla.kv_append_kernel: norm, rope, write
+/// into the page), in place in the cache's buffer:
+///
+///   h ─gemm→ kv (f32) ─kv_append→ cache[page(b, t), slot(t)] = [norm | rope]
+///
+/// Anchored on the append, which comes after both; each intermediate must
+/// have no other user, and the cache no user but the append (it is written
+/// in place).
+struct KVAppendToKernelOp : OpRewritePattern<CacheAppendOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CacheAppendOp op,
+                                PatternRewriter &rewriter) const override {
+    auto rope = op.getKPe().getDefiningOp<RopeOp>();
+    auto compress = op.getCKv().getDefiningOp<KVCompressOp>();
+    if (!rope || !compress || rope.getInput() != compress.getKPe())
+      return rewriter.notifyMatchFailure(op, "not kv_compress → rope → append");
+    if (!compress.getCKv().hasOneUse() || !compress.getKPe().hasOneUse() ||
+        !rope->hasOneUse() || !op.getCache().hasOneUse())
+      return rewriter.notifyMatchFailure(op, "an intermediate has other users");
+    Type cacheElement = elementOf(op.getCache());
+    if (elementOf(op.getCKv()) != cacheElement ||
+        elementOf(rope.getResult()) != cacheElement)
+      return rewriter.notifyMatchFailure(
+          op, "c_kv or k_pe rounded to another type than the cache's");
+    ConfigAttr config = compress.getConfig();
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value hidden = compress.getHidden();
+    Value down = gemm(b, rows(b, hidden, 2), compress.getWDkv(), b.getF32Type());
+    Value kv = unrows(b, down, hidden, {config.getLatentCacheDim()});
+    auto cacheType = cast<RankedTensorType>(op.getCache().getType());
+    // Written in place: the cache's only user is this append.
+    Value cache = bufferization::ToBufferOp::create(
+        b, MemRefType::get(cacheType.getShape(), cacheType.getElementType()),
+        op.getCache());
+    KVAppendKernelOp::create(
+        b, readOnlyBuffer(b, kv), readOnlyBuffer(b, compress.getKvNorm()),
+        readOnlyBuffer(b, rope.getPositions()), cache,
+        readOnlyBuffer(b, op.getBlockTable()), readOnlyBuffer(b, op.getSeqLens()),
+        config, b.getF64FloatAttr(config.getRmsEpsValue()));
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, cacheType, cache, /*restrict=*/b.getUnitAttr(),
+        /*writable=*/b.getUnitAttr());
+    rewriter.eraseOp(rope);
+    rewriter.eraseOp(compress);
+    return success();
+  }
+};
+
 /// out = concat_i(o_i) · W_O: [B·S, H·V] · [H·V, D].
 struct OutputProjToGemm : OpRewritePattern<OutputProjOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -258,7 +359,11 @@ struct OutputProjToGemm : OpRewritePattern<OutputProjOp> {
 } // namespace
 
 void mlir::mla::populateMLARowKernelOpPatterns(RewritePatternSet &patterns) {
-  patterns.add<RMSNormToKernelOp>(patterns.getContext());
+  patterns.add<RMSNormToKernelOp, RopeToKernelOp>(patterns.getContext());
+}
+
+void mlir::mla::populateMLAKVAppendFusionPatterns(RewritePatternSet &patterns) {
+  patterns.add<KVAppendToKernelOp>(patterns.getContext());
 }
 
 void mlir::mla::populateMLAProjectionsToGemmPatterns(

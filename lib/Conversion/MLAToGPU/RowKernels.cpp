@@ -12,12 +12,27 @@
 // decode step's 64 rows, each summing 1536 values sequentially from memory
 // (~2.4 ms per norm on an H100).
 //
+// `mla.rope_kernel` → `rope`: a CTA per (token, group of heads), a thread
+// per (pair, head). A thread computes its pair's cos/sin once (f64 angle,
+// the reference lowering's ops: mla/Dialect/MLA/Utils/Rope.h) and rotates
+// its two elements; consecutive threads take consecutive pairs, so a head's
+// R elements are read and written by consecutive lanes. The generic path
+// computed the angle once per element, in one thread per element.
+//
+// `mla.kv_append_kernel` → `kv_append`: a warp per new token does the kv
+// down-projection's whole epilogue — the RMSNorm of its L latent columns
+// (as `rms_norm`), the rotation of its R rope columns (as `rope`, rounded to
+// the cache's type first) — and writes both into the token's slot of its
+// page. It replaces four kernels of the generic path (the norm, the
+// rounding, the rope, the append's concatenation and scatter).
+//
 //===----------------------------------------------------------------------===//
 
 #include "mla/Conversion/MLAToGPU/MLAToGPU.h"
 
 #include "mla/Dialect/MLA/IR/MLA.h"
 #include "mla/Dialect/MLAGPU/IR/MLAGPU.h"
+#include "mla/Dialect/MLA/Utils/Rope.h"
 #include "mla/Dialect/MLAGPU/Utils/Arith.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -40,6 +55,28 @@ Value toF32(ImplicitLocOpBuilder &b, Value v) {
   return v.getType().isF32() ? v : arith::ExtFOp::create(b, b.getF32Type(), v);
 }
 
+/// `value` (any float type) as f32, rounded to `rounding` first when it is
+/// narrower than `value`'s type.
+Value roundedToF32(ImplicitLocOpBuilder &b, Value value, Type rounding) {
+  if (value.getType() != rounding &&
+      rounding.getIntOrFloatBitWidth() <
+          value.getType().getIntOrFloatBitWidth())
+    value = arith::TruncFOp::create(b, rounding, value);
+  return toF32(b, value);
+}
+
+/// `value` (f32) in `element`.
+Value fromF32(ImplicitLocOpBuilder &b, Value value, Type element) {
+  return element.isF32() ? value
+                         : arith::TruncFOp::create(b, element, value).getResult();
+}
+
+/// Names a launch for the kernel-name tests and the profiles.
+void nameKernel(ImplicitLocOpBuilder &b, gpu::LaunchOp launch, StringRef name) {
+  launch->setAttr(MLADialect::kKernelAttrName, b.getStringAttr(name));
+  launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), name));
+}
+
 struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -56,8 +93,7 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
     auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
                                         one, a.idx(32 * kRowsPerBlock), one,
                                         one);
-    launch->setAttr(MLADialect::kKernelAttrName, b.getStringAttr("rms_norm"));
-    launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), "rms_norm"));
+    nameKernel(b, launch, "rms_norm");
     b.setInsertionPointToStart(&launch.getBody().front());
     Value tid = launch.getThreadIds().x;
     Value lane = a.rem(tid, 32);
@@ -106,8 +142,188 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
   }
 };
 
+struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Threads per CTA (pairs × heads).
+  static constexpr int64_t kThreads = 128;
+
+  LogicalResult matchAndRewrite(RopeKernelOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    mla_gpu::Arith a{b};
+    ConfigAttr config = op.getConfig();
+    Value input = op.getInput(), result = op.getResult();
+    auto resultType = cast<MemRefType>(result.getType());
+    bool perHead = resultType.getRank() == 4;
+    int64_t ropeDim = config.getQkRopeDim();
+    int64_t pairs = ropeDim / 2;
+    int64_t pairThreads = std::min(pairs, kThreads);
+    int64_t headsPerBlock = std::max<int64_t>(1, kThreads / pairThreads);
+    Value batch = memref::DimOp::create(b, input, 0);
+    Value tokens = memref::DimOp::create(b, input, 1);
+    Value heads = perHead ? memref::DimOp::create(b, input, 2).getResult()
+                          : a.idx(1);
+    Value one = a.idx(1);
+    auto launch = gpu::LaunchOp::create(
+        b, a.mul(batch, tokens), a.ceilDiv(heads, headsPerBlock), one,
+        a.idx(pairThreads), a.idx(headsPerBlock), one);
+    nameKernel(b, launch, "rope");
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value token = launch.getBlockIds().x;
+    Value request = arith::DivUIOp::create(b, token, tokens);
+    Value s = arith::RemUIOp::create(b, token, tokens);
+    Value head = a.add(a.mul(launch.getBlockIds().y, headsPerBlock),
+                       launch.getThreadIds().y);
+    auto inside = scf::IfOp::create(b, a.lt(head, heads), /*withElse=*/false);
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value position =
+        memref::LoadOp::create(b, op.getPositions(), ValueRange{request, s});
+    auto loop = scf::ForOp::create(b, launch.getThreadIds().x, a.idx(pairs),
+                                   a.idx(pairThreads));
+    b.setInsertionPointToStart(loop.getBody());
+    Value pair = loop.getInductionVar();
+    auto [c0, c1] =
+        buildRopePairColumns(b, pair, ropeDim, config.getRopeStyle());
+    auto at = [&](Value column) -> SmallVector<Value> {
+      if (perHead)
+        return {request, s, head, column};
+      return {request, s, column};
+    };
+    Type element = resultType.getElementType();
+    Value x0 = roundedToF32(b, memref::LoadOp::create(b, input, at(c0)), element);
+    Value x1 = roundedToF32(b, memref::LoadOp::create(b, input, at(c1)), element);
+    RopeRotation rotation = buildRopeRotation(b, pair, position, config);
+    auto [y0, y1] = buildRopeRotatePair(b, x0, x1, rotation);
+    memref::StoreOp::create(b, fromF32(b, y0, element), result, at(c0));
+    memref::StoreOp::create(b, fromF32(b, y1, element), result, at(c1));
+    b.setInsertionPointToEnd(&launch.getBody().front());
+    gpu::TerminatorOp::create(b);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(KVAppendKernelOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    mla_gpu::Arith a{b};
+    ConfigAttr config = op.getConfig();
+    Value kv = op.getKv(), cache = op.getCache(), table = op.getBlockTable();
+    Type element = cast<MemRefType>(cache.getType()).getElementType();
+    int64_t latentDim = config.getKvLoraRank();
+    int64_t ropeDim = config.getQkRopeDim();
+    Value batch = memref::DimOp::create(b, kv, 0);
+    Value tokens = memref::DimOp::create(b, kv, 1);
+    Value rows = a.mul(batch, tokens);
+    Value one = a.idx(1);
+    auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
+                                        one, a.idx(32 * kRowsPerBlock), one,
+                                        one);
+    nameKernel(b, launch, "kv_append");
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value tid = launch.getThreadIds().x;
+    Value lane = a.rem(tid, 32);
+    Value row =
+        a.add(a.mul(launch.getBlockIds().x, kRowsPerBlock), a.div(tid, 32));
+    auto inside = scf::IfOp::create(b, a.lt(row, rows), /*withElse=*/false);
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value request = arith::DivUIOp::create(b, row, tokens);
+    Value s = arith::RemUIOp::create(b, row, tokens);
+    // The token's logical position t = seq_lens[b] - S + s, its page and
+    // slot; a token outside its table row or the cache writes nothing (the
+    // condition is the warp's: its shuffles below stay converged).
+    Value length = a.toIndex(
+        memref::LoadOp::create(b, op.getSeqLens(), ValueRange{request}));
+    Value t = a.add(a.sub(length, tokens), s);
+    Value pageSize = memref::DimOp::create(b, cache, 1);
+    Value zero = a.idx(0);
+    Value nonNegative = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t,
+                                              zero);
+    Value tableIndex =
+        arith::DivUIOp::create(b, a.select(nonNegative, t, zero), pageSize);
+    Value inTable = a.andi(nonNegative,
+                           a.lt(tableIndex, memref::DimOp::create(b, table, 1)));
+    auto tableIf = scf::IfOp::create(b, inTable, /*withElse=*/false);
+    b.setInsertionPointToStart(tableIf.thenBlock());
+    Value page = a.toIndex(
+        memref::LoadOp::create(b, table, ValueRange{request, tableIndex}));
+    Value inCache = a.andi(
+        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, page, zero),
+        a.lt(page, memref::DimOp::create(b, cache, 0)));
+    auto pageIf = scf::IfOp::create(b, inCache, /*withElse=*/false);
+    b.setInsertionPointToStart(pageIf.thenBlock());
+    Value slot = arith::RemUIOp::create(b, t, pageSize);
+
+    // c_KV: Σ x² over the lane's columns, the warp's butterfly, then
+    // x · rsqrt(mean + ε) · w into the page.
+    auto squares = scf::ForOp::create(b, lane, a.idx(latentDim), a.idx(32),
+                                      ValueRange{a.f32(0.0)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(squares.getBody());
+      Value x = toF32(b, memref::LoadOp::create(
+                             b, kv, ValueRange{request, s,
+                                               squares.getInductionVar()}));
+      scf::YieldOp::create(
+          b, ValueRange{math::FmaOp::create(b, x, x, squares.getRegionIterArg(0))});
+    }
+    Value sum = squares.getResult(0);
+    for (int offset = 16; offset >= 1; offset /= 2)
+      sum = a.fadd(sum, gpu::ShuffleOp::create(b, sum, offset, 32,
+                                               gpu::ShuffleMode::XOR)
+                            .getShuffleResult());
+    Value rstd = math::RsqrtOp::create(
+        b, a.fadd(a.fdiv(sum, a.f32(static_cast<double>(latentDim))),
+                  a.f32(op.getEpsilon().convertToDouble())));
+    {
+      auto scale = scf::ForOp::create(b, lane, a.idx(latentDim), a.idx(32));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(scale.getBody());
+      Value column = scale.getInductionVar();
+      Value x = toF32(
+          b, memref::LoadOp::create(b, kv, ValueRange{request, s, column}));
+      Value w = toF32(b, memref::LoadOp::create(b, op.getNorm(), column));
+      memref::StoreOp::create(b, fromF32(b, a.fmul(a.fmul(x, rstd), w), element),
+                              cache, ValueRange{page, slot, column});
+    }
+
+    // k_pe: pair by pair, rounded to the cache's type, rotated, into the
+    // page after c_KV.
+    Value position =
+        memref::LoadOp::create(b, op.getPositions(), ValueRange{request, s});
+    auto pairs = scf::ForOp::create(b, lane, a.idx(ropeDim / 2), a.idx(32));
+    b.setInsertionPointToStart(pairs.getBody());
+    Value pair = pairs.getInductionVar();
+    auto [c0, c1] =
+        buildRopePairColumns(b, pair, ropeDim, config.getRopeStyle());
+    auto load = [&](Value column) {
+      return roundedToF32(
+          b,
+          memref::LoadOp::create(b, kv,
+                                 ValueRange{request, s, a.add(column, latentDim)}),
+          element);
+    };
+    Value x0 = load(c0), x1 = load(c1);
+    RopeRotation rotation = buildRopeRotation(b, pair, position, config);
+    auto [y0, y1] = buildRopeRotatePair(b, x0, x1, rotation);
+    memref::StoreOp::create(b, fromF32(b, y0, element), cache,
+                            ValueRange{page, slot, a.add(c0, latentDim)});
+    memref::StoreOp::create(b, fromF32(b, y1, element), cache,
+                            ValueRange{page, slot, a.add(c1, latentDim)});
+    b.setInsertionPointToEnd(&launch.getBody().front());
+    gpu::TerminatorOp::create(b);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mla::populateMLAGPURowKernelPatterns(RewritePatternSet &patterns) {
-  patterns.add<RMSNormToKernel>(patterns.getContext());
+  patterns.add<RMSNormToKernel, RopeToKernel, KVAppendToKernel>(
+      patterns.getContext());
 }

@@ -344,8 +344,8 @@ struct ConvertMLAToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<MLADialect>();
-    // Already on buffers: convert-mla-to-gpu's kernel op, expanded later.
-    target.addLegalOp<DecodeKernelOp>();
+    // Already on buffers: convert-mla-to-gpu's kernel ops, expanded later.
+    target.addLegalOp<DecodeKernelOp, RopeKernelOp, KVAppendKernelOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateMLAToLinalgConversionPatterns(patterns, runtimeChecks);

@@ -9,6 +9,7 @@
 #include "Lowering.h"
 
 #include "mla/Dialect/MLA/IR/MLA.h"
+#include "mla/Dialect/MLA/Utils/Rope.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -65,13 +66,6 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
                ConfigAttr config) {
   unsigned rank = rankOf(x);
   int64_t ropeDim = config.getQkRopeDim();
-  bool interleaved = config.getRopeStyle() == RopeStyle::Interleaved;
-  std::optional<std::pair<double, double>> ramp =
-      config.getYarnCorrectionRange();
-  auto f64 = [&](ImplicitLocOpBuilder &ib, double value) -> Value {
-    return arith::ConstantOp::create(ib, ib.getF64FloatAttr(value));
-  };
-
   return buildGeneric(
       b, sizesOf(b, x), b.getF32Type(), {x, positions},
       {b.getMultiDimIdentityMap(rank), loopsMap(b, rank, {0, 1})},
@@ -79,66 +73,16 @@ Value emitRope(ImplicitLocOpBuilder &b, Value x, Value positions,
         SmallVector<Value> indices;
         for (unsigned d = 0; d < rank; ++d)
           indices.push_back(linalg::IndexOp::create(ib, d));
-        Value j = indices.back();
-        Value one = constantIndex(ib, 1);
-        Value half = constantIndex(ib, ropeDim / 2);
-        Value partner, pair, isFirst;
-        if (interleaved) {
-          partner = arith::XOrIOp::create(ib, j, one);
-          pair = arith::DivUIOp::create(ib, j, constantIndex(ib, 2));
-          isFirst = arith::CmpIOp::create(ib, arith::CmpIPredicate::eq,
-                                          arith::AndIOp::create(ib, j, one),
-                                          constantIndex(ib, 0));
-        } else {
-          partner =
-              arith::RemUIOp::create(ib, arith::AddIOp::create(ib, j, half),
-                                     constantIndex(ib, ropeDim));
-          pair = arith::RemUIOp::create(ib, j, half);
-          isFirst =
-              arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, j, half);
-        }
-        indices.back() = partner;
-        Value partnerValue = tensor::ExtractOp::create(ib, x, indices);
-
-        // θ_pair = rope_theta^(-2·pair/R), YaRN-blended, computed in place
-        // (no constant table: the same code runs inside GPU kernels).
-        Value pairF64 = arith::UIToFPOp::create(
-            ib, ib.getF64Type(),
-            arith::IndexCastUIOp::create(ib, ib.getI64Type(), pair));
-        Value exponent = arith::MulFOp::create(
-            ib, pairF64, f64(ib, -2.0 / static_cast<double>(ropeDim)));
-        Value frequency = math::PowFOp::create(
-            ib, f64(ib, config.getRopeThetaValue()), exponent);
-        if (ramp) {
-          auto [low, high] = *ramp;
-          Value r = arith::DivFOp::create(
-              ib, arith::SubFOp::create(ib, pairF64, f64(ib, low)),
-              f64(ib, high - low));
-          r = arith::MinimumFOp::create(
-              ib, arith::MaximumFOp::create(ib, r, f64(ib, 0.0)), f64(ib, 1.0));
-          Value interpolated = arith::DivFOp::create(
-              ib, frequency, f64(ib, config.getYarn().getFactorValue()));
-          // θ/factor · r + θ · (1 − r)
-          frequency = arith::AddFOp::create(
-              ib, arith::MulFOp::create(ib, interpolated, r),
-              arith::MulFOp::create(
-                  ib, frequency, arith::SubFOp::create(ib, f64(ib, 1.0), r)));
-        }
-
-        Value position = arith::SIToFPOp::create(ib, ib.getF64Type(), args[1]);
-        Value angle = arith::MulFOp::create(ib, position, frequency);
-        Value magnitude = f64(ib, config.getRopeMagnitude());
-        auto scaled = [&](Value v) -> Value {
-          return arith::TruncFOp::create(
-              ib, ib.getF32Type(), arith::MulFOp::create(ib, v, magnitude));
-        };
-        Value cos = scaled(math::CosOp::create(ib, angle));
-        Value sin = scaled(math::SinOp::create(ib, angle));
-        Value rotated = arith::MulFOp::create(ib, partnerValue, sin);
-        rotated = arith::SelectOp::create(
-            ib, isFirst, arith::NegFOp::create(ib, rotated), rotated);
-        return arith::AddFOp::create(
-            ib, arith::MulFOp::create(ib, args[0], cos), rotated);
+        RopePairing pairing = buildRopePairing(ib, indices.back(), ropeDim,
+                                               config.getRopeStyle());
+        indices.back() = pairing.partner;
+        Value partner = tensor::ExtractOp::create(ib, x, indices);
+        // The angle is computed in place (no table in memory): the GPU
+        // kernels build the same ops.
+        RopeRotation rotation =
+            buildRopeRotation(ib, pairing.pair, args[1], config);
+        return buildRopeRotate(ib, args[0], partner, pairing.isFirst,
+                               rotation);
       });
 }
 

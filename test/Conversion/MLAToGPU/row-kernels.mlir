@@ -50,3 +50,164 @@ func.func @kernel(%x: memref<?x512xf32, strided<[576, 1], offset: ?>>, %w: memre
       : memref<?x512xf32, strided<[576, 1], offset: ?>>, memref<512xbf16> into memref<?x512xbf16>
   return
 }
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+// mla.rope becomes the rope kernel's op, reading a slice of a wider tensor
+// in place (strided rows) into a new buffer of the result's shape.
+// OP-LABEL: func.func @rope
+// OP:         %[[S:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 8] [%{{.*}}, 1, 2, 4] [1, 1, 1, 1] : tensor<?x1x2x12xbf16> to tensor<?x1x2x4xbf16>
+// OP:         %[[IN:.*]] = bufferization.to_buffer %[[S]] read_only : tensor<?x1x2x4xbf16> to memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>
+// OP:         %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x1x2x4xbf16>
+// OP:         %[[POS:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x1xi32> to memref<?x1xi32>
+// OP:         mla.rope_kernel %[[IN]], %[[POS]] into %[[OUT]] {config = #{{.*}}}
+// OP:         %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// OP:         return %[[R]]
+func.func @rope(%q: tensor<?x1x2x12xbf16>, %pos: tensor<?x1xi32>) -> tensor<?x1x2x4xbf16> {
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %q, %c0 : tensor<?x1x2x12xbf16>
+  %pe = tensor.extract_slice %q[0, 0, 0, 8] [%b, 1, 2, 4] [1, 1, 1, 1] : tensor<?x1x2x12xbf16> to tensor<?x1x2x4xbf16>
+  %r = mla.rope %pe, %pos {config = #cfg} : tensor<?x1x2x4xbf16>, tensor<?x1xi32>
+  return %r : tensor<?x1x2x4xbf16>
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+// An f32 input rounded by arith.truncf is read unrounded: the kernel rounds.
+// OP-LABEL: func.func @rope_rounded
+// OP-NOT:     arith.truncf
+// OP:         %[[IN:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x1x4xf32> to memref<2x1x4xf32, strided<[?, ?, 1], offset: ?>>
+// OP:         %[[OUT:.*]] = memref.alloc() : memref<2x1x4xbf16>
+// OP:         mla.rope_kernel %[[IN]], %{{.*}} into %[[OUT]] {{.*}} : memref<2x1x4xf32, strided<[?, ?, 1], offset: ?>>, memref<2x1xi32> into memref<2x1x4xbf16>
+func.func @rope_rounded(%k: tensor<2x1x4xf32>, %pos: tensor<2x1xi32>) -> tensor<2x1x4xbf16> {
+  %t = arith.truncf %k : tensor<2x1x4xf32> to tensor<2x1x4xbf16>
+  %r = mla.rope %t, %pos {config = #cfg} : tensor<2x1x4xbf16>, tensor<2x1xi32>
+  return %r : tensor<2x1x4xbf16>
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+// kv_compress → rope → cache.append: the down-projection's f32 product by
+// the library, then one kernel op for its epilogue, writing the cache's
+// buffer in place; nothing of the three ops remains.
+// OP-LABEL: func.func @kv_append
+// OP-NOT:     mla.kv_compress
+// OP:         %[[H:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<4x32xbf16> to memref<4x32xbf16>
+// OP:         %[[KV:.*]] = memref.alloc() : memref<4x20xf32>
+// OP:         mla_gpu.gemm cublaslt %[[H]], %{{.*}} into %[[KV]] : memref<4x32xbf16>, memref<32x20xbf16> into memref<4x20xf32>
+// OP:         %[[CACHE:.*]] = bufferization.to_buffer %{{[a-z0-9]+}} : tensor<?x4x20xbf16> to memref<?x4x20xbf16>
+// OP:         mla.kv_append_kernel %{{.*}}, %{{.*}}, %{{.*}} into %[[CACHE]][%{{.*}}, %{{.*}}] {config = #{{.*}}, epsilon = {{.*}} : f64} : memref<2x2x20xf32>, memref<16xbf16>, memref<2x2xi32> into memref<?x4x20xbf16>, memref<2x3xi32>, memref<2xi32>
+// OP:         %[[R:.*]] = bufferization.to_tensor %[[CACHE]] restrict writable
+// OP-NOT:     mla.rope
+// OP-NOT:     mla.cache.append
+// OP:         return %[[R]]
+func.func @kv_append(%h: tensor<2x2x32xbf16>, %w: tensor<32x20xbf16>, %n: tensor<16xbf16>,
+                     %pos: tensor<2x2xi32>, %cache: tensor<?x4x20xbf16>,
+                     %bt: tensor<2x3xi32>, %lens: tensor<2xi32>) -> tensor<?x4x20xbf16> {
+  %c, %k = mla.kv_compress %h down %w norm %n {config = #cfg}
+      : (tensor<2x2x32xbf16>, tensor<32x20xbf16>, tensor<16xbf16>) -> (tensor<2x2x16xbf16>, tensor<2x2x4xbf16>)
+  %kr = mla.rope %k, %pos {config = #cfg} : tensor<2x2x4xbf16>, tensor<2x2xi32>
+  %new = mla.cache.append %c, %kr into %cache[%bt, %lens] {config = #cfg}
+      : tensor<2x2x16xbf16>, tensor<2x2x4xbf16> into tensor<?x4x20xbf16>, tensor<2x3xi32>, tensor<2xi32>
+  return %new : tensor<?x4x20xbf16>
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+// The cache read again after the append (by its old value): not fused, the
+// append stays for the generic path.
+// OP-LABEL: func.func @kv_append_cache_reused
+// OP-NOT:     mla.kv_append_kernel
+// OP:         mla.cache.append
+func.func @kv_append_cache_reused(%h: tensor<2x2x32xbf16>, %w: tensor<32x20xbf16>, %n: tensor<16xbf16>,
+                     %pos: tensor<2x2xi32>, %cache: tensor<?x4x20xbf16>,
+                     %bt: tensor<2x3xi32>, %lens: tensor<2xi32>) -> (tensor<?x4x20xbf16>, tensor<?x4x20xbf16>) {
+  %c, %k = mla.kv_compress %h down %w norm %n {config = #cfg}
+      : (tensor<2x2x32xbf16>, tensor<32x20xbf16>, tensor<16xbf16>) -> (tensor<2x2x16xbf16>, tensor<2x2x4xbf16>)
+  %kr = mla.rope %k, %pos {config = #cfg} : tensor<2x2x4xbf16>, tensor<2x2xi32>
+  %new = mla.cache.append %c, %kr into %cache[%bt, %lens] {config = #cfg}
+      : tensor<2x2x16xbf16>, tensor<2x2x4xbf16> into tensor<?x4x20xbf16>, tensor<2x3xi32>, tensor<2xi32>
+  return %new, %cache : tensor<?x4x20xbf16>, tensor<?x4x20xbf16>
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8,
+                   rope_style = interleaved>
+
+// The rope kernel: a CTA per (token, group of heads) — with R = 4, two
+// pairs, 64 heads per CTA —, a thread per (pair, head), the interleaved
+// pair (2p, 2p + 1), the angle in f64, both elements rotated and stored.
+// KERNEL-LABEL: func.func @rope_kernel
+// KERNEL-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// KERNEL-DAG:     %[[C64:.*]] = arith.constant 64 : index
+// KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}}) threads(%{{.*}}, %[[TY:.*]], %{{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %[[C64]], {{.*}})
+// KERNEL:           %[[POS:.*]] = memref.load %{{.*}} : memref<?x1xi32>
+// KERNEL:           scf.for %[[P:.*]] = %{{.*}} to %[[C2]] step %[[C2]] {
+// KERNEL:             %[[C0:.*]] = arith.muli %[[P]], %[[C2]]
+// KERNEL:             %[[C1:.*]] = arith.addi %[[C0]], %{{.*}}
+// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C0]]] : memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>
+// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C1]]]
+// KERNEL:             math.powf %{{.*}} : f64
+// KERNEL:             arith.sitofp %[[POS]] : i32 to f64
+// KERNEL:             math.cos %{{.*}} : f64
+// KERNEL:             math.sin %{{.*}} : f64
+// KERNEL:             memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C0]]] : memref<?x1x2x4xbf16>
+// KERNEL:             memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C1]]] : memref<?x1x2x4xbf16>
+// KERNEL:         } {mla.kernel = "rope"}
+func.func @rope_kernel(%x: memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>,
+                       %pos: memref<?x1xi32>, %y: memref<?x1x2x4xbf16>) {
+  mla.rope_kernel %x, %pos into %y {config = #cfg}
+      : memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>, memref<?x1xi32> into memref<?x1x2x4xbf16>
+  return
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8, rope_style = half>
+
+// The kv append kernel: a warp per token; its slot from seq_lens and the
+// block table, written only inside the table row and the cache; the latent
+// columns normalised (shuffle reduction), the rope columns (half pairing:
+// p, p + 2) rounded to bf16 before the rotation, both stored into the page.
+// KERNEL-LABEL: func.func @kv_append_kernel
+// KERNEL:         gpu.launch
+// KERNEL:           %[[LEN:.*]] = memref.load %{{.*}} : memref<2xi32>
+// KERNEL:           scf.if %{{.*}} {
+// KERNEL:             %[[PAGE:.*]] = memref.load %{{.*}} : memref<2x3xi32>
+// KERNEL:             scf.if %{{.*}} {
+// KERNEL:               %[[SLOT:.*]] = arith.remui
+// KERNEL:               scf.for {{.*}} iter_args
+// KERNEL:                 math.fma
+// KERNEL-COUNT-5:       gpu.shuffle  xor
+// KERNEL:               math.rsqrt
+// KERNEL:               scf.for
+// KERNEL:                 memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[SLOT]], %{{.*}}] : memref<?x4x20xbf16>
+// KERNEL:               scf.for %[[P:.*]] =
+// KERNEL:                 %[[C1:.*]] = arith.addi %[[P]], %c2
+// KERNEL:                 %[[X0:.*]] = memref.load %{{.*}} : memref<2x2x20xf32>
+// KERNEL:                 arith.truncf %[[X0]] : f32 to bf16
+// KERNEL:                 math.cos
+// KERNEL:                 memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[SLOT]], %{{.*}}] : memref<?x4x20xbf16>
+// KERNEL:                 memref.store %{{.*}}, %{{.*}}[%{{.*}}, %[[SLOT]], %{{.*}}] : memref<?x4x20xbf16>
+// KERNEL:         } {mla.kernel = "kv_append"}
+func.func @kv_append_kernel(%kv: memref<2x2x20xf32>, %n: memref<16xbf16>, %pos: memref<2x2xi32>,
+                            %cache: memref<?x4x20xbf16>, %bt: memref<2x3xi32>, %lens: memref<2xi32>) {
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #cfg, epsilon = 1.0e-06 : f64}
+      : memref<2x2x20xf32>, memref<16xbf16>, memref<2x2xi32> into memref<?x4x20xbf16>, memref<2x3xi32>, memref<2xi32>
+  return
+}

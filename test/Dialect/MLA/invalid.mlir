@@ -1900,3 +1900,103 @@ func.func @case(%q_nope: tensor<1x1x2x8xbf16>, %q_pe: tensor<1x1x2x4xbf16>,
       -> tensor<1x1x2x8xbf16>
   return %o : tensor<1x1x2x8xbf16>
 }
+
+// -----
+
+// rope_kernel, rank.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%x: memref<2x64xbf16>, %pos: memref<2x1xi32>, %y: memref<2x64xbf16>) {
+  // expected-error @+1 {{'mla.rope_kernel' op expects input to be a rank-3 [B, S, R] or rank-4 [B, S, H, R] memref, found rank 2}}
+  mla.rope_kernel %x, %pos into %y {config = #c} : memref<2x64xbf16>, memref<2x1xi32> into memref<2x64xbf16>
+  return
+}
+
+// -----
+
+// rope_kernel, the rope width of the config.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%x: memref<2x1x16x32xbf16>, %pos: memref<2x1xi32>, %y: memref<2x1x16x32xbf16>) {
+  // expected-error @+1 {{'mla.rope_kernel' op expects input dim 3 (R) to be 64 (qk_rope_dim), found 32}}
+  mla.rope_kernel %x, %pos into %y {config = #c} : memref<2x1x16x32xbf16>, memref<2x1xi32> into memref<2x1x16x32xbf16>
+  return
+}
+
+// -----
+
+// rope_kernel, result of another shape than the input.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%x: memref<2x1x64xf32>, %pos: memref<2x1xi32>, %y: memref<3x1x64xbf16>) {
+  // expected-error @+1 {{'mla.rope_kernel' op expects result dim 0 (B: batch) to be 2 as in input, found 3}}
+  mla.rope_kernel %x, %pos into %y {config = #c} : memref<2x1x64xf32>, memref<2x1xi32> into memref<3x1x64xbf16>
+  return
+}
+
+// -----
+
+// rope_kernel, rows whose columns are not contiguous.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%x: memref<2x1x64xbf16, strided<[128, 128, 2]>>, %pos: memref<2x1xi32>, %y: memref<2x1x64xbf16>) {
+  // expected-error @+1 {{'mla.rope_kernel' op expects the last dimension of input to be contiguous (stride 1)}}
+  mla.rope_kernel %x, %pos into %y {config = #c} : memref<2x1x64xbf16, strided<[128, 128, 2]>>, memref<2x1xi32> into memref<2x1x64xbf16>
+  return
+}
+
+// -----
+
+// kv_append_kernel, epsilon.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%kv: memref<2x1x576xf32>, %n: memref<512xbf16>, %pos: memref<2x1xi32>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>) {
+  // expected-error @+1 {{'mla.kv_append_kernel' op expects epsilon to be positive, found 0}}
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #c, epsilon = 0.0 : f64}
+      : memref<2x1x576xf32>, memref<512xbf16>, memref<2x1xi32> into memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>
+  return
+}
+
+// -----
+
+// kv_append_kernel, kv holds the whole down-projection (L+R columns).
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%kv: memref<2x1x512xf32>, %n: memref<512xbf16>, %pos: memref<2x1xi32>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>) {
+  // expected-error @+1 {{'mla.kv_append_kernel' op expects kv dim 2 (L+R) to be 576 (kv_lora_rank + qk_rope_dim), found 512}}
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #c, epsilon = 1.0e-06 : f64}
+      : memref<2x1x512xf32>, memref<512xbf16>, memref<2x1xi32> into memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>
+  return
+}
+
+// -----
+
+// kv_append_kernel, positions per new token.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%kv: memref<2x1x576xf32>, %n: memref<512xbf16>, %pos: memref<2x2xi32>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>) {
+  // expected-error @+1 {{'mla.kv_append_kernel' op expects positions dim 1 (S: new tokens) to be 1 as in kv, found 2}}
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #c, epsilon = 1.0e-06 : f64}
+      : memref<2x1x576xf32>, memref<512xbf16>, memref<2x2xi32> into memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>
+  return
+}
+
+// -----
+
+// kv_append_kernel, kv rows read with unit stride.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%kv: memref<2x1x576xf32, strided<[1152, 1152, 2]>>, %n: memref<512xbf16>, %pos: memref<2x1xi32>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>) {
+  // expected-error @+1 {{'mla.kv_append_kernel' op expects the last dimension of kv to be contiguous (stride 1)}}
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #c, epsilon = 1.0e-06 : f64}
+      : memref<2x1x576xf32, strided<[1152, 1152, 2]>>, memref<512xbf16>, memref<2x1xi32> into memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>
+  return
+}

@@ -662,3 +662,28 @@ func.func @decode_kernel(%q_nope: memref<?x2x128x128xbf16>, %q_pe: memref<?x2x12
         memref<?x2x128x128xbf16>
   return
 }
+
+// mla.rope_kernel and mla.kv_append_kernel (on buffers, inside the GPU
+// pipeline): strided rows, an f32 input with a bf16 result.
+
+// CHECK-LABEL: func.func @rope_kernel
+// CHECK: mla.rope_kernel %{{.*}}, %{{.*}} into %{{.*}} {config = #{{.*}}} : memref<?x2x128x64xbf16, strided<[?, ?, ?, 1], offset: ?>>, memref<?x2xi32> into memref<?x2x128x64xbf16>
+// CHECK: mla.rope_kernel %{{.*}}, %{{.*}} into %{{.*}} {config = #{{.*}}} : memref<4x2x64xf32>, memref<4x2xi32> into memref<4x2x64xbf16>
+func.func @rope_kernel(%q: memref<?x2x128x64xbf16, strided<[?, ?, ?, 1], offset: ?>>, %pos: memref<?x2xi32>,
+                       %qr: memref<?x2x128x64xbf16>, %k: memref<4x2x64xf32>, %kpos: memref<4x2xi32>,
+                       %kr: memref<4x2x64xbf16>) {
+  mla.rope_kernel %q, %pos into %qr {config = #v3k}
+      : memref<?x2x128x64xbf16, strided<[?, ?, ?, 1], offset: ?>>, memref<?x2xi32> into memref<?x2x128x64xbf16>
+  mla.rope_kernel %k, %kpos into %kr {config = #v3k}
+      : memref<4x2x64xf32>, memref<4x2xi32> into memref<4x2x64xbf16>
+  return
+}
+
+// CHECK-LABEL: func.func @kv_append_kernel
+// CHECK: mla.kv_append_kernel %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] {config = #{{.*}}, epsilon = 9.9999999999999995E-7 : f64} : memref<?x1x576xf32>, memref<512xbf16>, memref<?x1xi32> into memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>
+func.func @kv_append_kernel(%kv: memref<?x1x576xf32>, %n: memref<512xbf16>, %pos: memref<?x1xi32>,
+                            %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>, %lens: memref<?xi32>) {
+  mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #v3k, epsilon = 1.0e-06 : f64}
+      : memref<?x1x576xf32>, memref<512xbf16>, memref<?x1xi32> into memref<?x64x576xbf16>, memref<?x?xi32>, memref<?xi32>
+  return
+}

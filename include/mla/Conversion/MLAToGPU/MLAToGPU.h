@@ -27,11 +27,17 @@ void populateMLAToGPUConversionPatterns(RewritePatternSet &patterns,
 /// RMSNorms and splits between them left on tensors (Projections.cpp).
 void populateMLAProjectionsToGemmPatterns(RewritePatternSet &patterns);
 
-/// Patterns rewriting mla.rms_norm (rank >= 2) into the rows kernel's op,
-/// `mla_gpu.rms_norm`, on buffers.
+/// Patterns rewriting mla.rms_norm (rank >= 2) and mla.rope into the rows
+/// kernels' ops (`mla_gpu.rms_norm`, `mla.rope_kernel`) on buffers.
 void populateMLARowKernelOpPatterns(RewritePatternSet &patterns);
+/// The pattern fusing mla.kv_compress → mla.rope → mla.cache.append into a
+/// library GEMM and the kv append kernel (`mla.kv_append_kernel`), the cache
+/// written in place. Needs a driver that may erase ops before the anchor
+/// (the greedy one).
+void populateMLAKVAppendFusionPatterns(RewritePatternSet &patterns);
 
-/// Patterns expanding the rows kernels' ops (`mla_gpu.rms_norm`) into their
+/// Patterns expanding the rows kernels' ops (`mla_gpu.rms_norm`,
+/// `mla.rope_kernel`, `mla.kv_append_kernel`) into their
 /// gpu.launch (RowKernels.cpp); run after buffer deallocation.
 void populateMLAGPURowKernelPatterns(RewritePatternSet &patterns);
 

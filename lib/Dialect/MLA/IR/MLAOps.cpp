@@ -61,7 +61,8 @@ public:
   /// Checks that `value` (called `name` in messages) has one dim per letter of
   /// `signature`, each agreeing with what is known of that letter.
   LogicalResult check(StringRef name, Value value,
-                      ArrayRef<StringRef> signature) {
+                      ArrayRef<StringRef> signature,
+                      bool sharesElementType = true) {
     auto type = cast<ShapedType>(value.getType());
     if (type.getRank() != static_cast<int64_t>(signature.size()))
       return op->emitOpError("expects ")
@@ -73,7 +74,7 @@ public:
       if (failed(checkDim(name, type, dim, letter)))
         return failure();
     }
-    return checkElementType(name, type);
+    return sharesElementType ? checkElementType(name, type) : success();
   }
 
   /// The size bound to `letter`, if any static one was seen.
@@ -156,11 +157,15 @@ struct ShapeSpec {
   StringRef name;
   Value value;
   SmallVector<StringRef> signature;
+  /// False for an operand whose element type is its own (an f32 product read
+  /// by a kernel writing bf16).
+  bool sharesElementType = true;
 };
 
 LogicalResult checkShapes(ShapeChecker &checker, ArrayRef<ShapeSpec> specs) {
   for (const ShapeSpec &spec : specs) {
-    if (failed(checker.check(spec.name, spec.value, spec.signature)))
+    if (failed(checker.check(spec.name, spec.value, spec.signature,
+                             spec.sharesElementType)))
       return failure();
   }
   return success();
@@ -444,6 +449,55 @@ LogicalResult DecodeKernelOp::verify() {
                                   {"kv_lens", getKvLens(), {"B"}},
                                   {"output", getOutput(), {"B", "S", "H", "V"}},
                               });
+}
+
+/// Kernels read rows with unit stride: `name`'s last dimension is contiguous.
+static LogicalResult checkContiguousRows(Operation *op, StringRef name,
+                                         Value buffer) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(cast<MemRefType>(buffer.getType())
+                 .getStridesAndOffset(strides, offset)) ||
+      strides.back() != 1)
+    return op->emitOpError("expects the last dimension of ")
+           << name << " to be contiguous (stride 1)";
+  return success();
+}
+
+LogicalResult RopeKernelOp::verify() {
+  auto type = cast<MemRefType>(getInput().getType());
+  if (type.getRank() != 3 && type.getRank() != 4)
+    return emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
+                       "[B, S, H, R] memref, found rank ")
+           << type.getRank();
+  ShapeChecker checker(*this, getConfig());
+  SmallVector<StringRef> signature = {"B", "S", "H", "R"};
+  if (type.getRank() == 3)
+    signature = {"B", "S", "R"};
+  if (failed(checkShapes(checker,
+                         {{"input", getInput(), signature, false},
+                          {"positions", getPositions(), {"B", "S"}},
+                          {"result", getResult(), signature}})))
+    return failure();
+  if (failed(checkContiguousRows(*this, "input", getInput())))
+    return failure();
+  return checkContiguousRows(*this, "result", getResult());
+}
+
+LogicalResult KVAppendKernelOp::verify() {
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError("expects epsilon to be positive, found ")
+           << getEpsilon().convertToDouble();
+  ShapeChecker checker(*this, getConfig());
+  if (failed(checkShapes(
+          checker, {{"kv", getKv(), {"B", "S", "L+R"}, false},
+                    {"norm", getNorm(), {"L"}, false},
+                    {"positions", getPositions(), {"B", "S"}},
+                    {"cache", getCache(), {"P", "G", "L+R"}},
+                    {"block_table", getBlockTable(), {"B", "M"}},
+                    {"seq_lens", getSeqLens(), {"B"}}})))
+    return failure();
+  return checkContiguousRows(*this, "kv", getKv());
 }
 
 //===----------------------------------------------------------------------===//

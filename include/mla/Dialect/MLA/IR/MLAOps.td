@@ -609,4 +609,86 @@ def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel"> {
   let hasVerifier = 1;
 }
 
+def MLA_RowsFloatBuffer : MemRefOf<[F16, BF16, F32]>;
+
+def MLA_RopeKernelOp : Op<MLA_Dialect, "rope_kernel"> {
+  let summary = "RoPE on buffers, before it becomes the `rope` rows kernel";
+  let description = [{
+    What `convert-mla-to-gpu` (row-kernels) makes of an `mla.rope`: `input`
+    [B, S, H, R] (or [B, S, R]) rotated pair by pair at `positions` [B, S]
+    with the config's theta, pairing style and YaRN, written into `result`
+    of the same shape. Each input element is first rounded to the result's
+    element type: an f32 product (the kv down-projection's k_pe columns) is
+    rounded as the block's IR rounds it before its rope. Rows may be strided
+    (the q_pe columns of the query product are read in place); the last
+    dimension is contiguous.
+
+    `mla-gpu-expand-kernels` makes it the `rope` kernel
+    (lib/Conversion/MLAToGPU/RowKernels.cpp): a CTA per (token, group of
+    heads), a thread per (pair, head); each thread computes its pair's
+    cos/sin once, with the reference lowering's code
+    (include/mla/Dialect/MLA/Utils/Rope.h).
+
+    ```mlir
+    mla.rope_kernel %q, %positions into %q_pe {config = #v3}
+        : memref<4x1x128x64xbf16, strided<[24576, 24576, 192, 1], offset: 128>>,
+          memref<4x1xi32> into memref<4x1x128x64xbf16>
+    ```
+  }];
+  let arguments = (ins
+      Arg<MLA_RowsFloatBuffer, "", [MemRead]>:$input,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$positions,
+      Arg<MLA_RowsFloatBuffer, "", [MemWrite]>:$result, MLA_ConfigAttr:$config);
+  let assemblyFormat = [{
+    $input `,` $positions `into` $result attr-dict `:` type($input) `,`
+    type($positions) `into` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def MLA_KVAppendKernelOp : Op<MLA_Dialect, "kv_append_kernel"> {
+  let summary = "the kv down-projection's epilogue on buffers: normalise c_KV, rotate k_pe, write both into their page";
+  let description = [{
+    What `convert-mla-to-gpu` (gemms, row-kernels) makes of `mla.kv_compress`
+    → `mla.rope` of its k_pe → `mla.cache.append`: `kv` [B, S, L+R] is the
+    down-projection's product (f32 from the library GEMM); for request b and
+    new token s, the slot of logical position `t = seq_lens[b] - S + s`
+    (page `block_table[b, t / G]`, slot `t mod G` of `cache` [P, G, L+R])
+    receives
+
+      `[RMSNorm(kv[b, s, :L]) · norm | RoPE(kv[b, s, L:], positions[b, s])]`
+
+    in the cache's element type: the norm in f32 (`epsilon`), the k_pe
+    columns rounded to the cache's type before their rotation (as the
+    block's IR rounds kv_compress's k_pe). A token whose position lies before
+    0 or beyond its block table row, or whose table entry names no page of
+    the cache, writes nothing (the runtime checks of the CPU path are not
+    made on the GPU: docs/gpu.md).
+
+    `mla-gpu-expand-kernels` makes it the `kv_append` kernel
+    (lib/Conversion/MLAToGPU/RowKernels.cpp): a warp per new token.
+
+    ```mlir
+    mla.kv_append_kernel %kv, %kv_norm, %positions into %cache[%bt, %lens]
+        {config = #v3, epsilon = 1.0e-06 : f64}
+        : memref<4x1x576xf32>, memref<512xbf16>, memref<4x1xi32>
+          into memref<?x64x576xbf16>, memref<4x?xi32>, memref<4xi32>
+    ```
+  }];
+  let arguments = (ins
+      Arg<MLA_RowsFloatBuffer, "", [MemRead]>:$kv,
+      Arg<MLA_RowsFloatBuffer, "", [MemRead]>:$norm,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$positions,
+      Arg<MLA_RowsFloatBuffer, "", [MemWrite]>:$cache,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$block_table,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$seq_lens, MLA_ConfigAttr:$config,
+      F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $kv `,` $norm `,` $positions `into` $cache `[` $block_table `,` $seq_lens
+    `]` attr-dict `:` type($kv) `,` type($norm) `,` type($positions) `into`
+    type($cache) `,` type($block_table) `,` type($seq_lens)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MLA_DIALECT_MLA_IR_MLAOPS_TD
