@@ -75,11 +75,12 @@ def ceilings(repeat):
 
 
 def run_mla(mla_run, module, work, repeat, inputs=None, rotate=1, timeout=600):
-    """Median microseconds of mla-run's timed calls of `module`, or an error."""
+    """Median microseconds of mla-run's timed calls of `module`, or an error.
+    The cache is updated in place (--in-place), as an engine runs the layer."""
     path = work / "module.mlir"
     path.write_text(module)
     command = [mla_run, str(path), "--target=cuda", "--random", "--warmup=3",
-               f"--repeat={repeat}", f"--rotate={rotate}"]
+               f"--repeat={repeat}", f"--rotate={rotate}", "--in-place"]
     if inputs:
         command.append(f"--input-dir={inputs}")
     try:
@@ -224,7 +225,7 @@ def profile(mla_run, work, inputs):
     Nsight Compute: [(name, microseconds)] in launch order."""
     command = ["ncu", "--metrics", "gpu__time_duration.sum", "--csv", "--launch-skip-before-match",
                "0", mla_run, str(work / "module.mlir"), "--target=cuda", "--random",
-               f"--input-dir={inputs}", "--warmup=1", "--repeat=1"]
+               f"--input-dir={inputs}", "--warmup=1", "--repeat=1", "--in-place"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (subprocess.TimeoutExpired, FileNotFoundError) as error:
@@ -235,7 +236,10 @@ def profile(mla_run, work, inputs):
         if len(fields) > 14 and fields[-3] == "gpu__time_duration.sum":
             value = float(fields[-1].replace(",", ""))
             unit = fields[-2]
-            scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3}.get(unit, 1.0)
+            scale = {"nsecond": 1e-3, "ns": 1e-3, "usecond": 1.0, "us": 1.0,
+                     "msecond": 1e3, "ms": 1e3}.get(unit)
+            if scale is None:
+                return [("ncu: unknown unit", unit)]
             rows.append((fields[4][:90], value * scale))
     # The second call's kernels (the first is the warm-up).
     return rows[len(rows) // 2:] if rows else [("ncu", result.stderr[-300:])]

@@ -83,6 +83,9 @@ static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks,
 /// Buffer deallocation, with the clones it inserts made explicit copies.
 static void addDeallocation(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
+  // An argument updated in place (the cache) is returned as itself, not as
+  // a copy of the whole cache per call.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAReturnArgumentsInPlace());
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 

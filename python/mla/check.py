@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tol", type=float, help="relative error bound")
     parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=0, help="timed calls")
+    parser.add_argument("--in-place", action="store_true",
+                        help="run with mla-run --in-place (the cache updated where it is, "
+                             "every call: the results must not change)")
     parser.add_argument("--work-dir", help="keep the files here (default: a temporary folder)")
     return parser
 
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     command = [args.mla_run, str(module), f"--target={args.target}", f"--input-dir={work / 'in'}",
                f"--output-dir={work / 'out'}", f"--warmup={args.warmup}",
                f"--repeat={args.repeat}"]
+    if args.in_place:
+        command.append("--in-place")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         print(f"mla.check: mla-run failed:\n{result.stderr.strip()}", file=sys.stderr)

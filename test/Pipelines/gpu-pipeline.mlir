@@ -1,5 +1,6 @@
 // RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s
 // RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s --check-prefix=DECL
+// RUN: mla-opt %s --mla-gpu-pipeline | FileCheck %s --check-prefix=INPLACE
 // RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_80 features=+ptx70' | FileCheck %s --check-prefix=SM80
 // RUN: mla-opt %s --mla-gpu-pipeline='target=a100' | FileCheck %s --check-prefix=A100
 // RUN: mla-opt %s --mla-gpu-pipeline='chip=sm_100' | FileCheck %s --check-prefix=SM100
@@ -10,15 +11,16 @@
 // The generic GPU path, no GPU needed: every loop of the lowered block
 // becomes a kernel in a gpu.binary holding PTX for the chip (isa format,
 // JIT-compiled by the driver at load), and the host code is LLVM calling
-// the mgpu* runtime on one stream: device buffers, copies, launches.
+// the mgpu* runtime on one stream: device buffers, launches. The cache is
+// updated in its own buffer and returned as itself: no copy of it.
 
 #small = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
                      qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
 // DECL-DAG:   llvm.func @mgpuStreamCreate()
 // DECL-DAG:   llvm.func @mgpuMemAlloc(i64, !llvm.ptr, i8) -> !llvm.ptr
-// DECL-DAG:   llvm.func @mgpuMemcpy(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 // DECL-DAG:   llvm.func @mgpuMemFree(!llvm.ptr, !llvm.ptr)
 // DECL-DAG:   llvm.func @mgpuStreamSynchronize(!llvm.ptr)
+// INPLACE-NOT: mgpuMemcpy
 // CHECK:      llvm.func @block(
 // CHECK:        gpu.launch_func
 // CHECK-NOT:  linalg.

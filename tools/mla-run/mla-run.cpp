@@ -113,6 +113,12 @@ static cl::opt<unsigned>
            cl::init(1));
 static cl::opt<unsigned>
     repeat("repeat", cl::desc("Timed calls (median reported)"), cl::init(0));
+static cl::opt<bool> inPlace(
+    "in-place",
+    cl::desc("Let results update arguments in place (the cache, as an "
+             "engine runs a layer) instead of writing them to a copy made "
+             "each call; repeated calls then see the updated arguments"),
+    cl::init(false));
 
 namespace {
 
@@ -411,16 +417,20 @@ FailureOr<std::vector<HostArray>> prepareArguments(func::FuncOp entry) {
 }
 
 /// Lowers the module with the CPU or GPU pipeline (the entry becomes an LLVM
-/// function: `entry` is not valid afterwards). Arguments are read-only
-/// for bufferization, so that repeated (timed) calls see the same inputs: a
-/// result that would update an argument in place (the cache) is written to
-/// a copy.
+/// function: `entry` is not valid afterwards). Unless --in-place, arguments
+/// are read-only for bufferization, so that repeated (timed) calls see the
+/// same inputs: a result that would update an argument in place (the cache)
+/// is written to a copy, made each call. With --in-place the cache is
+/// updated where it is, as an engine runs the layer: a block's append then
+/// rewrites the same slots with the same values each call.
 LogicalResult lower(ModuleOp module, func::FuncOp entry, bool onGpu) {
   MLIRContext *context = module.getContext();
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(context));
-  for (unsigned i = 0; i < entry.getNumArguments(); ++i)
-    entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(context, false));
+  if (!inPlace)
+    for (unsigned i = 0; i < entry.getNumArguments(); ++i)
+      entry.setArgAttr(i, "bufferization.writable",
+                       BoolAttr::get(context, false));
   PassManager pm(context);
   if (onGpu) {
     mla::MLAGPUPipelineOptions gpuOptions;

@@ -56,6 +56,25 @@ def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp">
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MLAReturnArgumentsInPlace
+    : Pass<"mla-return-arguments-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Return an argument updated in place as itself, not as a clone";
+  let description = [{
+    Buffer deallocation gives a function's caller ownership of every result,
+    so a result that is one of the function's arguments (the paged cache,
+    updated in place by the block's append) is returned as a
+    `bufferization.clone` of it: a copy of the whole cache per call, which
+    on the GPU costs more than the step itself (a 306 MB cache: ~0.5 ms).
+    This pass, run after the deallocation pipeline, returns such an
+    argument itself: a `bufferization.clone` of an entry-block argument
+    whose only user is the `func.return` is replaced by the argument.
+
+    The ABI this makes (docs/gpu.md): a result may be an argument's buffer;
+    the caller must not free it twice (mla-run frees no argument's buffer).
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def MLAGPUExternDynamicShared
     : Pass<"mla-gpu-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Declare the kernels' dynamic shared memory as an external array";
