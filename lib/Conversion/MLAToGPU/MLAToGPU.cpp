@@ -72,7 +72,16 @@ struct FusedDecodeToKernels : OpRewritePattern<FusedDecodeOp> {
     }
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto buffer = [&](Value tensor) { return readOnlyBuffer(b, tensor); };
-    Value queryNope = buffer(op.getQNope());
+    // q_nope is read where the query product wrote it (rows strided by the
+    // heads' full width, N + R), not copied into a buffer of its own, when
+    // those rows keep the 16-byte alignment of the kernels' cp.async loads.
+    ConfigAttr config = op.getConfig();
+    bool alignedRows =
+        (config.getQkHeadDim() * plan->elementType.getIntOrFloatBitWidth() / 8) %
+            16 ==
+        0;
+    Value queryNope = alignedRows ? stridedRowsBuffer(b, op.getQNope())
+                                  : buffer(op.getQNope());
     auto resultType = cast<RankedTensorType>(op.getType());
     SmallVector<Value> dynamicBatch;
     if (resultType.isDynamicDim(0))

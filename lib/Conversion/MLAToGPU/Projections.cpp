@@ -133,6 +133,15 @@ Value mlir::mla::readOnlyBuffer(ImplicitLocOpBuilder &b, Value tensor,
       tensor, /*read_only=*/true);
 }
 
+Value mlir::mla::stridedRowsBuffer(ImplicitLocOpBuilder &b, Value tensor) {
+  int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();
+  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+  strides.back() = 1;
+  return readOnlyBuffer(
+      b, tensor,
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
+}
+
 /// RMSNorm over the last dimension of `input` (any leading dimensions, rows
 /// may be strided) by the rows kernel (`mla_gpu.rms_norm`), written in
 /// `resultElement`.
@@ -188,17 +197,6 @@ struct RMSNormToKernelOp : OpRewritePattern<RMSNormOp> {
     return success();
   }
 };
-
-/// A read-only buffer of `tensor` with any strides but a contiguous last
-/// dimension: a slice of a wider product is read in place.
-Value stridedRowsBuffer(ImplicitLocOpBuilder &b, Value tensor) {
-  int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  strides.back() = 1;
-  return readOnlyBuffer(
-      b, tensor,
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
-}
 
 /// A new buffer of `type`'s shape and element type, its dynamic sizes those
 /// of `like` (a buffer of the same shape).

@@ -77,6 +77,82 @@ void nameKernel(ImplicitLocOpBuilder &b, gpu::LaunchOp launch, StringRef name) {
   launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), name));
 }
 
+/// Calls `body` for the columns lane, lane + 32, … of a row of `columns`
+/// (index), `unroll` of them per iteration of one scf.for (their loads issue
+/// together: a warp's loads are latency-bound, not bandwidth-bound, at these
+/// row widths); `body` takes the iteration's columns and the loop's carried
+/// values and returns the next ones. The unroll divides the columns per lane
+/// when they are static (1536 / 32 = 48: 8), else is 1.
+ValueRange forLaneColumns(
+    ImplicitLocOpBuilder &b, Value lane, Value columns, ValueRange init,
+    function_ref<SmallVector<Value>(ArrayRef<Value>, ValueRange)> body) {
+  mla_gpu::Arith a{b};
+  int64_t unroll = 1;
+  if (std::optional<int64_t> count = getConstantIntValue(columns))
+    for (int64_t u : {8, 4, 2})
+      if (*count % (32 * u) == 0) {
+        unroll = u;
+        break;
+      }
+  auto loop = scf::ForOp::create(b, lane, columns, a.idx(32 * unroll), init);
+  OpBuilder::InsertionGuard guard(b);
+  // Without carried values the loop already ends in its scf.yield.
+  if (init.empty())
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+  else
+    b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> at;
+  for (int64_t u = 0; u < unroll; ++u)
+    at.push_back(a.add(loop.getInductionVar(), 32 * u));
+  SmallVector<Value> next = body(at, loop.getRegionIterArgs());
+  if (!init.empty())
+    scf::YieldOp::create(b, next);
+  return loop.getResults();
+}
+
+/// A warp's RMSNorm of one row: `load(column)` gives x in f32, `store(column,
+/// y)` takes y = x · rsqrt(mean(x²) + ε) · weight[column] in f32. The sum of
+/// squares is the lanes' partial sums added by a butterfly of xor shuffles;
+/// the second pass re-reads the row (from L1/L2: a few KiB).
+void emitWarpRowNorm(ImplicitLocOpBuilder &b, Value lane, Value columns,
+                     Value weight, double epsilon,
+                     function_ref<Value(Value)> load,
+                     function_ref<void(Value, Value)> store) {
+  mla_gpu::Arith a{b};
+  Value sum = forLaneColumns(
+      b, lane, columns, ValueRange{a.f32(0.0)},
+      [&](ArrayRef<Value> at, ValueRange acc) -> SmallVector<Value> {
+        SmallVector<Value> xs;
+        for (Value column : at)
+          xs.push_back(load(column));
+        Value partial = acc[0];
+        for (Value x : xs)
+          partial = math::FmaOp::create(b, x, x, partial);
+        return {partial};
+      })[0];
+  for (int offset = 16; offset >= 1; offset /= 2)
+    sum = a.fadd(sum, gpu::ShuffleOp::create(b, sum, offset, 32,
+                                             gpu::ShuffleMode::XOR)
+                          .getShuffleResult());
+  Value count = arith::UIToFPOp::create(
+      b, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, b.getI32Type(), columns));
+  Value rstd =
+      math::RsqrtOp::create(b, a.fadd(a.fdiv(sum, count), a.f32(epsilon)));
+  forLaneColumns(b, lane, columns, ValueRange{},
+                 [&](ArrayRef<Value> at, ValueRange) -> SmallVector<Value> {
+                   SmallVector<Value> xs, ws;
+                   for (Value column : at) {
+                     xs.push_back(load(column));
+                     ws.push_back(toF32(
+                         b, memref::LoadOp::create(b, weight, column)));
+                   }
+                   for (auto [column, x, w] : llvm::zip(at, xs, ws))
+                     store(column, a.fmul(a.fmul(x, rstd), w));
+                   return {};
+                 });
+}
+
 struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -88,7 +164,11 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
           result = op.getResult();
     Type outElement = cast<MemRefType>(result.getType()).getElementType();
     Value rows = memref::DimOp::create(b, input, 0);
-    Value columns = memref::DimOp::create(b, input, 1);
+    auto inputType = cast<MemRefType>(input.getType());
+    // A static width as a constant: the column loops unroll by it.
+    Value columns = inputType.isDynamicDim(1)
+                        ? memref::DimOp::create(b, input, 1).getResult()
+                        : a.idx(inputType.getDimSize(1));
     Value one = a.idx(1);
     auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
                                         one, a.idx(32 * kRowsPerBlock), one,
@@ -100,41 +180,16 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
     Value row = a.add(a.mul(launch.getBlockIds().x, kRowsPerBlock), a.div(tid, 32));
     auto inside = scf::IfOp::create(b, a.lt(row, rows), /*withElse=*/false);
     b.setInsertionPointToStart(inside.thenBlock());
-    // Σ x² over the lane's columns.
-    auto squares = scf::ForOp::create(b, lane, columns, a.idx(32),
-                                      ValueRange{a.f32(0.0)});
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(squares.getBody());
-      Value x = toF32(b, memref::LoadOp::create(
-                             b, input, ValueRange{row, squares.getInductionVar()}));
-      Value sum = math::FmaOp::create(b, x, x, squares.getRegionIterArg(0));
-      scf::YieldOp::create(b, sum);
-    }
-    Value sum = squares.getResult(0);
-    for (int offset = 16; offset >= 1; offset /= 2) {
-      Value other = gpu::ShuffleOp::create(b, sum, offset, 32, gpu::ShuffleMode::XOR)
-                        .getShuffleResult();
-      sum = a.fadd(sum, other);
-    }
-    Value count = arith::UIToFPOp::create(
-        b, b.getF32Type(),
-        arith::IndexCastUIOp::create(b, b.getI32Type(), columns));
-    Value mean = a.fdiv(sum, count);
-    Value rstd = math::RsqrtOp::create(
-        b, a.fadd(mean, a.f32(op.getEpsilon().convertToDouble())));
-    auto scale = scf::ForOp::create(b, lane, columns, a.idx(32));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(scale.getBody());
-      Value column = scale.getInductionVar();
-      Value x = toF32(b, memref::LoadOp::create(b, input, ValueRange{row, column}));
-      Value w = toF32(b, memref::LoadOp::create(b, weight, ValueRange{column}));
-      Value y = a.fmul(a.fmul(x, rstd), w);
-      if (!outElement.isF32())
-        y = arith::TruncFOp::create(b, outElement, y);
-      memref::StoreOp::create(b, y, result, ValueRange{row, column});
-    }
+    emitWarpRowNorm(
+        b, lane, columns, weight, op.getEpsilon().convertToDouble(),
+        [&](Value column) {
+          return toF32(b,
+                       memref::LoadOp::create(b, input, ValueRange{row, column}));
+        },
+        [&](Value column, Value y) {
+          memref::StoreOp::create(b, fromF32(b, y, outElement), result,
+                                  ValueRange{row, column});
+        });
     b.setInsertionPointToEnd(&launch.getBody().front());
     gpu::TerminatorOp::create(b);
     rewriter.eraseOp(op);
@@ -258,38 +313,18 @@ struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
     b.setInsertionPointToStart(pageIf.thenBlock());
     Value slot = arith::RemUIOp::create(b, t, pageSize);
 
-    // c_KV: Σ x² over the lane's columns, the warp's butterfly, then
-    // x · rsqrt(mean + ε) · w into the page.
-    auto squares = scf::ForOp::create(b, lane, a.idx(latentDim), a.idx(32),
-                                      ValueRange{a.f32(0.0)});
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(squares.getBody());
-      Value x = toF32(b, memref::LoadOp::create(
-                             b, kv, ValueRange{request, s,
-                                               squares.getInductionVar()}));
-      scf::YieldOp::create(
-          b, ValueRange{math::FmaOp::create(b, x, x, squares.getRegionIterArg(0))});
-    }
-    Value sum = squares.getResult(0);
-    for (int offset = 16; offset >= 1; offset /= 2)
-      sum = a.fadd(sum, gpu::ShuffleOp::create(b, sum, offset, 32,
-                                               gpu::ShuffleMode::XOR)
-                            .getShuffleResult());
-    Value rstd = math::RsqrtOp::create(
-        b, a.fadd(a.fdiv(sum, a.f32(static_cast<double>(latentDim))),
-                  a.f32(op.getEpsilon().convertToDouble())));
-    {
-      auto scale = scf::ForOp::create(b, lane, a.idx(latentDim), a.idx(32));
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(scale.getBody());
-      Value column = scale.getInductionVar();
-      Value x = toF32(
-          b, memref::LoadOp::create(b, kv, ValueRange{request, s, column}));
-      Value w = toF32(b, memref::LoadOp::create(b, op.getNorm(), column));
-      memref::StoreOp::create(b, fromF32(b, a.fmul(a.fmul(x, rstd), w), element),
-                              cache, ValueRange{page, slot, column});
-    }
+    // c_KV normalised into the page.
+    emitWarpRowNorm(
+        b, lane, a.idx(latentDim), op.getNorm(),
+        op.getEpsilon().convertToDouble(),
+        [&](Value column) {
+          return toF32(
+              b, memref::LoadOp::create(b, kv, ValueRange{request, s, column}));
+        },
+        [&](Value column, Value y) {
+          memref::StoreOp::create(b, fromF32(b, y, element), cache,
+                                  ValueRange{page, slot, column});
+        });
 
     // k_pe: pair by pair, rounded to the cache's type, rotated, into the
     // page after c_KV.

@@ -29,16 +29,22 @@ func.func @norm(%x: tensor<?x2x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x2x64xb
 // KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}}, {{.*}})
 // KERNEL:           %[[ROW:.*]] = arith.addi
 // KERNEL:           scf.if %{{.*}} {
-// KERNEL:             %[[SQ:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
-// KERNEL:               %[[X:.*]] = memref.load %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x512xf32, strided<[576, 1], offset: ?>>
-// KERNEL:               math.fma %[[X]], %[[X]], %[[ACC]] : f32
+// The 512 columns, 16 per lane, eight per iteration: their loads issue
+// together.
+// KERNEL:             %[[SQ:.*]] = scf.for %[[C:.*]] = %{{.*}} to %c512 step %c256 iter_args(%[[ACC:.*]] = %{{.*}}) -> (f32) {
+// KERNEL-COUNT-7:       arith.addi %[[C]], %c{{[0-9]+}} : index
+// KERNEL:               %[[X:.*]] = memref.load %{{.*}}[%[[ROW]], %[[C]]] : memref<?x512xf32, strided<[576, 1], offset: ?>>
+// KERNEL-COUNT-7:       memref.load
+// KERNEL-NEXT:          math.fma %[[X]], %[[X]], %[[ACC]] : f32
+// KERNEL-COUNT-7:       math.fma
+// KERNEL-NEXT:          scf.yield
 // KERNEL:             gpu.shuffle  xor %[[SQ]], %c16{{.*}}, %c32
 // KERNEL:             gpu.shuffle  xor %{{.*}}, %c8{{.*}}, %c32
 // KERNEL:             gpu.shuffle  xor %{{.*}}, %c4{{.*}}, %c32
 // KERNEL:             gpu.shuffle  xor %{{.*}}, %c2{{.*}}, %c32
 // KERNEL:             gpu.shuffle  xor %{{.*}}, %c1{{.*}}, %c32
 // KERNEL:             %[[RSTD:.*]] = math.rsqrt
-// KERNEL:             scf.for
+// KERNEL:             scf.for %{{.*}} = %{{.*}} to %c512 step %c256 {
 // KERNEL:               %[[XS:.*]] = arith.mulf %{{.*}}, %[[RSTD]] : f32
 // KERNEL:               %[[Y:.*]] = arith.mulf %[[XS]], %{{.*}} : f32
 // KERNEL:               %[[B:.*]] = arith.truncf %[[Y]] : f32 to bf16

@@ -45,6 +45,9 @@ void populateMLAGPURowKernelPatterns(RewritePatternSet &patterns);
 /// (identity when null).
 Value readOnlyBuffer(ImplicitLocOpBuilder &b, Value tensor,
                      MemRefLayoutAttrInterface layout = {});
+/// A read-only buffer of `tensor` with any strides but a contiguous last
+/// dimension: a slice of a wider product is read in place, not copied.
+Value stridedRowsBuffer(ImplicitLocOpBuilder &b, Value tensor);
 
 /// RMSNorm of the last dimension of `input` by the rows kernel, in
 /// `resultElement`: to_buffer (any row stride), `mla_gpu.rms_norm` into a new
