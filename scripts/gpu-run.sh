@@ -116,7 +116,7 @@ python3 "$root/bench/mla_bench.py" --mla-run "$tools/mla-run" "${torch_json[@]}"
 fi
 if want layer; then
 echo "== whole layer"
-python3 "$root/bench/layer_bench.py" --mla-run "$tools/mla-run" --json "$out/layer.json" \
+python3 "$root/bench/layer_bench.py" --mla-run "$tools/mla-run" --json "$out/layer.json" --plot "$out/layer.png" \
   ${MLA_LAYER_ARGS:-} 2>&1 | tee "$out/layer.log"
 fi
 if want compare; then
