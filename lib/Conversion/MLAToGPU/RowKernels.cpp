@@ -12,12 +12,13 @@
 // decode step's 64 rows, each summing 1536 values sequentially from memory
 // (~2.4 ms per norm on an H100).
 //
-// `mla.rope_kernel` → `rope`: a CTA per (token, group of heads), a thread
-// per (pair, head). A thread computes its pair's cos/sin once (f64 angle,
-// the reference lowering's ops: mla/Dialect/MLA/Utils/Rope.h) and rotates
-// its two elements; consecutive threads take consecutive pairs, so a head's
-// R elements are read and written by consecutive lanes. The generic path
-// computed the angle once per element, in one thread per element.
+// `mla.rope_kernel` → `rope`: a CTA per (token, 32 heads), a thread per
+// (pair, 8 heads). A thread computes its pair's cos/sin once (f64 angle, the
+// reference lowering's ops: mla/Dialect/MLA/Utils/Rope.h) and rotates that
+// pair in its 8 heads, their loads issued together; consecutive threads take
+// consecutive pairs, so a head's R elements are read and written by
+// consecutive lanes. The generic path computed the f64 angle once per
+// element (~88 µs for V3's q_pe at batch 64 under ncu).
 //
 // `mla.kv_append_kernel` → `kv_append`: a warp per new token does the kv
 // down-projection's whole epilogue — the RMSNorm of its L latent columns
@@ -200,8 +201,11 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
 struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  /// Threads per CTA (pairs × heads).
+  /// Threads per CTA (pairs × head groups).
   static constexpr int64_t kThreads = 128;
+  /// Heads a thread rotates with its pair's cos/sin (their loads issue
+  /// together).
+  static constexpr int64_t kHeadsPerThread = 8;
 
   LogicalResult matchAndRewrite(RopeKernelOp op,
                                 PatternRewriter &rewriter) const override {
@@ -214,24 +218,30 @@ struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
     int64_t ropeDim = config.getQkRopeDim();
     int64_t pairs = ropeDim / 2;
     int64_t pairThreads = std::min(pairs, kThreads);
-    int64_t headsPerBlock = std::max<int64_t>(1, kThreads / pairThreads);
+    int64_t headGroups = std::max<int64_t>(1, kThreads / pairThreads);
+    int64_t perThread = perHead ? kHeadsPerThread : 1;
+    int64_t headsPerBlock = headGroups * perThread;
     Value batch = memref::DimOp::create(b, input, 0);
     Value tokens = memref::DimOp::create(b, input, 1);
-    Value heads = perHead ? memref::DimOp::create(b, input, 2).getResult()
-                          : a.idx(1);
+    int64_t staticHeads = perHead ? resultType.getDimSize(2) : 1;
+    Value heads = ShapedType::isDynamic(staticHeads)
+                      ? memref::DimOp::create(b, input, 2).getResult()
+                      : a.idx(staticHeads);
+    // Heads past the last are clamped on load and not stored, unless the
+    // CTAs cover the heads exactly.
+    bool exact = !ShapedType::isDynamic(staticHeads) &&
+                 staticHeads % headsPerBlock == 0;
     Value one = a.idx(1);
     auto launch = gpu::LaunchOp::create(
         b, a.mul(batch, tokens), a.ceilDiv(heads, headsPerBlock), one,
-        a.idx(pairThreads), a.idx(headsPerBlock), one);
+        a.idx(pairThreads), a.idx(headGroups), one);
     nameKernel(b, launch, "rope");
     b.setInsertionPointToStart(&launch.getBody().front());
     Value token = launch.getBlockIds().x;
     Value request = arith::DivUIOp::create(b, token, tokens);
     Value s = arith::RemUIOp::create(b, token, tokens);
-    Value head = a.add(a.mul(launch.getBlockIds().y, headsPerBlock),
-                       launch.getThreadIds().y);
-    auto inside = scf::IfOp::create(b, a.lt(head, heads), /*withElse=*/false);
-    b.setInsertionPointToStart(inside.thenBlock());
+    Value firstHead = a.add(a.mul(launch.getBlockIds().y, headsPerBlock),
+                            launch.getThreadIds().y);
     Value position =
         memref::LoadOp::create(b, op.getPositions(), ValueRange{request, s});
     auto loop = scf::ForOp::create(b, launch.getThreadIds().x, a.idx(pairs),
@@ -240,18 +250,39 @@ struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
     Value pair = loop.getInductionVar();
     auto [c0, c1] =
         buildRopePairColumns(b, pair, ropeDim, config.getRopeStyle());
-    auto at = [&](Value column) -> SmallVector<Value> {
+    auto at = [&](Value head, Value column) -> SmallVector<Value> {
       if (perHead)
         return {request, s, head, column};
       return {request, s, column};
     };
     Type element = resultType.getElementType();
-    Value x0 = roundedToF32(b, memref::LoadOp::create(b, input, at(c0)), element);
-    Value x1 = roundedToF32(b, memref::LoadOp::create(b, input, at(c1)), element);
+    // The pair's rotation once, then its elements in kHeadsPerThread heads
+    // (head groups interleaved: consecutive threads.y, consecutive heads).
     RopeRotation rotation = buildRopeRotation(b, pair, position, config);
-    auto [y0, y1] = buildRopeRotatePair(b, x0, x1, rotation);
-    memref::StoreOp::create(b, fromF32(b, y0, element), result, at(c0));
-    memref::StoreOp::create(b, fromF32(b, y1, element), result, at(c1));
+    Value lastHead = a.sub(heads, one);
+    SmallVector<Value> headOf, loaded;
+    for (int64_t k = 0; k < perThread; ++k) {
+      Value head = a.add(firstHead, k * headGroups);
+      headOf.push_back(head);
+      Value readHead = exact ? head : a.min(head, lastHead);
+      loaded.push_back(roundedToF32(
+          b, memref::LoadOp::create(b, input, at(readHead, c0)), element));
+      loaded.push_back(roundedToF32(
+          b, memref::LoadOp::create(b, input, at(readHead, c1)), element));
+    }
+    for (int64_t k = 0; k < perThread; ++k) {
+      auto [y0, y1] =
+          buildRopeRotatePair(b, loaded[2 * k], loaded[2 * k + 1], rotation);
+      OpBuilder::InsertionGuard guard(b);
+      if (!exact)
+        b.setInsertionPointToStart(
+            scf::IfOp::create(b, a.lt(headOf[k], heads), /*withElse=*/false)
+                .thenBlock());
+      memref::StoreOp::create(b, fromF32(b, y0, element), result,
+                              at(headOf[k], c0));
+      memref::StoreOp::create(b, fromF32(b, y1, element), result,
+                              at(headOf[k], c1));
+    }
     b.setInsertionPointToEnd(&launch.getBody().front());
     gpu::TerminatorOp::create(b);
     rewriter.eraseOp(op);

@@ -154,25 +154,32 @@ func.func @kv_append_cache_reused(%h: tensor<2x2x32xbf16>, %w: tensor<32x20xbf16
                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8,
                    rope_style = interleaved>
 
-// The rope kernel: a CTA per (token, group of heads) — with R = 4, two
-// pairs, 64 heads per CTA —, a thread per (pair, head), the interleaved
-// pair (2p, 2p + 1), the angle in f64, both elements rotated and stored.
+// The rope kernel: a CTA per (token, group of heads), a thread per (pair,
+// eight heads) — with R = 4, two pairs and 64 head groups —, the
+// interleaved pair (2p, 2p + 1), the angle in f64 once per thread, then the
+// pair rotated in eight heads: their loads first (the head clamped into the
+// two there are), then the stores, each guarded by its head.
 // KERNEL-LABEL: func.func @rope_kernel
 // KERNEL-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // KERNEL-DAG:     %[[C64:.*]] = arith.constant 64 : index
-// KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}}) threads(%{{.*}}, %[[TY:.*]], %{{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %[[C64]], {{.*}})
+// KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}}) threads(%{{.*}}, %[[TY:.*]], %{{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %[[C64]], {{.*}})
 // KERNEL:           %[[POS:.*]] = memref.load %{{.*}} : memref<?x1xi32>
 // KERNEL:           scf.for %[[P:.*]] = %{{.*}} to %[[C2]] step %[[C2]] {
 // KERNEL:             %[[C0:.*]] = arith.muli %[[P]], %[[C2]]
 // KERNEL:             %[[C1:.*]] = arith.addi %[[C0]], %{{.*}}
-// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C0]]] : memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>
-// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C1]]]
 // KERNEL:             math.powf %{{.*}} : f64
 // KERNEL:             arith.sitofp %[[POS]] : i32 to f64
 // KERNEL:             math.cos %{{.*}} : f64
 // KERNEL:             math.sin %{{.*}} : f64
-// KERNEL:             memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C0]]] : memref<?x1x2x4xbf16>
-// KERNEL:             memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C1]]] : memref<?x1x2x4xbf16>
+// KERNEL-NOT:         math.cos
+// KERNEL:             %[[H0:.*]] = arith.minsi
+// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %[[H0]], %[[C0]]] : memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>
+// KERNEL:             memref.load %{{.*}}[%{{.*}}, %{{.*}}, %[[H0]], %[[C1]]]
+// KERNEL-COUNT-14:    memref.load
+// KERNEL:             scf.if
+// KERNEL:               memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C0]]] : memref<?x1x2x4xbf16>
+// KERNEL:               memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[C1]]] : memref<?x1x2x4xbf16>
+// KERNEL-COUNT-7:     scf.if
 // KERNEL:         } {mla.kernel = "rope"}
 func.func @rope_kernel(%x: memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>>,
                        %pos: memref<?x1xi32>, %y: memref<?x1x2x4xbf16>) {
@@ -215,5 +222,26 @@ func.func @kv_append_kernel(%kv: memref<2x2x20xf32>, %n: memref<16xbf16>, %pos: 
                             %cache: memref<?x4x20xbf16>, %bt: memref<2x3xi32>, %lens: memref<2xi32>) {
   mla.kv_append_kernel %kv, %n, %pos into %cache[%bt, %lens] {config = #cfg, epsilon = 1.0e-06 : f64}
       : memref<2x2x20xf32>, memref<16xbf16>, memref<2x2xi32> into memref<?x4x20xbf16>, memref<2x3xi32>, memref<2xi32>
+  return
+}
+
+// -----
+
+#cfg = #mla.config<heads = 64, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 64, qk_rope_dim = 64, v_head_dim = 64>
+
+// With heads a multiple of a CTA's 32 (4 groups × 8), no head is clamped or
+// guarded: two CTAs per token, 32 pairs × 4 groups per CTA.
+// KERNEL-LABEL: func.func @rope_kernel_exact
+// KERNEL-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// KERNEL-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// KERNEL-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %[[C2]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C32]], {{.*}} = %[[C4]], {{.*}})
+// KERNEL-NOT:       arith.minsi
+// KERNEL-NOT:       scf.if
+// KERNEL:         } {mla.kernel = "rope"}
+func.func @rope_kernel_exact(%x: memref<?x1x64x64xbf16>, %pos: memref<?x1xi32>, %y: memref<?x1x64x64xbf16>) {
+  mla.rope_kernel %x, %pos into %y {config = #cfg}
+      : memref<?x1x64x64xbf16>, memref<?x1xi32> into memref<?x1x64x64xbf16>
   return
 }
