@@ -228,7 +228,8 @@ class MLAConfig:
         """Reads a HF config.json (a path, a model folder holding one, or its dict).
 
         Raises ValueError naming the file and the field for a missing file,
-        bad JSON, a missing or mistyped field, or an unsupported rope_scaling.
+        bad JSON, a missing or mistyped field, an unsupported rope_scaling, or
+        attention_bias (the block has no bias inputs).
         """
         if isinstance(source, Mapping):
             return _HFReader("config dict", source).config()
@@ -350,6 +351,13 @@ class _HFReader:
         return self.int_field("q_lora_rank")
 
     def config(self) -> MLAConfig:
+        # The block has no bias inputs: a biased projection would be
+        # computed without its bias, a wrong answer.
+        bias = self.raw.get("attention_bias", False)
+        if bias is not False and bias is not None:
+            raise self.error("attention_bias",
+                             f"{bias!r} is not supported (the mla block's projections "
+                             "have no bias inputs)")
         fields = dict(
             heads=self.int_field("num_attention_heads"),
             hidden=self.int_field("hidden_size"),

@@ -126,7 +126,7 @@ for source in (SCRATCH / "missing.json", SCRATCH / "bad.json", SCRATCH / "list.j
                variant(rope_scaling=yarn_without_factor),
                variant(rope_scaling=dict(V3["rope_scaling"], factor=0.5)),
                variant(qk_rope_head_dim=63), variant(num_attention_heads=True),
-               variant(rms_norm_eps=-1.0)):
+               variant(rms_norm_eps=-1.0), variant(attention_bias=True)):
     print(error_of(source))
 # CHECK-NEXT: error: {{.*}}missing.json: no such file
 # CHECK-NEXT: error: {{.*}}bad.json: invalid JSON: {{.*}}: line 1 column 22 (char 21)
@@ -140,3 +140,4 @@ for source in (SCRATCH / "missing.json", SCRATCH / "bad.json", SCRATCH / "list.j
 # CHECK-NEXT: error: config dict: field 'qk_rope_head_dim': must be even (RoPE rotates pairs), got 63
 # CHECK-NEXT: error: config dict: field 'num_attention_heads': expected an integer, got True
 # CHECK-NEXT: error: config dict: field 'rms_norm_eps': must be positive and finite, got -1.0
+# CHECK-NEXT: error: config dict: field 'attention_bias': True is not supported (the mla block's projections have no bias inputs)
