@@ -218,7 +218,10 @@ struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
     int64_t ropeDim = config.getQkRopeDim();
     int64_t pairs = ropeDim / 2;
     int64_t pairThreads = std::min(pairs, kThreads);
-    int64_t headGroups = std::max<int64_t>(1, kThreads / pairThreads);
+    // Without a heads dimension (k_pe [B, S, R]) one group: the others would
+    // only repeat it.
+    int64_t headGroups =
+        perHead ? std::max<int64_t>(1, kThreads / pairThreads) : 1;
     int64_t perThread = perHead ? kHeadsPerThread : 1;
     int64_t headsPerBlock = headGroups * perThread;
     Value batch = memref::DimOp::create(b, input, 0);

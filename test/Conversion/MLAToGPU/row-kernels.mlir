@@ -245,3 +245,25 @@ func.func @rope_kernel_exact(%x: memref<?x1x64x64xbf16>, %pos: memref<?x1xi32>, 
       : memref<?x1x64x64xbf16>, memref<?x1xi32> into memref<?x1x64x64xbf16>
   return
 }
+
+// -----
+
+#cfg = #mla.config<heads = 64, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                   qk_nope_dim = 64, qk_rope_dim = 64, v_head_dim = 64>
+
+// k_pe [B, S, R] (no heads): one group of 32 pair threads per token; the f32
+// input rounded to bf16 before the rotation.
+// KERNEL-LABEL: func.func @rope_kernel_no_heads
+// KERNEL-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// KERNEL-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// KERNEL:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %[[C1]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C32]], {{.*}} = %[[C1]], {{.*}})
+// KERNEL-NOT:       scf.if
+// KERNEL:           %[[X:.*]] = memref.load %{{.*}} : memref<2x1x64xf32>
+// KERNEL:           %[[R:.*]] = arith.truncf %[[X]] : f32 to bf16
+// KERNEL:           arith.extf %[[R]] : bf16 to f32
+// KERNEL:         } {mla.kernel = "rope"}
+func.func @rope_kernel_no_heads(%x: memref<2x1x64xf32>, %pos: memref<2x1xi32>, %y: memref<2x1x64xbf16>) {
+  mla.rope_kernel %x, %pos into %y {config = #cfg}
+      : memref<2x1x64xf32>, memref<2x1xi32> into memref<2x1x64xbf16>
+  return
+}
