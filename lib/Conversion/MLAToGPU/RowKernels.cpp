@@ -154,6 +154,38 @@ void emitWarpRowNorm(ImplicitLocOpBuilder &b, Value lane, Value columns,
                  });
 }
 
+/// A kernel of one warp per row, kRowsPerBlock rows per CTA, named `name`:
+/// the builder is left inside the launch, under the test that the warp's row
+/// exists; `finish` ends the launch.
+struct WarpPerRow {
+  gpu::LaunchOp launch;
+  Value lane;
+  Value row;
+
+  static WarpPerRow create(ImplicitLocOpBuilder &b, Value rows,
+                           StringRef name) {
+    mla_gpu::Arith a{b};
+    Value one = a.idx(1);
+    auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
+                                        one, a.idx(32 * kRowsPerBlock), one,
+                                        one);
+    nameKernel(b, launch, name);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value tid = launch.getThreadIds().x;
+    Value row =
+        a.add(a.mul(launch.getBlockIds().x, kRowsPerBlock), a.div(tid, 32));
+    auto inside = scf::IfOp::create(b, a.lt(row, rows), /*withElse=*/false);
+    b.setInsertionPointToStart(inside.thenBlock());
+    return {launch, a.rem(tid, 32), row};
+  }
+};
+
+/// Ends `launch`'s body (the builder moves past the code emitted in it).
+void finishLaunch(ImplicitLocOpBuilder &b, gpu::LaunchOp launch) {
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b);
+}
+
 struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -170,17 +202,8 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
     Value columns = inputType.isDynamicDim(1)
                         ? memref::DimOp::create(b, input, 1).getResult()
                         : a.idx(inputType.getDimSize(1));
-    Value one = a.idx(1);
-    auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
-                                        one, a.idx(32 * kRowsPerBlock), one,
-                                        one);
-    nameKernel(b, launch, "rms_norm");
-    b.setInsertionPointToStart(&launch.getBody().front());
-    Value tid = launch.getThreadIds().x;
-    Value lane = a.rem(tid, 32);
-    Value row = a.add(a.mul(launch.getBlockIds().x, kRowsPerBlock), a.div(tid, 32));
-    auto inside = scf::IfOp::create(b, a.lt(row, rows), /*withElse=*/false);
-    b.setInsertionPointToStart(inside.thenBlock());
+    WarpPerRow warp = WarpPerRow::create(b, rows, "rms_norm");
+    Value lane = warp.lane, row = warp.row;
     emitWarpRowNorm(
         b, lane, columns, weight, op.getEpsilon().convertToDouble(),
         [&](Value column) {
@@ -191,8 +214,7 @@ struct RMSNormToKernel : OpRewritePattern<mla_gpu::RMSNormOp> {
           memref::StoreOp::create(b, fromF32(b, y, outElement), result,
                                   ValueRange{row, column});
         });
-    b.setInsertionPointToEnd(&launch.getBody().front());
-    gpu::TerminatorOp::create(b);
+    finishLaunch(b, warp.launch);
     rewriter.eraseOp(op);
     return success();
   }
@@ -286,8 +308,7 @@ struct RopeToKernel : OpRewritePattern<RopeKernelOp> {
       memref::StoreOp::create(b, fromF32(b, y1, element), result,
                               at(headOf[k], c1));
     }
-    b.setInsertionPointToEnd(&launch.getBody().front());
-    gpu::TerminatorOp::create(b);
+    finishLaunch(b, launch);
     rewriter.eraseOp(op);
     return success();
   }
@@ -307,19 +328,8 @@ struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
     int64_t ropeDim = config.getQkRopeDim();
     Value batch = memref::DimOp::create(b, kv, 0);
     Value tokens = memref::DimOp::create(b, kv, 1);
-    Value rows = a.mul(batch, tokens);
-    Value one = a.idx(1);
-    auto launch = gpu::LaunchOp::create(b, a.ceilDiv(rows, kRowsPerBlock), one,
-                                        one, a.idx(32 * kRowsPerBlock), one,
-                                        one);
-    nameKernel(b, launch, "kv_append");
-    b.setInsertionPointToStart(&launch.getBody().front());
-    Value tid = launch.getThreadIds().x;
-    Value lane = a.rem(tid, 32);
-    Value row =
-        a.add(a.mul(launch.getBlockIds().x, kRowsPerBlock), a.div(tid, 32));
-    auto inside = scf::IfOp::create(b, a.lt(row, rows), /*withElse=*/false);
-    b.setInsertionPointToStart(inside.thenBlock());
+    WarpPerRow warp = WarpPerRow::create(b, a.mul(batch, tokens), "kv_append");
+    Value lane = warp.lane, row = warp.row;
     Value request = arith::DivUIOp::create(b, row, tokens);
     Value s = arith::RemUIOp::create(b, row, tokens);
     // The token's logical position t = seq_lens[b] - S + s, its page and
@@ -383,8 +393,7 @@ struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
                             ValueRange{page, slot, a.add(c0, latentDim)});
     memref::StoreOp::create(b, fromF32(b, y1, element), cache,
                             ValueRange{page, slot, a.add(c1, latentDim)});
-    b.setInsertionPointToEnd(&launch.getBody().front());
-    gpu::TerminatorOp::create(b);
+    finishLaunch(b, warp.launch);
     rewriter.eraseOp(op);
     return success();
   }
