@@ -279,17 +279,27 @@ LogicalResult KVCompressOp::verify() {
                               });
 }
 
+/// The shape signature of a RoPE input, [B, S, R] or [B, S, H, R] (the
+/// rank says which), or an error naming `kind` (tensor, memref).
+static FailureOr<SmallVector<StringRef>>
+ropeSignature(Operation *op, Value input, StringRef kind) {
+  int64_t rank = cast<ShapedType>(input.getType()).getRank();
+  if (rank == 3)
+    return SmallVector<StringRef>{"B", "S", "R"};
+  if (rank == 4)
+    return SmallVector<StringRef>{"B", "S", "H", "R"};
+  return op->emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
+                         "[B, S, H, R] ")
+         << kind << ", found rank " << rank;
+}
+
 LogicalResult RopeOp::verify() {
-  auto type = cast<RankedTensorType>(getInput().getType());
-  if (type.getRank() != 3 && type.getRank() != 4)
-    return emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
-                       "[B, S, H, R] tensor, found rank ")
-           << type.getRank();
+  FailureOr<SmallVector<StringRef>> signature =
+      ropeSignature(*this, getInput(), "tensor");
+  if (failed(signature))
+    return failure();
   ShapeChecker checker(*this, getConfig());
-  SmallVector<StringRef> signature = {"B", "S", "H", "R"};
-  if (type.getRank() == 3)
-    signature = {"B", "S", "R"};
-  return checkShapes(checker, {{"input", getInput(), signature},
+  return checkShapes(checker, {{"input", getInput(), *signature},
                                {"positions", getPositions(), {"B", "S"}}});
 }
 
@@ -465,19 +475,15 @@ static LogicalResult checkContiguousRows(Operation *op, StringRef name,
 }
 
 LogicalResult RopeKernelOp::verify() {
-  auto type = cast<MemRefType>(getInput().getType());
-  if (type.getRank() != 3 && type.getRank() != 4)
-    return emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
-                       "[B, S, H, R] memref, found rank ")
-           << type.getRank();
+  FailureOr<SmallVector<StringRef>> signature =
+      ropeSignature(*this, getInput(), "memref");
+  if (failed(signature))
+    return failure();
   ShapeChecker checker(*this, getConfig());
-  SmallVector<StringRef> signature = {"B", "S", "H", "R"};
-  if (type.getRank() == 3)
-    signature = {"B", "S", "R"};
   if (failed(checkShapes(checker,
-                         {{"input", getInput(), signature, false},
+                         {{"input", getInput(), *signature, false},
                           {"positions", getPositions(), {"B", "S"}},
-                          {"result", getResult(), signature}})))
+                          {"result", getResult(), *signature}})))
     return failure();
   if (failed(checkContiguousRows(*this, "input", getInput())))
     return failure();
