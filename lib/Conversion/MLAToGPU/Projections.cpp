@@ -123,6 +123,17 @@ Value as(ImplicitLocOpBuilder &b, Value value, Type type) {
   return value;
 }
 
+/// A new buffer of `type`'s shape and element type, its dynamic sizes those
+/// of `like` (a buffer of the same shape).
+Value allocLike(ImplicitLocOpBuilder &b, RankedTensorType type, Value like) {
+  SmallVector<Value> dynamic;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamic.push_back(memref::DimOp::create(b, like, d));
+  return memref::AllocOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), dynamic);
+}
+
 } // namespace
 
 Value mlir::mla::readOnlyBuffer(ImplicitLocOpBuilder &b, Value tensor,
@@ -152,17 +163,9 @@ Value mlir::mla::emitRMSNormKernel(ImplicitLocOpBuilder &b, Value input,
   Value flat = type.getRank() == 2 ? input : rows(b, input, type.getRank() - 1);
   auto flatType = cast<RankedTensorType>(flat.getType());
   // Any row stride: a slice of a wider product is read in place.
-  auto strided = StridedLayoutAttr::get(
-      b.getContext(), ShapedType::kDynamic, {ShapedType::kDynamic, 1});
-  Value inputBuffer = readOnlyBuffer(b, flat, strided);
+  Value inputBuffer = stridedRowsBuffer(b, flat);
   Value weightBuffer = readOnlyBuffer(b, weight);
-  SmallVector<Value> dynamic;
-  if (flatType.isDynamicDim(0))
-    dynamic.push_back(memref::DimOp::create(b, inputBuffer, 0));
-  if (flatType.isDynamicDim(1))
-    dynamic.push_back(memref::DimOp::create(b, inputBuffer, 1));
-  auto resultType = MemRefType::get(flatType.getShape(), resultElement);
-  Value result = memref::AllocOp::create(b, resultType, dynamic);
+  Value result = allocLike(b, flatType.clone(resultElement), inputBuffer);
   mla_gpu::RMSNormOp::create(b, inputBuffer, weightBuffer, result,
                              b.getF64FloatAttr(epsilon));
   Value normed = bufferization::ToTensorOp::create(
@@ -198,16 +201,6 @@ struct RMSNormToKernelOp : OpRewritePattern<RMSNormOp> {
   }
 };
 
-/// A new buffer of `type`'s shape and element type, its dynamic sizes those
-/// of `like` (a buffer of the same shape).
-Value allocLike(ImplicitLocOpBuilder &b, RankedTensorType type, Value like) {
-  SmallVector<Value> dynamic;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      dynamic.push_back(memref::DimOp::create(b, like, d));
-  return memref::AllocOp::create(
-      b, MemRefType::get(type.getShape(), type.getElementType()), dynamic);
-}
 
 /// mla.rope → the rope kernel, reading its input in place (the q_pe columns
 /// of the query product). An f32 input rounded by arith.truncf is read
