@@ -30,12 +30,14 @@ config.environment["PYTHONPATH"] = os.path.join(config.mla_src_root, "python")
 # The CUDA toolkit's location: MLIR's NVVM target links libdevice (exp2f and
 # the other math functions) from it, and without it leaves them unresolved
 # in the PTX, which the driver then refuses (GPU tests, GPU pipeline tests).
+# The sanitizer build's options (scripts/check-sanitizers.sh) reach the tools.
 llvm_config.with_system_environment(
-    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"])
+    ["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "CUDA_ROOT", "CUDA_HOME", "CUDA_PATH",
+     "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
-tools = ["mla-opt", "mla-run", "mlir-translate", "not", "count", "split-file"]
+tools = ["mla-opt", "mla-run", "mla-fuzz", "mlir-translate", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The GPU integration tests need a CUDA device: mla-run says whether it

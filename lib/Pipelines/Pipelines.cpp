@@ -97,6 +97,9 @@ void mla::buildMLACPUPipeline(OpPassManager &pm) {
   // Buffers to loops to the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
+  // Upstream's expand-strided-metadata crashes on some dynamic expand_shapes
+  // (MLIR 22): those get their strides first.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAExpandShapeStrides());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // bf16 <-> f32 as integer ops: the JIT then needs no soft-float helpers
@@ -183,6 +186,9 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
 
+  // The NVVM pipeline's expand-strided-metadata crashes on some dynamic
+  // expand_shapes (MLIR 22): those get their strides first.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAExpandShapeStrides());
   gpu::GPUToNVVMPipelineOptions nvvm;
   // A name the table does not know is refused by mla-set-target, first.
   std::optional<mla::ChipDescription> chip =

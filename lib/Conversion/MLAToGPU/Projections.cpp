@@ -82,6 +82,17 @@ Value unrows(ImplicitLocOpBuilder &b, Value tensor, Value like,
                                 likeType.getDimSize(1)};
   SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, b.getLoc(), like, 0),
                                      tensor::getMixedSize(b, b.getLoc(), like, 1)};
+  // A product by a weight of dynamic width has dynamic columns; the
+  // trailing sizes say what they are.
+  auto type = cast<RankedTensorType>(tensor.getType());
+  int64_t columns = 1;
+  for (int64_t size : trailing)
+    columns *= size;
+  if (type.isDynamicDim(1))
+    tensor = tensor::CastOp::create(
+        b, RankedTensorType::get({type.getDimSize(0), columns},
+                                 type.getElementType()),
+        tensor);
   ReassociationIndices outer = {0, 1}, inner;
   for (int64_t size : trailing) {
     inner.push_back(shape.size());

@@ -60,6 +60,26 @@ func.func @query_uncompressed(%h: tensor<4x1x32xf32>, %wq: tensor<32x24xf32>)
 
 // -----
 
+#lite = #mla.config<heads = 2, hidden = 32, q_lora_rank = 0, kv_lora_rank = 16,
+                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+// A weight of dynamic width (the verifier cannot check it): the product's
+// columns are cast to the configured heads·(N + R) before the per-head
+// expansion (found by mla-fuzz: the expansion of [M, ?] into static heads
+// did not verify).
+// CHECK-LABEL: func.func @query_dynamic_weight
+// CHECK:         mla_gpu.gemm cublaslt %{{.*}}, %{{.*}} into %{{.*}} : memref<4x32xf32>, memref<32x?xf32> into memref<4x?xf32>
+// CHECK:         %[[CAST:.*]] = tensor.cast %{{.*}} : tensor<4x?xf32> to tensor<4x24xf32>
+// CHECK:         tensor.expand_shape %[[CAST]] {{\[}}[0, 1], [2, 3]] output_shape [4, 1, 2, 12] : tensor<4x24xf32> into tensor<4x1x2x12xf32>
+func.func @query_dynamic_weight(%h: tensor<4x1x32xf32>, %wq: tensor<32x?xf32>)
+    -> (tensor<4x1x2x8xf32>, tensor<4x1x2x4xf32>) {
+  %n, %r = mla.query_proj %h up %wq {config = #lite}
+      : (tensor<4x1x32xf32>, tensor<32x?xf32>) -> (tensor<4x1x2x8xf32>, tensor<4x1x2x4xf32>)
+  return %n, %r : tensor<4x1x2x8xf32>, tensor<4x1x2x4xf32>
+}
+
+// -----
+
 #cfg = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
 

@@ -75,6 +75,25 @@ def MLAReturnArgumentsInPlace
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def MLAExpandShapeStrides
+    : Pass<"mla-expand-shape-strides", "::mlir::func::FuncOp"> {
+  let summary = "Give memref.expand_shape with several dynamic sizes in one group its strides";
+  let description = [{
+    MLIR 22's `expand-strided-metadata` assumes at most one dynamic size per
+    reassociation group of a `memref.expand_shape`, and with more (rows of a
+    dynamic batch and a dynamic token count expanded back from [B·S, N])
+    passes a null size on and crashes (llvm/llvm-project#186830, fixed by
+    #187844 for LLVM 23). Both pipelines run this pass right before it: such
+    an `expand_shape` becomes the `memref.reinterpret_cast` of its source's
+    base buffer that the fixed upstream pass builds — sizes from the op's
+    `output_shape`, each group's innermost stride its source dimension's,
+    every outer one the next stride times the next size. Every other
+    `expand_shape` is left to upstream.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def MLAGPUExternDynamicShared
     : Pass<"mla-gpu-extern-dynamic-shared", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Declare the kernels' dynamic shared memory as an external array";
