@@ -90,6 +90,8 @@ static void addDeallocation(OpPassManager &pm) {
 }
 
 void mla::buildMLACPUPipeline(OpPassManager &pm) {
+  // Dynamic sizes that disagree stop the program before it computes.
+  pm.addNestedPass<func::FuncOp>(mla::createMLAInsertShapeChecks());
   // The reference semantics (linalg on tensors, f32 arithmetic) on buffers.
   addLinalgAndBufferize(pm, /*runtimeChecks=*/true, /*canonicalize=*/true);
   addDeallocation(pm);
@@ -125,6 +127,9 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   target.target = options.target;
   target.chip = options.chip;
   pm.addPass(mla::createMLASetTarget(target));
+  // Dynamic sizes that disagree stop the program before it computes (host
+  // code: the sizes are in the buffers' descriptors).
+  pm.addNestedPass<func::FuncOp>(mla::createMLAInsertShapeChecks());
   // A cf.assert keeps scf.parallel from becoming gpu.launch: cache indices
   // are clamped instead (docs/gpu.md). No canonicalization until the loops
   // are kernels: it folds single-iteration loops (batch 1, one new token)

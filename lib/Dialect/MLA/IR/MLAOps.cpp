@@ -1,7 +1,9 @@
 //===- MLAOps.cpp - Operations of the mla dialect ---------------*- C++ -*-===//
 //
 // Verifiers of the mla operations. Each op states its shape signature in the
-// letters of MLAOps.td (B, S, H, N, ...); a ShapeChecker walks the signature:
+// letters of MLAOps.td (B, S, H, N, ...) through ShapeSignatureOpInterface
+// (mla-insert-shape-checks reads the same signatures to check dynamic sizes
+// at run time); a ShapeChecker walks the signature:
 // config letters have their sizes up front, data letters (batch, tokens,
 // pages, ...) take the first static size they meet and every later use must
 // agree. Dynamic sizes match anything. All floating-point tensors of one op
@@ -21,10 +23,7 @@
 using namespace mlir;
 using namespace mlir::mla;
 
-namespace {
-
-/// What a shape letter stands for, for messages.
-StringRef describeLetter(StringRef letter) {
+StringRef mla::describeLetter(StringRef letter) {
   return llvm::StringSwitch<StringRef>(letter)
       .Case("B", "batch")
       .Case("S", "new tokens")
@@ -36,26 +35,44 @@ StringRef describeLetter(StringRef letter) {
       .Default("");
 }
 
+bool mla::isNonZeroLetter(StringRef letter) {
+  return llvm::is_contained({"B", "S", "P", "G", "M"}, letter);
+}
+
+std::optional<ConfigSize> mla::getConfigSize(ConfigAttr config,
+                                             StringRef letter) {
+  if (!config)
+    return std::nullopt;
+  return llvm::StringSwitch<std::optional<ConfigSize>>(letter)
+      .Case("D", ConfigSize{config.getHidden(), "hidden"})
+      .Case("H", ConfigSize{config.getHeads(), "heads"})
+      .Case("Q", ConfigSize{config.getQLoraRank(), "q_lora_rank"})
+      .Case("L", ConfigSize{config.getKvLoraRank(), "kv_lora_rank"})
+      .Case("N", ConfigSize{config.getQkNopeDim(), "qk_nope_dim"})
+      .Case("R", ConfigSize{config.getQkRopeDim(), "qk_rope_dim"})
+      .Case("V", ConfigSize{config.getVHeadDim(), "v_head_dim"})
+      .Case("H*(N+R)", ConfigSize{config.getHeads() * config.getQkHeadDim(),
+                                  "heads * (qk_nope_dim + qk_rope_dim)"})
+      .Case("L+R", ConfigSize{config.getLatentCacheDim(),
+                              "kv_lora_rank + qk_rope_dim"})
+      .Case("H*V", ConfigSize{config.getHeads() * config.getVHeadDim(),
+                              "heads * v_head_dim"})
+      .Default(std::nullopt);
+}
+
+namespace {
+
 /// Checks values against shape signatures such as {"B", "S", "H", "R"}.
 class ShapeChecker {
 public:
   /// Binds the config's letters: D, H, Q, L, N, R, V and the compound sizes
   /// `H*(N+R)`, `L+R` and `H*V`.
   ShapeChecker(Operation *op, ConfigAttr config) : op(op) {
-    if (!config)
-      return;
-    bindConfig("D", config.getHidden(), "hidden");
-    bindConfig("H", config.getHeads(), "heads");
-    bindConfig("Q", config.getQLoraRank(), "q_lora_rank");
-    bindConfig("L", config.getKvLoraRank(), "kv_lora_rank");
-    bindConfig("N", config.getQkNopeDim(), "qk_nope_dim");
-    bindConfig("R", config.getQkRopeDim(), "qk_rope_dim");
-    bindConfig("V", config.getVHeadDim(), "v_head_dim");
-    bindConfig("H*(N+R)", config.getHeads() * config.getQkHeadDim(),
-               "heads * (qk_nope_dim + qk_rope_dim)");
-    bindConfig("L+R", config.getLatentCacheDim(), "kv_lora_rank + qk_rope_dim");
-    bindConfig("H*V", config.getHeads() * config.getVHeadDim(),
-               "heads * v_head_dim");
+    for (StringRef letter :
+         {"D", "H", "Q", "L", "N", "R", "V", "H*(N+R)", "L+R", "H*V"})
+      if (std::optional<ConfigSize> known = getConfigSize(config, letter))
+        bindings[letter] =
+            Binding{known->size, known->parameter.str(), /*fromConfig=*/true};
   }
 
   /// Checks that `value` (called `name` in messages) has one dim per letter of
@@ -93,19 +110,15 @@ private:
     bool fromConfig;
   };
 
-  void bindConfig(StringRef letter, int64_t size, StringRef parameter) {
-    bindings[letter] = Binding{size, parameter.str(), /*fromConfig=*/true};
-  }
-
   LogicalResult checkDim(StringRef name, ShapedType type, unsigned dim,
                          StringRef letter) {
     int64_t size = type.getDimSize(dim);
-    if (ShapedType::isDynamic(size))
+    if (ShapedType::isDynamic(size) || isFreeLetter(letter))
       return success();
     // No request, no new token, no page or an empty page: nothing any
     // kernel or the reference lowering can run on (a dynamic size of 0 is
-    // refused at run time by mla-run).
-    if (size == 0 && llvm::is_contained({"B", "S", "P", "G", "M"}, letter))
+    // refused at run time: mla-insert-shape-checks).
+    if (size == 0 && isNonZeroLetter(letter))
       return op->emitOpError("expects ")
              << name << " dim " << dim << " (" << letter << ": "
              << describeLetter(letter) << ") to be non-zero";
@@ -153,15 +166,6 @@ private:
 
 /// Checks a list of (name, value, signature) in order, stopping at the first
 /// error.
-struct ShapeSpec {
-  StringRef name;
-  Value value;
-  SmallVector<StringRef> signature;
-  /// False for an operand whose element type is its own (an f32 product read
-  /// by a kernel writing bf16).
-  bool sharesElementType = true;
-};
-
 LogicalResult checkShapes(ShapeChecker &checker, ArrayRef<ShapeSpec> specs) {
   for (const ShapeSpec &spec : specs) {
     if (failed(checker.check(spec.name, spec.value, spec.signature,
@@ -188,31 +192,32 @@ FailureOr<StringRef> checkQueryCompression(Operation *op, ConfigAttr config,
   return StringRef("D");
 }
 
+/// The signature checks of an op with a config.
+template <typename OpTy>
+LogicalResult verifyShapes(OpTy op) {
+  ShapeChecker checker(op, op.getConfig());
+  return checkShapes(checker, op.getShapeSignature());
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
 // AttentionBlockOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AttentionBlockOp::verify() {
-  ConfigAttr config = getConfig();
-  FailureOr<StringRef> qIn =
-      checkQueryCompression(*this, config, getWDq(), getQNorm());
-  if (failed(qIn))
-    return failure();
-  ShapeChecker checker(*this, config);
+SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
   SmallVector<ShapeSpec> specs = {
       {"hidden", getHidden(), {"B", "S", "D"}},
       {"positions", getPositions(), {"B", "S"}},
       {"block_table", getBlockTable(), {"B", "M"}},
       {"seq_lens", getSeqLens(), {"B"}},
   };
-  if (config.hasQueryCompression()) {
+  if (getWDq()) {
     specs.push_back({"q_down", getWDq(), {"D", "Q"}});
     specs.push_back({"q_norm", getQNorm(), {"Q"}});
   }
   specs.append({
-      {"q_up", getWUq(), {*qIn, "H*(N+R)"}},
+      {"q_up", getWUq(), {getWDq() ? "Q" : "D", "H*(N+R)"}},
       {"kv_down", getWDkv(), {"D", "L+R"}},
       {"kv_norm", getKvNorm(), {"L"}},
       {"k_up", getWUk(), {"H", "L", "N"}},
@@ -222,12 +227,34 @@ LogicalResult AttentionBlockOp::verify() {
       {"output", getOutput(), {"B", "S", "D"}},
       {"new_cache", getNewCache(), {"P", "G", "L+R"}},
   });
-  return checkShapes(checker, specs);
+  return specs;
+}
+
+LogicalResult AttentionBlockOp::verify() {
+  if (failed(checkQueryCompression(*this, getConfig(), getWDq(), getQNorm())))
+    return failure();
+  return verifyShapes(*this);
 }
 
 //===----------------------------------------------------------------------===//
 // Projections and normalisation
 //===----------------------------------------------------------------------===//
+
+SmallVector<ShapeSpec> RMSNormOp::getShapeSignature() {
+  // Leading dims are the input's own (a letter each, shared with the
+  // result only); the last (C) must match the weight.
+  static constexpr StringLiteral leading[] = {"d0", "d1", "d2", "d3",
+                                              "d4", "d5", "d6", "d7"};
+  int64_t rank = cast<RankedTensorType>(getInput().getType()).getRank();
+  SmallVector<StringRef> input;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    input.push_back(d < static_cast<int64_t>(std::size(leading)) ? leading[d]
+                                                                  : "_");
+  input.push_back("C");
+  return {{"input", getInput(), input},
+          {"weight", getWeight(), {"C"}},
+          {"result", getResult(), input}};
+}
 
 LogicalResult RMSNormOp::verify() {
   if (!(getEpsilon().convertToDouble() > 0.0))
@@ -237,106 +264,112 @@ LogicalResult RMSNormOp::verify() {
   if (inputType.getRank() == 0)
     return emitOpError("expects input to have at least one dimension");
   ShapeChecker checker(*this, /*config=*/nullptr);
-  // Leading dims are free: each gets a letter of its own so that none
-  // constrains another; only the last (C) must match the weight.
-  SmallVector<std::string> leading;
-  for (int64_t i = 0; i + 1 < inputType.getRank(); ++i)
-    leading.push_back("d" + std::to_string(i));
-  SmallVector<StringRef> inputSignature(leading.begin(), leading.end());
-  inputSignature.push_back("C");
-  return checkShapes(checker, {{"input", getInput(), inputSignature},
-                               {"weight", getWeight(), {"C"}}});
+  return checkShapes(checker, getShapeSignature());
 }
 
-LogicalResult QueryProjOp::verify() {
-  ConfigAttr config = getConfig();
-  FailureOr<StringRef> qIn =
-      checkQueryCompression(*this, config, getWDq(), getQNorm());
-  if (failed(qIn))
-    return failure();
-  ShapeChecker checker(*this, config);
+SmallVector<ShapeSpec> QueryProjOp::getShapeSignature() {
   SmallVector<ShapeSpec> specs = {{"hidden", getHidden(), {"B", "S", "D"}}};
-  if (config.hasQueryCompression()) {
+  if (getWDq()) {
     specs.push_back({"down", getWDq(), {"D", "Q"}});
     specs.push_back({"norm", getQNorm(), {"Q"}});
   }
   specs.append({
-      {"up", getWUq(), {*qIn, "H*(N+R)"}},
+      {"up", getWUq(), {getWDq() ? "Q" : "D", "H*(N+R)"}},
       {"q_nope", getQNope(), {"B", "S", "H", "N"}},
       {"q_pe", getQPe(), {"B", "S", "H", "R"}},
   });
-  return checkShapes(checker, specs);
+  return specs;
 }
 
-LogicalResult KVCompressOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"hidden", getHidden(), {"B", "S", "D"}},
-                                  {"down", getWDkv(), {"D", "L+R"}},
-                                  {"norm", getKvNorm(), {"L"}},
-                                  {"c_kv", getCKv(), {"B", "S", "L"}},
-                                  {"k_pe", getKPe(), {"B", "S", "R"}},
-                              });
+LogicalResult QueryProjOp::verify() {
+  if (failed(checkQueryCompression(*this, getConfig(), getWDq(), getQNorm())))
+    return failure();
+  return verifyShapes(*this);
 }
 
-/// The shape signature of a RoPE input, [B, S, R] or [B, S, H, R] (the
-/// rank says which), or an error naming `kind` (tensor, memref).
-static FailureOr<SmallVector<StringRef>>
-ropeSignature(Operation *op, Value input, StringRef kind) {
+SmallVector<ShapeSpec> KVCompressOp::getShapeSignature() {
+  return {
+      {"hidden", getHidden(), {"B", "S", "D"}},
+      {"down", getWDkv(), {"D", "L+R"}},
+      {"norm", getKvNorm(), {"L"}},
+      {"c_kv", getCKv(), {"B", "S", "L"}},
+      {"k_pe", getKPe(), {"B", "S", "R"}},
+  };
+}
+
+LogicalResult KVCompressOp::verify() { return verifyShapes(*this); }
+
+/// The shape signature of a RoPE input, [B, S, R] or [B, S, H, R]: the
+/// rank says which.
+static SmallVector<StringRef> ropeLetters(Value input) {
+  if (cast<ShapedType>(input.getType()).getRank() == 3)
+    return {"B", "S", "R"};
+  return {"B", "S", "H", "R"};
+}
+
+/// A RoPE input has rank 3 or 4, or an error naming `kind` (tensor, memref).
+static LogicalResult checkRopeRank(Operation *op, Value input,
+                                   StringRef kind) {
   int64_t rank = cast<ShapedType>(input.getType()).getRank();
-  if (rank == 3)
-    return SmallVector<StringRef>{"B", "S", "R"};
-  if (rank == 4)
-    return SmallVector<StringRef>{"B", "S", "H", "R"};
+  if (rank == 3 || rank == 4)
+    return success();
   return op->emitOpError("expects input to be a rank-3 [B, S, R] or rank-4 "
                          "[B, S, H, R] ")
          << kind << ", found rank " << rank;
 }
 
-LogicalResult RopeOp::verify() {
-  FailureOr<SmallVector<StringRef>> signature =
-      ropeSignature(*this, getInput(), "tensor");
-  if (failed(signature))
-    return failure();
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {{"input", getInput(), *signature},
-                               {"positions", getPositions(), {"B", "S"}}});
+SmallVector<ShapeSpec> RopeOp::getShapeSignature() {
+  return {{"input", getInput(), ropeLetters(getInput())},
+          {"positions", getPositions(), {"B", "S"}},
+          {"result", getResult(), ropeLetters(getInput())}};
 }
 
-LogicalResult OutputProjOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"input", getInput(), {"B", "S", "H", "V"}},
-                                  {"w_o", getWO(), {"H*V", "D"}},
-                                  {"result", getResult(), {"B", "S", "D"}},
-                              });
+LogicalResult RopeOp::verify() {
+  if (failed(checkRopeRank(*this, getInput(), "tensor")))
+    return failure();
+  return verifyShapes(*this);
 }
+
+SmallVector<ShapeSpec> OutputProjOp::getShapeSignature() {
+  return {
+      {"input", getInput(), {"B", "S", "H", "V"}},
+      {"w_o", getWO(), {"H*V", "D"}},
+      {"result", getResult(), {"B", "S", "D"}},
+  };
+}
+
+LogicalResult OutputProjOp::verify() { return verifyShapes(*this); }
 
 //===----------------------------------------------------------------------===//
 // Paged latent cache
 //===----------------------------------------------------------------------===//
 
-LogicalResult CacheAppendOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"c_kv", getCKv(), {"B", "S", "L"}},
-                                  {"k_pe", getKPe(), {"B", "S", "R"}},
-                                  {"cache", getCache(), {"P", "G", "L+R"}},
-                                  {"block_table", getBlockTable(), {"B", "M"}},
-                                  {"seq_lens", getSeqLens(), {"B"}},
-                              });
+SmallVector<ShapeSpec> CacheAppendOp::getShapeSignature() {
+  return {
+      {"c_kv", getCKv(), {"B", "S", "L"}},
+      {"k_pe", getKPe(), {"B", "S", "R"}},
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"seq_lens", getSeqLens(), {"B"}},
+      {"result", getResult(), {"P", "G", "L+R"}},
+  };
+}
+
+LogicalResult CacheAppendOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> CacheGatherOp::getShapeSignature() {
+  return {
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"seq_lens", getSeqLens(), {"B"}},
+      {"c_kv", getCKv(), {"B", "T", "L"}},
+      {"k_pe", getKPe(), {"B", "T", "R"}},
+  };
 }
 
 LogicalResult CacheGatherOp::verify() {
   ShapeChecker checker(*this, getConfig());
-  if (failed(
-          checkShapes(checker, {
-                                   {"cache", getCache(), {"P", "G", "L+R"}},
-                                   {"block_table", getBlockTable(), {"B", "M"}},
-                                   {"seq_lens", getSeqLens(), {"B"}},
-                                   {"c_kv", getCKv(), {"B", "T", "L"}},
-                                   {"k_pe", getKPe(), {"B", "T", "R"}},
-                               })))
+  if (failed(checkShapes(checker, getShapeSignature())))
     return failure();
   std::optional<int64_t> pages = checker.lookup("M");
   std::optional<int64_t> pageSize = checker.lookup("G");
@@ -358,32 +391,42 @@ LogicalResult CacheGatherOp::verify() {
 // Decompression and absorption
 //===----------------------------------------------------------------------===//
 
-LogicalResult DecompressOp::verify() {
-  ShapeChecker checker(*this, getConfig());
+SmallVector<ShapeSpec> DecompressOp::getShapeSignature() {
   StringRef out = getProjection() == Projection::Key ? "N" : "V";
-  return checkShapes(checker, {
-                                  {"c_kv", getCKv(), {"B", "T", "L"}},
-                                  {"weight", getWeight(), {"H", "L", out}},
-                                  {"result", getResult(), {"B", "T", "H", out}},
-                              });
+  return {
+      {"c_kv", getCKv(), {"B", "T", "L"}},
+      {"weight", getWeight(), {"H", "L", out}},
+      {"result", getResult(), {"B", "T", "H", out}},
+  };
 }
 
-LogicalResult QueryToLatentOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
-                                  {"w_uk", getWUk(), {"H", "L", "N"}},
-                                  {"result", getResult(), {"B", "S", "H", "L"}},
-                              });
+LogicalResult DecompressOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> QueryToLatentOp::getShapeSignature() {
+  return {
+      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+      {"w_uk", getWUk(), {"H", "L", "N"}},
+      {"result", getResult(), {"B", "S", "H", "L"}},
+  };
 }
 
-LogicalResult LatentToValueOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"o_lat", getOLat(), {"B", "S", "H", "L"}},
-                                  {"w_uv", getWUv(), {"H", "L", "V"}},
-                                  {"result", getResult(), {"B", "S", "H", "V"}},
-                              });
+LogicalResult QueryToLatentOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> LatentToValueOp::getShapeSignature() {
+  return {
+      {"o_lat", getOLat(), {"B", "S", "H", "L"}},
+      {"w_uv", getWUv(), {"H", "L", "V"}},
+      {"result", getResult(), {"B", "S", "H", "V"}},
+  };
+}
+
+LogicalResult LatentToValueOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> FoldQueryWeightsOp::getShapeSignature() {
+  StringRef input = getConfig().hasQueryCompression() ? "Q" : "D";
+  return {{"w_uq", getWUq(), {input, "H*(N+R)"}},
+          {"w_uk", getWUk(), {"H", "L", "N"}},
+          {"result", getResult(), {input, "_"}}};
 }
 
 LogicalResult FoldQueryWeightsOp::verify() {
@@ -391,8 +434,9 @@ LogicalResult FoldQueryWeightsOp::verify() {
   ShapeChecker checker(*this, config);
   StringRef input = config.hasQueryCompression() ? "Q" : "D";
   int64_t heads = config.getHeads(), latent = config.getKvLoraRank();
-  if (failed(checkShapes(checker, {{"w_uq", getWUq(), {input, "H*(N+R)"}},
-                                   {"w_uk", getWUk(), {"H", "L", "N"}}})))
+  SmallVector<ShapeSpec> specs = getShapeSignature();
+  // The operands first, then the result's H*(L+R) columns, then its rows.
+  if (failed(checkShapes(checker, ArrayRef(specs).take_front(2))))
     return failure();
   auto type = cast<RankedTensorType>(getResult().getType());
   int64_t expected = heads * (latent + config.getQkRopeDim());
@@ -400,14 +444,21 @@ LogicalResult FoldQueryWeightsOp::verify() {
       (!type.isDynamicDim(1) && type.getDimSize(1) != expected))
     return emitOpError("expects result to be [")
            << input << ", H*(L+R) = " << expected << "], found " << type;
-  return checkShapes(checker, {{"result", getResult(), {input, "_any"}}});
+  return checkShapes(checker, ArrayRef(specs).drop_front(2));
+}
+
+SmallVector<ShapeSpec> FoldOutputWeightsOp::getShapeSignature() {
+  return {{"w_uv", getWUv(), {"H", "L", "V"}},
+          {"w_o", getWO(), {"H*V", "D"}},
+          {"result", getResult(), {"_", "D"}}};
 }
 
 LogicalResult FoldOutputWeightsOp::verify() {
   ConfigAttr config = getConfig();
   ShapeChecker checker(*this, config);
-  if (failed(checkShapes(checker, {{"w_uv", getWUv(), {"H", "L", "V"}},
-                                   {"w_o", getWO(), {"H*V", "D"}}})))
+  SmallVector<ShapeSpec> specs = getShapeSignature();
+  // The operands first, then the result's H*L rows, then its columns.
+  if (failed(checkShapes(checker, ArrayRef(specs).take_front(2))))
     return failure();
   auto type = cast<RankedTensorType>(getResult().getType());
   int64_t expected = config.getHeads() * config.getKvLoraRank();
@@ -415,51 +466,54 @@ LogicalResult FoldOutputWeightsOp::verify() {
       (!type.isDynamicDim(0) && type.getDimSize(0) != expected))
     return emitOpError("expects result to be [H*L = ")
            << expected << ", D], found " << type;
-  return checkShapes(checker, {{"result", getResult(), {"_any", "D"}}});
+  return checkShapes(checker, ArrayRef(specs).drop_front(2));
 }
 
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
 
-LogicalResult DecompressedAttentionOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
-                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
-                                  {"k_nope", getKNope(), {"B", "T", "H", "N"}},
-                                  {"k_pe", getKPe(), {"B", "T", "R"}},
-                                  {"v", getV(), {"B", "T", "H", "V"}},
-                                  {"kv_lens", getKvLens(), {"B"}},
-                                  {"result", getResult(), {"B", "S", "H", "V"}},
-                              });
+SmallVector<ShapeSpec> DecompressedAttentionOp::getShapeSignature() {
+  return {
+      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+      {"k_nope", getKNope(), {"B", "T", "H", "N"}},
+      {"k_pe", getKPe(), {"B", "T", "R"}},
+      {"v", getV(), {"B", "T", "H", "V"}},
+      {"kv_lens", getKvLens(), {"B"}},
+      {"result", getResult(), {"B", "S", "H", "V"}},
+  };
 }
 
-LogicalResult LatentAttentionOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"q_lat", getQLat(), {"B", "S", "H", "L"}},
-                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
-                                  {"cache", getCache(), {"P", "G", "L+R"}},
-                                  {"block_table", getBlockTable(), {"B", "M"}},
-                                  {"kv_lens", getKvLens(), {"B"}},
-                                  {"result", getResult(), {"B", "S", "H", "L"}},
-                              });
+LogicalResult DecompressedAttentionOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> LatentAttentionOp::getShapeSignature() {
+  return {
+      {"q_lat", getQLat(), {"B", "S", "H", "L"}},
+      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"kv_lens", getKvLens(), {"B"}},
+      {"result", getResult(), {"B", "S", "H", "L"}},
+  };
 }
 
-LogicalResult DecodeKernelOp::verify() {
-  ShapeChecker checker(*this, getConfig());
-  return checkShapes(checker, {
-                                  {"q_nope", getQNope(), {"B", "S", "H", "N"}},
-                                  {"q_pe", getQPe(), {"B", "S", "H", "R"}},
-                                  {"w_uk", getWUk(), {"H", "L", "N"}},
-                                  {"w_uv", getWUv(), {"H", "L", "V"}},
-                                  {"cache", getCache(), {"P", "G", "L+R"}},
-                                  {"block_table", getBlockTable(), {"B", "M"}},
-                                  {"kv_lens", getKvLens(), {"B"}},
-                                  {"output", getOutput(), {"B", "S", "H", "V"}},
-                              });
+LogicalResult LatentAttentionOp::verify() { return verifyShapes(*this); }
+
+SmallVector<ShapeSpec> DecodeKernelOp::getShapeSignature() {
+  return {
+      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+      {"w_uk", getWUk(), {"H", "L", "N"}},
+      {"w_uv", getWUv(), {"H", "L", "V"}},
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"kv_lens", getKvLens(), {"B"}},
+      {"output", getOutput(), {"B", "S", "H", "V"}},
+  };
 }
+
+LogicalResult DecodeKernelOp::verify() { return verifyShapes(*this); }
 
 /// Kernels read rows with unit stride: `name`'s last dimension is contiguous.
 static LogicalResult checkContiguousRows(Operation *op, StringRef name,
@@ -474,34 +528,35 @@ static LogicalResult checkContiguousRows(Operation *op, StringRef name,
   return success();
 }
 
+SmallVector<ShapeSpec> RopeKernelOp::getShapeSignature() {
+  return {{"input", getInput(), ropeLetters(getInput()), false},
+          {"positions", getPositions(), {"B", "S"}},
+          {"result", getResult(), ropeLetters(getInput())}};
+}
+
 LogicalResult RopeKernelOp::verify() {
-  FailureOr<SmallVector<StringRef>> signature =
-      ropeSignature(*this, getInput(), "memref");
-  if (failed(signature))
-    return failure();
-  ShapeChecker checker(*this, getConfig());
-  if (failed(checkShapes(checker,
-                         {{"input", getInput(), *signature, false},
-                          {"positions", getPositions(), {"B", "S"}},
-                          {"result", getResult(), *signature}})))
+  if (failed(checkRopeRank(*this, getInput(), "memref")) ||
+      failed(verifyShapes(*this)))
     return failure();
   if (failed(checkContiguousRows(*this, "input", getInput())))
     return failure();
   return checkContiguousRows(*this, "result", getResult());
 }
 
+SmallVector<ShapeSpec> KVAppendKernelOp::getShapeSignature() {
+  return {{"kv", getKv(), {"B", "S", "L+R"}, false},
+          {"norm", getNorm(), {"L"}, false},
+          {"positions", getPositions(), {"B", "S"}},
+          {"cache", getCache(), {"P", "G", "L+R"}},
+          {"block_table", getBlockTable(), {"B", "M"}},
+          {"seq_lens", getSeqLens(), {"B"}}};
+}
+
 LogicalResult KVAppendKernelOp::verify() {
   if (!(getEpsilon().convertToDouble() > 0.0))
     return emitOpError("expects epsilon to be positive, found ")
            << getEpsilon().convertToDouble();
-  ShapeChecker checker(*this, getConfig());
-  if (failed(checkShapes(
-          checker, {{"kv", getKv(), {"B", "S", "L+R"}, false},
-                    {"norm", getNorm(), {"L"}, false},
-                    {"positions", getPositions(), {"B", "S"}},
-                    {"cache", getCache(), {"P", "G", "L+R"}},
-                    {"block_table", getBlockTable(), {"B", "M"}},
-                    {"seq_lens", getSeqLens(), {"B"}}})))
+  if (failed(verifyShapes(*this)))
     return failure();
   return checkContiguousRows(*this, "kv", getKv());
 }
@@ -512,19 +567,25 @@ LogicalResult KVAppendKernelOp::verify() {
 
 /// The operand shapes both fused attention ops share.
 template <typename FusedOp>
-static LogicalResult verifyFusedAttention(FusedOp op) {
-  ShapeChecker checker(op, op.getConfig());
-  return checkShapes(checker,
-                     {
-                         {"q_nope", op.getQNope(), {"B", "S", "H", "N"}},
-                         {"q_pe", op.getQPe(), {"B", "S", "H", "R"}},
-                         {"w_uk", op.getWUk(), {"H", "L", "N"}},
-                         {"w_uv", op.getWUv(), {"H", "L", "V"}},
-                         {"cache", op.getCache(), {"P", "G", "L+R"}},
-                         {"block_table", op.getBlockTable(), {"B", "M"}},
-                         {"kv_lens", op.getKvLens(), {"B"}},
-                         {"result", op.getResult(), {"B", "S", "H", "V"}},
-                     });
+static SmallVector<ShapeSpec> fusedAttentionSignature(FusedOp op) {
+  return {
+      {"q_nope", op.getQNope(), {"B", "S", "H", "N"}},
+      {"q_pe", op.getQPe(), {"B", "S", "H", "R"}},
+      {"w_uk", op.getWUk(), {"H", "L", "N"}},
+      {"w_uv", op.getWUv(), {"H", "L", "V"}},
+      {"cache", op.getCache(), {"P", "G", "L+R"}},
+      {"block_table", op.getBlockTable(), {"B", "M"}},
+      {"kv_lens", op.getKvLens(), {"B"}},
+      {"result", op.getResult(), {"B", "S", "H", "V"}},
+  };
+}
+
+SmallVector<ShapeSpec> FusedDecodeOp::getShapeSignature() {
+  return fusedAttentionSignature(*this);
+}
+
+SmallVector<ShapeSpec> FusedPrefillOp::getShapeSignature() {
+  return fusedAttentionSignature(*this);
 }
 
 LogicalResult FusedDecodeOp::verify() {
@@ -532,10 +593,12 @@ LogicalResult FusedDecodeOp::verify() {
     return emitOpError("expects tiling heads_per_block (")
            << getTiling().getHeadsPerBlock() << ") to be at most heads ("
            << getConfig().getHeads() << ")";
-  return verifyFusedAttention(*this);
+  return verifyShapes(*this);
 }
 
-LogicalResult FusedPrefillOp::verify() { return verifyFusedAttention(*this); }
+LogicalResult FusedPrefillOp::verify() { return verifyShapes(*this); }
+
+#include "mla/Dialect/MLA/IR/MLAInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "mla/Dialect/MLA/IR/MLAOps.cpp.inc"

@@ -22,9 +22,12 @@
 #include "mla/Dialect/MLA/IR/MLAEnums.h.inc"
 
 #include "mla/Dialect/MLA/IR/MLATarget.h"
+#include "mla/Dialect/MLA/IR/ShapeSignature.h"
 
 #define GET_ATTRDEF_CLASSES
 #include "mla/Dialect/MLA/IR/MLAAttrs.h.inc"
+
+#include "mla/Dialect/MLA/IR/MLAInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "mla/Dialect/MLA/IR/MLAOps.h.inc"

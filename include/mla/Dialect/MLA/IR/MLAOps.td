@@ -16,6 +16,7 @@
 
 include "mla/Dialect/MLA/IR/MLADialect.td"
 include "mla/Dialect/MLA/IR/MLAAttrs.td"
+include "mla/Dialect/MLA/IR/MLAInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -29,7 +30,9 @@ def MLA_IndexTensor : RankedTensorOf<[I32]>;
 // Every mla op is a pure function of its tensors: the cache is updated by
 // returning a new cache value.
 class MLA_Op<string mnemonic, list<Trait> traits = []>
-    : Op<MLA_Dialect, mnemonic, !listconcat([Pure], traits)> {
+    : Op<MLA_Dialect, mnemonic,
+         !listconcat([Pure, DeclareOpInterfaceMethods<MLA_ShapeSignatureOpInterface>],
+                     traits)> {
   let hasVerifier = 1;
 }
 
@@ -564,7 +567,8 @@ def MLA_FusedPrefillOp : MLA_Op<"fused_prefill"> {
 def MLA_KernelFloatBuffer : MemRefOf<[F16, BF16]>;
 def MLA_IndexBuffer : MemRefOf<[I32]>;
 
-def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel"> {
+def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel",
+    [DeclareOpInterfaceMethods<MLA_ShapeSignatureOpInterface>]> {
   let summary = "the fused decode on buffers, before it becomes GPU kernels";
   let description = [{
     What `convert-mla-to-gpu` makes of an `mla.fused_decode`: the same
@@ -611,7 +615,8 @@ def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel"> {
 
 def MLA_RowsFloatBuffer : MemRefOf<[F16, BF16, F32]>;
 
-def MLA_RopeKernelOp : Op<MLA_Dialect, "rope_kernel"> {
+def MLA_RopeKernelOp : Op<MLA_Dialect, "rope_kernel",
+    [DeclareOpInterfaceMethods<MLA_ShapeSignatureOpInterface>]> {
   let summary = "RoPE on buffers, before it becomes the `rope` rows kernel";
   let description = [{
     What `convert-mla-to-gpu` (row-kernels) makes of an `mla.rope`: `input`
@@ -646,7 +651,8 @@ def MLA_RopeKernelOp : Op<MLA_Dialect, "rope_kernel"> {
   let hasVerifier = 1;
 }
 
-def MLA_KVAppendKernelOp : Op<MLA_Dialect, "kv_append_kernel"> {
+def MLA_KVAppendKernelOp : Op<MLA_Dialect, "kv_append_kernel",
+    [DeclareOpInterfaceMethods<MLA_ShapeSignatureOpInterface>]> {
   let summary = "the kv down-projection's epilogue on buffers: normalise c_KV, rotate k_pe, write both into their page";
   let description = [{
     What `convert-mla-to-gpu` (gemms, row-kernels) makes of `mla.kv_compress`

@@ -33,6 +33,46 @@ def MLADecompose : Pass<"mla-decompose"> {
   ];
 }
 
+def MLAInsertShapeChecks : Pass<"mla-insert-shape-checks", "::mlir::func::FuncOp"> {
+  let summary = "Check the dynamic sizes of the mla ops' operands when the program runs";
+  let description = [{
+    The verifiers check what the types say; a dynamic size (a batch, a
+    token count, a page count given as `?`) can only be checked when the
+    program runs. For every op with a shape signature
+    (ShapeSignatureOpInterface) this pass emits, on its operands:
+
+    - every dimension of a letter equal to the first one (`block_table`
+      [B, M] has as many rows as `hidden` [B, S, D] has requests;
+      `seq_lens` [B] as many entries);
+    - a config letter (`D`, `H`, `L+R`, ...) equal to the config's size;
+    - batch, new tokens, pages, page size and pages per request non-zero
+      (what the verifier refuses statically).
+
+    Each is a `cf.assert` whose message names the op, the operand (and the
+    function argument it is), the dimension and its letter: the program
+    stops with it before computing anything with the wrong size (`mla-run`:
+    exit 1). A size is traced through the mla ops that carry it (the `B` of
+    a rope's input is the `B` of the query projection's hidden states), so
+    that most checks compare function arguments and sit at the function's
+    entry, each once.
+
+    ```mlir
+    // A block table with one row for two requests:
+    //   expects block_table (argument #2 of @step) dim 0 (B: batch) to
+    //   equal hidden (argument #0 of @step) dim 0
+    ```
+
+    Both lowering pipelines (CPU and GPU) run it first.
+  }];
+  let dependentDialects = ["::mlir::cf::ControlFlowDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numChecks", "checks", "Number of runtime size checks emitted">
+  ];
+}
+
 def MLASetTarget : Pass<"mla-set-target", "::mlir::ModuleOp"> {
   let summary = "Put the target's description (#mla.target) on the module";
   let description = [{
