@@ -16,7 +16,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstring>
 
 using namespace npy;
@@ -70,15 +72,42 @@ int64_t HostArray::numElements() const {
   return count;
 }
 
-HostArray HostArray::allocate(ElementKind kind, std::vector<int64_t> shape) {
+llvm::Expected<HostArray> HostArray::allocate(ElementKind kind,
+                                              std::vector<int64_t> shape) {
+  std::optional<int64_t> bytes = static_cast<int64_t>(byteWidth(kind));
+  for (int64_t size : shape)
+    if (bytes)
+      bytes = llvm::checkedMul(*bytes, size);
+  std::string shapeText = "[" + llvm::join(llvm::map_range(shape, [](int64_t s) {
+                                             return std::to_string(s);
+                                           }),
+                                           ", ") +
+                          "]";
+  if (!bytes || *bytes < 0)
+    return llvm::createStringError(
+        "an array of shape " + shapeText + " (" + kindName(kind).str() +
+        ") has more bytes than a 64-bit size can count");
+  // Not std::vector: its allocation failure ends the tool in LLVM's
+  // out-of-memory handler instead of an error naming the array.
+  void *memory = nullptr;
+  size_t size = std::max<int64_t>(*bytes, 1);
+  if (posix_memalign(&memory, 64, (size + 63) / 64 * 64) != 0 || !memory)
+    return llvm::createStringError("cannot allocate " + std::to_string(*bytes) +
+                                   " bytes for an array of shape " + shapeText +
+                                   " (" + kindName(kind).str() + ")");
+  std::memset(memory, 0, size);
   HostArray array;
   array.kind = kind;
   array.shape = std::move(shape);
-  constexpr size_t alignment = 64;
-  array.storage.assign(array.numBytes() + alignment, 0);
-  auto address = reinterpret_cast<uintptr_t>(array.storage.data());
-  array.offset = (alignment - address % alignment) % alignment;
+  array.storage.reset(static_cast<uint8_t *>(memory));
   return array;
+}
+
+llvm::Expected<HostArray> HostArray::clone() const {
+  llvm::Expected<HostArray> copy = allocate(kind, shape);
+  if (copy)
+    std::memcpy(copy->data(), data(), numBytes());
+  return copy;
 }
 
 double HostArray::get(int64_t i) const {
@@ -244,8 +273,10 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
     return npyError(path, "holds " + llvm::Twine(bytes.size()) +
                               " data bytes, its header says " +
                               llvm::Twine(*expected));
-  HostArray array = HostArray::allocate(kind, std::move(shape));
-  std::memcpy(array.data(), bytes.data(), array.numBytes());
+  llvm::Expected<HostArray> array = HostArray::allocate(kind, std::move(shape));
+  if (!array)
+    return npyError(path, llvm::toString(array.takeError()));
+  std::memcpy(array->data(), bytes.data(), array->numBytes());
   return array;
 }
 
@@ -273,7 +304,12 @@ llvm::Error npy::writeNpy(StringRef path, const HostArray &array) {
   out << header;
   out.write(reinterpret_cast<const char *>(array.data()), array.numBytes());
   out.close();
-  if (out.has_error())
-    return npyError(path, "write failed: " + out.error().message());
+  if (out.has_error()) {
+    std::string message = out.error().message();
+    // Reported here, with the file's name: the stream would otherwise end
+    // the tool with a fatal error naming none.
+    out.clear_error();
+    return npyError(path, "write failed: " + message);
+  }
   return llvm::Error::success();
 }

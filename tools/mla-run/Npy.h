@@ -14,6 +14,8 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,26 +29,38 @@ size_t byteWidth(ElementKind kind);
 /// "f32", "f16", "bf16", "i32".
 llvm::StringRef kindName(ElementKind kind);
 
-/// A dense row-major array, owning its bytes (64-byte aligned).
+/// A dense row-major array, owning its bytes (64-byte aligned). Moved, not
+/// copied: a copy is `clone()`, which can fail.
 struct HostArray {
   ElementKind kind = ElementKind::F32;
   std::vector<int64_t> shape;
-  /// Aligned storage; `data()` is what kernels read and write.
-  std::vector<uint8_t> storage;
-  size_t offset = 0;
+
+  HostArray() = default;
+  HostArray(HostArray &&) = default;
+  HostArray &operator=(HostArray &&) = default;
 
   int64_t numElements() const;
   size_t numBytes() const { return numElements() * byteWidth(kind); }
-  uint8_t *data() { return storage.data() + offset; }
-  const uint8_t *data() const { return storage.data() + offset; }
+  uint8_t *data() { return storage.get(); }
+  const uint8_t *data() const { return storage.get(); }
 
-  /// Allocates zeroed, 64-byte aligned storage for `shape`.
-  static HostArray allocate(ElementKind kind, std::vector<int64_t> shape);
+  /// Allocates zeroed, 64-byte aligned storage for `shape`; an error naming
+  /// the byte count where the shape's bytes overflow or memory runs out.
+  static llvm::Expected<HostArray> allocate(ElementKind kind,
+                                            std::vector<int64_t> shape);
+  /// A copy in storage of its own.
+  llvm::Expected<HostArray> clone() const;
 
   /// Element `i` as a double (any kind).
   double get(int64_t i) const;
   /// Sets element `i` from a double (rounded to nearest even).
   void set(int64_t i, double value);
+
+private:
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> storage;
 };
 
 /// Reads an .npy file; errors name the file and what is wrong with it.

@@ -212,12 +212,14 @@ llvm::Expected<HostArray> prepareArgument(unsigned index,
                  "input file: random integers would index outside the cache");
   if (!type.hasStaticShape())
     return error("has dynamic sizes: give it an input file");
-  HostArray array =
+  llvm::Expected<HostArray> array =
       HostArray::allocate(*kind, std::vector<int64_t>(type.getShape().begin(),
                                                       type.getShape().end()));
+  if (!array)
+    return error(llvm::toString(array.takeError()));
   SplitMix64 generator{randomSeed * 0x100000001b3ULL + index};
-  for (int64_t i = 0, e = array.numElements(); i < e; ++i)
-    array.set(i, generator.uniform());
+  for (int64_t i = 0, e = array->numElements(); i < e; ++i)
+    array->set(i, generator.uniform());
   return array;
 }
 
@@ -489,19 +491,21 @@ class Invocation {
 public:
   /// `name` and `signature` are the entry's before lowering (which
   /// replaces it by an LLVM function).
+  /// `hostCopies`: on the CPU, the arguments of each rotated set after the
+  /// first (`copiesForRotation`).
   Invocation(ExecutionEngine &engine, StringRef name, FunctionType signature,
-             std::vector<HostArray> &arguments, bool onGpu)
+             std::vector<HostArray> &arguments,
+             std::deque<HostArray> hostCopies, bool onGpu)
       : engine(engine), name(name.str()), resultTypes(signature.getResults()),
-        arguments(arguments), onGpu(onGpu) {
+        arguments(arguments), onGpu(onGpu), hostCopies(std::move(hostCopies)) {
     unsigned sets = std::max(1u, unsigned(rotate));
     descriptors.resize(sets);
+    size_t copy = 0;
     for (unsigned set = 0; set < sets; ++set) {
       for (HostArray &array : arguments) {
         HostArray *source = &array;
-        if (set > 0 && !onGpu) {
-          hostCopies.push_back(array);
-          source = &hostCopies.back();
-        }
+        if (set > 0 && !onGpu)
+          source = &this->hostCopies[copy++];
         descriptors[set].push_back(descriptorOf(*source));
         if (!onGpu)
           continue;
@@ -579,15 +583,32 @@ private:
   TypeRange resultTypes;
   std::vector<HostArray> &arguments;
   bool onGpu;
+  std::deque<HostArray> hostCopies; // stable addresses
   std::vector<std::vector<std::vector<int64_t>>> descriptors;
   std::vector<void *> deviceArguments;
-  std::deque<HostArray> hostCopies; // stable addresses
   std::vector<int64_t> results;
   void *resultPointer = nullptr;
   std::vector<std::vector<void *>> descriptorPointers;
   std::vector<std::vector<void *>> packed;
   unsigned calls = 0;
 };
+
+/// With --rotate N on the CPU, N - 1 more copies of every argument, made
+/// before anything runs (each one can fail for memory).
+FailureOr<std::deque<HostArray>>
+copiesForRotation(const std::vector<HostArray> &arguments, bool onGpu) {
+  std::deque<HostArray> copies;
+  for (unsigned set = 1; !onGpu && set < unsigned(rotate); ++set) {
+    for (auto [i, array] : llvm::enumerate(arguments)) {
+      llvm::Expected<HostArray> copy = array.clone();
+      if (!copy)
+        return failure("--rotate: argument " + llvm::Twine(i) + ": " +
+                       llvm::toString(copy.takeError()));
+      copies.push_back(std::move(*copy));
+    }
+  }
+  return copies;
+}
 
 /// --warmup untimed calls, --repeat timed ones (device events around each on
 /// the GPU: the lowered code synchronises its stream before returning), then
@@ -621,15 +642,19 @@ FailureOr<std::vector<double>> callAndTime(Invocation &invocation,
 
 /// Result `index` copied out of its descriptor (any strides; from the
 /// device on the GPU) into a dense host array.
-HostArray copyResult(const int64_t *descriptor, RankedTensorType tensor,
-                     bool onGpu) {
+llvm::Expected<HostArray> copyResult(const int64_t *descriptor,
+                                     RankedTensorType tensor, bool onGpu) {
   int64_t rank = tensor.getRank();
   auto *aligned = reinterpret_cast<const uint8_t *>(descriptor[1]);
   int64_t offset = descriptor[2];
   std::vector<int64_t> shape(descriptor + 3, descriptor + 3 + rank);
   std::vector<int64_t> strides(descriptor + 3 + rank,
                                descriptor + 3 + 2 * rank);
-  HostArray out = HostArray::allocate(*kindOf(tensor.getElementType()), shape);
+  llvm::Expected<HostArray> allocated =
+      HostArray::allocate(*kindOf(tensor.getElementType()), shape);
+  if (!allocated)
+    return allocated.takeError();
+  HostArray &out = *allocated;
   size_t width = npy::byteWidth(out.kind);
   std::vector<uint8_t> staged;
   if (onGpu && out.numElements() > 0) {
@@ -655,15 +680,19 @@ HostArray copyResult(const int64_t *descriptor, RankedTensorType tensor,
       index[d] = 0;
     }
   }
-  return out;
+  return allocated;
 }
 
 /// Prints each result's summary and writes it to --output-dir.
 LogicalResult reportResults(const Invocation &invocation,
                             FunctionType signature, bool onGpu) {
   for (auto [i, type] : llvm::enumerate(signature.getResults())) {
-    HostArray out = copyResult(invocation.resultDescriptor(i),
-                               cast<RankedTensorType>(type), onGpu);
+    llvm::Expected<HostArray> copied = copyResult(
+        invocation.resultDescriptor(i), cast<RankedTensorType>(type), onGpu);
+    if (!copied)
+      return failure("result " + llvm::Twine(i) + ": " +
+                     llvm::toString(copied.takeError()));
+    HostArray &out = *copied;
     summarise(i, type, out);
     if (outputDir.empty())
       continue;
@@ -730,7 +759,12 @@ int main(int argc, char **argv) {
                  << (*onGpu ? "GPU" : "CPU") << "\n";
     return 0;
   }
-  Invocation invocation(**engine, name, signature, *arguments, *onGpu);
+  FailureOr<std::deque<HostArray>> copies =
+      copiesForRotation(*arguments, *onGpu);
+  if (failed(copies))
+    return 1;
+  Invocation invocation(**engine, name, signature, *arguments,
+                        std::move(*copies), *onGpu);
   FailureOr<std::vector<double>> times = callAndTime(invocation, *onGpu);
   if (failed(times) || failed(reportResults(invocation, signature, *onGpu)))
     return 1;
