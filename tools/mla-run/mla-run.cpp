@@ -49,6 +49,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <unistd.h>
 
 using namespace mlir;
@@ -462,9 +463,13 @@ LogicalResult lower(ModuleOp module, func::FuncOp entry, bool onGpu) {
 FailureOr<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // The options hold a function_ref: the transformer must outlive the
+  // engine's creation (a temporary here was a use after scope: ASan).
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                /*targetMachine=*/nullptr);
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  engineOptions.transformer = optimize;
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)
     return failure("JIT compilation failed: " +

@@ -123,14 +123,21 @@ struct LoadBuilder {
     return {stage, a.div(col, 64), token, swizzled(token, col)};
   }
   /// The cache page of the request's cached position `pos`: its block-table
-  /// entry, clamped into the cache (memory safety against a bad table).
+  /// entry, clamped into the cache (memory safety against a bad table). An
+  /// entry that names no page is reported (mla_gpu.check_input) unless
+  /// `used` is false (given for rows that read the table only to keep their
+  /// address in bounds: an unused entry may be anything).
   Value pageOf(Value cache, Value table, Value request, Value pos,
-               int64_t pageSize) {
-    Value lastPage =
-        a.sub(memref::DimOp::create(b, cache, 0).getResult(), a.idx(1));
+               int64_t pageSize, Value used = Value()) {
+    Value pages = memref::DimOp::create(b, cache, 0);
     Value page = a.toIndex(memref::LoadOp::create(
         b, table, ValueRange{request, a.div(pos, pageSize)}));
-    return a.min(a.max(page, a.idx(0)), lastPage);
+    Value fine = a.andi(a.ge(page, a.idx(0)), a.lt(page, pages));
+    if (used)
+      fine = a.ori(fine, a.xori(used, a.boolean(true)));
+    CheckInputOp::create(b, fine, BadInput::AttentionPage, request, page,
+                         pages);
+    return a.min(a.max(page, a.idx(0)), a.sub(pages, a.idx(1)));
   }
   /// The thread's token row of tile `tile` of the split [start, end): rows
   /// of `threads / rows` threads each.
@@ -272,7 +279,7 @@ struct LoadTokensLowering : OpConversionPattern<LoadTokensOp> {
     Value valid = a.lt(pos, end);
     pos = a.select(valid, pos, start);
     l.copy8(buffer, l.ringIndices(swizzle, stage, token, col), cache,
-            {l.pageOf(cache, table, request, pos, pageSize),
+            {l.pageOf(cache, table, request, pos, pageSize, valid),
              a.rem(pos, pageSize), col},
             valid);
     rewriter.eraseOp(op);

@@ -597,6 +597,71 @@ struct CombineSplitsLowering : OpConversionPattern<CombineSplitsOp> {
   }
 };
 
+/// mla_gpu.check_input → when `ok` is false and the runtime installed a
+/// record (`__mla_error_record`, a module global holding a pointer to
+/// mapped host memory {kind, request, value, limit} as i64): the first
+/// failing check of the call claims the record by a compare-and-swap of
+/// kind from 0, then writes the rest. The global is defined (as 0) in the
+/// kernel's GPU module on first use.
+struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
+  using OpConversionPattern::OpConversionPattern;
+  static constexpr StringLiteral kRecord = "__mla_error_record";
+
+  LogicalResult
+  matchAndRewrite(CheckInputOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto module = op->getParentOfType<gpu::GPUModuleOp>();
+    if (!module)
+      return rewriter.notifyMatchFailure(op, "not in a GPU module");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Type i64 = b.getI64Type();
+    auto global = LLVM::LLVMPointerType::get(b.getContext(), 1);
+    auto generic = LLVM::LLVMPointerType::get(b.getContext());
+    if (!module.lookupSymbol(kRecord)) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(module.getBody());
+      LLVM::GlobalOp::create(rewriter, op.getLoc(), i64, /*isConstant=*/false,
+                             LLVM::Linkage::External, kRecord,
+                             rewriter.getI64IntegerAttr(0), /*alignment=*/8,
+                             /*addrSpace=*/1);
+    }
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, i64, index);
+    };
+    Value bad = arith::XOrIOp::create(
+        b, adaptor.getOk(),
+        arith::ConstantOp::create(b, b.getBoolAttr(true)));
+    auto ifBad = scf::IfOp::create(b, bad, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(ifBad.thenBlock());
+    Value record = LLVM::LoadOp::create(
+        b, generic, LLVM::AddressOfOp::create(b, global, kRecord));
+    Value installed = LLVM::ICmpOp::create(
+        b, LLVM::ICmpPredicate::ne, record, LLVM::ZeroOp::create(b, generic));
+    auto ifInstalled = scf::IfOp::create(b, installed, false);
+    b.setInsertionPointToStart(ifInstalled.thenBlock());
+    Value zero = LLVM::ConstantOp::create(b, i64, 0);
+    Value kind = LLVM::ConstantOp::create(
+        b, i64, static_cast<int64_t>(op.getKind()));
+    auto exchange = LLVM::AtomicCmpXchgOp::create(
+        b, record, zero, kind, LLVM::AtomicOrdering::acq_rel,
+        LLVM::AtomicOrdering::monotonic);
+    Value claimed = LLVM::ExtractValueOp::create(b, exchange, 1);
+    auto ifClaimed = scf::IfOp::create(b, claimed, false);
+    b.setInsertionPointToStart(ifClaimed.thenBlock());
+    Value fields[] = {adaptor.getRequest(), adaptor.getValue(),
+                      adaptor.getLimit()};
+    for (auto [field, value] : llvm::enumerate(fields)) {
+      Value at = LLVM::GEPOp::create(
+          b, generic, i64, record,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(field + 1)});
+      LLVM::StoreOp::create(b, toI64(value), at, /*alignment=*/8,
+                            /*isVolatile=*/true);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMLAGPUToNVVM
     : mla::impl::ConvertMLAGPUToNVVMBase<ConvertMLAGPUToNVVM> {
   void runOnOperation() override {
@@ -628,6 +693,6 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
                WarpgroupMmaLowering, WarpMmaLowering, WarpMmaRsLowering,
-               CombineSplitsLowering>(
+               CombineSplitsLowering, CheckInputLowering>(
       patterns.getContext());
 }

@@ -83,9 +83,7 @@ CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
 
   // This split's tokens: the request's length cut into `splits` chunks of
   // whole tiles; a chunk past the length is empty.
-  cta.length = a.toIndex(
-      memref::LoadOp::create(b, ops->lengths, ValueRange{cta.request}));
-  cta.length = a.max(cta.length, a.idx(0));
+  cta.length = requestLength(cta.request, /*report=*/true);
   if (plan.balanced()) {
     // Scheduling metadata (emitSchedule): at most `chunk` tokens per CTA.
     auto entry = [&](Value i) {
@@ -205,6 +203,19 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
   };
   load(ops->queryLatent, 0, plan.latent);
   load(ops->queryRope, plan.latent, plan.dim - plan.latent);
+}
+
+Value DecodeKernelEmitter::requestLength(Value request, bool report) {
+  int64_t pageSize = cast<MemRefType>(ops->cache.getType()).getDimSize(1);
+  Value capacity =
+      a.mul(memref::DimOp::create(b, ops->blockTable, 1).getResult(), pageSize);
+  Value length =
+      a.toIndex(memref::LoadOp::create(b, ops->lengths, ValueRange{request}));
+  if (report)
+    mla_gpu::CheckInputOp::create(
+        b, a.andi(a.ge(length, a.idx(0)), a.le(length, capacity)),
+        mla_gpu::BadInput::AttentionLength, request, length, capacity);
+  return a.min(a.max(length, a.idx(0)), capacity);
 }
 
 /// The thread's token row of tile `tile` of the split, looked up (whether it

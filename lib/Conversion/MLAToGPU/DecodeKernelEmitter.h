@@ -155,6 +155,10 @@ private:
     return a.add(cta.start, a.mul(tile, plan.blockTokens));
   }
   TokenRow lookUpRow(const CTA &cta, Value tile);
+  /// Request `request`'s cached length, clamped into [0, its table row's
+  /// capacity] (memory safety); one outside is reported
+  /// (mla_gpu.check_input) where `report`.
+  Value requestLength(Value request, bool report);
   void loadLatentTile(const CTA &cta, Value tile, const TokenRow *row);
   /// Tile `next` into its stage if it is in the split (through `row`, its
   /// token row looked up ahead, when given), then the group commit.

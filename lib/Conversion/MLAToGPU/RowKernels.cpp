@@ -334,7 +334,8 @@ struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
     Value s = arith::RemUIOp::create(b, row, tokens);
     // The token's logical position t = seq_lens[b] - S + s, its page and
     // slot; a token outside its table row or the cache writes nothing (the
-    // condition is the warp's: its shuffles below stay converged).
+    // condition is the warp's: its shuffles below stay converged) and is
+    // reported (mla_gpu.check_input).
     Value length = a.toIndex(
         memref::LoadOp::create(b, op.getSeqLens(), ValueRange{request}));
     Value t = a.add(a.sub(length, tokens), s);
@@ -342,17 +343,24 @@ struct KVAppendToKernel : OpRewritePattern<KVAppendKernelOp> {
     Value zero = a.idx(0);
     Value nonNegative = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, t,
                                               zero);
+    mla_gpu::CheckInputOp::create(b, nonNegative,
+                                  mla_gpu::BadInput::AppendBeforeStart,
+                                  request, length, tokens);
     Value tableIndex =
         arith::DivUIOp::create(b, a.select(nonNegative, t, zero), pageSize);
-    Value inTable = a.andi(nonNegative,
-                           a.lt(tableIndex, memref::DimOp::create(b, table, 1)));
+    Value tableWidth = memref::DimOp::create(b, table, 1);
+    Value inRow = a.lt(tableIndex, tableWidth);
+    mla_gpu::CheckInputOp::create(b, inRow, mla_gpu::BadInput::AppendLength,
+                                  request, t, a.mul(tableWidth, pageSize));
+    Value inTable = a.andi(nonNegative, inRow);
     auto tableIf = scf::IfOp::create(b, inTable, /*withElse=*/false);
     b.setInsertionPointToStart(tableIf.thenBlock());
     Value page = a.toIndex(
         memref::LoadOp::create(b, table, ValueRange{request, tableIndex}));
-    Value inCache = a.andi(
-        arith::CmpIOp::create(b, arith::CmpIPredicate::sge, page, zero),
-        a.lt(page, memref::DimOp::create(b, cache, 0)));
+    Value pages = memref::DimOp::create(b, cache, 0);
+    Value inCache = a.andi(a.ge(page, zero), a.lt(page, pages));
+    mla_gpu::CheckInputOp::create(b, inCache, mla_gpu::BadInput::AppendPage,
+                                  request, page, pages);
     auto pageIf = scf::IfOp::create(b, inCache, /*withElse=*/false);
     b.setInsertionPointToStart(pageIf.thenBlock());
     Value slot = arith::RemUIOp::create(b, t, pageSize);

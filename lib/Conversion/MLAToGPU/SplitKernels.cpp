@@ -67,10 +67,10 @@ void DecodeKernelEmitter::emitSchedule(const DecodeKernelOperands &operands) {
   Type i32 = b.getI32Type();
   Value shared = sharedBuffer(sharedMemory(16, (2 * warps + 1) * 4), 0,
                               "warp_sums", {2 * warps + 1}, i32);
+  // The lengths as the attention kernels clamp them (they report).
   auto tilesOf = [&](Value request) {
-    Value length =
-        a.toIndex(memref::LoadOp::create(b, ops->lengths, ValueRange{request}));
-    return a.ceilDiv(a.max(length, a.idx(0)), plan.blockTokens);
+    return a.ceilDiv(requestLength(request, /*report=*/false),
+                     plan.blockTokens);
   };
   auto toI32 = [&](Value v) {
     return arith::IndexCastOp::create(b, i32, v).getResult();

@@ -6,7 +6,10 @@
 // device 0 (or the one mgpuSetDefaultDevice names) is made current on first
 // use. Kernels that ask for more than 48 KiB of dynamic shared memory get the
 // function attribute that allows it. Every failing call is reported with the
-// kernel and module involved, and the process exits with code 1.
+// kernel and module involved, and the process exits with code 1. So is a bad
+// input a kernel found (mla_gpu.check_input): every loaded module's
+// `__mla_error_record` points at one record in mapped host memory, read when
+// a stream is synchronised.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,6 +87,10 @@ struct Driver {
   X(cuMemPoolSetAttribute, CUresult (*)(CUmemoryPool, int, void *))            \
   X(cuMemcpyAsync, CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream))   \
   X(cuMemcpyHtoD_v2, CUresult (*)(CUdeviceptr, const void *, size_t))          \
+  X(cuModuleGetGlobal_v2,                                                      \
+    CUresult (*)(CUdeviceptr *, size_t *, CUmodule, const char *))             \
+  X(cuMemHostAlloc, CUresult (*)(void **, size_t, unsigned))                   \
+  X(cuMemHostGetDevicePointer_v2, CUresult (*)(CUdeviceptr *, void *, unsigned)) \
   X(cuMemsetD32Async, CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))   \
   X(cuMemsetD16Async,                                                          \
     CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))
@@ -217,6 +224,92 @@ void check(CUresult result, const char *call, const std::string &what = "") {
     fatal(call, result, what);
 }
 
+/// What a kernel records of a bad input (mla_gpu.check_input, lowered in
+/// convert-mla-gpu-to-nvvm): the first failing check's kind, request, value
+/// and limit. In mapped (zero-copy) host memory: the kernels write it, the
+/// host reads it after a synchronisation without a copy.
+struct ErrorRecord {
+  int64_t kind, request, value, limit;
+};
+volatile ErrorRecord *errorRecord = nullptr;
+CUdeviceptr errorRecordOnDevice = 0;
+std::mutex errorRecordMutex;
+constexpr unsigned CU_MEMHOSTALLOC_PORTABLE = 1, CU_MEMHOSTALLOC_DEVICEMAP = 2;
+
+/// Points `module`'s `__mla_error_record` (if it has one) at the record.
+void installErrorRecord(Driver &d, CUmodule module) {
+  CUdeviceptr global = 0;
+  size_t bytes = 0;
+  if (d.cuModuleGetGlobal_v2(&global, &bytes, module, "__mla_error_record") !=
+          CUDA_SUCCESS ||
+      bytes != sizeof(CUdeviceptr))
+    return;
+  std::lock_guard<std::mutex> lock(errorRecordMutex);
+  if (!errorRecord) {
+    void *host = nullptr;
+    check(d.cuMemHostAlloc(&host, sizeof(ErrorRecord),
+                           CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP),
+          "cuMemHostAlloc", "the error record");
+    std::memset(host, 0, sizeof(ErrorRecord));
+    check(d.cuMemHostGetDevicePointer_v2(&errorRecordOnDevice, host, 0),
+          "cuMemHostGetDevicePointer", "the error record");
+    errorRecord = static_cast<ErrorRecord *>(host);
+  }
+  check(d.cuMemcpyHtoD_v2(global, &errorRecordOnDevice, sizeof(CUdeviceptr)),
+        "cuMemcpyHtoD", "the error record's address");
+}
+
+/// After a synchronisation: a bad input a kernel recorded stops the program
+/// with what it was (exit 1; the call's results are not returned).
+void reportBadInput() {
+  if (!errorRecord || errorRecord->kind == 0)
+    return;
+  long long request = errorRecord->request, value = errorRecord->value,
+            limit = errorRecord->limit;
+  const char *op = "mla.fused_decode (the decode attention kernels)";
+  char what[256];
+  switch (errorRecord->kind) {
+  case 1:
+    std::snprintf(what, sizeof(what),
+                  "block-table entry %lld names no page of the cache (%lld "
+                  "pages)",
+                  value, limit);
+    break;
+  case 2:
+    std::snprintf(what, sizeof(what),
+                  "sequence length %lld is outside [0, %lld], what its "
+                  "block-table row holds",
+                  value, limit);
+    break;
+  case 3:
+    op = "mla.cache.append (the kv append kernel)";
+    std::snprintf(what, sizeof(what),
+                  "block-table entry %lld names no page of the cache (%lld "
+                  "pages)",
+                  value, limit);
+    break;
+  case 4:
+    op = "mla.cache.append (the kv append kernel)";
+    std::snprintf(what, sizeof(what),
+                  "a new token at position %lld lies beyond its block-table "
+                  "row (%lld positions)",
+                  value, limit);
+    break;
+  case 5:
+    op = "mla.cache.append (the kv append kernel)";
+    std::snprintf(what, sizeof(what),
+                  "sequence length %lld is smaller than its %lld new tokens",
+                  value, limit);
+    break;
+  default:
+    std::snprintf(what, sizeof(what), "unknown check %lld (value %lld)",
+                  static_cast<long long>(errorRecord->kind), value);
+  }
+  std::fprintf(stderr, "mla: bad input on the GPU: %s: request %lld: %s\n", op,
+               request, what);
+  std::exit(1);
+}
+
 std::string kernelDescription(void *function) {
   std::lock_guard<std::mutex> lock(kernelsMutex);
   auto it = kernels().find(function);
@@ -236,6 +329,7 @@ void *mgpuModuleLoad(void *data, size_t /*size*/) {
   check(d.cuModuleLoadData(&module, data), "cuModuleLoadData",
         "a cubin/fatbin module");
   moduleNames()[module] = "module #" + std::to_string(moduleNames().size());
+  installErrorRecord(d, module);
   return module;
 }
 
@@ -252,6 +346,7 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
     fatal("cuModuleLoadDataEx", result,
           std::string("a PTX module (JIT log: ") + log + ")");
   moduleNames()[module] = "PTX module #" + std::to_string(moduleNames().size());
+  installErrorRecord(d, module);
   return module;
 }
 
@@ -339,6 +434,7 @@ void mgpuStreamSynchronize(void *stream) {
   // Errors of earlier asynchronous launches surface here.
   check(ready().cuStreamSynchronize(stream), "cuStreamSynchronize",
         "the kernels launched before it");
+  reportBadInput();
 }
 
 void mgpuStreamWaitEvent(void *stream, void *event) {
@@ -357,6 +453,7 @@ void mgpuEventDestroy(void *event) {
 
 void mgpuEventSynchronize(void *event) {
   check(ready().cuEventSynchronize(event), "cuEventSynchronize");
+  reportBadInput();
 }
 
 void mgpuEventRecord(void *event, void *stream) {

@@ -61,7 +61,8 @@ func.func @load_tile_swizzled(%q: memref<128x64xbf16>, %atoms: memref<9x64x64xbf
 !wg_ring = memref<3x32x584xbf16, #gpu.address_space<workgroup>>
 
 // The thread's row (8 threads per token row of 32): position start + 32·tile
-// + tid / 8; the table read only inside the split, clamped into the cache.
+// + tid / 8; the table read only inside the split, an entry outside the cache
+// reported (check_input), then clamped into it.
 // CHECK-LABEL: func.func @lookup_tokens
 // CHECK-SAME:    (%[[CACHE:.*]]: memref<?x64x576xbf16>, %[[TABLE:.*]]: memref<?x?xi32>, %[[REQ:.*]]: index, %[[TILE:.*]]: index, %[[START:.*]]: index, %[[END:.*]]: index)
 // CHECK:         %[[TID:.*]] = gpu.thread_id x
@@ -73,11 +74,15 @@ func.func @load_tile_swizzled(%q: memref<128x64xbf16>, %atoms: memref<9x64x64xbf
 // CHECK:         %[[SAFE:.*]] = arith.select %[[VALID]], %[[POS]], %c0
 // CHECK:         %[[PAGE:.*]] = scf.if %[[VALID]] -> (index) {
 // CHECK:           %[[PAGES:.*]] = memref.dim %[[CACHE]], %c0
-// CHECK:           %[[LAST:.*]] = arith.subi %[[PAGES]], %c1
 // CHECK:           %[[COL:.*]] = arith.divui %[[SAFE]], %c64
 // CHECK:           %[[ENTRY:.*]] = memref.load %[[TABLE]][%[[REQ]], %[[COL]]]
 // CHECK:           %[[P:.*]] = arith.index_cast %[[ENTRY]]
+// CHECK:           %[[GE:.*]] = arith.cmpi sge, %[[P]], %c0
+// CHECK:           %[[LT:.*]] = arith.cmpi slt, %[[P]], %[[PAGES]]
+// CHECK:           %[[OK:.*]] = arith.andi %[[GE]], %[[LT]]
+// CHECK:           mla_gpu.check_input %[[OK]], attention_page(request %[[REQ]], value %[[P]], limit %[[PAGES]])
 // CHECK:           %[[LOW:.*]] = arith.maxsi %[[P]], %c0
+// CHECK:           %[[LAST:.*]] = arith.subi %[[PAGES]], %c1
 // CHECK:           %[[CLAMPED:.*]] = arith.minsi %[[LOW]], %[[LAST]]
 // CHECK:           scf.yield %[[CLAMPED]]
 // CHECK:         } else {

@@ -335,3 +335,43 @@ func.func @warp_mma_rs(%p0: vector<4x2xbf16>, %p1: vector<4x2xbf16>,
       : (vector<4x2xbf16>, vector<4x2xbf16>), memref<3x32x584xbf16, #gpu.address_space<workgroup>>
   return %o#0, %o#1 : vector<2x2xf32>, vector<2x2xf32>
 }
+
+// -----
+
+// A failed input check claims the runtime's error record (a pointer in the
+// module's __mla_error_record, defined here on first use; null: none
+// installed) by a compare-and-swap of its kind (1: attention_page) from 0,
+// then writes request, value and limit after it.
+// CHECK:       gpu.module @kernels
+// CHECK:         llvm.mlir.global external @__mla_error_record(0 : i64) {addr_space = 1 : i32, alignment = 8 : i64} : i64
+// CHECK-LABEL:   gpu.func @check
+// CHECK-SAME:      (%[[OK:.*]]: i1, %[[R:.*]]: index, %[[V:.*]]: index, %[[L:.*]]: index)
+// CHECK:           %[[TRUE:.*]] = arith.constant true
+// CHECK:           %[[BAD:.*]] = arith.xori %[[OK]], %[[TRUE]]
+// CHECK:           scf.if %[[BAD]] {
+// CHECK:             %[[AT:.*]] = llvm.mlir.addressof @__mla_error_record : !llvm.ptr<1>
+// CHECK:             %[[REC:.*]] = llvm.load %[[AT]] : !llvm.ptr<1> -> !llvm.ptr
+// CHECK:             %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:             %[[SET:.*]] = llvm.icmp "ne" %[[REC]], %[[NULL]]
+// CHECK:             scf.if %[[SET]] {
+// CHECK:               %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
+// CHECK:               %[[KIND:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK:               %[[CAS:.*]] = llvm.cmpxchg %[[REC]], %[[ZERO]], %[[KIND]] acq_rel monotonic
+// CHECK:               %[[WON:.*]] = llvm.extractvalue %[[CAS]][1]
+// CHECK:               scf.if %[[WON]] {
+// CHECK:                 %[[F1:.*]] = llvm.getelementptr %[[REC]][1] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:                 %[[R64:.*]] = arith.index_cast %[[R]] : index to i64
+// CHECK:                 llvm.store volatile %[[R64]], %[[F1]] {alignment = 8 : i64}
+// CHECK:                 %[[F2:.*]] = llvm.getelementptr %[[REC]][2]
+// CHECK:                 %[[V64:.*]] = arith.index_cast %[[V]] : index to i64
+// CHECK:                 llvm.store volatile %[[V64]], %[[F2]]
+// CHECK:                 %[[F3:.*]] = llvm.getelementptr %[[REC]][3]
+// CHECK:                 %[[L64:.*]] = arith.index_cast %[[L]] : index to i64
+// CHECK:                 llvm.store volatile %[[L64]], %[[F3]]
+// CHECK-NOT:       mla_gpu.check_input
+gpu.module @kernels {
+  gpu.func @check(%ok: i1, %r: index, %v: index, %l: index) kernel {
+    mla_gpu.check_input %ok, attention_page (request %r, value %v, limit %l)
+    gpu.return
+  }
+}

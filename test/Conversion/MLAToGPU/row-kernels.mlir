@@ -194,14 +194,19 @@ func.func @rope_kernel(%x: memref<?x1x2x4xbf16, strided<[?, ?, ?, 1], offset: ?>
                    qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8, rope_style = half>
 
 // The kv append kernel: a warp per token; its slot from seq_lens and the
-// block table, written only inside the table row and the cache; the latent
-// columns normalised (shuffle reduction), the rope columns (half pairing:
-// p, p + 2) rounded to bf16 before the rotation, both stored into the page.
+// block table, written only inside the table row and the cache (a position
+// before the row's start or past its end, or a page outside the cache, is
+// reported: check_input); the latent columns normalised (shuffle
+// reduction), the rope columns (half pairing: p, p + 2) rounded to bf16
+// before the rotation, both stored into the page.
 // KERNEL-LABEL: func.func @kv_append_kernel
 // KERNEL:         gpu.launch
 // KERNEL:           %[[LEN:.*]] = memref.load %{{.*}} : memref<2xi32>
+// KERNEL:           mla_gpu.check_input %{{.*}}, append_before_start(request %{{.*}}, value %{{.*}}, limit %{{.*}})
+// KERNEL:           mla_gpu.check_input %{{.*}}, append_length(request %{{.*}}, value %{{.*}}, limit %{{.*}})
 // KERNEL:           scf.if %{{.*}} {
 // KERNEL:             %[[PAGE:.*]] = memref.load %{{.*}} : memref<2x3xi32>
+// KERNEL:             mla_gpu.check_input %{{.*}}, append_page(request %{{.*}}, value %{{.*}}, limit %{{.*}})
 // KERNEL:             scf.if %{{.*}} {
 // KERNEL:               %[[SLOT:.*]] = arith.remui
 // KERNEL:               scf.for {{.*}} iter_args

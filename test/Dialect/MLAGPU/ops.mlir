@@ -204,3 +204,12 @@ func.func @rows_kernels(%x: memref<?x512xf32, strided<[576, 1], offset: ?>>, %w:
       : memref<?x512xf32, strided<[576, 1], offset: ?>>, memref<512xbf16> into memref<?x512xbf16>
   return
 }
+
+// CHECK-LABEL: func.func @check_input
+// CHECK:         mla_gpu.check_input %{{.*}}, attention_page(request %{{.*}}, value %{{.*}}, limit %{{.*}})
+// CHECK:         mla_gpu.check_input %{{.*}}, append_before_start(request %{{.*}}, value %{{.*}}, limit %{{.*}})
+func.func @check_input(%ok: i1, %r: index, %v: index, %l: index) {
+  mla_gpu.check_input %ok, attention_page (request %r, value %v, limit %l)
+  mla_gpu.check_input %ok, append_before_start (request %r, value %v, limit %l)
+  return
+}

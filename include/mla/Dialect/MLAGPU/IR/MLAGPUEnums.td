@@ -37,4 +37,26 @@ def MLAGPU_GemmBackend : I32EnumAttr<"GemmBackend",
   }];
 }
 
+def MLAGPU_BadInput : I32EnumAttr<"BadInput",
+    "what is wrong with an input a kernel checked", [
+    I32EnumAttrCase<"AttentionPage", 1, "attention_page">,
+    I32EnumAttrCase<"AttentionLength", 2, "attention_length">,
+    I32EnumAttrCase<"AppendPage", 3, "append_page">,
+    I32EnumAttrCase<"AppendLength", 4, "append_length">,
+    I32EnumAttrCase<"AppendBeforeStart", 5, "append_before_start">
+  ]> {
+  let cppNamespace = "::mlir::mla_gpu";
+  let description = [{
+    The runtime's message for each (lib/Runtime/CUDA, docs/gpu.md), with the
+    request, the value and its limit: `attention_page` a block-table entry
+    of a cached position that names no page of the cache (value: the entry,
+    limit: the page count), `attention_length` a sequence length outside
+    [0, its table row's capacity] (limit: pages per request · page size),
+    `append_page` the same for a new token's page, `append_length` a new
+    token's position past its table row (value: the position), and
+    `append_before_start` a sequence length smaller than the new tokens it
+    includes (value: the length, limit: the new tokens).
+  }];
+}
+
 #endif // MLA_DIALECT_MLAGPU_IR_MLAGPUENUMS_TD

@@ -166,6 +166,32 @@ class MLAGPU_TokenOp<string mnemonic, list<Trait> traits = []>
   let hasVerifier = 1;
 }
 
+def MLAGPU_CheckInputOp : MLAGPU_Op<"check_input", [MemoryEffects<[MemWrite]>]> {
+  let summary = "records a bad input where the host reads it after the call, when `ok` is false";
+  let description = [{
+    A kernel's check of what it reads (block-table entries, sequence
+    lengths): when `ok` is false, the first failing check of a call is
+    recorded — `kind`, `request`, `value`, `limit` — in the error record the
+    runtime installs in every module it loads (`__mla_error_record`, a
+    pointer to mapped host memory; null: nothing is recorded). The runtime
+    reads it when the call's stream is synchronised and stops the program
+    with a message naming the op, the request and the value (exit 1 in
+    mla-run). The kernel itself goes on with its clamped index (memory-safe);
+    its results are never returned. Costs a compare and a branch where the
+    input is fine.
+
+    ```mlir
+    mla_gpu.check_input %ok, attention_page (request %r, value %page, limit %pages)
+    ```
+  }];
+  let arguments = (ins I1:$ok, MLAGPU_BadInput:$kind, Index:$request,
+                       Index:$value, Index:$limit);
+  let assemblyFormat = [{
+    $ok `,` $kind `(` `request` $request `,` `value` $value `,` `limit` $limit
+    `)` attr-dict
+  }];
+}
+
 def MLAGPU_LookUpTokensOp : MLAGPU_TokenOp<"lookup_tokens", [Pure]> {
   let summary = "where the thread's token row of a cache tile lives: whether it is in the split, its page and slot";
   let description = [{

@@ -42,7 +42,15 @@ struct Arith {
   Value eq(Value x, int64_t y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
   }
+  Value le(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, x, y);
+  }
+  Value ge(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::sge, x, y);
+  }
+  Value boolean(bool v) { return arith::ConstantOp::create(b, b.getBoolAttr(v)); }
   Value andi(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+  Value ori(Value x, Value y) { return arith::OrIOp::create(b, x, y); }
   Value xori(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
   Value select(Value c, Value x, Value y) {
     return arith::SelectOp::create(b, c, x, y);
