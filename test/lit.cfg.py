@@ -40,6 +40,11 @@ tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
 tools = ["mla-opt", "mla-run", "mla-fuzz", "mlir-translate", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# In the sanitizer build mla-fuzz is a libFuzzer binary (its own command
+# line and output).
+if config.mla_libfuzzer:
+    config.available_features.add("libfuzzer")
+
 # The GPU integration tests need a CUDA device: mla-run says whether it
 # finds one.
 import subprocess
