@@ -58,68 +58,77 @@ using npy::HostArray;
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string>
-    inputFile(cl::Positional, cl::desc("<input .mlir file>"), cl::init("-"));
+/// mla-run's own options: --help lists only these (as FileCheck's does),
+/// not the hundreds LLVM's libraries register.
+static cl::OptionCategory mlaRunCategory("mla-run options");
+
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<input .mlir file>"),
+                                      cl::init("-"), cl::cat(mlaRunCategory));
 static cl::opt<std::string>
     entryName("entry",
               cl::desc("Function to run (default: the only public one)"),
-              cl::init(""));
+              cl::init(""), cl::cat(mlaRunCategory));
 static cl::opt<std::string>
     target("target",
            cl::desc("Where to run: cpu, cuda, or auto (cuda when a GPU is "
                     "present, else cpu)"),
-           cl::init("auto"));
+           cl::init("auto"), cl::cat(mlaRunCategory));
 static cl::list<std::string>
-    inputs("input", cl::desc("An .npy file for the next function argument, in "
-                             "order (repeatable)"));
+    inputs("input",
+           cl::desc("An .npy file for the next function argument, in "
+                    "order (repeatable)"),
+           cl::cat(mlaRunCategory));
 static cl::opt<std::string>
     inputDir("input-dir",
              cl::desc("Folder with arg0.npy, arg1.npy, ... for arguments not "
                       "given by --input"),
-             cl::init(""));
+             cl::init(""), cl::cat(mlaRunCategory));
 static cl::opt<uint64_t> randomSeed(
     "random-seed",
     cl::desc("Fill float arguments without a file with numbers uniform in "
              "[-1, 1) from SplitMix64(seed, argument index)"),
-    cl::init(0));
+    cl::init(0), cl::cat(mlaRunCategory));
 static cl::opt<bool>
     useRandom("random",
               cl::desc("Draw float arguments that no file gives at random (see "
                        "--random-seed)"),
-              cl::init(false));
+              cl::init(false), cl::cat(mlaRunCategory));
 static cl::opt<std::string>
     outputDir("output-dir", cl::desc("Write result i to <dir>/out<i>.npy"),
-              cl::init(""));
-static cl::opt<unsigned>
-    warmup("warmup", cl::desc("Untimed calls before timing"), cl::init(0));
+              cl::init(""), cl::cat(mlaRunCategory));
+static cl::opt<unsigned> warmup("warmup",
+                                cl::desc("Untimed calls before timing"),
+                                cl::init(0), cl::cat(mlaRunCategory));
 static cl::opt<std::string>
     gpuChip("gpu-chip",
             cl::desc("GPU architecture for --target=cuda when not the "
                      "module's target's (#mla.target, else h100: sm_90a)"),
-            cl::init(""));
+            cl::init(""), cl::cat(mlaRunCategory));
 static cl::opt<std::string> gpuFormat(
     "gpu-format",
     cl::desc("GPU binary format for --target=cuda: isa (PTX, JIT-compiled "
              "by the driver), bin or fatbin (need ptxas)"),
-    cl::init("isa"));
+    cl::init("isa"), cl::cat(mlaRunCategory));
 static cl::opt<bool> compileOnly(
     "compile-only",
     cl::desc("Lower and JIT-compile for the target, then stop (needs no "
              "inputs, and no GPU even for --target=cuda)"),
-    cl::init(false));
+    cl::init(false), cl::cat(mlaRunCategory));
 static cl::opt<unsigned>
     rotate("rotate",
            cl::desc("Cycle through this many copies of the arguments across "
                     "calls (inputs larger than the caches)"),
-           cl::init(1));
-static cl::opt<unsigned>
-    repeat("repeat", cl::desc("Timed calls (median reported)"), cl::init(0));
+           cl::init(1), cl::cat(mlaRunCategory));
+static cl::opt<unsigned> repeat("repeat",
+                                cl::desc("Timed calls (median reported)"),
+                                cl::init(0), cl::cat(mlaRunCategory));
 static cl::opt<bool> inPlace(
     "in-place",
     cl::desc("Let results update arguments in place (the cache, as an "
              "engine runs a layer) instead of writing them to a copy made "
              "each call; repeated calls then see the updated arguments"),
-    cl::init(false));
+    cl::init(false), cl::cat(mlaRunCategory));
 
 namespace {
 
@@ -725,6 +734,7 @@ void printTimes(std::vector<double> times, bool onGpu) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(mlaRunCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "mla-run: JIT-execute a function of an mla module on the CPU or an "
