@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <cstring>
 
@@ -198,7 +199,7 @@ static llvm::Error npyError(StringRef path, const llvm::Twine &what) {
                                  path + ": " + what);
 }
 
-llvm::Expected<HostArray> npy::readNpy(StringRef path) {
+llvm::Expected<HostArray> npy::readNpy(StringRef path, std::string *note) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -233,11 +234,19 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
   std::optional<StringRef> shapeText = headerField(header, "shape");
   if (!descr || !fortran || !shapeText)
     return npyError(path, "malformed header: " + header.trim());
-  if (*fortran != "False")
-    return npyError(path, "Fortran-order arrays are not supported");
+  if (*fortran != "False" && *fortran != "True")
+    return npyError(path, "malformed header: fortran_order is " + *fortran);
+  // Column-major data (np.save of a transposed view) is reordered; int64
+  // (np.arange's default) narrowed to int32 where every value fits: both
+  // exact, each said in a note.
+  bool columnMajor = *fortran == "True";
   StringRef type = descr->trim("'\"");
   ElementKind kind;
-  if (type == "<f4")
+  size_t fileWidth = 0;
+  if (type == "<i8") {
+    kind = ElementKind::I32;
+    fileWidth = 8;
+  } else if (type == "<f4")
     kind = ElementKind::F32;
   else if (type == "<f2")
     kind = ElementKind::F16;
@@ -247,7 +256,10 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
     kind = ElementKind::I32;
   else
     return npyError(path, "unsupported element type '" + type +
-                              "' (expected <f4, <f2, <V2 for bf16, or <i4)");
+                              "' (expected <f4, <f2, <V2 for bf16, <i4, or "
+                              "<i8 whose values fit 32 bits)");
+  if (!fileWidth)
+    fileWidth = byteWidth(kind);
 
   std::vector<int64_t> shape;
   llvm::SmallVector<StringRef> parts;
@@ -261,8 +273,7 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
   // The header's byte count, computed without overflow and compared with
   // the file before anything is allocated: a shape whose product overflows
   // or exceeds the data is a malformed file, not an allocation.
-  std::optional<int64_t> expected =
-      static_cast<int64_t>(byteWidth(kind));
+  std::optional<int64_t> expected = static_cast<int64_t>(fileWidth);
   for (int64_t size : shape)
     if (expected)
       expected = llvm::checkedMul(*expected, size);
@@ -276,7 +287,49 @@ llvm::Expected<HostArray> npy::readNpy(StringRef path) {
   llvm::Expected<HostArray> array = HostArray::allocate(kind, std::move(shape));
   if (!array)
     return npyError(path, llvm::toString(array.takeError()));
-  std::memcpy(array->data(), bytes.data(), array->numBytes());
+  if (!columnMajor && fileWidth == byteWidth(kind)) {
+    std::memcpy(array->data(), bytes.data(), array->numBytes());
+    return array;
+  }
+  // Element by element, in row-major order: its place in the file (strides
+  // of a column-major array where it is one) and, for int64, its value.
+  const std::vector<int64_t> &sizes = array->shape;
+  int64_t rank = sizes.size(), count = array->numElements();
+  std::vector<int64_t> strides(rank, 1), index(rank, 0);
+  for (int64_t d = 1; d < rank; ++d)
+    strides[d] = strides[d - 1] * sizes[d - 1];
+  for (int64_t linear = 0; linear < count; ++linear) {
+    int64_t from = linear;
+    if (columnMajor) {
+      from = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        from += index[d] * strides[d];
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < sizes[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    const char *source = bytes.data() + from * fileWidth;
+    uint8_t *target = array->data() + linear * byteWidth(kind);
+    if (fileWidth == 8) {
+      int64_t value;
+      std::memcpy(&value, source, 8);
+      if (value < INT32_MIN || value > INT32_MAX)
+        return npyError(path, "int64 element " + llvm::Twine(linear) + " (" +
+                                  llvm::Twine(value) +
+                                  ") does not fit the int32 it is used as");
+      int32_t narrow = static_cast<int32_t>(value);
+      std::memcpy(target, &narrow, 4);
+    } else {
+      std::memcpy(target, source, fileWidth);
+    }
+  }
+  if (note)
+    *note = (llvm::Twine(columnMajor ? "Fortran-order data reordered" : "") +
+             (columnMajor && fileWidth == 8 ? "; " : "") +
+             (fileWidth == 8 ? "int64 read as int32 (every value fits)" : ""))
+                .str();
   return array;
 }
 

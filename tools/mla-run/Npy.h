@@ -64,7 +64,10 @@ private:
 };
 
 /// Reads an .npy file; errors name the file and what is wrong with it.
-llvm::Expected<HostArray> readNpy(llvm::StringRef path);
+/// Fortran-order data is reordered and int64 read as int32 where every value
+/// fits (exact conversions); `note`, when given, then says which.
+llvm::Expected<HostArray> readNpy(llvm::StringRef path,
+                                  std::string *note = nullptr);
 
 /// Writes `array` as an .npy file (bf16 as "<V2", as ml_dtypes does).
 llvm::Error writeNpy(llvm::StringRef path, const HostArray &array);

@@ -199,9 +199,12 @@ llvm::Expected<HostArray> prepareArgument(unsigned index,
       path.clear();
   }
   if (!path.empty()) {
-    llvm::Expected<HostArray> array = npy::readNpy(path);
+    std::string note;
+    llvm::Expected<HostArray> array = npy::readNpy(path, &note);
     if (!array)
       return error(llvm::toString(array.takeError()));
+    if (!note.empty())
+      llvm::errs() << "mla-run: note: " << path << ": " << note << "\n";
     if (array->kind != *kind)
       return error(path + " holds " + kindName(array->kind) +
                    " elements, expected " + kindName(*kind));
