@@ -7,9 +7,11 @@
 //
 // naming the pipeline to run (mla passes, pipelines and their options only,
 // e.g. `mla-fuse-decode{splits=7},mla-gpu-pipeline{format=isa}`). Without
-// it, each module that parses and verifies runs through the default
+// it, each module that parses and verifies runs through one of the default
 // pipeline, the default pipeline then the CPU lowering, and the default
-// pipeline then the GPU pipeline down to PTX.
+// pipeline then the GPU pipeline down to PTX — which one, a hash of the
+// input says (one pipeline per run: three times the runs a second; the
+// mutator also writes headers, and MLA_FUZZ_ALL=1 runs all three).
 //
 // What counts as a finding, besides the crashes, hangs and memory errors
 // libFuzzer and the sanitizers catch:
@@ -41,6 +43,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
@@ -202,9 +205,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     auto [header, rest] = input.split('\n');
     pipelines.push_back(header.drop_front(kHeader.size()).trim().str());
     input = rest;
-  } else {
+  } else if (getenv("MLA_FUZZ_ALL")) {
     for (const char *pipeline : kDefaultPipelines)
       pipelines.push_back(pipeline);
+  } else {
+    pipelines.push_back(
+        kDefaultPipelines[llvm::xxh3_64bits(input) %
+                          std::size(kDefaultPipelines)]);
   }
 
   // The parser reads from a null-terminated buffer of its own.
