@@ -10,8 +10,8 @@
 // sm_80 code (16-token tiles: 128 KiB of shared memory fits both chips).
 // With decode-kernel=false the generic path has no tensor-core
 // instruction at all. Block-table entries and lengths the kernels read are
-// checked: a bad one claims the runtime's error record (a module global) by
-// a system-scope compare-and-swap.
+// checked: a bad one claims the module's error claim (device memory) by a
+// compare-and-swap, then fills the runtime's error record.
 
 // CHECK:      gpu.launch_func {{.*}}dynamic_shared_memory_size
 // CHECK-DAG:  .target sm_90
@@ -24,7 +24,8 @@
 // CHECK-DAG:  shfl.sync.bfly
 // CHECK-DAG:  .visible .global .align 8 .u64 __mla_error_record;
 // CHECK-DAG:  ld.global.b64 \09%rd{{[0-9]+}}, [__mla_error_record];
-// CHECK-DAG:  atom.acq_rel.sys.cas.b64
+// CHECK-DAG:  .visible .global .align 4 .u32 __mla_error_claim;
+// CHECK-DAG:  atom.acq_rel.sys.global.cas.b32 \09%r{{[0-9]+}}, [__mla_error_claim], 0, 1;
 // SM80-DAG:   .target sm_80
 // SM80-DAG:   mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // GENERIC-NOT: mma.sync

@@ -598,14 +598,18 @@ struct CombineSplitsLowering : OpConversionPattern<CombineSplitsOp> {
 };
 
 /// mla_gpu.check_input → when `ok` is false and the runtime installed a
-/// record (`__mla_error_record`, a module global holding a pointer to
-/// mapped host memory {kind, request, value, limit} as i64): the first
-/// failing check of the call claims the record by a compare-and-swap of
-/// kind from 0, then writes the rest. The global is defined (as 0) in the
-/// kernel's GPU module on first use.
+/// record (`__mla_error_record`, a module global holding a pointer to mapped
+/// host memory {kind, request, value, limit} as i64; null: none), the first
+/// failing check of the module claims it by a compare-and-swap on
+/// `__mla_error_claim`, a module global in device memory (atomics on mapped
+/// host memory are not atomic over PCIe), and, unless an earlier kernel of
+/// the call filled the record already, writes request, value and limit,
+/// then kind last: the host reads a record whose kind is set as complete.
+/// Both globals are defined (as 0) in the kernel's GPU module on first use.
 struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
   using OpConversionPattern::OpConversionPattern;
   static constexpr StringLiteral kRecord = "__mla_error_record";
+  static constexpr StringLiteral kClaim = "__mla_error_claim";
 
   LogicalResult
   matchAndRewrite(CheckInputOp op, OpAdaptor adaptor,
@@ -614,20 +618,21 @@ struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
     if (!module)
       return rewriter.notifyMatchFailure(op, "not in a GPU module");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Type i64 = b.getI64Type();
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
     auto global = LLVM::LLVMPointerType::get(b.getContext(), 1);
     auto generic = LLVM::LLVMPointerType::get(b.getContext());
-    if (!module.lookupSymbol(kRecord)) {
+    auto define = [&](StringRef name, Type type, Attribute zero,
+                      unsigned alignment) {
+      if (module.lookupSymbol(name))
+        return;
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(module.getBody());
-      LLVM::GlobalOp::create(rewriter, op.getLoc(), i64, /*isConstant=*/false,
-                             LLVM::Linkage::External, kRecord,
-                             rewriter.getI64IntegerAttr(0), /*alignment=*/8,
+      LLVM::GlobalOp::create(rewriter, op.getLoc(), type, /*isConstant=*/false,
+                             LLVM::Linkage::External, name, zero, alignment,
                              /*addrSpace=*/1);
-    }
-    auto toI64 = [&](Value index) -> Value {
-      return arith::IndexCastOp::create(b, i64, index);
     };
+    define(kRecord, i64, rewriter.getI64IntegerAttr(0), 8);
+    define(kClaim, i32, rewriter.getI32IntegerAttr(0), 4);
     Value bad = arith::XOrIOp::create(
         b, adaptor.getOk(),
         arith::ConstantOp::create(b, b.getBoolAttr(true)));
@@ -639,24 +644,34 @@ struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
         b, LLVM::ICmpPredicate::ne, record, LLVM::ZeroOp::create(b, generic));
     auto ifInstalled = scf::IfOp::create(b, installed, false);
     b.setInsertionPointToStart(ifInstalled.thenBlock());
-    Value zero = LLVM::ConstantOp::create(b, i64, 0);
-    Value kind = LLVM::ConstantOp::create(
-        b, i64, static_cast<int64_t>(op.getKind()));
     auto exchange = LLVM::AtomicCmpXchgOp::create(
-        b, record, zero, kind, LLVM::AtomicOrdering::acq_rel,
+        b, LLVM::AddressOfOp::create(b, global, kClaim),
+        LLVM::ConstantOp::create(b, i32, 0),
+        LLVM::ConstantOp::create(b, i32, 1), LLVM::AtomicOrdering::acq_rel,
         LLVM::AtomicOrdering::monotonic);
     Value claimed = LLVM::ExtractValueOp::create(b, exchange, 1);
-    auto ifClaimed = scf::IfOp::create(b, claimed, false);
+    Value empty = LLVM::ICmpOp::create(
+        b, LLVM::ICmpPredicate::eq,
+        LLVM::LoadOp::create(b, i64, record, /*alignment=*/8,
+                             /*isVolatile=*/true),
+        LLVM::ConstantOp::create(b, i64, 0));
+    auto ifClaimed =
+        scf::IfOp::create(b, arith::AndIOp::create(b, claimed, empty), false);
     b.setInsertionPointToStart(ifClaimed.thenBlock());
-    Value fields[] = {adaptor.getRequest(), adaptor.getValue(),
-                      adaptor.getLimit()};
-    for (auto [field, value] : llvm::enumerate(fields)) {
-      Value at = LLVM::GEPOp::create(
-          b, generic, i64, record,
-          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(field + 1)});
-      LLVM::StoreOp::create(b, toI64(value), at, /*alignment=*/8,
+    auto store = [&](int32_t field, Value value) {
+      Value at = LLVM::GEPOp::create(b, generic, i64, record,
+                                     ArrayRef<LLVM::GEPArg>{field});
+      LLVM::StoreOp::create(b, value, at, /*alignment=*/8,
                             /*isVolatile=*/true);
-    }
+    };
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, i64, index);
+    };
+    store(1, toI64(adaptor.getRequest()));
+    store(2, toI64(adaptor.getValue()));
+    store(3, toI64(adaptor.getLimit()));
+    store(0, LLVM::ConstantOp::create(b, i64,
+                                      static_cast<int64_t>(op.getKind())));
     rewriter.eraseOp(op);
     return success();
   }

@@ -338,12 +338,15 @@ func.func @warp_mma_rs(%p0: vector<4x2xbf16>, %p1: vector<4x2xbf16>,
 
 // -----
 
-// A failed input check claims the runtime's error record (a pointer in the
-// module's __mla_error_record, defined here on first use; null: none
-// installed) by a compare-and-swap of its kind (1: attention_page) from 0,
-// then writes request, value and limit after it.
+// A failed input check, where the runtime installed its error record (a
+// pointer in the module's __mla_error_record; null: none), claims the
+// module's __mla_error_claim (device memory) by a compare-and-swap; the
+// winner, unless an earlier kernel filled the record, writes request, value
+// and limit, then the kind (1: attention_page) last. Both globals are
+// defined here on first use.
 // CHECK:       gpu.module @kernels
-// CHECK:         llvm.mlir.global external @__mla_error_record(0 : i64) {addr_space = 1 : i32, alignment = 8 : i64} : i64
+// CHECK-DAG:     llvm.mlir.global external @__mla_error_claim(0 : i32) {addr_space = 1 : i32, alignment = 4 : i64} : i32
+// CHECK-DAG:     llvm.mlir.global external @__mla_error_record(0 : i64) {addr_space = 1 : i32, alignment = 8 : i64} : i64
 // CHECK-LABEL:   gpu.func @check
 // CHECK-SAME:      (%[[OK:.*]]: i1, %[[R:.*]]: index, %[[V:.*]]: index, %[[L:.*]]: index)
 // CHECK:           %[[TRUE:.*]] = arith.constant true
@@ -354,20 +357,25 @@ func.func @warp_mma_rs(%p0: vector<4x2xbf16>, %p1: vector<4x2xbf16>,
 // CHECK:             %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK:             %[[SET:.*]] = llvm.icmp "ne" %[[REC]], %[[NULL]]
 // CHECK:             scf.if %[[SET]] {
-// CHECK:               %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
-// CHECK:               %[[KIND:.*]] = llvm.mlir.constant(1 : i64)
-// CHECK:               %[[CAS:.*]] = llvm.cmpxchg %[[REC]], %[[ZERO]], %[[KIND]] acq_rel monotonic
+// CHECK:               %[[CLAIM:.*]] = llvm.mlir.addressof @__mla_error_claim : !llvm.ptr<1>
+// CHECK:               %[[CAS:.*]] = llvm.cmpxchg %[[CLAIM]], %{{.*}}, %{{.*}} acq_rel monotonic : !llvm.ptr<1>, i32
 // CHECK:               %[[WON:.*]] = llvm.extractvalue %[[CAS]][1]
-// CHECK:               scf.if %[[WON]] {
-// CHECK:                 %[[F1:.*]] = llvm.getelementptr %[[REC]][1] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK:               %[[KIND0:.*]] = llvm.load volatile %[[REC]] {alignment = 8 : i64} : !llvm.ptr -> i64
+// CHECK:               %[[EMPTY:.*]] = llvm.icmp "eq" %[[KIND0]], %{{.*}} : i64
+// CHECK:               %[[FIRST:.*]] = arith.andi %[[WON]], %[[EMPTY]]
+// CHECK:               scf.if %[[FIRST]] {
 // CHECK:                 %[[R64:.*]] = arith.index_cast %[[R]] : index to i64
+// CHECK:                 %[[F1:.*]] = llvm.getelementptr %[[REC]][1] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK:                 llvm.store volatile %[[R64]], %[[F1]] {alignment = 8 : i64}
-// CHECK:                 %[[F2:.*]] = llvm.getelementptr %[[REC]][2]
 // CHECK:                 %[[V64:.*]] = arith.index_cast %[[V]] : index to i64
+// CHECK:                 %[[F2:.*]] = llvm.getelementptr %[[REC]][2]
 // CHECK:                 llvm.store volatile %[[V64]], %[[F2]]
-// CHECK:                 %[[F3:.*]] = llvm.getelementptr %[[REC]][3]
 // CHECK:                 %[[L64:.*]] = arith.index_cast %[[L]] : index to i64
+// CHECK:                 %[[F3:.*]] = llvm.getelementptr %[[REC]][3]
 // CHECK:                 llvm.store volatile %[[L64]], %[[F3]]
+// CHECK:                 %[[KIND:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK:                 %[[F0:.*]] = llvm.getelementptr %[[REC]][0]
+// CHECK:                 llvm.store volatile %[[KIND]], %[[F0]]
 // CHECK-NOT:       mla_gpu.check_input
 gpu.module @kernels {
   gpu.func @check(%ok: i1, %r: index, %v: index, %l: index) kernel {
