@@ -264,46 +264,35 @@ void installErrorRecord(Driver &d, CUmodule module) {
 void reportBadInput() {
   if (!errorRecord || errorRecord->kind == 0)
     return;
-  long long request = errorRecord->request, value = errorRecord->value,
-            limit = errorRecord->limit;
-  const char *op = "mla.fused_decode (the decode attention kernels)";
+  // By kind (mla_gpu::BadInput, 1-based): the op and the message, whose two
+  // %lld are the value and its limit.
+  static constexpr const char *kAttention =
+      "mla.fused_decode (the decode attention kernels)";
+  static constexpr const char *kAppend =
+      "mla.cache.append (the kv append kernel)";
+  static constexpr const char *kPage =
+      "block-table entry %lld names no page of the cache (%lld pages)";
+  static constexpr struct {
+    const char *op, *format;
+  } kinds[] = {
+      {kAttention, kPage},
+      {kAttention, "sequence length %lld is outside [0, %lld], what its "
+                   "block-table row holds"},
+      {kAppend, kPage},
+      {kAppend, "a new token at position %lld lies beyond its block-table "
+                "row (%lld positions)"},
+      {kAppend, "sequence length %lld is smaller than its %lld new tokens"},
+  };
+  long long kind = errorRecord->kind, request = errorRecord->request,
+            value = errorRecord->value, limit = errorRecord->limit;
   char what[256];
-  switch (errorRecord->kind) {
-  case 1:
-    std::snprintf(what, sizeof(what),
-                  "block-table entry %lld names no page of the cache (%lld "
-                  "pages)",
-                  value, limit);
-    break;
-  case 2:
-    std::snprintf(what, sizeof(what),
-                  "sequence length %lld is outside [0, %lld], what its "
-                  "block-table row holds",
-                  value, limit);
-    break;
-  case 3:
-    op = "mla.cache.append (the kv append kernel)";
-    std::snprintf(what, sizeof(what),
-                  "block-table entry %lld names no page of the cache (%lld "
-                  "pages)",
-                  value, limit);
-    break;
-  case 4:
-    op = "mla.cache.append (the kv append kernel)";
-    std::snprintf(what, sizeof(what),
-                  "a new token at position %lld lies beyond its block-table "
-                  "row (%lld positions)",
-                  value, limit);
-    break;
-  case 5:
-    op = "mla.cache.append (the kv append kernel)";
-    std::snprintf(what, sizeof(what),
-                  "sequence length %lld is smaller than its %lld new tokens",
-                  value, limit);
-    break;
-  default:
-    std::snprintf(what, sizeof(what), "unknown check %lld (value %lld)",
-                  static_cast<long long>(errorRecord->kind), value);
+  const char *op = "an mla kernel";
+  if (kind >= 1 && kind <= static_cast<long long>(std::size(kinds))) {
+    op = kinds[kind - 1].op;
+    std::snprintf(what, sizeof(what), kinds[kind - 1].format, value, limit);
+  } else {
+    std::snprintf(what, sizeof(what), "unknown check %lld (value %lld)", kind,
+                  value);
   }
   std::fprintf(stderr, "mla: bad input on the GPU: %s: request %lld: %s\n", op,
                request, what);
