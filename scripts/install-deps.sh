@@ -29,8 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
-# Python packages of python/mla (the numpy reference, bf16 .npy files).
-python_packages=(numpy ml_dtypes)
+# Python packages of python/mla (the numpy reference, bf16 .npy files, the
+# checkpoint importer).
+python_packages=(numpy ml_dtypes safetensors)
 missing_py=()
 for p in "${python_packages[@]}"; do
   python3 -c "import $p" 2>/dev/null || missing_py+=("$p")

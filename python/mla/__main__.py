@@ -1,9 +1,11 @@
-"""Command line: `python -m mla gen|scale|inputs|reference|compare ...`.
+"""Command line: `python -m mla gen|scale|import|inputs|reference|compare ...`.
 
 `gen` prints (or writes with -o) a module holding one mla.attention_block
 for a DeepSeek HF config.json; `scale` prints the block's effective softmax
 scale; `inputs` writes seeded random block operands (argN.npy and
-manifest.json) in the generated function's argument order; `reference` runs
+manifest.json) in the generated function's argument order (with --weights, the weights
+`import` wrote in place of random ones); `import` writes a checkpoint's
+attention weights in the block's layouts (importer.py); `reference` runs
 the float64 reference of the block on such a folder (out0.npy the output,
 out1.npy the new cache); `compare` prints the relative error of an array
 against a reference. Bad input ends with a one-line message on stderr and
@@ -64,6 +66,19 @@ def _parser() -> argparse.ArgumentParser:
     inputs.add_argument("--seed", type=int, default=0, help="random seed")
     inputs.add_argument("--out-dir", required=True,
                         help="folder for arg0.npy, arg1.npy, ... and manifest.json")
+    inputs.add_argument("--weights",
+                        help="a layer folder written by `import`: its weights, not random ones")
+
+    imp = commands.add_parser(
+        "import", help="write a checkpoint's attention weights in the block's layouts")
+    imp.add_argument("checkpoint",
+                     help="transformers checkpoint folder (config.json, *.safetensors)")
+    imp.add_argument("--layer", action="append", default=None,
+                     help="layer number to import (repeatable), or 'all' (default: 0)")
+    imp.add_argument("--dtype", choices=DTYPES, default="bf16",
+                     help="element type of the written weights")
+    imp.add_argument("--out-dir", required=True,
+                     help="folder for layer<N>/ (<operand>.npy and weights.json) per layer")
 
     reference = commands.add_parser("reference", help="run the float64 reference block")
     reference.add_argument("--config", required=True, help="HF config.json (or its folder)")
@@ -103,14 +118,55 @@ def _scale(args: argparse.Namespace) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> None:
-    from .inputs import block_inputs, save_inputs
+    from .inputs import block_inputs, load_npy, save_inputs
 
     cfg = MLAConfig.from_hf(args.config)
     sizes = dict(batch=args.batch, tokens=args.tokens, page_size=args.page_size,
                  pages=args.pages, max_pages=args.max_pages)
     arrays = block_inputs(cfg, **sizes, dtype=args.dtype, seed=args.seed)
-    save_inputs(args.out_dir, arrays, operand_names(cfg),
-                dict(config=cfg.to_mlir(), **sizes, dtype=args.dtype, seed=args.seed))
+    info = dict(config=cfg.to_mlir(), **sizes, dtype=args.dtype, seed=args.seed)
+    if args.weights is not None:
+        from .importer import load_layer
+
+        weights = load_layer(args.weights, cfg, args.dtype, load_npy)
+        names = operand_names(cfg)
+        arrays = [weights.get(name, array) for name, array in zip(names, arrays)]
+        info["weights"] = str(args.weights)
+    save_inputs(args.out_dir, arrays, operand_names(cfg), info)
+
+
+def _layers(requested: list[str] | None, count: int) -> list[int]:
+    """--layer values as layer numbers in [0, count)."""
+    if not requested:
+        return [0]
+    if requested == ["all"]:
+        return list(range(count))
+    layers = []
+    for value in requested:
+        try:
+            layer = int(value)
+        except ValueError:
+            raise ValueError(f"--layer: expected a layer number or 'all', got {value!r}") from None
+        if not 0 <= layer < count:
+            raise ValueError(f"--layer {layer}: the checkpoint has layers 0 to {count - 1}")
+        layers.append(layer)
+    return layers
+
+
+def _import(args: argparse.Namespace) -> None:
+    from .importer import Checkpoint, hf_quantization, layer_count, layer_weights, save_layer
+
+    checkpoint = Checkpoint(args.checkpoint)
+    origin = str(checkpoint.config_path)
+    cfg = MLAConfig.from_hf(checkpoint.config_path)
+    quantization = hf_quantization(checkpoint.raw_config, origin)
+    out = Path(args.out_dir)
+    for layer in _layers(args.layer, layer_count(checkpoint.raw_config, origin)):
+        weights = layer_weights(checkpoint, cfg, layer, args.dtype, quantization)
+        save_layer(out / f"layer{layer}", weights,
+                   dict(config=cfg.to_mlir(), dtype=args.dtype, layer=layer,
+                        source=str(checkpoint.folder)))
+        print(f"layer {layer}: {', '.join(weights)} -> {out / f'layer{layer}'}")
 
 
 def _reference(args: argparse.Namespace) -> None:
@@ -151,8 +207,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"gen": _gen, "scale": _scale, "inputs": _inputs, "reference": _reference,
-                "compare": _compare}
+    commands = {"gen": _gen, "scale": _scale, "import": _import, "inputs": _inputs,
+                "reference": _reference, "compare": _compare}
     try:
         return commands[args.command](args) or 0
     except ValueError as error:
