@@ -16,6 +16,7 @@ commands that compute, so that gen and scale start fast.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -100,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _gen(args: argparse.Namespace) -> None:
+    if _quantized(args.config):
+        print(f"{PROG}: note: the checkpoint's weights are fp8; the block computes in "
+              f"{args.dtype}: `{PROG} import` dequantizes them", file=sys.stderr)
     text = block_module(MLAConfig.from_hf(args.config), args.batch, args.tokens,
                         args.page_size, args.pages, args.max_pages, dtype=args.dtype,
                         dynamic=args.dynamic, phase=args.phase)
@@ -111,6 +115,16 @@ def _gen(args: argparse.Namespace) -> None:
             out.write(text)
     except OSError as error:
         raise ValueError(f"{args.output}: cannot write: {error.strerror}") from None
+
+
+def _quantized(config: str) -> bool:
+    """Whether a config.json (or its folder) declares quantized weights."""
+    path = Path(config)
+    try:
+        raw = json.loads((path / "config.json" if path.is_dir() else path).read_text())
+    except (OSError, ValueError):
+        return False  # from_hf reports it
+    return isinstance(raw, dict) and raw.get("quantization_config") is not None
 
 
 def _scale(args: argparse.Namespace) -> None:

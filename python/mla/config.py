@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["FieldError", "MLAConfig", "ROPE_STYLES", "Yarn", "mlir_float"]
+__all__ = ["FieldError", "Fp8Blocks", "MLAConfig", "ROPE_STYLES", "Yarn", "hf_quantization",
+           "mlir_float"]
 
 ROPE_STYLES = ("interleaved", "half")
 
@@ -228,8 +229,9 @@ class MLAConfig:
         """Reads a HF config.json (a path, a model folder holding one, or its dict).
 
         Raises ValueError naming the file and the field for a missing file,
-        bad JSON, a missing or mistyped field, an unsupported rope_scaling, or
-        attention_bias (the block has no bias inputs).
+        bad JSON, a missing or mistyped field, an unsupported rope_scaling,
+        attention_bias (the block has no bias inputs), or a quantization_config
+        the importer cannot dequantize (hf_quantization).
         """
         if isinstance(source, Mapping):
             return _HFReader("config dict", source).config()
@@ -358,6 +360,9 @@ class _HFReader:
             raise self.error("attention_bias",
                              f"{bias!r} is not supported (the mla block's projections "
                              "have no bias inputs)")
+        # The block computes in the operands' type; quantized checkpoints are
+        # dequantized by the importer, which reads only what this accepts.
+        hf_quantization(self.raw, self.origin)
         fields = dict(
             heads=self.int_field("num_attention_heads"),
             hidden=self.int_field("hidden_size"),
@@ -375,3 +380,39 @@ class _HFReader:
             return MLAConfig(**fields)
         except FieldError as error:
             raise self.error(_HF_NAMES.get(error.field, error.field), error.problem) from None
+
+
+@dataclass(frozen=True)
+class Fp8Blocks:
+    """Block-scaled fp8 weights: float8_e4m3fn values, one float32 scale per block."""
+
+    rows: int = 128
+    columns: int = 128
+
+
+def hf_quantization(raw: Mapping[str, Any], origin: str = "config") -> Fp8Blocks | None:
+    """The checkpoint's weight quantization from config.json's quantization_config.
+
+    None when there is none; Fp8Blocks for DeepSeek's block-scaled e4m3 fp8;
+    ValueError for anything else (the weights could not be read as written).
+    """
+    table = raw.get("quantization_config")
+    if table is None:
+        return None
+    field = "quantization_config"
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{origin}: field '{field}': expected an object, got {table!r}")
+    method = table.get("quant_method")
+    if method != "fp8":
+        raise ValueError(f"{origin}: field '{field}.quant_method': {method!r} is not supported "
+                         "(supported: 'fp8', block-scaled e4m3 as DeepSeek-V3 ships)")
+    fmt = table.get("fmt", "e4m3")
+    if fmt != "e4m3":
+        raise ValueError(f"{origin}: field '{field}.fmt': {fmt!r} is not supported "
+                         "(supported: 'e4m3')")
+    block = table.get("weight_block_size")
+    if not (isinstance(block, list) and len(block) == 2
+            and all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)):
+        raise ValueError(f"{origin}: field '{field}.weight_block_size': expected two positive "
+                         f"integers, got {block!r} (per-tensor fp8 is not supported)")
+    return Fp8Blocks(*block)

@@ -38,14 +38,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import ml_dtypes
 import numpy as np
 
-from .config import MLAConfig, _load_json
+from .config import Fp8Blocks, MLAConfig, _load_json, hf_quantization
 from .ir import DTYPES, block_operands
 
 __all__ = ["Checkpoint", "Fp8Blocks", "WEIGHT_NAMES", "cache_from_transformers",
@@ -62,42 +61,6 @@ _SCALE_SUFFIX = "_scale_inv"
 def weight_operand_names(cfg: MLAConfig) -> list[str]:
     """The block's weight operands for `cfg`, in argument order (no w_dq/q_norm when Q = 0)."""
     return [name for name, _, _ in block_operands(cfg, 1, 1, 1, 1, 1) if name in WEIGHT_NAMES]
-
-
-@dataclass(frozen=True)
-class Fp8Blocks:
-    """Block-scaled fp8 weights: float8_e4m3fn values, one float32 scale per block."""
-
-    rows: int = 128
-    columns: int = 128
-
-
-def hf_quantization(raw: Mapping[str, Any], origin: str = "config") -> Fp8Blocks | None:
-    """The checkpoint's weight quantization from config.json's quantization_config.
-
-    None when there is none; Fp8Blocks for DeepSeek's block-scaled e4m3 fp8;
-    ValueError for anything else (the weights could not be read as written).
-    """
-    table = raw.get("quantization_config")
-    if table is None:
-        return None
-    field = "quantization_config"
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{origin}: field '{field}': expected an object, got {table!r}")
-    method = table.get("quant_method")
-    if method != "fp8":
-        raise ValueError(f"{origin}: field '{field}.quant_method': {method!r} is not supported "
-                         "(supported: 'fp8', block-scaled e4m3 as DeepSeek-V3 ships)")
-    fmt = table.get("fmt", "e4m3")
-    if fmt != "e4m3":
-        raise ValueError(f"{origin}: field '{field}.fmt': {fmt!r} is not supported "
-                         "(supported: 'e4m3')")
-    block = table.get("weight_block_size")
-    if not (isinstance(block, list) and len(block) == 2
-            and all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)):
-        raise ValueError(f"{origin}: field '{field}.weight_block_size': expected two positive "
-                         f"integers, got {block!r} (per-tensor fp8 is not supported)")
-    return Fp8Blocks(*block)
 
 
 def layer_count(raw: Mapping[str, Any], origin: str = "config") -> int:

@@ -45,3 +45,12 @@
 # Usage errors exit with 1 like every other error (argparse alone would exit 2).
 # RUN: %python -c "import sys, subprocess; sys.exit(subprocess.run([sys.executable, '-m', 'mla', 'scale'], capture_output=True).returncode != 1)"
 # RUN: %python -c "import sys, subprocess; sys.exit(subprocess.run([sys.executable, '-m', 'mla', 'scale', '--config', '%t/partial.json'], capture_output=True).returncode != 1)"
+
+# An fp8 checkpoint's config: gen notes that the weights need dequantizing; an
+# unsupported quantization is refused.
+# RUN: %python -c "import json,sys; c=json.load(open(sys.argv[1])); c['quantization_config']={'quant_method':'fp8','fmt':'e4m3','weight_block_size':[128,128]}; json.dump(c, open(sys.argv[2],'w'))" %mla_src_root/examples/configs/deepseek-v3.json %t/fp8.json
+# RUN: %python -m mla gen --config %t/fp8.json --batch 1 --tokens 1 --page-size 64 --pages 1 --max-pages 1 -o %t/fp8.mlir 2>&1 | FileCheck %s --check-prefix=FP8
+# FP8: mla: note: the checkpoint's weights are fp8; the block computes in bf16: `mla import` dequantizes them
+# RUN: %python -c "import json,sys; c=json.load(open(sys.argv[1])); c['quantization_config']={'quant_method':'gptq','bits':4}; json.dump(c, open(sys.argv[2],'w'))" %mla_src_root/examples/configs/deepseek-v3.json %t/gptq.json
+# RUN: not %python -m mla scale --config %t/gptq.json 2>&1 | FileCheck %s --check-prefix=GPTQ --implicit-check-not=Traceback
+# GPTQ: mla: error: {{.*}}gptq.json: field 'quantization_config.quant_method': 'gptq' is not supported (supported: 'fp8', block-scaled e4m3 as DeepSeek-V3 ships)
