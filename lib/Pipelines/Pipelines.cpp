@@ -64,7 +64,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
 /// boundaries, with identity layouts so that callers (mla-run, C code) pass
 /// plain strided descriptors.
 static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks,
-                                  bool canonicalize) {
+                                  bool canonicalize, bool libraryABI) {
   mla::ConvertMLAToLinalgOptions lowering;
   lowering.runtimeChecks = runtimeChecks;
   pm.addPass(mla::createConvertMLAToLinalg(lowering));
@@ -78,6 +78,10 @@ static void addLinalgAndBufferize(OpPassManager &pm, bool runtimeChecks,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Before deallocation, which would otherwise give the caller ownership of
+  // fresh result buffers.
+  if (libraryABI)
+    pm.addPass(mla::createMLALibraryABI());
 }
 
 /// Buffer deallocation, with the clones it inserts made explicit copies.
@@ -89,11 +93,13 @@ static void addDeallocation(OpPassManager &pm) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
-void mla::buildMLACPUPipeline(OpPassManager &pm) {
+void mla::buildMLACPUPipeline(OpPassManager &pm,
+                              const MLACPUPipelineOptions &options) {
   // Dynamic sizes that disagree stop the program before it computes.
   pm.addNestedPass<func::FuncOp>(mla::createMLAInsertShapeChecks());
   // The reference semantics (linalg on tensors, f32 arithmetic) on buffers.
-  addLinalgAndBufferize(pm, /*runtimeChecks=*/true, /*canonicalize=*/true);
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/true, /*canonicalize=*/true,
+                        options.libraryABI);
   addDeallocation(pm);
 
   // Buffers to loops to the LLVM dialect.
@@ -144,7 +150,8 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
     gpu.decodeKernels = options.decodeKernel;
     pm.addPass(mla::createConvertMLAToGPU(gpu));
   }
-  addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false);
+  addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false,
+                        options.libraryABI);
   // Every loop becomes a kernel: linalg ops (bufferization's copies too) and
   // the cache append's forall to scf.parallel, tiled and mapped (the last
   // dim's tiles to threads, outer dims to blocks), then gpu.launch.
@@ -215,7 +222,7 @@ void mla::registerMLAPipelines() {
       "Lower mla to NVVM/PTX kernels and LLVM host code calling the mgpu* "
       "runtime: linalg, bufferization, parallel loops to GPU kernels",
       buildMLAGPUPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<MLACPUPipelineOptions>(
       "mla-cpu-pipeline",
       "Lower mla to the LLVM dialect for the CPU: linalg on tensors, "
       "bufferization, loops, LLVM",

@@ -50,11 +50,28 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
 void buildMLADefaultPipeline(OpPassManager &pm,
                              const MLAPipelineOptions &options);
 
+/// The option both lowering pipelines share: the ABI of the public functions.
+#define MLA_LIBRARY_ABI_OPTION                                                 \
+  PassOptions::Option<bool> libraryABI{                                        \
+      *this, "library-abi",                                                    \
+      llvm::cl::desc("Public functions as a library calls them "               \
+                     "(mla-library-abi: results in place or in the "           \
+                     "caller's buffers); false: results returned, as "         \
+                     "mla-run calls them"),                                    \
+      llvm::cl::init(false)};
+
+/// Options of the CPU pipeline.
+struct MLACPUPipelineOptions
+    : public PassPipelineOptions<MLACPUPipelineOptions> {
+  MLA_LIBRARY_ABI_OPTION
+};
+
 /// The CPU pipeline (`mla-cpu-pipeline`): every mla op to linalg on tensors
 /// (convert-mla-to-linalg), bufferization, loops, and the LLVM dialect, ready
 /// for mlir::ExecutionEngine or mlir-translate. f16/bf16 tensors compute in
 /// f32; bf16 conversions are expanded to integer ops (no compiler-rt needed).
-void buildMLACPUPipeline(OpPassManager &pm);
+void buildMLACPUPipeline(OpPassManager &pm,
+                         const MLACPUPipelineOptions &options = {});
 
 /// Options of the GPU pipeline.
 struct MLAGPUPipelineOptions
@@ -95,6 +112,7 @@ struct MLAGPUPipelineOptions
                      "(mla_gpu.gemm cublaslt, convert-mla-to-gpu); false: "
                      "the generic path"),
       llvm::cl::init(true)};
+  MLA_LIBRARY_ABI_OPTION
 };
 
 /// The generic GPU pipeline (`mla-gpu-pipeline`): every mla op to linalg on

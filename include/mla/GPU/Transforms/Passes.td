@@ -56,6 +56,45 @@ def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp">
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MLALibraryABI : Pass<"mla-library-abi", "::mlir::ModuleOp"> {
+  let summary = "Give public functions on buffers the ABI of a library: results in place or in the caller's buffers";
+  let description = [{
+    Run right after One-Shot Bufferize (function boundaries), before
+    deallocation, for code that is called as a library (`mla-aot`) rather
+    than by mla-run. For every public function:
+
+    - a result that is one of the function's arguments (through
+      `memref.cast`s: the paged cache, updated in place by the block's
+      append) is dropped: the caller finds it in the argument;
+    - every other result becomes an out-parameter appended after the
+      arguments, written by the function into the caller's buffer: the
+      allocation it was returned from becomes the out-parameter where it is
+      a `memref.alloc` in the function (static or dynamic sizes), so nothing
+      is copied; otherwise it is copied.
+
+    Each function records where its original results went as
+    `mla.result_params = array<i64: ...>`: result i is parameter
+    `mla.result_params[i]` of the new signature (an argument index for a
+    result updated in place, an index after the arguments for an
+    out-parameter). mla-aot writes the C header from it, and from
+    `mla.written_arguments`, the arguments the function may write (a write
+    effect on the argument or a view of it). A dynamic size of an
+    out-parameter is checked (`cf.assert`) against the size the function
+    computes for the result as soon as that size is known.
+
+    ```mlir
+    func.func @block(%h: memref<?x1x64xbf16>, ..., %cache: memref<?x64x576xbf16>, ...)
+        -> (memref<?x1x64xbf16>, memref<?x64x576xbf16>)   // out, the cache itself
+    // becomes
+    func.func @block(%h: memref<?x1x64xbf16>, ..., %cache: memref<?x64x576xbf16>, ...,
+                     %out: memref<?x1x64xbf16>) attributes {mla.result_params = array<i64: 13, 10>}
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect"];
+}
+
 def MLAReturnArgumentsInPlace
     : Pass<"mla-return-arguments-in-place", "::mlir::func::FuncOp"> {
   let summary = "Return an argument updated in place as itself, not as a clone";

@@ -75,6 +75,17 @@ LogicalResult MLADialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return success();
   }
+  if (attr.getName() == kResultParamsAttrName ||
+      attr.getName() == kWrittenArgumentsAttrName) {
+    auto params = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!params || llvm::any_of(params.asArrayRef(),
+                                [](int64_t param) { return param < 0; }))
+      return op->emitError("expects '")
+             << attr.getName().getValue()
+             << "' to be an array<i64> of parameter indices, found "
+             << attr.getValue();
+    return success();
+  }
   return op->emitError("unknown mla discardable attribute '")
          << attr.getName().getValue() << "'";
 }

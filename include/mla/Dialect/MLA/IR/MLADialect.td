@@ -56,6 +56,15 @@ def MLA_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kKernelAttrName = "mla.kernel";
     /// The discardable attribute carrying a module's #mla.target.
     static constexpr ::llvm::StringLiteral kTargetAttrName = "mla.target";
+    /// The discardable attribute mla-library-abi puts on a function: where
+    /// each of its original results went (an array<i64>, one parameter
+    /// index per result).
+    static constexpr ::llvm::StringLiteral kResultParamsAttrName =
+        "mla.result_params";
+    /// The discardable attribute mla-library-abi puts on a function: the
+    /// arguments it may write (an array<i64> of argument indices).
+    static constexpr ::llvm::StringLiteral kWrittenArgumentsAttrName =
+        "mla.written_arguments";
   }];
 }
 
