@@ -47,6 +47,12 @@ void mgpuMemset32(void *destination, unsigned value, size_t count,
 void mgpuMemset16(void *destination, unsigned short value, size_t count,
                   void *stream);
 void mgpuSetDefaultDevice(int32_t device);
+// A library's call on its caller's stream (mla-aot's wrappers): between
+// these, mgpuStreamCreate returns `stream` (the null stream included) and
+// mgpuStreamDestroy leaves it alone, so that the lowered code's work is
+// ordered on the caller's stream. Per thread.
+void mlaBeginCallOnStream(void *stream);
+void mlaEndCallOnStream();
 void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                                      int64_t dataType, int64_t interleave,
                                      int64_t swizzle, int64_t l2Promotion,

@@ -122,6 +122,11 @@ std::vector<CUstream> &streamPool() {
   return pool;
 }
 std::mutex streamPoolMutex;
+
+// The stream a library caller gave (mlaBeginCallOnStream), which lowered
+// code then uses instead of a stream of its own; per thread, as calls are.
+thread_local CUstream callerStream = nullptr;
+thread_local bool callerStreamSet = false;
 /// What the runtime knows of a function handed out by mgpuModuleGetFunction:
 /// its name and module (for error messages) and the dynamic shared memory it
 /// has opted in to (mgpuLaunchKernel).
@@ -400,6 +405,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 // when it is returned (the function synchronised it), so its next user sees
 // no work of the previous one.
 void *mgpuStreamCreate() {
+  if (callerStreamSet)
+    return callerStream;
   {
     std::lock_guard<std::mutex> lock(streamPoolMutex);
     if (!streamPool().empty()) {
@@ -415,6 +422,8 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(void *stream) {
+  if (callerStreamSet && stream == callerStream)
+    return;
   std::lock_guard<std::mutex> lock(streamPoolMutex);
   streamPool().push_back(stream);
 }
@@ -495,6 +504,16 @@ void mgpuMemset16(void *destination, unsigned short value, size_t count,
 }
 
 void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
+
+void mlaBeginCallOnStream(void *stream) {
+  callerStream = stream;
+  callerStreamSet = true;
+}
+
+void mlaEndCallOnStream() {
+  callerStream = nullptr;
+  callerStreamSet = false;
+}
 
 // A TMA descriptor of a memref (nvgpu.tma.create.descriptor's lowering):
 // `descriptor` points at a ranked memref descriptor {allocated, aligned,
