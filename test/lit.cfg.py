@@ -37,8 +37,11 @@ llvm_config.with_system_environment(
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mla_tools_dir, config.llvm_tools_dir]
-tools = ["mla-opt", "mla-run", "mla-fuzz", "mlir-translate", "not", "count", "split-file"]
+tools = ["mla-opt", "mla-run", "mla-fuzz", "mla-aot", "mlir-translate", "not", "count",
+         "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+# The host C++ compiler CMake uses: mla-aot links with it (--cxx=%cxx).
+config.substitutions.append(("%cxx", getattr(config, "cxx", "c++")))
 
 # In the sanitizer build mla-fuzz is a libFuzzer binary (its own command
 # line and output).

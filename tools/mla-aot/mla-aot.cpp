@@ -475,6 +475,11 @@ LogicalResult emitObject(ModuleOp module, ArrayRef<Entry> exported,
     lowered->setName("__mla_impl_" + entry.name);
     cInterface->setName("__mla_ciface_" + entry.name);
   }
+  // A failed cf.assert prints its message with puts() (stdout, buffered:
+  // lost at the abort() that follows when stdout is a pipe): the runtime's
+  // mlaCheckFailed prints it on stderr instead.
+  if (llvm::Function *puts = llvmModule->getFunction("puts"))
+    puts->setName("mlaCheckFailed");
   for (llvm::Function &function : *llvmModule)
     if (!function.isDeclaration() && !function.hasLocalLinkage())
       function.setVisibility(llvm::GlobalValue::HiddenVisibility);
@@ -536,10 +541,8 @@ FailureOr<std::string> findRuntime(const char *argv0) {
               " or in its ../lib; give --runtime-lib");
 }
 
-/// Compiles the entry points and links the library with the host compiler.
-LogicalResult link(StringRef objectPath, StringRef entryPath,
-                   StringRef runtime, StringRef libraryPath,
-                   StringRef headerDir) {
+/// The host C++ compiler: --cxx, else $CXX, else c++.
+FailureOr<std::string> findCompiler() {
   std::string compiler = cxx;
   if (compiler.empty())
     if (const char *fromEnv = std::getenv("CXX"))
@@ -547,22 +550,29 @@ LogicalResult link(StringRef objectPath, StringRef entryPath,
   if (compiler.empty())
     compiler = "c++";
   llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(compiler);
-  if (!program)
+  if (!program || !llvm::sys::fs::can_execute(*program))
     return fail("cannot find the C++ compiler '" + compiler +
                 "' (give --cxx or set CXX)");
+  return *program;
+}
+
+/// Compiles the entry points and links the library with the host compiler.
+LogicalResult link(StringRef program, StringRef objectPath,
+                   StringRef entryPath, StringRef runtime,
+                   StringRef libraryPath, StringRef headerDir) {
   std::string include = ("-I" + headerDir).str();
   std::vector<StringRef> arguments = {
-      *program, "-shared", "-fPIC", "-O2", "-fvisibility=hidden", include,
+      program, "-shared", "-fPIC", "-O2", "-fvisibility=hidden", include,
       "-o", libraryPath, entryPath, objectPath, runtime,
       // Only the entry points are exported; the runtime's symbols stay
       // inside (no clash with another mgpu* runtime in the process).
       "-Wl,--exclude-libs,ALL", "-static-libstdc++", "-static-libgcc",
       "-ldl", "-lpthread", "-lm"};
   std::string error;
-  int status = llvm::sys::ExecuteAndWait(*program, arguments, std::nullopt,
+  int status = llvm::sys::ExecuteAndWait(program, arguments, std::nullopt,
                                          {}, 0, 0, &error);
   if (status != 0)
-    return fail("linking " + libraryPath + " with " + *program + " failed" +
+    return fail("linking " + libraryPath + " with " + program + " failed" +
                 (error.empty() ? "" : ": " + error) + " (status " +
                 llvm::Twine(status) + ")");
   return success();
@@ -586,6 +596,9 @@ int main(int argc, char **argv) {
   bool onGpu = target == "cuda";
   FailureOr<std::string> runtime = findRuntime(argv[0]);
   if (failed(runtime))
+    return 1;
+  FailureOr<std::string> compiler = findCompiler();
+  if (failed(compiler))
     return 1;
 
   DialectRegistry registry;
@@ -632,7 +645,7 @@ int main(int argc, char **argv) {
       failed(emitObject(**module, exported, objectPath)))
     return 1;
   LogicalResult linked =
-      link(objectPath, entryPath, *runtime, libraryPath,
+      link(*compiler, objectPath, entryPath, *runtime, libraryPath,
            headerDir.empty() ? StringRef(".") : headerDir);
   if (!keepTemporaries) {
     llvm::sys::fs::remove(objectPath);

@@ -1,0 +1,64 @@
+"""Calls the library mla-aot made (argv[1]) for the config argv[2] on seeded
+operands and prints each check; with argv[3] == 'short-out', calls with an
+output buffer one request short (the library stops the process)."""
+
+import sys
+
+import numpy as np
+
+from mla import MLAConfig
+from mla.aot import Library
+from mla.inputs import block_inputs
+from mla.reference import attention_block, compare
+
+lib = Library(sys.argv[1])
+cfg = MLAConfig.from_hf(sys.argv[2])
+block = lib.attention_block
+
+
+def operands(batch, seed):
+    return block_inputs(cfg, batch=batch, tokens=2, page_size=4, pages=4 * batch,
+                        max_pages=3, dtype="f32", seed=seed)
+
+
+if len(sys.argv) > 3 and sys.argv[3] == "short-out":
+    args = operands(3, 1)
+    block(*args, out=[np.empty((2, 2, cfg.hidden), np.float32)])
+    sys.exit(0)
+
+
+def verdict(error, tol=1e-5):
+    return f"{error:.2e} {'ok' if error <= tol else 'FAILED'}"
+
+
+for batch, seed in ((3, 1), (1, 2)):
+    args = operands(batch, seed)
+    expected_out, expected_cache = attention_block(cfg, *args)
+    cache = args[-3]
+    out, new_cache = block(*args)
+    print(f"batch {batch}: output rel_error {verdict(compare(out, expected_out).rel_error)}, "
+          f"cache rel_error {verdict(compare(new_cache, expected_cache, True).rel_error)}, "
+          f"in place: {new_cache is cache}")
+
+args = operands(2, 3)
+buffer = np.full((2, 2, cfg.hidden), np.nan, np.float32)
+out, _ = block(*args, out=[buffer])
+expected_out, _ = attention_block(cfg, *operands(2, 3))
+print(f"out= the caller's buffer: {out is buffer}, "
+      f"{verdict(compare(buffer, expected_out).rel_error).split()[1]}")
+
+
+def error(what, call):
+    try:
+        call()
+        print(f"{what}: no error")
+    except (TypeError, ValueError) as e:
+        print(f"{what}: {type(e).__name__}: {e}")
+
+
+args = operands(2, 4)
+error("wrong dtype", lambda: block(args[0].astype(np.float64), *args[1:]))
+error("wrong static size", lambda: block(*args[:2], args[2][:, :15].copy(), *args[3:]))
+frozen = args[-3].copy()
+frozen.setflags(write=False)
+error("numpy for cpu, read-only cache", lambda: block(*args[:-3], frozen, *args[-2:]))
