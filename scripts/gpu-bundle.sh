@@ -52,6 +52,17 @@ done
 
 tar -C "$staging" -cf - . | xz -T2 -6 > "$bundle/tools.tar.xz"
 
+# GPU libraries for gpu-run.sh's aot stage, made here (mla-aot needs LLVM and
+# a host compiler): a small block with dynamic batch and pages, f32 and bf16.
+rm -rf "$bundle/aot" && mkdir -p "$bundle/aot"
+config="$root/test/Integration/CPU/Inputs/small-yarn.json"
+for dtype in f32 bf16; do
+  PYTHONPATH="$root/python" python3 -m mla gen --config "$config" --batch 1 --tokens 2 \
+    --page-size 4 --pages 1 --max-pages 1 --dtype "$dtype" --dynamic -o "$staging/block.mlir"
+  "$build/bin/mla-opt" --mla-pipeline "$staging/block.mlir" -o "$staging/fused.mlir"
+  "$build/bin/mla-aot" "$staging/fused.mlir" --target=cuda -o "$bundle/aot/small-$dtype" > /dev/null
+done
+
 if [ "${1:-}" = "--baseline" ]; then
   rev="${2:?usage: $0 [--baseline REV]}"
   tree="${MLA_BASELINE_DIR:-/tmp/mla-baseline}"

@@ -5,9 +5,11 @@
 # tests under compute-sanitizer memcheck (and the decode kernel's tests
 # under racecheck), the PyTorch baseline and the benchmark, and prints the
 # benchmark table last. Logs and JSON go to $OUT.
-#   MLA_STAGES    which of "probe tests memcheck racecheck torch bench" to run
-#                 (all; probe: bench/wgmma_layout_probe.cu, the wgmma
-#                 shared-memory conventions checked outside the compiler)
+#   MLA_STAGES    which of "probe tests aot memcheck racecheck torch bench" to
+#                 run (all; probe: bench/wgmma_layout_probe.cu, the wgmma
+#                 shared-memory conventions checked outside the compiler;
+#                 aot: the GPU libraries gpu-bundle.sh made with mla-aot,
+#                 called on torch CUDA tensors against the reference)
 #   MLA_TESTS     lit --filter regex on the GPU tests' names (all)
 #   MLA_RACECHECK_TESTS regex of the tests racecheck runs (decode-kernel)
 #   MLA_BENCH_ARGS extra arguments of bench/mla_bench.py
@@ -32,7 +34,7 @@ export PATH="$tools:$PATH" PYTHONPATH="$root/python" PYTHONUNBUFFERED=1
 export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
-stages=" ${MLA_STAGES:-probe tests memcheck racecheck torch bench} "
+stages=" ${MLA_STAGES:-probe tests aot memcheck racecheck torch bench} "
 want() { [[ "$stages" == *" $1 "* ]]; }
 filter="${MLA_TESTS:-}"
 tests=0
@@ -100,6 +102,12 @@ if want racecheck; then
   echo "== compute-sanitizer racecheck over the decode kernel's test (shared-memory hazards)"
   sanitize racecheck "${MLA_RACECHECK_TESTS:-decode-kernel}" "${MLA_RACECHECK_TIMEOUT:-300}" \
     "RACECHECK SUMMARY: 0 hazards" --racecheck-report hazard
+fi
+
+if want aot; then
+echo "== mla-aot libraries called from PyTorch"
+python3 "$root/test/Integration/GPU/Inputs/aot-torch.py" "$root/.bundle/aot" \
+  "$root/test/Integration/CPU/Inputs/small-yarn.json" 2>&1 | tee "$out/aot.log"
 fi
 
 if want torch; then
