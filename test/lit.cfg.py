@@ -19,6 +19,7 @@ config.test_exec_root = os.path.join(config.mla_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%mla_src_root", config.mla_src_root))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%mla_tools_dir", config.mla_tools_dir))
 
 # Strict FileCheck: variables are scoped to their CHECK-LABEL block and every
 # prefix a RUN line names must be used.

@@ -5,6 +5,11 @@ description mla-aot writes beside the library.
     lib = Library("build/v3")              # v3.so + v3.json
     out = lib.deepseek_v3_decode(hidden, positions, ..., cache, table, lens)
 
+or, from a config, built once and cached (`compile_block`):
+
+    lib = compile_block(MLAConfig.from_hf("ckpt/"), tokens=1, page_size=64, target="cuda")
+    out, cache = lib.attention_block(hidden, positions, ..., cache, table, lens)
+
 Arguments come in the function's order, each dense, row-major and of the
 declared element type (bf16: ml_dtypes.bfloat16 arrays or torch.bfloat16
 tensors); no copy is made, so a non-contiguous or mistyped argument is an
@@ -20,11 +25,19 @@ work is done.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-__all__ = ["Function", "Library"]
+from .config import MLAConfig
+from .ir import block_module
+
+__all__ = ["Function", "Library", "compile_block"]
 
 _NUMPY_DTYPES = {"f32": "float32", "f16": "float16", "i32": "int32"}
 _TORCH_DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16", "i32": "int32"}
@@ -188,3 +201,61 @@ class Library:
             return functions[name]
         raise AttributeError(f"the library has no entry point {name!r} "
                              f"(it has {', '.join(functions) or 'none'})")
+
+
+def _tool(name: str, tools: str | Path | None) -> str:
+    """A tool from `tools` (a folder), else $MLA_TOOLS_DIR, else PATH."""
+    folders = [Path(tools)] if tools else []
+    if os.environ.get("MLA_TOOLS_DIR"):
+        folders.append(Path(os.environ["MLA_TOOLS_DIR"]))
+    for folder in folders:
+        if (folder / name).is_file():
+            return str(folder / name)
+    found = shutil.which(name)
+    if not found:
+        raise ValueError(f"cannot find {name} (give tools=, set MLA_TOOLS_DIR or PATH)")
+    return found
+
+
+def compile_block(cfg: MLAConfig, *, tokens: int, page_size: int, dtype: str = "bf16",
+                  target: str = "cuda", phase: str | None = None,
+                  cache_dir: str | Path | None = None, tools: str | Path | None = None,
+                  rebuild: bool = False) -> Library:
+    """A library for one attention block of `cfg`: `tokens` new tokens per
+    request, any batch, cache pages and block-table width (dynamic), through
+    the default pipeline and mla-aot. Built once per module text, target and
+    tools, kept in `cache_dir` (default $MLA_CACHE_DIR, else ~/.cache/mla),
+    and loaded from there afterwards. `library.built` says whether this call
+    compiled it."""
+    if target not in ("cpu", "cuda"):
+        raise ValueError(f"target must be cpu or cuda, got {target!r}")
+    text = block_module(cfg, 1, tokens, page_size, 1, 1, dtype=dtype, dynamic=True,
+                        phase=phase)
+    mla_opt, mla_aot = _tool("mla-opt", tools), _tool("mla-aot", tools)
+    key = hashlib.sha256("\0".join(
+        [text, target, mla_opt, str(os.path.getmtime(mla_opt)), mla_aot,
+         str(os.path.getmtime(mla_aot))]).encode()).hexdigest()[:24]
+    folder = Path(cache_dir or os.environ.get("MLA_CACHE_DIR")
+                  or Path.home() / ".cache" / "mla")
+    base = folder / f"block-{key}"
+    built = False
+    if rebuild or not base.with_suffix(".so").exists() \
+            or not base.with_suffix(".json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as work:
+            source, fused = Path(work) / "block.mlir", Path(work) / "fused.mlir"
+            source.write_text(text, encoding="utf-8")
+            for command in ([mla_opt, "--mla-pipeline", str(source), "-o", str(fused)],
+                            [mla_aot, str(fused), f"--target={target}", "-o",
+                             str(Path(work) / "block")]):
+                run = subprocess.run(command, capture_output=True, text=True)
+                if run.returncode:
+                    raise ValueError(f"{Path(command[0]).name} failed (exit {run.returncode}): "
+                                     f"{run.stderr.strip()}")
+            # Renamed into place last: a library is either whole or absent.
+            for suffix in (".h", ".json", ".so"):
+                os.replace(Path(work) / f"block{suffix}", base.with_suffix(suffix))
+        built = True
+    library = Library(base)
+    library.built = built
+    return library

@@ -1,6 +1,8 @@
 """Calls the library mla-aot made (argv[1]) for the config argv[2] on seeded
 operands and prints each check; with argv[3] == 'short-out', calls with an
-output buffer one request short (the library stops the process)."""
+output buffer one request short (the library stops the process); with
+argv[3] == 'compile', builds the block with compile_block into the cache
+folder argv[4] twice (mla-opt and mla-aot from PATH) and calls it."""
 
 import sys
 
@@ -29,6 +31,22 @@ if len(sys.argv) > 3 and sys.argv[3] == "short-out":
 
 def verdict(error, tol=1e-5):
     return f"{error:.2e} {'ok' if error <= tol else 'FAILED'}"
+
+
+# compile_block: built once, then loaded from the cache folder.
+if len(sys.argv) > 3 and sys.argv[3] == "compile":
+    from mla.aot import compile_block
+
+    first = compile_block(cfg, tokens=2, page_size=4, dtype="f32", target="cpu",
+                          cache_dir=sys.argv[4])
+    again = compile_block(cfg, tokens=2, page_size=4, dtype="f32", target="cpu",
+                          cache_dir=sys.argv[4])
+    args = operands(2, 5)
+    expected_out, _ = attention_block(cfg, *args)
+    out, _ = again.attention_block(*args)
+    print(f"compile_block: built {first.built}, then {again.built}; "
+          f"{verdict(compare(out, expected_out).rel_error)}")
+    sys.exit(0)
 
 
 for batch, seed in ((3, 1), (1, 2)):
@@ -62,3 +80,4 @@ error("wrong static size", lambda: block(*args[:2], args[2][:, :15].copy(), *arg
 frozen = args[-3].copy()
 frozen.setflags(write=False)
 error("numpy for cpu, read-only cache", lambda: block(*args[:-3], frozen, *args[-2:]))
+
