@@ -22,7 +22,7 @@ if [ ! -f "$build/build.ninja" ]; then
     > "$build.configure.log" 2>&1 \
     || { cat "$build.configure.log"; exit 1; }
 fi
-ninja -C "$build" mla-opt mla-run mla-fuzz mla-aot mla_library_runtime > "$build.build.log" 2>ninja -C "$build" mla-opt mla-run mla-fuzz > "$build.build.log" 2>&1 \1 \
+ninja -C "$build" mla-opt mla-run mla-fuzz mla-aot mla_library_runtime > "$build.build.log" 2>&1 \
   || { tail -50 "$build.build.log"; exit 1; }
 
 # Any report is an error that stops the tool (UBSan's -fno-sanitize-recover
