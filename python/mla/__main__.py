@@ -41,6 +41,16 @@ _SIZES = (("--batch", "requests B"), ("--tokens", "new tokens per request S"),
           ("--max-pages", "block table columns M"))
 
 
+def _tokens(text: str) -> int | None:
+    """--tokens of gen: a count, or 'any' (None)."""
+    if text == "any":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a count or 'any', got {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Build mla dialect IR from a DeepSeek config.json.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     gen = commands.add_parser("gen", help="print a module with one mla.attention_block")
     gen.add_argument("--config", required=True, help="HF config.json (or its folder)")
     for name, help_text in _SIZES:
-        gen.add_argument(name, type=int, required=True, help=help_text)
+        if name == "--tokens":
+            gen.add_argument(name, type=_tokens, required=True,
+                             help=f"{help_text}, or 'any' (dynamic: any count per call)")
+        else:
+            gen.add_argument(name, type=int, required=True, help=help_text)
     gen.add_argument("--dtype", choices=DTYPES, default="bf16", help="element type")
     gen.add_argument("--dynamic", action="store_true",
                      help="leave batch, pages and max pages dynamic ('?')")

@@ -217,12 +217,13 @@ def _tool(name: str, tools: str | Path | None) -> str:
     return found
 
 
-def compile_block(cfg: MLAConfig, *, tokens: int, page_size: int, dtype: str = "bf16",
+def compile_block(cfg: MLAConfig, *, tokens: int | None, page_size: int, dtype: str = "bf16",
                   target: str = "cuda", phase: str | None = None,
                   cache_dir: str | Path | None = None, tools: str | Path | None = None,
                   rebuild: bool = False) -> Library:
     """A library for one attention block of `cfg`: `tokens` new tokens per
-    request, any batch, cache pages and block-table width (dynamic), through
+    request (None: any count per call, the form chosen at run time), any
+    batch, cache pages and block-table width (dynamic), through
     the default pipeline and mla-aot. Built once per module text, target and
     tools, kept in `cache_dir` (default $MLA_CACHE_DIR, else ~/.cache/mla),
     and loaded from there afterwards. `library.built` says whether this call

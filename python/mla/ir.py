@@ -36,7 +36,7 @@ def check_sizes(**sizes: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {size!r}")
 
 
-def block_operands(cfg: MLAConfig, batch: int | str, tokens: int, page_size: int,
+def block_operands(cfg: MLAConfig, batch: int | str, tokens: int | str, page_size: int,
                    pages: int | str, max_pages: int | str
                    ) -> list[tuple[str, list[int | str], bool]]:
     """(name, shape, is_index) of each block operand, in the function's argument order.
@@ -95,17 +95,20 @@ def _block_op(has_query_compression: bool, phase: str | None,
     )
 
 
-def block_module(cfg: MLAConfig, batch: int, tokens: int, page_size: int,
+def block_module(cfg: MLAConfig, batch: int, tokens: int | None, page_size: int,
                  pages: int, max_pages: int, dtype: str = "bf16",
                  dynamic: bool = False, phase: str | None = None,
                  func_name: str = "attention_block") -> str:
     """The text of a module with one func.func running one attention block.
 
     `dynamic` leaves batch, pages and max_pages unknown ('?') in the types;
-    `phase` ('prefill' | 'decode') sets the block's phase attribute.
+    `tokens` None leaves the new tokens per request unknown too (any token
+    count per call: the default pipeline keeps both attention forms behind
+    a run-time test on it, docs/cost-model.md); `phase` ('prefill' |
+    'decode') sets the block's phase attribute.
     """
-    check_sizes(batch=batch, tokens=tokens, page_size=page_size, pages=pages,
-                 max_pages=max_pages)
+    check_sizes(batch=batch, tokens=1 if tokens is None else tokens, page_size=page_size,
+                pages=pages, max_pages=max_pages)
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     if phase is not None and phase not in PHASES:
@@ -114,6 +117,8 @@ def block_module(cfg: MLAConfig, batch: int, tokens: int, page_size: int,
         raise ValueError(f"func_name {func_name!r} is not a valid symbol name")
     if dynamic:
         batch = pages = max_pages = "?"
+    if tokens is None:
+        tokens = "?"
 
     operands = _operands(cfg, batch, tokens, page_size, pages, max_pages, dtype)
     types = dict(operands)

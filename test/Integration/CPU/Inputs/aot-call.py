@@ -18,8 +18,8 @@ cfg = MLAConfig.from_hf(sys.argv[2])
 block = lib.attention_block
 
 
-def operands(batch, seed):
-    return block_inputs(cfg, batch=batch, tokens=2, page_size=4, pages=4 * batch,
+def operands(batch, seed, tokens=2):
+    return block_inputs(cfg, batch=batch, tokens=tokens, page_size=4, pages=4 * batch,
                         max_pages=3, dtype="f32", seed=seed)
 
 
@@ -37,9 +37,9 @@ def verdict(error, tol=1e-5):
 if len(sys.argv) > 3 and sys.argv[3] == "compile":
     from mla.aot import compile_block
 
-    first = compile_block(cfg, tokens=2, page_size=4, dtype="f32", target="cpu",
+    first = compile_block(cfg, tokens=None, page_size=4, dtype="f32", target="cpu",
                           cache_dir=sys.argv[4])
-    again = compile_block(cfg, tokens=2, page_size=4, dtype="f32", target="cpu",
+    again = compile_block(cfg, tokens=None, page_size=4, dtype="f32", target="cpu",
                           cache_dir=sys.argv[4])
     args = operands(2, 5)
     expected_out, _ = attention_block(cfg, *args)
@@ -49,12 +49,20 @@ if len(sys.argv) > 3 and sys.argv[3] == "compile":
     sys.exit(0)
 
 
-for batch, seed in ((3, 1), (1, 2)):
-    args = operands(batch, seed)
+if len(sys.argv) > 3 and sys.argv[3] == "three-tokens":
+    try:
+        block(*operands(2, 6, tokens=3))
+    except ValueError as e:
+        print(f"ValueError: {e}")
+    sys.exit(0)
+
+
+for batch, seed, tokens in ((3, 1, 2), (1, 2, 2), (4, 3, 1), (2, 4, 8)):
+    args = operands(batch, seed, tokens)
     expected_out, expected_cache = attention_block(cfg, *args)
     cache = args[-3]
     out, new_cache = block(*args)
-    print(f"batch {batch}: output rel_error {verdict(compare(out, expected_out).rel_error)}, "
+    print(f"batch {batch}, {tokens} tokens: output rel_error {verdict(compare(out, expected_out).rel_error)}, "
           f"cache rel_error {verdict(compare(new_cache, expected_cache, True).rel_error)}, "
           f"in place: {new_cache is cache}")
 
