@@ -13,6 +13,8 @@
 
 #include "DecompressedForm.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -41,7 +43,17 @@ struct TilingContext {
   DecodeSchedule schedule = DecodeSchedule::Even;
   /// How its KV tiles are loaded (asked for; the cost model may fall back).
   DecodeLoads loads = DecodeLoads::AsyncCopy;
+  /// With a dynamic query count: static fused_decodes for 1 .. this many.
+  int64_t specializeCounts = 0;
 };
+
+/// `type` with dimension `dim` set to `size`.
+RankedTensorType withDim(Type type, unsigned dim, int64_t size) {
+  auto tensor = cast<RankedTensorType>(type);
+  SmallVector<int64_t> shape(tensor.getShape());
+  shape[dim] = size;
+  return tensor.clone(shape);
+}
 
 /// latent_to_value(latent_attention(query_to_latent(q_nope, W_UK), q_pe,
 /// cache), W_UV) → fused_decode, when the intermediates have no other use.
@@ -63,31 +75,72 @@ struct FuseAbsorbedDecode : OpRewritePattern<LatentToValueOp> {
     if (attention.getConfig() != config || absorption.getConfig() != config)
       return rewriter.notifyMatchFailure(op, "configs differ");
 
-    AttentionShape shape = getAttentionShape(
-        config, cast<RankedTensorType>(absorption.getQNope().getType()),
-        getCachePositions(attention.getBlockTable(), attention.getCache()),
-        attention.getCausal(), tiling.assumedCacheLength);
-    int64_t pageSize =
-        cast<RankedTensorType>(attention.getCache().getType()).getDimSize(1);
-    shape.pageSize = ShapedType::isDynamic(pageSize) ? 0 : pageSize;
-    DecodeTilingAttr choice = chooseDecodeTiling(
-        shape, tiling.target, tiling.mma, tiling.schedule, tiling.loads);
-    if (tiling.tuned)
-      if (std::optional<DecodeTilingAttr> measured =
-              tiling.tuned->lookup(shape))
-        choice = *measured;
-    if (tiling.override)
-      choice = DecodeTilingAttr::get(
-          getContext(), tiling.override, choice.getBlockTokens(),
-          choice.getHeadsPerBlock(), choice.getStages(), choice.getMma(),
-          choice.getSchedule(), choice.getLoads());
-    auto fused = rewriter.replaceOpWithNewOp<FusedDecodeOp>(
-        op, op.getType(), absorption.getQNope(), attention.getQPe(),
-        absorption.getWUk(), op.getWUv(), attention.getCache(),
-        attention.getBlockTable(), attention.getKvLens(), attention.getCausal(),
-        choice, config);
-    fused->setAttr(MLADialect::kPhaseAttrName,
-                   PhaseAttr::get(getContext(), Phase::Decode));
+    Value qNope = absorption.getQNope(), qPe = attention.getQPe();
+    // The tiling the cost model (or the tuning file, or the override)
+    // chooses for the query shape `queries`.
+    auto chooseTiling = [&](RankedTensorType queries) {
+      AttentionShape shape = getAttentionShape(
+          config, queries,
+          getCachePositions(attention.getBlockTable(), attention.getCache()),
+          attention.getCausal(), tiling.assumedCacheLength);
+      int64_t pageSize =
+          cast<RankedTensorType>(attention.getCache().getType()).getDimSize(1);
+      shape.pageSize = ShapedType::isDynamic(pageSize) ? 0 : pageSize;
+      DecodeTilingAttr choice = chooseDecodeTiling(
+          shape, tiling.target, tiling.mma, tiling.schedule, tiling.loads);
+      if (tiling.tuned)
+        if (std::optional<DecodeTilingAttr> measured =
+                tiling.tuned->lookup(shape))
+          choice = *measured;
+      if (tiling.override)
+        choice = DecodeTilingAttr::get(
+            getContext(), tiling.override, choice.getBlockTokens(),
+            choice.getHeadsPerBlock(), choice.getStages(), choice.getMma(),
+            choice.getSchedule(), choice.getLoads());
+      return choice;
+    };
+    auto fuse = [&](OpBuilder &builder, Type resultType, Value q, Value qRope,
+                    RankedTensorType queries) {
+      auto fused = FusedDecodeOp::create(
+          builder, op.getLoc(), resultType, q, qRope, absorption.getWUk(),
+          op.getWUv(), attention.getCache(), attention.getBlockTable(),
+          attention.getKvLens(), attention.getCausal(), chooseTiling(queries),
+          config);
+      fused->setAttr(MLADialect::kPhaseAttrName,
+                     PhaseAttr::get(getContext(), Phase::Decode));
+      return fused;
+    };
+    auto queries = cast<RankedTensorType>(qNope.getType());
+    if (!queries.isDynamicDim(1) || tiling.specializeCounts <= 0) {
+      rewriter.replaceOp(op, fuse(rewriter, op.getType(), qNope, qPe, queries));
+      return success();
+    }
+    // S dynamic: scf.index_switch S { case c: fused_decode on S = c ...
+    // default: the dynamic one }, each with its own tiling.
+    Location loc = op.getLoc();
+    Value count = tensor::DimOp::create(rewriter, loc, qNope, 1);
+    SmallVector<int64_t> counts;
+    for (int64_t c = 1; c <= tiling.specializeCounts; ++c)
+      counts.push_back(c);
+    auto dispatch = scf::IndexSwitchOp::create(
+        rewriter, loc, TypeRange{op.getType()}, count, counts, counts.size());
+    for (auto [region, c] : llvm::zip(dispatch.getCaseRegions(), counts)) {
+      OpBuilder builder = OpBuilder::atBlockBegin(&region.emplaceBlock());
+      RankedTensorType staticQueries = withDim(queries, 1, c);
+      Value q = tensor::CastOp::create(builder, loc, staticQueries, qNope);
+      Value qRope = tensor::CastOp::create(
+          builder, loc, withDim(qPe.getType(), 1, c), qPe);
+      FusedDecodeOp fused = fuse(builder, withDim(op.getType(), 1, c), q,
+                                 qRope, staticQueries);
+      Value back = tensor::CastOp::create(builder, loc, op.getType(),
+                                          fused.getResult());
+      scf::YieldOp::create(builder, loc, back);
+    }
+    OpBuilder builder =
+        OpBuilder::atBlockBegin(&dispatch.getDefaultRegion().emplaceBlock());
+    FusedDecodeOp fused = fuse(builder, op.getType(), qNope, qPe, queries);
+    scf::YieldOp::create(builder, loc, fused.getResult());
+    rewriter.replaceOp(op, dispatch.getResults());
     return success();
   }
 
@@ -140,7 +193,8 @@ LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t ove
                         StringRef tuningFile = "",
                         MmaChoice mma = MmaChoice::Auto,
                         DecodeSchedule schedule = DecodeSchedule::Even,
-                        LoadsChoice loads = LoadsChoice::Auto) {
+                        LoadsChoice loads = LoadsChoice::Auto,
+                        int64_t specializeCounts = 0) {
   TargetDescription target = getTarget(root);
   if (assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
@@ -155,6 +209,7 @@ LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t ove
                    ? MmaKind::Sync
                    : MmaKind::Warpgroup;
   tiling.schedule = schedule;
+  tiling.specializeCounts = specializeCounts;
   tiling.loads =
       loads == LoadsChoice::AsyncCopy || (loads == LoadsChoice::Auto && !wgmma)
           ? DecodeLoads::AsyncCopy
@@ -175,6 +230,10 @@ LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t ove
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
+/// Each specialised count is a decode kernel of its own (compile time, code
+/// size): a few cover decode and speculative tokens.
+constexpr int64_t kMaxSpecializedCounts = 16;
+
 struct MLAFuseDecodePass
     : public mla::impl::MLAFuseDecodeBase<MLAFuseDecodePass> {
   using MLAFuseDecodeBase::MLAFuseDecodeBase;
@@ -186,9 +245,17 @@ struct MLAFuseDecodePass
           << static_cast<int64_t>(splits);
       return signalPassFailure();
     }
-    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(),
-                                             assumedCacheLength, splits,
-                                             tuningFile, mma, schedule, loads)))
+    if (specializeCounts < 0 ||
+        specializeCounts > kMaxSpecializedCounts) {
+      getOperation()->emitError()
+          << "mla-fuse-decode: specialize-counts must be in [0, "
+          << kMaxSpecializedCounts << "], found "
+          << static_cast<int64_t>(specializeCounts);
+      return signalPassFailure();
+    }
+    if (failed(runFusion<FuseAbsorbedDecode>(
+            getOperation(), assumedCacheLength, splits, tuningFile, mma,
+            schedule, loads, specializeCounts)))
       signalPassFailure();
   }
 };

@@ -217,7 +217,17 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
     else mma.sync; `sync` or `warpgroup` force one;
     `schedule=balanced` for scheduling metadata that evens out the work of
     uneven batches across CTAs.
+
+    Where the number of queries per request S is dynamic (one compiled
+    block for any token count), the decode kernel, which is emitted for a
+    static S, would be lost: the fusion makes one `mla.fused_decode` per
+    count 1 .. `specialize-counts` (default 2: decode and one MTP token),
+    on `tensor.cast`s to that S and with the tiling chosen for it, and the
+    dynamic one as the default case of an `scf.index_switch` on S.
   }];
+  let dependentDialects = ["::mlir::mla::MLADialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"splits", "splits", "int64_t", /*default=*/"0",
            "KV splits per request (0: the cost model's choice)">,
@@ -226,6 +236,12 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
            "the cost model for the shapes it lists">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
+    Option<"specializeCounts", "specialize-counts", "int64_t",
+           /*default=*/"2",
+           "With a dynamic number of queries per request: fused_decodes "
+           "for 1 .. this many queries, static (the decode kernel needs a "
+           "static count), chosen at run time by scf.index_switch; 0: one "
+           "dynamic fused_decode">,
     Option<"mma", "mma", "::mlir::mla::MmaChoice",
            /*default=*/"::mlir::mla::MmaChoice::Auto",
            "Decode kernel tensor-core instructions", [{::llvm::cl::values(
@@ -252,7 +268,6 @@ def MLAFuseDecode : Pass<"mla-fuse-decode"> {
                         "cp.async"),
              clEnumValN(::mlir::mla::LoadsChoice::Tma, "tma", "TMA"))}]>,
   ];
-  let dependentDialects = ["::mlir::mla::MLADialect"];
 }
 
 def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
