@@ -105,6 +105,10 @@ void mla::buildMLACPUPipeline(OpPassManager &pm,
   // Buffers to loops to the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
+  // A library returns a failed check's message (every check is in the
+  // function's CFG now) instead of aborting its caller.
+  if (options.libraryABI)
+    pm.addPass(mla::createMLAReturnOnFailedCheck());
   // Upstream's expand-strided-metadata crashes on some dynamic expand_shapes
   // (MLIR 22): those get their strides first.
   pm.addNestedPass<func::FuncOp>(mla::createMLAExpandShapeStrides());
@@ -198,6 +202,11 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
 
+  // A library returns a failed check's message instead of aborting its
+  // caller (the checks at the host function's entry; one inside a region
+  // still aborts).
+  if (options.libraryABI)
+    pm.addPass(mla::createMLAReturnOnFailedCheck());
   // The NVVM pipeline's expand-strided-metadata crashes on some dynamic
   // expand_shapes (MLIR 22): those get their strides first.
   pm.addNestedPass<func::FuncOp>(mla::createMLAExpandShapeStrides());

@@ -159,6 +159,9 @@ class Function:
             import torch
             stream = torch.cuda.current_stream(arguments[0].device).cuda_stream
         status = self._c(*call, stream)
+        if status == 3:
+            message = self._library.last_error().decode(errors="replace")
+            raise ValueError(f"{self.name}: {message}")
         if status:
             raise ValueError(f"{self.name}: the library refused the call (status {status}: "
                              f"{'a negative size' if status == 1 else 'a null pointer'})")
@@ -192,6 +195,9 @@ class Library:
             self.handle = ctypes.CDLL(str(base.with_suffix(".so")))
         except OSError as error:
             raise ValueError(f"{base.with_suffix('.so')}: cannot load: {error}") from None
+        self.last_error = getattr(self.handle, self.description["last_error"])
+        self.last_error.argtypes = []
+        self.last_error.restype = ctypes.c_char_p
         self.functions = {entry["name"]: Function(self, entry)
                           for entry in self.description["entries"]}
 

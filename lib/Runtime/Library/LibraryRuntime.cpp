@@ -25,3 +25,20 @@ extern "C" int mlaCheckFailed(const char *message) {
   std::fflush(stderr);
   return 0;
 }
+
+namespace {
+// The message of the check that failed in this thread's current call.
+thread_local const char *checkFailure = nullptr;
+} // namespace
+
+// Called by a library function's failed check (mla-return-on-failed-check)
+// before it returns: `message` is a constant of the library.
+extern "C" void mlaRecordCheckFailure(const char *message) {
+  checkFailure = message;
+}
+
+extern "C" const char *mlaTakeCheckFailure() {
+  const char *message = checkFailure;
+  checkFailure = nullptr;
+  return message;
+}

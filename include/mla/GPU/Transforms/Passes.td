@@ -95,6 +95,34 @@ def MLALibraryABI : Pass<"mla-library-abi", "::mlir::ModuleOp"> {
                            "::mlir::cf::ControlFlowDialect"];
 }
 
+def MLAReturnOnFailedCheck
+    : Pass<"mla-return-on-failed-check", "::mlir::ModuleOp"> {
+  let summary = "In a library's functions, a failed check returns with its message instead of aborting";
+  let description = [{
+    For the public functions `mla-library-abi` made (no results, marked
+    `mla.result_params`): every `cf.assert` in the function's own blocks
+    becomes a branch to a block that hands its message to the runtime
+    (`mlaRecordCheckFailure`, libmla_library_runtime.a) and returns, so that
+    the library's entry point returns an error code with the message
+    instead of ending its caller's process. Run once the function body is
+    a CFG (after SCF to CF on the CPU; on the GPU host code the checks at
+    the function's entry): an assert still inside a region (an `scf.if`)
+    is left to abort. Temporaries allocated before a failed check are not
+    freed on the way out.
+
+    ```mlir
+    cf.assert %ok, "'mla.rope' expects positions ... dim 0 (B: batch) ..."
+    // becomes
+    cf.cond_br %ok, ^continue, ^failed
+  ^failed:
+    llvm.call @mlaRecordCheckFailure(%message) : (!llvm.ptr) -> ()
+    return
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::cf::ControlFlowDialect"];
+}
+
 def MLAReturnArgumentsInPlace
     : Pass<"mla-return-arguments-in-place", "::mlir::func::FuncOp"> {
   let summary = "Return an argument updated in place as itself, not as a clone";
