@@ -160,6 +160,30 @@ void checkResultSizes(func::FuncOp function, ArrayRef<int64_t> params,
   }
 }
 
+/// Upstream hoists an allocation to the caller only where its dynamic sizes
+/// are function arguments; ours are `memref.dim`s of them. The allocation a
+/// result is copied from becomes the out-parameter itself (same type; the
+/// sizes are checked before anything is written), and the copy goes.
+void writeResultsInPlace(func::FuncOp function, int64_t firstOutParameter) {
+  SmallVector<memref::CopyOp> copies;
+  function.walk([&](memref::CopyOp copy) {
+    auto target = dyn_cast<BlockArgument>(copy.getTarget());
+    auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
+    if (target && target.getOwner() == &function.getBody().front() &&
+        int64_t(target.getArgNumber()) >= firstOutParameter && alloc &&
+        alloc.getType() == target.getType() &&
+        copy->getBlock() == &function.getBody().back())
+      copies.push_back(copy);
+  });
+  for (memref::CopyOp copy : copies) {
+    auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
+    Value target = copy.getTarget();
+    copy.erase();
+    alloc.getResult().replaceAllUsesWith(target);
+    alloc.erase();
+  }
+}
+
 struct MLALibraryABIPass
     : public mla::impl::MLALibraryABIBase<MLALibraryABIPass> {
   void runOnOperation() override {
@@ -170,6 +194,7 @@ struct MLALibraryABIPass
       SmallVector<int64_t> params;
       int64_t parameters;
       SmallVector<ResultSize> sizes;
+      int64_t arguments;
     };
     SmallVector<Plan> plans;
     // Where each result will be, decided before the signatures change: a
@@ -188,7 +213,8 @@ struct MLALibraryABIPass
       for (auto [i, value] : llvm::enumerate(ret.getOperands()))
         if (BlockArgument argument = argumentBehind(value, entry))
           argumentOf[i] = argument.getArgNumber();
-      Plan plan{function, {}, function.getNumArguments(), {}};
+      Plan plan{function, {}, function.getNumArguments(), {},
+                function.getNumArguments()};
       for (int64_t argument : argumentOf)
         plan.params.push_back(argument >= 0 ? argument : plan.parameters++);
       plan.sizes = resultSizes(function, plan.params);
@@ -228,6 +254,7 @@ struct MLALibraryABIPass
         return signalPassFailure();
       }
       checkResultSizes(function, plan.params, plan.sizes);
+      writeResultsInPlace(function, plan.arguments);
     }
   }
 };

@@ -64,9 +64,11 @@ struct MLAReturnOnFailedCheckPass
       do
         name = llvm::formatv("__mla_check_message_{0}", next++).str();
       while (symbols.lookup(name));
-      Value message = LLVM::createGlobalString(
-          check.getLoc(), builder, name, check.getMsg(),
-          LLVM::Linkage::Internal);
+      // A C string for the runtime: createGlobalString does not terminate it.
+      std::string text = check.getMsg().str();
+      text.push_back('\0');
+      Value message = LLVM::createGlobalString(check.getLoc(), builder, name,
+                                               text, LLVM::Linkage::Internal);
       LLVM::CallOp::create(builder, check.getLoc(), *record,
                            ValueRange{message});
       func::ReturnOp::create(builder, check.getLoc());

@@ -67,10 +67,12 @@ def MLALibraryABI : Pass<"mla-library-abi", "::mlir::ModuleOp"> {
       `memref.cast`s: the paged cache, updated in place by the block's
       append) is dropped: the caller finds it in the argument;
     - every other result becomes an out-parameter appended after the
-      arguments, written by the function into the caller's buffer: the
-      allocation it was returned from becomes the out-parameter where it is
-      a `memref.alloc` in the function (static or dynamic sizes), so nothing
-      is copied; otherwise it is copied.
+      arguments, written by the function into the caller's buffer
+      (upstream's promoteBufferResultsToOutParams): the `memref.alloc` it
+      was returned from becomes the out-parameter (upstream hoists static
+      ones; a dynamic one, sized by `memref.dim`s upstream does not hoist,
+      is replaced here and its copy removed), so nothing is copied;
+      otherwise it is copied.
 
     Each function records where its original results went as
     `mla.result_params = array<i64: ...>`: result i is parameter
