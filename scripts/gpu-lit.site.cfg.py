@@ -15,6 +15,8 @@ config.mla_tools_dir = os.environ["MLA_TOOLS_DIR"]
 config.llvm_tools_dir = config.mla_tools_dir
 config.mlir_obj_dir = config.mla_obj_root
 config.python_executable = sys.executable
+# No sanitizer coverage build here (test/lit.cfg.py: the libfuzzer feature).
+config.mla_libfuzzer = False
 
 lit.llvm.initialize(lit_config, config)
 lit_config.load_config(config, os.path.join(config.mla_src_root, "test", "lit.cfg.py"))

@@ -46,7 +46,7 @@ config.substitutions.append(("%cxx", getattr(config, "cxx", "c++")))
 
 # In the sanitizer build mla-fuzz is a libFuzzer binary (its own command
 # line and output).
-if config.mla_libfuzzer:
+if getattr(config, "mla_libfuzzer", False):
     config.available_features.add("libfuzzer")
 
 # The GPU integration tests need a CUDA device: mla-run says whether it
