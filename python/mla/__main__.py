@@ -16,13 +16,12 @@ commands that compute, so that gen and scale start fast.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from .config import MLAConfig
+from .config import MLAConfig, load_hf_json
 from .ir import DTYPES, FORMS, PHASES, block_module, operand_names
 
 PROG = "mla"
@@ -115,10 +114,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _gen(args: argparse.Namespace) -> None:
-    if _quantized(args.config):
+    origin, raw = load_hf_json(args.config)
+    cfg = MLAConfig.from_hf(raw, origin)
+    if raw.get("quantization_config") is not None:
         print(f"{PROG}: note: the checkpoint's weights are fp8; the block computes in "
               f"{args.dtype}: `{PROG} import` dequantizes them", file=sys.stderr)
-    text = block_module(MLAConfig.from_hf(args.config), args.batch, args.tokens,
+    text = block_module(cfg, args.batch, args.tokens,
                         args.page_size, args.pages, args.max_pages, dtype=args.dtype,
                         dynamic=args.dynamic, phase=args.phase)
     if args.output is None:
@@ -131,22 +132,12 @@ def _gen(args: argparse.Namespace) -> None:
         raise ValueError(f"{args.output}: cannot write: {error.strerror}") from None
 
 
-def _quantized(config: str) -> bool:
-    """Whether a config.json (or its folder) declares quantized weights."""
-    path = Path(config)
-    try:
-        raw = json.loads((path / "config.json" if path.is_dir() else path).read_text())
-    except (OSError, ValueError):
-        return False  # from_hf reports it
-    return isinstance(raw, dict) and raw.get("quantization_config") is not None
-
-
 def _scale(args: argparse.Namespace) -> None:
     print(repr(MLAConfig.from_hf(args.config).softmax_scale_effective()))
 
 
 def _inputs(args: argparse.Namespace) -> None:
-    from .inputs import block_inputs, load_npy, save_inputs
+    from .inputs import block_inputs, save_inputs
 
     cfg = MLAConfig.from_hf(args.config)
     sizes = dict(batch=args.batch, tokens=args.tokens, page_size=args.page_size,
@@ -156,7 +147,7 @@ def _inputs(args: argparse.Namespace) -> None:
     if args.weights is not None:
         from .importer import load_layer
 
-        weights = load_layer(args.weights, cfg, args.dtype, load_npy)
+        weights = load_layer(args.weights, cfg, args.dtype)
         names = operand_names(cfg)
         arrays = [weights.get(name, array) for name, array in zip(names, arrays)]
         info["weights"] = str(args.weights)
@@ -186,7 +177,7 @@ def _import(args: argparse.Namespace) -> None:
 
     checkpoint = Checkpoint(args.checkpoint)
     origin = str(checkpoint.config_path)
-    cfg = MLAConfig.from_hf(checkpoint.config_path)
+    cfg = MLAConfig.from_hf(checkpoint.raw_config, origin)
     quantization = hf_quantization(checkpoint.raw_config, origin)
     out = Path(args.out_dir)
     for layer in _layers(args.layer, layer_count(checkpoint.raw_config, origin)):

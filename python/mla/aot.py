@@ -39,7 +39,6 @@ from .ir import block_module
 
 __all__ = ["Function", "Library", "compile_block"]
 
-_NUMPY_DTYPES = {"f32": "float32", "f16": "float16", "i32": "int32"}
 _TORCH_DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16", "i32": "int32"}
 
 
@@ -47,13 +46,18 @@ def _is_torch(value: Any) -> bool:
     return type(value).__module__.startswith("torch")
 
 
+def _numpy_dtype(dtype: str) -> Any:
+    """The numpy type of an ABI element type (bf16: ml_dtypes')."""
+    import numpy as np
+
+    from .inputs import NUMPY_DTYPES
+    return NUMPY_DTYPES.get(dtype, np.dtype(np.int32))
+
+
 def _dtype_matches(value: Any, dtype: str) -> bool:
     if _is_torch(value):
         return str(value.dtype) == f"torch.{_TORCH_DTYPES[dtype]}"
-    if dtype == "bf16":
-        import ml_dtypes
-        return value.dtype == ml_dtypes.bfloat16
-    return str(value.dtype) == _NUMPY_DTYPES[dtype]
+    return value.dtype == _numpy_dtype(dtype)
 
 
 def _shape_of(value: Any) -> tuple[int, ...]:
@@ -130,10 +134,7 @@ class Function:
             return torch.empty(shape, dtype=getattr(torch, _TORCH_DTYPES[parameter["dtype"]]),
                                device=like.device)
         import numpy as np
-        if parameter["dtype"] == "bf16":
-            import ml_dtypes
-            return np.empty(shape, dtype=ml_dtypes.bfloat16)
-        return np.empty(shape, dtype=_NUMPY_DTYPES[parameter["dtype"]])
+        return np.empty(shape, dtype=_numpy_dtype(parameter["dtype"]))
 
     def __call__(self, *arguments: Any, out: Sequence[Any] | None = None,
                  stream: int | None = None) -> Any:

@@ -225,7 +225,8 @@ class MLAConfig:
         return f"#mla.config<{', '.join(params)}>"
 
     @classmethod
-    def from_hf(cls, source: str | Path | Mapping[str, Any]) -> MLAConfig:
+    def from_hf(cls, source: str | Path | Mapping[str, Any],
+                origin: str = "config dict") -> MLAConfig:
         """Reads a HF config.json (a path, a model folder holding one, or its dict).
 
         Raises ValueError naming the file and the field for a missing file,
@@ -234,11 +235,17 @@ class MLAConfig:
         the importer cannot dequantize (hf_quantization).
         """
         if isinstance(source, Mapping):
-            return _HFReader("config dict", source).config()
-        path = Path(source)
-        if path.is_dir():
-            path = path / "config.json"
-        return _HFReader(str(path), _load_json(path)).config()
+            return _HFReader(origin, source).config()
+        return _HFReader(*load_hf_json(source)).config()
+
+
+def load_hf_json(source: str | Path) -> tuple[str, Mapping[str, Any]]:
+    """(the file's path, its object) for a config.json or a folder holding one;
+    ValueError naming the file when it is missing or not a JSON object."""
+    path = Path(source)
+    if path.is_dir():
+        path = path / "config.json"
+    return str(path), _load_json(path)
 
 
 def _load_json(path: Path) -> Mapping[str, Any]:

@@ -39,20 +39,19 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import ml_dtypes
 import numpy as np
 
-from .config import Fp8Blocks, MLAConfig, _load_json, hf_quantization
+from .config import Fp8Blocks, MLAConfig, _load_json, hf_quantization, load_hf_json
+from .inputs import NUMPY_DTYPES, load_npy
 from .ir import DTYPES, block_operands
 
 __all__ = ["Checkpoint", "Fp8Blocks", "WEIGHT_NAMES", "cache_from_transformers",
            "cache_to_transformers", "hf_quantization", "layer_count", "layer_weights",
            "transformers_deinterleaves", "weight_operand_names"]
 
-NUMPY_DTYPES = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16),
-                "bf16": np.dtype(ml_dtypes.bfloat16)}
 WEIGHT_NAMES = ("w_dq", "q_norm", "w_uq", "w_dkv", "kv_norm", "w_uk", "w_uv", "w_o")
 LAYER_PREFIX = "model.layers.{layer}.self_attn."
 _SCALE_SUFFIX = "_scale_inv"
@@ -121,8 +120,8 @@ class Checkpoint:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise ValueError(f"{self.folder}: no such directory")
-        self.config_path = self.folder / "config.json"
-        self.raw_config = dict(_load_json(self.config_path))
+        self.config_path, raw = load_hf_json(self.folder)
+        self.raw_config = dict(raw)
         index = self.folder / "model.safetensors.index.json"
         if index.exists():
             weight_map = _load_json(index).get("weight_map")
@@ -418,8 +417,7 @@ def save_layer(directory: Path, weights: Mapping[str, np.ndarray], info: dict[st
         raise ValueError(f"{directory}: cannot write: {error.strerror}") from None
 
 
-def load_layer(directory: str | Path, cfg: MLAConfig, dtype: str,
-               load: Callable[[Path], np.ndarray]) -> dict[str, np.ndarray]:
+def load_layer(directory: str | Path, cfg: MLAConfig, dtype: str) -> dict[str, np.ndarray]:
     """The weights `save_layer` wrote, checked against `cfg` and `dtype`."""
     directory = Path(directory)
     manifest_path = directory / WEIGHTS_MANIFEST
@@ -432,4 +430,4 @@ def load_layer(directory: str | Path, cfg: MLAConfig, dtype: str,
     if manifest.get("dtype") != dtype:
         raise ValueError(f"{manifest_path}: the weights are {manifest.get('dtype')}, "
                          f"not {dtype}")
-    return {name: load(directory / f"{name}.npy") for name in weight_operand_names(cfg)}
+    return {name: load_npy(directory / f"{name}.npy") for name in weight_operand_names(cfg)}
