@@ -269,18 +269,36 @@ FailureOr<Entry> describeEntry(ModuleOp module, StringRef name,
   return entry;
 }
 
-/// "bf16 [arg0_d0, 1, 7168]": the element type and the shape, dynamic
-/// sizes by their parameter names.
+/// The C parameter carrying dynamic size `dim` of `parameter`: arg0_d0.
+std::string sizeName(const Parameter &parameter, unsigned dim) {
+  return parameter.name + "_d" + std::to_string(dim);
+}
+
+/// Size `dim` of `parameter` in C: its parameter's name, or the number.
+std::string sizeText(const Parameter &parameter, unsigned dim) {
+  int64_t size = parameter.type.getDimSize(dim);
+  return ShapedType::isDynamic(size) ? sizeName(parameter, dim)
+                                     : std::to_string(size);
+}
+
+/// "bf16 [arg0_d0, 1, 7168]": the element type and the shape.
 std::string describeShape(const Parameter &parameter) {
   std::string text = elementName(parameter.type.getElementType())->str() + " [";
-  for (auto [d, size] : llvm::enumerate(parameter.type.getShape())) {
-    if (d)
-      text += ", ";
-    text += ShapedType::isDynamic(size)
-                ? parameter.name + "_d" + std::to_string(d)
-                : std::to_string(size);
-  }
+  for (unsigned d = 0; d < parameter.type.getRank(); ++d)
+    text += (d ? ", " : "") + sizeText(parameter, d);
   return text + "]";
+}
+
+/// `text` as a C identifier: other characters become '_', a leading digit
+/// or nothing gets one before it.
+std::string cIdentifier(StringRef text) {
+  std::string identifier = text.str();
+  for (char &c : identifier)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (identifier.empty() || llvm::isDigit(identifier.front()))
+    identifier.insert(identifier.begin(), '_');
+  return identifier;
 }
 
 /// The C prototype of an entry (without the trailing semicolon).
@@ -291,7 +309,7 @@ std::string prototype(const Entry &entry) {
     text += parameter.name + ", ";
     for (auto [d, size] : llvm::enumerate(parameter.type.getShape()))
       if (ShapedType::isDynamic(size))
-        text += "int64_t " + parameter.name + "_d" + std::to_string(d) + ", ";
+        text += "int64_t " + sizeName(parameter, d) + ", ";
   }
   return text + "void *stream)";
 }
@@ -398,13 +416,8 @@ std::string entryPointsText(ArrayRef<Entry> exported, StringRef header,
     for (auto [i, parameter] : llvm::enumerate(entry.parameters)) {
       os << "  Memref<" << parameter.type.getRank() << "> p" << i << ";\n"
          << "  if (int error = dense(p" << i << ", " << parameter.name << ", {";
-      for (auto [d, size] : llvm::enumerate(parameter.type.getShape())) {
-        os << (d ? ", " : "");
-        if (ShapedType::isDynamic(size))
-          os << parameter.name << "_d" << d;
-        else
-          os << size;
-      }
+      for (unsigned d = 0; d < parameter.type.getRank(); ++d)
+        os << (d ? ", " : "") << sizeText(parameter, d);
       os << "}))\n    return error;\n";
     }
     if (onGpu)
@@ -646,19 +659,10 @@ int main(int argc, char **argv) {
   }
 
   std::string headerPath = outputBase + ".h";
-  std::string guard = "MLA_AOT_" + llvm::sys::path::stem(outputBase).upper();
-  for (char &c : guard)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  guard += "_H";
+  StringRef stem = llvm::sys::path::stem(outputBase);
+  std::string guard = cIdentifier("MLA_AOT_" + stem.upper() + "_H");
   // <stem>_last_error, a C identifier of the library's own.
-  std::string errorFunction = llvm::sys::path::stem(outputBase).str();
-  for (char &c : errorFunction)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  if (llvm::isDigit(errorFunction.front()))
-    errorFunction = "_" + errorFunction;
-  errorFunction += "_last_error";
+  std::string errorFunction = cIdentifier(stem) + "_last_error";
   for (const Entry &entry : exported) {
     if (entry.name == errorFunction) {
       (void)fail("@" + entry.name + " has the name of the library's error "
