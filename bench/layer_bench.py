@@ -62,6 +62,26 @@ def bench_torch(fn, repeat, warm=5):
     return float(np.median(times))
 
 
+def bench_graphed(fn, repeat):
+    """bench_torch of `fn` captured once as a CUDA graph and replayed (what a
+    serving engine runs), or None where capture fails."""
+    import torch
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            fn()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    try:
+        with torch.cuda.graph(graph):
+            fn()
+    except Exception as error:  # noqa: BLE001 - reported, not fatal
+        print(f"CUDA graph capture failed: {str(error)[-200:]}", file=sys.stderr)
+        return None
+    return bench_torch(graph.replay, repeat)
+
+
 def ceilings(repeat):
     import torch
     n = 1 << 30
@@ -74,13 +94,17 @@ def ceilings(repeat):
     return copy, gemm
 
 
-def run_mla(mla_run, module, work, repeat, inputs=None, rotate=1, timeout=600):
+def run_mla(mla_run, module, work, repeat, inputs=None, rotate=1, timeout=600, graph=False):
     """Median microseconds of mla-run's timed calls of `module`, or an error.
-    The cache is updated in place (--in-place), as an engine runs the layer."""
+    The cache is updated in place (--in-place), as an engine runs the layer;
+    with `graph` each timed call is a replay of the call captured as a CUDA
+    graph (mla-run --graph)."""
     path = work / "module.mlir"
     path.write_text(module)
     command = [mla_run, str(path), "--target=cuda", "--random", "--warmup=3",
                f"--repeat={repeat}", f"--rotate={rotate}", "--in-place"]
+    if graph:
+        command.append("--graph")
     if inputs:
         command.append(f"--input-dir={inputs}")
     try:
@@ -119,14 +143,18 @@ def gemm_rows(args, copy, peak):
             with tempfile.TemporaryDirectory(prefix="mla-gemm-") as folder:
                 us, status = run_mla(args.mla_run, gemm_module(m, k, n), Path(folder),
                                      args.repeat)
+                graph_us, _ = run_mla(args.mla_run, gemm_module(m, k, n), Path(folder),
+                                      args.repeat, graph=True)
             flops = 2.0 * m * n * k
             weight_bytes = 2.0 * k * n
-            row = dict(name=name, m=m, k=k, n=n, torch_us=torch_us, mla_us=us, status=status)
+            row = dict(name=name, m=m, k=k, n=n, torch_us=torch_us, mla_us=us, status=status,
+                       mla_graph_us=graph_us)
             if us:
                 row.update(ratio=torch_us / us, tflops=flops / (us * 1e-6) / 1e12,
                            weight_gbs=weight_bytes / (us * 1e-6) / 1e9)
             rows.append(row)
-            print(f"gemm {name:8s} M={m:6d}: mla {us or float('nan'):9.1f} us, "
+            print(f"gemm {name:8s} M={m:6d}: mla {us or float('nan'):9.1f} us "
+                  f"(graphed {graph_us or float('nan'):9.1f} us), "
                   f"torch {torch_us:9.1f} us  {status if status != 'ok' else ''}", flush=True)
     return rows
 
@@ -274,10 +302,14 @@ def decode_rows(args, cfg, copy):
             np.save(inputs / "arg11.npy", table.astype(np.int32))
             np.save(inputs / "arg12.npy", lens)
             us, status = run_mla(args.mla_run, fused.stdout, work, args.repeat, inputs)
+            graph_us, graph_status = run_mla(args.mla_run, fused.stdout, work, args.repeat,
+                                             inputs, graph=True)
+            row.update(mla_graph_us=graph_us, graph_status=graph_status)
             if args.ncu and batch == args.ncu_batch:
                 row["kernels_us"] = profile(args.mla_run, work, inputs)
         layer = Layer(cfg, batch, args.seqlen)
         eager = bench_torch(layer.step, args.repeat)
+        row["eager_graph_us"] = bench_graphed(layer.step, args.repeat)
         row.update(mla_us=us, status=status, eager_us=eager, kernels=kernels,
                    library_gemms=gemms)
         if args.compile:
@@ -293,8 +325,9 @@ def decode_rows(args, cfg, copy):
         rows.append(row)
         del layer
         torch.cuda.empty_cache()
-        print(f"decode b{batch}: mla {us or float('nan'):.1f} us ({status if status != 'ok' else 'ok'}), "
-              f"eager {eager:.1f} us", flush=True)
+        print(f"decode b{batch}: mla {us or float('nan'):.1f} us ({status}), graphed "
+              f"{graph_us or float('nan'):.1f} us ({graph_status}), eager {eager:.1f} us, "
+              f"eager graphed {row['eager_graph_us'] or float('nan'):.1f} us", flush=True)
     return rows
 
 
@@ -326,21 +359,28 @@ def main():
     gemm = [] if "gemm" in skip else gemm_rows(args, copy, peak)
     decode = [] if "decode" in skip else decode_rows(args, cfg, copy)
 
-    print("\n| GEMM | M | mla µs | torch.matmul µs | torch/mla | mla TFLOP/s | weights GB/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| GEMM | M | mla µs | mla graphed µs | torch.matmul µs | torch/mla | mla TFLOP/s "
+          "| weights GB/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in gemm:
         if r["mla_us"]:
-            print(f"| {r['name']} {r['k']}→{r['n']} | {r['m']} | {r['mla_us']:.1f} | "
+            graphed = f"{r['mla_graph_us']:.1f}" if r.get("mla_graph_us") else "–"
+            print(f"| {r['name']} {r['k']}→{r['n']} | {r['m']} | {r['mla_us']:.1f} | {graphed} | "
                   f"{r['torch_us']:.1f} | {r['ratio']:.2f} | {r['tflops']:.0f} | {r['weight_gbs']:.0f} |")
         else:
-            print(f"| {r['name']} | {r['m']} | – ({r['status'][:60]}) | {r['torch_us']:.1f} | | | |")
-    print("\n| decode step | mla µs | eager µs | compiled µs | roofline µs | % roofline | kernels + GEMMs |")
-    print("|---|---|---|---|---|---|---|")
+            print(f"| {r['name']} | {r['m']} | – ({r['status'][:60]}) | | {r['torch_us']:.1f} | | | |")
+    print("\n| decode step | mla µs | mla graphed µs | eager µs | eager graphed µs | compiled µs "
+          "| roofline µs | % roofline (graphed) | kernels + GEMMs |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    number = lambda r, key: f"{r[key]:.1f}" if r.get(key) else "–"
     for r in decode:
-        mla = f"{r['mla_us']:.1f}" if r.get("mla_us") else f"– ({r['status'][:80]})"
-        compiled = f"{r['compiled_us']:.1f}" if r.get("compiled_us") else "–"
-        frac = f"{100 * r['roofline_fraction']:.0f}" if r.get("roofline_fraction") else "–"
-        print(f"| b{r['batch']} s{r['seqlen']} | {mla} | {r.get('eager_us', 0):.1f} | {compiled} | "
+        mla = number(r, "mla_us") if r.get("mla_us") else f"– ({r['status'][:80]})"
+        graphed = (number(r, "mla_graph_us") if r.get("mla_graph_us")
+                   else f"– ({r.get('graph_status', '')[:80]})")
+        best = r.get("mla_graph_us") or r.get("mla_us")
+        frac = f"{100 * r['roofline_us'] / best:.0f}" if best else "–"
+        print(f"| b{r['batch']} s{r['seqlen']} | {mla} | {graphed} | {number(r, 'eager_us')} | "
+              f"{number(r, 'eager_graph_us')} | {number(r, 'compiled_us')} | "
               f"{r.get('roofline_us', 0):.0f} | {frac} | {r.get('kernels')} + {r.get('library_gemms')} |")
     for r in decode:
         if r.get("kernels_us"):
@@ -363,7 +403,8 @@ def plot(decode, path):
     except ImportError:
         print("no matplotlib: no plot", file=sys.stderr)
         return
-    series = [("mla", "mla_us"), ("PyTorch eager", "eager_us"),
+    series = [("mla", "mla_us"), ("mla, CUDA graph", "mla_graph_us"),
+              ("PyTorch eager", "eager_us"), ("eager, CUDA graph", "eager_graph_us"),
               ("torch.compile", "compiled_us"), ("roofline", "roofline_us")]
     fig, ax = plt.subplots(figsize=(6, 4))
     width = 0.8 / len(series)

@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--in-place", action="store_true",
                         help="run with mla-run --in-place (the cache updated where it is, "
                              "every call: the results must not change)")
+    parser.add_argument("--graph", action="store_true",
+                        help="run with mla-run --graph (the timed and checked calls are "
+                             "replays of one captured CUDA graph)")
     parser.add_argument("--work-dir", help="keep the files here (default: a temporary folder)")
     return parser
 
@@ -86,6 +89,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
                f"--repeat={args.repeat}"]
     if args.in_place:
         command.append("--in-place")
+    if args.graph:
+        command.append("--graph")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         print(f"mla.check: mla-run failed:\n{result.stderr.strip()}", file=sys.stderr)

@@ -124,6 +124,12 @@ static cl::opt<unsigned>
 static cl::opt<unsigned> repeat("repeat",
                                 cl::desc("Timed calls (median reported)"),
                                 cl::init(0), cl::cat(mlaRunCategory));
+static cl::opt<bool> graph(
+    "graph",
+    cl::desc("On the GPU, capture one call (per --rotate set) into a CUDA "
+             "graph and replay it for the timed calls and the reported "
+             "one: what a call costs without its host work"),
+    cl::init(false), cl::cat(mlaRunCategory));
 static cl::opt<bool> inPlace(
     "in-place",
     cl::desc("Let results update arguments in place (the cache, as an "
@@ -528,8 +534,35 @@ public:
                                packed[calls++ % packed.size()]);
   }
 
-  /// Frees the results' buffers once each, except arguments' buffers.
+  /// --graph: one call per argument set captured into a graph, the results'
+  /// descriptors of each kept (the graph's allocations keep their addresses
+  /// from launch to launch).
+  llvm::Error capture() {
+    for (size_t set = 0; set < packed.size(); ++set) {
+      mla::cuda::CapturedCall captured = mla::cuda::beginCapture();
+      llvm::Error error = call();
+      mla::cuda::endCapture(captured);
+      if (error)
+        return error;
+      graphs.push_back({captured, results});
+    }
+    return llvm::Error::success();
+  }
+
+  /// --graph: the next argument set's graph launched and waited for; its
+  /// results' descriptors are left in `results`.
+  void replay() {
+    auto &[captured, descriptors] = graphs[calls++ % graphs.size()];
+    mla::cuda::launchGraph(captured);
+    results = descriptors;
+  }
+  bool replays() const { return !graphs.empty(); }
+
+  /// Frees the results' buffers once each, except arguments' buffers (and
+  /// a graph's: freed when it is launched again).
   void releaseResults() {
+    if (replays())
+      return;
     size_t at = 0;
     llvm::SmallPtrSet<void *, 4> released;
     for (HostArray &array : arguments)
@@ -572,6 +605,7 @@ private:
   void *resultPointer = nullptr;
   std::vector<std::vector<void *>> descriptorPointers;
   std::vector<std::vector<void *>> packed;
+  std::vector<std::pair<mla::cuda::CapturedCall, std::vector<int64_t>>> graphs;
   unsigned calls = 0;
 };
 
@@ -602,11 +636,21 @@ FailureOr<std::vector<double>> callAndTime(Invocation &invocation,
       return failure(llvm::toString(std::move(error)));
     invocation.releaseResults();
   }
+  if (graph)
+    if (llvm::Error error = invocation.capture())
+      return failure(llvm::toString(std::move(error)));
+  // A call, or the replay of its graph.
+  auto callOnce = [&]() -> llvm::Error {
+    if (!invocation.replays())
+      return invocation.call();
+    invocation.replay();
+    return llvm::Error::success();
+  };
   std::vector<double> times;
   for (unsigned i = 0; i < repeat; ++i) {
     void *startEvent = onGpu ? mla::cuda::recordEvent() : nullptr;
     auto start = std::chrono::steady_clock::now();
-    if (llvm::Error error = invocation.call())
+    if (llvm::Error error = callOnce())
       return failure(llvm::toString(std::move(error)));
     auto stop = std::chrono::steady_clock::now();
     if (onGpu)
@@ -617,7 +661,7 @@ FailureOr<std::vector<double>> callAndTime(Invocation &invocation,
           std::chrono::duration<double, std::micro>(stop - start).count());
     invocation.releaseResults();
   }
-  if (llvm::Error error = invocation.call())
+  if (llvm::Error error = callOnce())
     return failure(llvm::toString(std::move(error)));
   return times;
 }
@@ -713,6 +757,9 @@ int main(int argc, char **argv) {
   FailureOr<bool> onGpu = chooseDevice();
   if (failed(onGpu))
     return 1;
+  if (graph && !*onGpu)
+    return fail("--graph replays CUDA graphs: it needs --target=cuda and a "
+                "GPU");
   DialectRegistry registry;
   mla::registerAllMLADialects(registry);
   registerBuiltinDialectTranslation(registry);

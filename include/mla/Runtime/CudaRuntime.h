@@ -81,6 +81,30 @@ std::vector<std::pair<const char *, void *>> runtimeSymbols();
 void *recordEvent();
 float elapsedMilliseconds(void *start, void *stop);
 
+/// Device memory for the process's lifetime (cuBLASLt workspaces), also
+/// while the calling thread captures a stream into a graph: not part of it.
+void *allocateOutsideCapture(size_t bytes);
+
+/// A call captured into a CUDA graph and replayed (mla-run --graph): the
+/// host work of a call — argument unpacking, checks, launches, cuBLASLt's
+/// calls — is paid once, at capture; each replay is one cuGraphLaunch.
+/// beginCapture makes a stream, points lowered code at it
+/// (mlaBeginCallOnStream) and starts capturing; the call then runs its host
+/// code, its work recorded, not run (its final synchronisation is skipped).
+/// endCapture instantiates the graph (allocations a call leaves unfreed,
+/// its results, are freed when the graph is launched again, and keep their
+/// addresses) and returns it. launchGraph replays it on the capture's
+/// stream and waits for it, reporting a bad input a kernel recorded as
+/// mgpuStreamSynchronize does. Replays see the arguments the capture saw:
+/// the same buffers, read anew.
+struct CapturedCall {
+  void *stream = nullptr;
+  void *graph = nullptr;
+};
+CapturedCall beginCapture();
+void endCapture(CapturedCall &call);
+void launchGraph(const CapturedCall &call);
+
 } // namespace mlir::mla::cuda
 
 #endif // MLA_RUNTIME_CUDARUNTIME_H

@@ -269,7 +269,9 @@ extern "C" void mgpuMatmul(int64_t batch, int64_t m, int64_t n, int64_t k,
   const Plan &plan = found->second;
   void *&workspace = workspaces()[stream];
   if (!workspace)
-    workspace = mgpuMemAlloc(kWorkspaceBytes, stream, /*isHostShared=*/false);
+    // Not stream-ordered: the workspace outlives any graph this call may be
+    // captured into.
+    workspace = mlir::mla::cuda::allocateOutsideCapture(kWorkspaceBytes);
   float one = 1.0f, zero = 0.0f;
   check(lib.cublasLtMatmul(lib.handle, plan.desc, &one, rhs, plan.a, lhs,
                            plan.b, &zero, result, plan.c, result, plan.c,

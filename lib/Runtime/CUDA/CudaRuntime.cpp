@@ -38,6 +38,8 @@ using CUstream = void *;
 using CUevent = void *;
 using CUdeviceptr = unsigned long long;
 using CUmemoryPool = void *;
+using CUgraph = void *;
+using CUgraphExec = void *;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_JIT_OPTIMIZATION_LEVEL = 7;
@@ -46,6 +48,11 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
 constexpr int CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4;
+constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
+constexpr int CU_STREAM_CAPTURE_MODE_GLOBAL = 0;
+constexpr int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+constexpr unsigned long long CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH =
+    1;
 
 /// Names a function pointer type written in declarator form.
 template <typename T> using FunctionPointer = T;
@@ -93,7 +100,16 @@ struct Driver {
   X(cuMemHostGetDevicePointer_v2, CUresult (*)(CUdeviceptr *, void *, unsigned)) \
   X(cuMemsetD32Async, CUresult (*)(CUdeviceptr, unsigned, size_t, CUstream))   \
   X(cuMemsetD16Async,                                                          \
-    CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))
+    CUresult (*)(CUdeviceptr, unsigned short, size_t, CUstream))               \
+  X(cuStreamIsCapturing, CUresult (*)(CUstream, int *))                        \
+  X(cuThreadExchangeStreamCaptureMode, CUresult (*)(int *))                    \
+  X(cuStreamBeginCapture_v2, CUresult (*)(CUstream, int))                      \
+  X(cuStreamEndCapture, CUresult (*)(CUstream, CUgraph *))                     \
+  X(cuGraphInstantiateWithFlags,                                               \
+    CUresult (*)(CUgraphExec *, CUgraph, unsigned long long))                  \
+  X(cuGraphLaunch, CUresult (*)(CUgraphExec, CUstream))                        \
+  X(cuGraphExecDestroy, CUresult (*)(CUgraphExec))                             \
+  X(cuGraphDestroy, CUresult (*)(CUgraph))
 #define MLA_DECLARE(name, type) FunctionPointer<type> name = nullptr;
   MLA_CUDA_FUNCTIONS(MLA_DECLARE)
 #undef MLA_DECLARE
@@ -228,6 +244,32 @@ void check(CUresult result, const char *call, const std::string &what = "") {
   if (result != CUDA_SUCCESS)
     fatal(call, result, what);
 }
+
+/// Whether work queued on `stream` is being captured into a CUDA graph
+/// (mla-run --graph, or a caller capturing a library call, e.g. with
+/// torch.cuda.graph).
+bool isCapturing(CUstream stream) {
+  int status = CU_STREAM_CAPTURE_STATUS_NONE;
+  check(ready().cuStreamIsCapturing(stream, &status), "cuStreamIsCapturing");
+  return status != CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
+/// While it lives, this thread may make the driver calls a capture in the
+/// global mode forbids (cuMemAlloc, a synchronous cuMemcpyHtoD): the
+/// one-time allocations of cuBLASLt workspaces and TMA descriptors, which
+/// belong to no stream and must outlive the capture. Not captured: they
+/// happen once, when the call is captured, and the graph reuses them.
+class CaptureModeRelaxed {
+public:
+  CaptureModeRelaxed() {
+    check(ready().cuThreadExchangeStreamCaptureMode(&mode),
+          "cuThreadExchangeStreamCaptureMode");
+  }
+  ~CaptureModeRelaxed() { ready().cuThreadExchangeStreamCaptureMode(&mode); }
+
+private:
+  int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+};
 
 /// What a kernel records of a bad input (mla_gpu.check_input, lowered in
 /// convert-mla-gpu-to-nvvm): the first failing check's kind, request, value
@@ -429,6 +471,11 @@ void mgpuStreamDestroy(void *stream) {
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  // A call being captured into a graph queues its work and returns: the
+  // graph's launch is synchronised (and the error record read) by whoever
+  // launches it (mla-run --graph: mla::cuda::launchGraph).
+  if (isCapturing(stream))
+    return;
   // Errors of earlier asynchronous launches surface here.
   check(ready().cuStreamSynchronize(stream), "cuStreamSynchronize",
         "the kernels launched before it");
@@ -574,6 +621,8 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
         "a rank-" + std::to_string(rank) + " memref at " +
             std::to_string(reinterpret_cast<uintptr_t>(address)));
   CUdeviceptr device = 0;
+  // Kept for the process: outside any capture in progress.
+  CaptureModeRelaxed relaxed;
   check(d.cuMemAlloc_v2(&device, sizeof(map)), "cuMemAlloc",
         "a TMA descriptor");
   check(d.cuMemcpyHtoD_v2(device, map, sizeof(map)), "cuMemcpyHtoD",
@@ -634,4 +683,44 @@ float mlir::mla::cuda::elapsedMilliseconds(void *start, void *stop) {
   mgpuEventDestroy(start);
   mgpuEventDestroy(stop);
   return milliseconds;
+}
+
+void *mlir::mla::cuda::allocateOutsideCapture(size_t bytes) {
+  Driver &d = ready();
+  CaptureModeRelaxed relaxed;
+  CUdeviceptr pointer = 0;
+  check(d.cuMemAlloc_v2(&pointer, bytes), "cuMemAlloc",
+        std::to_string(bytes) + " bytes");
+  return reinterpret_cast<void *>(pointer);
+}
+
+mlir::mla::cuda::CapturedCall mlir::mla::cuda::beginCapture() {
+  CapturedCall call;
+  call.stream = mgpuStreamCreate();
+  // Global mode: a driver call of another thread that would break the
+  // capture fails instead of silently serialising with it.
+  check(ready().cuStreamBeginCapture_v2(call.stream,
+                                        CU_STREAM_CAPTURE_MODE_GLOBAL),
+        "cuStreamBeginCapture");
+  mlaBeginCallOnStream(call.stream);
+  return call;
+}
+
+void mlir::mla::cuda::endCapture(CapturedCall &call) {
+  Driver &d = ready();
+  mlaEndCallOnStream();
+  CUgraph graph = nullptr;
+  check(d.cuStreamEndCapture(call.stream, &graph), "cuStreamEndCapture",
+        "a call captured into a graph");
+  CUgraphExec exec = nullptr;
+  check(d.cuGraphInstantiateWithFlags(
+            &exec, graph, CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH),
+        "cuGraphInstantiateWithFlags");
+  check(d.cuGraphDestroy(graph), "cuGraphDestroy");
+  call.graph = exec;
+}
+
+void mlir::mla::cuda::launchGraph(const CapturedCall &call) {
+  check(ready().cuGraphLaunch(call.graph, call.stream), "cuGraphLaunch");
+  mgpuStreamSynchronize(call.stream);
 }
