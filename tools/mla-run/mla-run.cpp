@@ -127,8 +127,9 @@ static cl::opt<unsigned> repeat("repeat",
 static cl::opt<bool> graph(
     "graph",
     cl::desc("On the GPU, capture one call (per --rotate set) into a CUDA "
-             "graph and replay it for the timed calls and the reported "
-             "one: what a call costs without its host work"),
+             "graph, after at least one ordinary call, and replay it for the "
+             "timed calls and the reported one: what a call costs without "
+             "its host work"),
     cl::init(false), cl::cat(mlaRunCategory));
 static cl::opt<bool> inPlace(
     "in-place",
@@ -636,9 +637,19 @@ FailureOr<std::vector<double>> callAndTime(Invocation &invocation,
       return failure(llvm::toString(std::move(error)));
     invocation.releaseResults();
   }
-  if (graph)
+  if (graph) {
+    // Captured calls must find what a first call sets up already there
+    // (the kernels' modules load, with the error record, on the first call
+    // into the JIT-compiled code; TMA descriptors, cuBLASLt's plans): one
+    // ordinary call first where --warmup made none.
+    if (warmup == 0) {
+      if (llvm::Error error = invocation.call())
+        return failure(llvm::toString(std::move(error)));
+      invocation.releaseResults();
+    }
     if (llvm::Error error = invocation.capture())
       return failure(llvm::toString(std::move(error)));
+  }
   // A call, or the replay of its graph.
   auto callOnce = [&]() -> llvm::Error {
     if (!invocation.replays())
