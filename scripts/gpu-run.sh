@@ -16,6 +16,9 @@
 #   layer         (a stage, not in the default list) bench/layer_bench.py:
 #                 the layer's GEMMs next to torch.matmul and the V3 layer
 #                 decode step next to PyTorch eager (MLA_LAYER_ARGS)
+#   prefill       (a stage, not in the default list) bench/prefill_bench.py:
+#                 the fused prefill next to PyTorch's prefill attention and
+#                 SDPA alone (MLA_PREFILL_ARGS)
 #   compare       (a stage, not in the default list) the benchmark of a
 #                 baseline mla-run (.bundle/baseline-tools.tar.xz, made by
 #                 scripts/gpu-bundle.sh --baseline REV; its GPU pipeline and
@@ -126,6 +129,11 @@ if want layer; then
 echo "== whole layer"
 python3 "$root/bench/layer_bench.py" --mla-run "$tools/mla-run" --json "$out/layer.json" --plot "$out/layer.png" \
   ${MLA_LAYER_ARGS:-} 2>&1 | tee "$out/layer.log"
+fi
+if want prefill; then
+echo "== prefill attention"
+python3 "$root/bench/prefill_bench.py" --mla-run "$tools/mla-run" --json "$out/prefill.json" \
+  ${MLA_PREFILL_ARGS:-} 2>&1 | tee "$out/prefill.log"
 fi
 if want compare; then
 echo "== baseline vs this tree, alternately"

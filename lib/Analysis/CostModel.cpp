@@ -9,6 +9,7 @@
 
 #include "mla/Analysis/CostModel.h"
 #include "mla/Analysis/DecodePlan.h"
+#include "mla/Analysis/PrefillPlan.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -345,9 +346,16 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   ConfigAttr c = shape.config;
   int64_t blockQueries = shape.queries >= 128 ? 128 : 64;
   int64_t blockKeys = 128;
+  // The kernel's shared memory (PrefillPlan.h): Q, two stages of K and V,
+  // P and the swizzle's alignment slack.
   auto tileBytes = [&](int64_t keys) {
-    return shape.elementBytes * (blockQueries * c.getQkHeadDim() +
-                                 keys * (c.getQkHeadDim() + c.getVHeadDim()));
+    PrefillKernelShape kernel;
+    kernel.blockQueries = blockQueries;
+    kernel.blockKeys = keys;
+    kernel.queryDim = c.getQkHeadDim();
+    kernel.valueDim = c.getVHeadDim();
+    kernel.elementBytes = shape.elementBytes;
+    return kernel.sharedBytes();
   };
   while (blockKeys > 16 && tileBytes(blockKeys) > target.chip.sharedMemoryPerBlock)
     blockKeys /= 2;

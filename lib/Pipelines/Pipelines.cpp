@@ -144,14 +144,14 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // are clamped instead (docs/gpu.md). No canonicalization until the loops
   // are kernels: it folds single-iteration loops (batch 1, one new token)
   // into host code that would touch device memory.
-  // The fused decode becomes hand-structured tensor-core kernels on buffers;
-  // everything else (its two weight products included) takes the generic
-  // path below.
+  // The fused decode and prefill become tensor-core kernels on buffers;
+  // everything else takes the generic path below.
   // The projections' products become library GEMMs (mla_gpu.gemm).
-  if (options.decodeKernel || options.gemms) {
+  if (options.decodeKernel || options.prefillKernel || options.gemms) {
     mla::ConvertMLAToGPUOptions gpu;
     gpu.gemms = options.gemms;
     gpu.decodeKernels = options.decodeKernel;
+    gpu.prefillKernels = options.prefillKernel;
     pm.addPass(mla::createConvertMLAToGPU(gpu));
   }
   addLinalgAndBufferize(pm, /*runtimeChecks=*/false, /*canonicalize=*/false,

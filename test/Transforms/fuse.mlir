@@ -39,7 +39,9 @@
 //   alike; the kernel's metadata deals them).
 // Prefill:
 //   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
-//   e·(block_queries·192 + block_keys·(192 + 128)) > smem
+//   the kernel's tiles exceed smem: 1 KiB + e·(block_queries·192 +
+//   2·block_keys·(192 + 128) + block_queries·block_keys) (Q, two K/V stages,
+//   P; PrefillKernelShape)
 //   chunks = clamp(ceil(SMs / (B·H·ceil(S / block_queries))), 1, ceil(T / block_keys))
 //   prefix_chunk = ceil(ceil(T / chunks) / block_keys)·block_keys
 
@@ -277,7 +279,7 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 
 // -----
 
-// Prefill of 4096 tokens (T = 4096): 128 x 128 tiles (128 KiB), 4096
+// Prefill of 4096 tokens (T = 4096): 128 x 64 tiles (145 KiB), 4096
 // blocks busy every SM: the cached keys in one chunk. Gather and
 // decompressions are gone. prefix-chunk=512 overrides the chunk alone.
 
@@ -288,13 +290,13 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_4096
 // CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
-// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // CHECK-SAME:   -> tensor<1x4096x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @prefill_4096
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 // OVERRIDE-LABEL: func.func @prefill_4096
-// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512>
+// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 512>
 func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
@@ -326,7 +328,7 @@ func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
 // CHECK-LABEL: func.func @prefill_chunked
 // CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1024> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // A100-LABEL: func.func @prefill_chunked
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1280>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 64, prefix_chunk = 1216>
 func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
     %q_pe: tensor<1x64x16x64xbf16>, %wuk: tensor<16x512x128xbf16>,
     %wuv: tensor<16x512x128xbf16>, %cache: tensor<128x64x576xbf16>,
@@ -348,8 +350,8 @@ func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
 
 // -----
 
-// f32: 128 x 128 tiles would take 256 KiB; 64 keys fit the H100's 227 KiB,
-// the A100's 163 KiB needs 32.
+// f32: 128 x 64 tiles would take 273 KiB; 32 keys fit the H100's 227 KiB
+// (193 KiB), the A100's 163 KiB needs 16.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
@@ -357,9 +359,9 @@ func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_f32
-// CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 32, prefix_chunk = 4096>
 // A100-LABEL: func.func @prefill_f32
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 32, prefix_chunk = 4096>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 16, prefix_chunk = 4096>
 func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
     %q_pe: tensor<1x4096x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<64x64x576xf32>,
@@ -389,7 +391,7 @@ func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_stamped_prefill
-// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 func.func @prefill_stamped_prefill(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

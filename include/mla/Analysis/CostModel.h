@@ -144,9 +144,10 @@ chooseDecodeTiling(const AttentionShape &shape, const TargetDescription &target,
                    DecodeLoads loads = DecodeLoads::AsyncCopy);
 
 /// The tiling of a fused prefill kernel: 128 x 128 (query x key) tiles, 64
-/// queries when there are fewer than 128, fewer keys when the tiles would not
-/// fit shared memory; the cached prefix split into chunks only when the
-/// query tiles alone leave SMs idle.
+/// queries when there are fewer than 128, fewer keys while the kernel's
+/// tiles (PrefillKernelShape: Q, two K/V stages, P) would not fit shared
+/// memory; the cached prefix split into chunks only when the query tiles
+/// alone leave SMs idle.
 PrefillTilingAttr choosePrefillTiling(const AttentionShape &shape,
                                       const TargetDescription &target);
 

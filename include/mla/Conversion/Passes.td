@@ -69,6 +69,13 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
     a chip without it)
     are left for convert-mla-to-linalg, with a remark saying why.
 
+    With `prefill-kernels` (the default), each `mla.fused_prefill` the
+    prefill kernels take (bf16/f16, wgmma, dims in 64-element atoms, tiles
+    within shared memory: planPrefillKernels) becomes an
+    `mla.prefill_kernel`, which `mla-gpu-expand-kernels` makes the gather
+    of the cached latents, the decompression GEMMs and the flash-attention
+    kernel (docs/prefill-kernel.md).
+
     With `gemms` (the default), the products of `mla.query_proj`,
     `mla.kv_compress` and `mla.output_proj` become `mla_gpu.gemm cublaslt`
     on their buffers (tokens as rows), the RMSNorms between them stay
@@ -80,6 +87,9 @@ def ConvertMLAToGPU : Pass<"convert-mla-to-gpu"> {
            "Target chip (its shared memory per block bounds the tiles)">,
     Option<"decodeKernels", "decode-kernels", "bool", /*default=*/"true",
            "Lower mla.fused_decode to the tensor-core decode kernels">,
+    Option<"prefillKernels", "prefill-kernels", "bool", /*default=*/"true",
+           "Lower mla.fused_prefill to the prefill kernels (gather, "
+           "decompression GEMMs, flash attention)">,
     Option<"gemms", "gemms", "bool", /*default=*/"true",
            "Compute the projections' products (query, kv down, output) with "
            "library GEMMs (mla_gpu.gemm cublaslt)">,

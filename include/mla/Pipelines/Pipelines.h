@@ -106,6 +106,11 @@ struct MLAGPUPipelineOptions
       llvm::cl::desc("Lower mla.fused_decode to the tensor-core decode kernel "
                      "(convert-mla-to-gpu); false: the generic path"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> prefillKernel{
+      *this, "prefill-kernel",
+      llvm::cl::desc("Lower mla.fused_prefill to the prefill kernels "
+                     "(convert-mla-to-gpu); false: the generic path"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> gemms{
       *this, "gemms",
       llvm::cl::desc("Compute the projections' products with library GEMMs "

@@ -36,7 +36,6 @@
 
 #include "DecodeKernelEmitter.h"
 
-
 #include <algorithm>
 #include <cmath>
 
@@ -47,24 +46,6 @@ using namespace mlir::mla::decode;
 //===----------------------------------------------------------------------===//
 // Host side: the launches
 //===----------------------------------------------------------------------===//
-
-gpu::LaunchOp DecodeKernelEmitter::launch(StringRef name, Value gridX,
-                                          Value gridY, Value gridZ,
-                                          int64_t threads,
-                                          int64_t sharedBytes) {
-  Value one = a.idx(1);
-  Value shared =
-      sharedBytes ? arith::ConstantIntOp::create(b, sharedBytes, 32).getResult()
-                  : Value();
-  auto launch = gpu::LaunchOp::create(b, gridX, gridY, gridZ, a.idx(threads),
-                                      one, one, shared);
-  // The kernel's name: `mla.kernel` for the IR's readers, and the function
-  // name outlining gives it (what profilers and sanitizers print).
-  launch->setAttr(MLADialect::kKernelAttrName, b.getStringAttr(name));
-  launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), name));
-  b.setInsertionPointToStart(&launch.getBody().front());
-  return launch;
-}
 
 CTA DecodeKernelEmitter::setUpCTA(gpu::LaunchOp launch) {
   CTA cta;
@@ -164,8 +145,8 @@ Value DecodeKernelEmitter::requestRows(Value memref, Value request,
     memref = memref::CollapseShapeOp::create(
         b, memref, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
   auto source = cast<MemRefType>(memref.getType());
-  int64_t rows = split ? type.getDimSize(1)
-                       : type.getDimSize(1) * type.getDimSize(2);
+  int64_t rows =
+      split ? type.getDimSize(1) : type.getDimSize(1) * type.getDimSize(2);
   int64_t cols = type.getDimSize(3);
   SmallVector<OpFoldResult> offsets = {request, b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(rows)};
@@ -187,10 +168,10 @@ Value DecodeKernelEmitter::requestRows(Value memref, Value request,
 /// its first L columns come from q_lat, the last R from q_pe. Rows past S·H
 /// (and the wgmma kernel's padding rows past tileRows) are zero-filled.
 void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
-  Value valid = plan.queryRows() > plan.tileRows ? a.idx(plan.tileRows)
-                                                 : Value();
-  auto swizzle = plan.warpgroup() ? mla_gpu::Swizzle::B128
-                                  : mla_gpu::Swizzle::None;
+  Value valid =
+      plan.queryRows() > plan.tileRows ? a.idx(plan.tileRows) : Value();
+  auto swizzle =
+      plan.warpgroup() ? mla_gpu::Swizzle::B128 : mla_gpu::Swizzle::None;
   auto load = [&](Value query, int64_t col, int64_t cols) {
     SmallVector<Value> at =
         plan.warpgroup()
@@ -198,8 +179,7 @@ void DecodeKernelEmitter::loadQueryTile(const CTA &cta) {
             : SmallVector<Value>{a.idx(0), a.idx(col)};
     mla_gpu::LoadTileOp::create(
         b, requestRows(query, cta.request), ValueRange{cta.rowBase, a.idx(0)},
-        cta.query, at,
-        valid, plan.queryRows(), cols, plan.threads(), swizzle);
+        cta.query, at, valid, plan.queryRows(), cols, plan.threads(), swizzle);
   };
   load(ops->queryLatent, 0, plan.latent);
   load(ops->queryRope, plan.latent, plan.dim - plan.latent);
@@ -234,8 +214,8 @@ DecodeKernelEmitter::TokenRow DecodeKernelEmitter::lookUpRow(const CTA &cta,
 /// thread's row looked up ahead when given.
 void DecodeKernelEmitter::loadLatentTile(const CTA &cta, Value tile,
                                          const TokenRow *row) {
-  auto swizzle = plan.warpgroup() ? mla_gpu::Swizzle::B128
-                                  : mla_gpu::Swizzle::None;
+  auto swizzle =
+      plan.warpgroup() ? mla_gpu::Swizzle::B128 : mla_gpu::Swizzle::None;
   mla_gpu::LoadTokensOp::create(
       b, ops->cache, ops->blockTable, cta.request, tile, cta.start, cta.end,
       cta.tokens, row ? row->valid : Value(), row ? row->page : Value(),
@@ -368,14 +348,15 @@ void DecodeKernelEmitter::storeOutput(const CTA &cta, const SoftmaxState &state,
   auto store = [&](bool direct) {
     Value dest = direct ? requestRows(ops->latentOut, cta.request)
                         : requestRows(ops->partial, cta.request, cta.split);
-    mla_gpu::StoreFragmentsOp::create(b, state.out, /*scale=*/Value(),
-                                      rowSums, dest, warpRow, colBase, limit);
+    mla_gpu::StoreFragmentsOp::create(b, state.out, /*scale=*/Value(), rowSums,
+                                      dest, warpRow, colBase, limit);
     if (direct)
       return;
     for (int64_t r = 0; r < 2; ++r) {
       Value row = fragmentRow(cta, r);
-      Value writer = a.andi(a.lt(row, plan.rows()),
-                            a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
+      Value writer =
+          a.andi(a.lt(row, plan.rows()),
+                 a.andi(a.eq(cta.colSlice, 0), a.eq(cta.quadCol, 0)));
       if (padded)
         writer = a.andi(writer, a.lt(localRow(cta, r), plan.tileRows));
       auto once = scf::IfOp::create(b, writer);

@@ -14,6 +14,7 @@
 #define MLA_LIB_CONVERSION_MLATOGPU_DECODEKERNELEMITTER_H
 
 #include "DecodeKernel.h"
+#include "KernelBuilder.h"
 
 #include "mla/Dialect/MLAGPU/Utils/Arith.h"
 
@@ -74,10 +75,10 @@ struct SoftmaxState {
   SmallVector<Value> out; // the warp's O columns, one C fragment per 8
 };
 
-class DecodeKernelEmitter {
+class DecodeKernelEmitter : public KernelBuilder {
 public:
   DecodeKernelEmitter(ImplicitLocOpBuilder &b, const DecodeKernelPlan &plan)
-      : b(b), a{b}, plan(plan), frag(b.getContext()) {}
+      : KernelBuilder(b), plan(plan), frag(b.getContext()) {}
 
   void emitAttention(const DecodeKernelOperands &ops);
   void emitWarpgroupAttention(const DecodeKernelOperands &ops);
@@ -114,8 +115,6 @@ public:
   }
 
 private:
-  ImplicitLocOpBuilder &b;
-  Arith a;
   const DecodeKernelPlan &plan;
   Fragments frag;
   const DecodeKernelOperands *ops = nullptr;
@@ -124,10 +123,6 @@ private:
   int64_t outTiles() const { return plan.latent / 8 / plan.colSplits(); }
   int64_t scoreSteps() const { return plan.dim / 16 / plan.colSplits(); }
 
-  /// A gpu.launch named `name` (its mla.kernel attribute and the outlined
-  /// function's name); the builder is left in its body.
-  gpu::LaunchOp launch(StringRef name, Value gridX, Value gridY, Value gridZ,
-                       int64_t threads, int64_t sharedBytes);
   CTA setUpCTA(gpu::LaunchOp launch);
   /// With the balanced schedule, the rest of the kernel runs only in CTAs
   /// that have work (a uniform condition: barriers inside stay legal); the
@@ -170,22 +165,13 @@ private:
   // split's end zeroed (mla_gpu.tma.wait_tokens).
   void initTmaBarriers(CTA &cta);
   void issueTmaTile(const CTA &cta, Value tile) {
-    mla_gpu::TmaLoadTokensOp::create(b, ops->tensorMap, ops->cache,
-                                     ops->blockTable, cta.request, tile,
-                                     cta.start, cta.end, cta.tokens,
-                                     cta.barriers, /*issuer=*/128);
+    mla_gpu::TmaLoadTokensOp::create(
+        b, ops->tensorMap, ops->cache, ops->blockTable, cta.request, tile,
+        cta.start, cta.end, cta.tokens, cta.barriers, /*issuer=*/128);
   }
   void waitTmaTile(const CTA &cta, Value tile) {
     mla_gpu::TmaWaitTokensOp::create(b, cta.barriers, cta.tokens, tile,
                                      cta.start, cta.end, plan.threads());
-  }
-  // Stage barriers and proxy fences: mla_gpu ops (docs/kernel-dialect.md),
-  // lowered by convert-mla-gpu-to-nvvm. Each sits in control flow uniform
-  // across the CTA.
-  void barrier() { mla_gpu::BarrierOp::create(b); }
-  void commitGroup() { mla_gpu::AsyncCopyCommitOp::create(b); }
-  void waitGroups(int64_t pending) {
-    mla_gpu::AsyncCopyWaitOp::create(b, static_cast<uint32_t>(pending));
   }
   SmallVector<Value> mmaScores(const CTA &cta, Value stage);
   SmallVector<Value> exchangeScores(const CTA &cta, ArrayRef<Value> partial,
@@ -198,16 +184,6 @@ private:
   void storeOutput(const CTA &cta, const SoftmaxState &state,
                    bool sumsReduced = false);
 
-  /// The accumulator's fragments, row r times factors[r]
-  /// (mla_gpu.scale_rows).
-  SmallVector<Value> scaleRows(ValueRange fragments, Value *factors) {
-    Value pair = vector::FromElementsOp::create(
-        b, VectorType::get({2}, b.getF32Type()),
-        ValueRange{factors[0], factors[1]});
-    return SmallVector<Value>(
-        mla_gpu::ScaleRowsOp::create(b, fragments, pair).getResults());
-  }
-
   /// Columns col..col+3 of (request, row)'s output combined from its splits'
   /// partials (even schedule: all `splits` of them): mla_gpu.combine_splits.
   Value combineColumns(Value request, Value row, Value col);
@@ -215,28 +191,7 @@ private:
                        int64_t k, Value tid);
 
   // wgmma (sm_90a): each tile product is one mla_gpu.warpgroup.mma (fence,
-  // k-steps, commit, wait; the accumulator passes through it). The proxy
-  // fence makes generic-proxy shared-memory writes (cp.async, st.shared)
-  // visible to wgmma.
-  void asyncProxyFence() { mla_gpu::FenceAsyncProxyOp::create(b); }
-  Value descriptor(Value address, int64_t leadingBytes, int64_t strideBytes);
-  /// The descriptor of the matrix `bytes` further on (a multiple of 16; the
-  /// start address field cannot carry: shared addresses are below 256 KiB).
-  Value advance(Value descriptor, Value bytes) {
-    Value units =
-        arith::IndexCastOp::create(b, b.getI64Type(), a.div(bytes, 16));
-    return arith::AddIOp::create(b, descriptor, units);
-  }
-  Value advance(Value descriptor, int64_t bytes) {
-    if (bytes == 0)
-      return descriptor;
-    return arith::AddIOp::create(
-        b, descriptor, arith::ConstantIntOp::create(b, bytes / 16, 64));
-  }
-  SmallVector<Value> warpgroupMma(Value lhs, Value rhs, ValueRange acc,
-                                  int64_t steps, ArrayRef<int64_t> lhsAdvance,
-                                  ArrayRef<int64_t> rhsAdvance, bool accumulate,
-                                  bool rhsNMajor);
+  // k-steps, commit, wait; the accumulator passes through it).
   SmallVector<Value> warpgroupScores(const CTA &cta, Value stage);
   void storeProbabilities(const CTA &cta, ArrayRef<Value> probs,
                           const SoftmaxState &state);
@@ -245,56 +200,11 @@ private:
   Value localRow(const CTA &cta, int64_t r) {
     return a.add(a.mul(cta.rowGroup, 16), a.add(cta.quadRow, 8 * r));
   }
-  /// The CTA's dynamic shared memory (`bytes` of it from its first
-  /// `align`-byte boundary), and a named buffer of it at `offset`.
-  Value sharedMemory(int64_t align, int64_t bytes) {
-    auto type = MemRefType::get({bytes}, b.getI8Type(),
-                                MemRefLayoutAttrInterface(), workgroup());
-    return mla_gpu::SharedMemoryOp::create(b, type, align);
-  }
-  Value sharedBuffer(Value memory, int64_t offset, StringRef name,
-                     ArrayRef<int64_t> shape, Type element,
-                     mla_gpu::Swizzle swizzle = mla_gpu::Swizzle::None) {
-    auto type = MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                                workgroup());
-    return mla_gpu::SharedBufferOp::create(b, type, memory, offset, name,
-                                           swizzle);
-  }
-  /// A shared buffer's byte address (i64), for the wgmma descriptors.
-  Value byteAddress(Value buffer) {
-    return arith::IndexCastOp::create(
-        b, b.getI64Type(),
-        memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
-  }
   void setUpSwizzledTiles(CTA &cta);
-  Attribute workgroup() {
-    return gpu::AddressSpaceAttr::get(b.getContext(),
-                                      gpu::AddressSpace::Workgroup);
-  }
   /// The query row of the thread's fragment row r (0: quadRow, 1: + 8).
   Value fragmentRow(const CTA &cta, int64_t r) {
     return a.add(a.add(cta.rowBase, a.mul(cta.rowGroup, 16)),
                  a.add(cta.quadRow, 8 * r));
-  }
-  /// A vector store whose first element sits at a multiple of the vector's
-  /// size in bytes (every caller's indices guarantee it, buffers being
-  /// 16-byte aligned): one wide access (st.v2) instead of one per element,
-  /// which is what the lowering emits without the alignment.
-  void storeVector(Value value, Value memref, ValueRange indices) {
-    vector::StoreOp::create(b, value, memref, indices, /*nontemporal=*/false,
-                            llvm::Align(vectorBytes(value.getType())));
-  }
-  static uint64_t vectorBytes(Type type) {
-    auto vector = cast<VectorType>(type);
-    return vector.getNumElements() * vector.getElementTypeBitWidth() / 8;
-  }
-  /// Sum over the four lanes of a quad (a fragment row's threads).
-  Value quadSum(Value x) {
-    for (int32_t offset : {1, 2})
-      x = a.fadd(x, gpu::ShuffleOp::create(b, x, offset, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult());
-    return x;
   }
   /// The query index s of query row `row` (row = s·H + h) and its last
   /// visible token + 1: all `end` tokens, or with MTP causal masking the

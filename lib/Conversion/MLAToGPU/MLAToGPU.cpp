@@ -6,15 +6,17 @@
 // bufferization: bufferization.to_buffer / to_tensor), leaving the others to
 // the generic path with a remark naming the reason (f32, dynamic query
 // count or page size, tiles over the chip's shared memory, wgmma on a chip
-// without it). The second, after buffer deallocation, replaces each
-// `mla.decode_kernel` by the kernels' gpu.launch ops and their workspace
-// (DecodeKernel.h).
+// without it); likewise each `mla.fused_prefill` into an
+// `mla.prefill_kernel`. The second, after buffer deallocation, replaces each
+// by the kernels' gpu.launch ops (and GEMMs) and their workspace
+// (DecodeKernel.h, PrefillKernel.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mla/Conversion/MLAToGPU/MLAToGPU.h"
 
 #include "DecodeKernel.h"
+#include "PrefillKernel.h"
 
 #include "mla/Conversion/Passes.h"
 #include "mla/Dialect/MLA/IR/MLA.h"
@@ -181,6 +183,107 @@ struct DecodeKernelToLaunches : OpRewritePattern<DecodeKernelOp> {
   }
 };
 
+/// The prefill kernels' plan for `op` on `target`, or the reason they
+/// cannot run it.
+template <typename OpTy>
+FailureOr<PrefillKernelPlan> prefillPlanFor(OpTy op,
+                                            const TargetDescription &target,
+                                            std::string &reason) {
+  PrefillProblem problem = PrefillProblem::get(
+      op.getConfig(), cast<ShapedType>(op.getQNope().getType()),
+      cast<ShapedType>(op.getCache().getType()), op.getCausal());
+  return planPrefillKernels(problem, op.getTiling(), target, reason);
+}
+
+/// fused_prefill → mla.prefill_kernel on the buffers of its operands.
+struct FusedPrefillToKernels : OpRewritePattern<FusedPrefillOp> {
+  FusedPrefillToKernels(MLIRContext *ctx, const TargetDescription &target)
+      : OpRewritePattern(ctx), target(target) {}
+
+  LogicalResult matchAndRewrite(FusedPrefillOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string reason;
+    FailureOr<PrefillKernelPlan> plan = prefillPlanFor(op, target, reason);
+    if (failed(plan)) {
+      op.emitRemark() << "fused_prefill stays on the generic GPU path: "
+                      << reason;
+      return rewriter.notifyMatchFailure(op, reason);
+    }
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto buffer = [&](Value tensor) { return readOnlyBuffer(b, tensor); };
+    // q_nope read where the query product wrote it, as the decode does.
+    Value queryNope = stridedRowsBuffer(b, op.getQNope());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < 2; ++d)
+      if (resultType.isDynamicDim(d))
+        dynamicSizes.push_back(memref::DimOp::create(b, queryNope, d));
+    Value output = memref::AllocOp::create(
+        b, MemRefType::get(resultType.getShape(), plan->elementType),
+        dynamicSizes);
+    PrefillKernelOp::create(b, queryNope, buffer(op.getQPe()),
+                            buffer(op.getWUk()), buffer(op.getWUv()),
+                            buffer(op.getCache()), buffer(op.getBlockTable()),
+                            buffer(op.getKvLens()), output, op.getCausal(),
+                            op.getTiling(), op.getConfig());
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
+        op, resultType, output, b.getUnitAttr(), b.getUnitAttr());
+    return success();
+  }
+
+  TargetDescription target;
+};
+
+/// mla.prefill_kernel → the gather kernel, the decompression GEMMs and the
+/// attention kernel, with their workspace.
+struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PrefillKernelOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string reason;
+    FailureOr<PrefillKernelPlan> plan =
+        prefillPlanFor(op, getTarget(op), reason);
+    if (failed(plan))
+      return op.emitOpError() << "cannot become a kernel: " << reason;
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    PrefillKernelOperands ops;
+    ops.queryNope = op.getQNope();
+    ops.queryRope = op.getQPe();
+    ops.keyWeight = op.getWUk();
+    ops.valueWeight = op.getWUv();
+    ops.cache = op.getCache();
+    ops.blockTable = op.getBlockTable();
+    ops.lengths = op.getKvLens();
+    ops.output = op.getOutput();
+    ops.batch = memref::DimOp::create(b, ops.queryNope, 0);
+    ops.queries = memref::DimOp::create(b, ops.queryNope, 1);
+    ops.capacity = arith::MulIOp::create(
+        b, memref::DimOp::create(b, ops.blockTable, 1),
+        memref::DimOp::create(b, ops.cache, 1));
+    // Workspace: every request's cached latents, then K_nope and V of every
+    // head (rows: request-major, M·G per request).
+    Type element = plan->elementType;
+    int64_t dynamic = ShapedType::kDynamic;
+    ops.latent = memref::AllocOp::create(
+        b, MemRefType::get({dynamic, dynamic, plan->latent + plan->rope},
+                           element),
+        ValueRange{ops.batch, ops.capacity});
+    Value rows = arith::MulIOp::create(b, ops.batch, ops.capacity);
+    ops.keys = memref::AllocOp::create(
+        b, MemRefType::get({plan->heads, dynamic, plan->nope}, element),
+        ValueRange{rows});
+    ops.values = memref::AllocOp::create(
+        b, MemRefType::get({plan->heads, dynamic, plan->value}, element),
+        ValueRange{rows});
+    emitPrefillKernels(b, *plan, ops);
+    for (Value buffer : {ops.latent, ops.keys, ops.values})
+      memref::DeallocOp::create(b, buffer);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct ConvertMLAToGPUPass
     : public mla::impl::ConvertMLAToGPUBase<ConvertMLAToGPUPass> {
   using ConvertMLAToGPUBase::ConvertMLAToGPUBase;
@@ -203,6 +306,9 @@ struct ConvertMLAToGPUPass
     RewritePatternSet patterns(&getContext());
     if (decodeKernels)
       populateMLAToGPUConversionPatterns(patterns, getTarget(getOperation()));
+    if (prefillKernels)
+      patterns.add<FusedPrefillToKernels>(&getContext(),
+                                          getTarget(getOperation()));
     if (gemms)
       populateMLAProjectionsToGemmPatterns(patterns);
     if (rowKernels)
@@ -215,7 +321,8 @@ struct MLAGPUExpandKernelsPass
     : public mla::impl::MLAGPUExpandKernelsBase<MLAGPUExpandKernelsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecodeKernelToLaunches>(&getContext());
+    patterns.add<DecodeKernelToLaunches, PrefillKernelToLaunches>(
+        &getContext());
     populateMLAGPURowKernelPatterns(patterns);
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
@@ -224,8 +331,8 @@ struct MLAGPUExpandKernelsPass
       return signalPassFailure();
     // Contract: no kernel op survives.
     WalkResult left = getOperation()->walk([](Operation *op) {
-      if (!isa<DecodeKernelOp, mla_gpu::RMSNormOp, RopeKernelOp,
-               KVAppendKernelOp>(op))
+      if (!isa<DecodeKernelOp, PrefillKernelOp, mla_gpu::RMSNormOp,
+               RopeKernelOp, KVAppendKernelOp>(op))
         return WalkResult::advance();
       op->emitOpError("was not expanded into its kernels");
       return WalkResult::interrupt();

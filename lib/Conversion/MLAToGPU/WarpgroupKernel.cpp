@@ -35,32 +35,6 @@ using namespace mlir::mla::decode;
 // c ⊕ r mod 8): Q and K are K-major operands; V, the same bytes as K, is
 // read N-major (transposed) for P·V.
 
-/// A wgmma shared-memory matrix descriptor of a 128B-swizzled operand:
-/// start address, leading and stride byte offsets; base offset 0 since the
-/// atoms start on 1024-byte boundaries. It stays where it is built: the
-/// steps' descriptors are this plus constants, and would otherwise all be
-/// hoisted out of the tile loop and held in registers.
-Value DecodeKernelEmitter::descriptor(Value address, int64_t leadingBytes,
-                                      int64_t strideBytes) {
-  return mla_gpu::WarpgroupDescriptorOp::create(
-      b, address, mla_gpu::Swizzle::B128, leadingBytes, strideBytes);
-}
-
-/// acc (+)= lhs·rhs on the warpgroup over `steps` k16 steps: one tile MMA
-/// (mla_gpu.warpgroup.mma) on the accumulator's C fragments, A K-major and
-/// B K-major or N-major (`rhsNMajor`) in shared memory from the descriptors
-/// of their first step, each next step's operands `lhsAdvance` /
-/// `rhsAdvance` further ([step bytes, steps per atom, atom bytes]).
-SmallVector<Value> DecodeKernelEmitter::warpgroupMma(
-    Value lhs, Value rhs, ValueRange acc, int64_t steps,
-    ArrayRef<int64_t> lhsAdvance, ArrayRef<int64_t> rhsAdvance,
-    bool accumulate, bool rhsNMajor) {
-  auto product = mla_gpu::WarpgroupMmaOp::create(
-      b, lhs, rhs, acc, steps, lhsAdvance, rhsAdvance, plan.elementType,
-      rhsNMajor, accumulate);
-  return SmallVector<Value>(product.getResults());
-}
-
 /// Warpgroup 0: S[64, T] = Q·Kᵀ over the L + R dims, (L+R)/16 wgmmas. Step
 /// k reads dims 16k.. : atom k / 4 of each tile, 32·(k mod 4) bytes into
 /// its rows (the swizzle is applied to the address, so stepping the start
@@ -74,8 +48,8 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
   Value keys = advance(descriptor(cta.tokensAddress, 16, 1024),
                        a.mul(stage, plan.tokenTileBytes()));
   return warpgroupMma(query, keys, acc, plan.dim / 16, {32, 4, 64 * 128},
-                      {32, 4, tokens * 128}, /*accumulate=*/false,
-                      /*rhsNMajor=*/false);
+                      {32, 4, tokens * 128}, plan.elementType,
+                      /*accumulate=*/false, /*rhsNMajor=*/false);
 }
 
 /// P (the A fragments the softmax returns, 16 tokens each) and the rows'
@@ -83,9 +57,8 @@ SmallVector<Value> DecodeKernelEmitter::warpgroupScores(const CTA &cta,
 void DecodeKernelEmitter::storeProbabilities(const CTA &cta,
                                              ArrayRef<Value> probs,
                                              const SoftmaxState &state) {
-  mla_gpu::StoreOperandOp::create(b, probs, cta.probs,
-                                  a.mul(cta.rowGroup, 16), a.idx(0),
-                                  mla_gpu::Swizzle::B128);
+  mla_gpu::StoreOperandOp::create(b, probs, cta.probs, a.mul(cta.rowGroup, 16),
+                                  a.idx(0), mla_gpu::Swizzle::B128);
   auto writer = scf::IfOp::create(b, a.eq(cta.quadCol, 0));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(writer.thenBlock());
@@ -112,7 +85,8 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
                                a.mul(cta.colSlice, (n / 64) * tokens * 128)));
   state.out = warpgroupMma(probs, values, state.out, tokens / 16,
                            {32, 4, 64 * 128}, {16 * 128, 1, 16 * 128},
-                           /*accumulate=*/true, /*rhsNMajor=*/true);
+                           plan.elementType, /*accumulate=*/true,
+                           /*rhsNMajor=*/true);
 }
 
 //===----------------------------------------------------------------------===//

@@ -345,7 +345,8 @@ struct ConvertMLAToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<MLADialect>();
     // Already on buffers: convert-mla-to-gpu's kernel ops, expanded later.
-    target.addLegalOp<DecodeKernelOp, RopeKernelOp, KVAppendKernelOp>();
+    target.addLegalOp<DecodeKernelOp, PrefillKernelOp, RopeKernelOp,
+                      KVAppendKernelOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateMLAToLinalgConversionPatterns(patterns, runtimeChecks);

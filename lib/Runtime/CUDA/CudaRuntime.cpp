@@ -317,18 +317,24 @@ void reportBadInput() {
       "mla.fused_decode (the decode attention kernels)";
   static constexpr const char *kAppend =
       "mla.cache.append (the kv append kernel)";
+  static constexpr const char *kPrefill =
+      "mla.fused_prefill (the prefill's gather of the cached latents)";
   static constexpr const char *kPage =
       "block-table entry %lld names no page of the cache (%lld pages)";
+  static constexpr const char *kLength =
+      "sequence length %lld is outside [0, %lld], what its block-table row "
+      "holds";
   static constexpr struct {
     const char *op, *format;
   } kinds[] = {
       {kAttention, kPage},
-      {kAttention, "sequence length %lld is outside [0, %lld], what its "
-                   "block-table row holds"},
+      {kAttention, kLength},
       {kAppend, kPage},
       {kAppend, "a new token at position %lld lies beyond its block-table "
                 "row (%lld positions)"},
       {kAppend, "sequence length %lld is smaller than its %lld new tokens"},
+      {kPrefill, kPage},
+      {kPrefill, kLength},
   };
   long long kind = errorRecord->kind, request = errorRecord->request,
             value = errorRecord->value, limit = errorRecord->limit;

@@ -1728,6 +1728,23 @@ func.func @case(%q_nope: memref<2x1x16x128xbf16>, %q_pe: memref<2x1x16x64xbf16>,
 
 // -----
 
+// prefill_kernel, operands: k_pe's rope width in q_pe and the cache agree.
+#c = #mla.config<heads = 16, hidden = 7168, q_lora_rank = 1536, kv_lora_rank = 512,
+                 qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
+
+func.func @case(%q_nope: memref<2x8x16x128xbf16>, %q_pe: memref<2x8x16x32xbf16>, %wuk: memref<16x512x128xbf16>, %wuv: memref<16x512x128xbf16>, %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>, %lens: memref<2xi32>, %out: memref<2x8x16x128xbf16>) {
+  // expected-error @+1 {{'mla.prefill_kernel' op expects q_pe dim 3 (R) to be 64 (qk_rope_dim), found 32}}
+  mla.prefill_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out
+      tiling #mla.prefill_tiling<block_queries = 64, block_keys = 64, prefix_chunk = 64>
+      {config = #c}
+      : memref<2x8x16x128xbf16>, memref<2x8x16x32xbf16>, memref<16x512x128xbf16>,
+        memref<16x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x8x16x128xbf16>
+  return
+}
+
+// -----
+
 // #mla.target: a name.
 // expected-error @+1 {{expects target name to be non-empty}}
 module attributes {mla.target = #mla.target<name = "", chip = "sm_90a", sms = 132, shared_memory = 232448, registers = 65536, bandwidth = 2.9e12, tensor_rate = 7.6e14, f32_rate = 5.0e13>} {

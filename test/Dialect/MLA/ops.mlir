@@ -663,6 +663,26 @@ func.func @decode_kernel(%q_nope: memref<?x2x128x128xbf16>, %q_pe: memref<?x2x12
   return
 }
 
+// mla.prefill_kernel (on buffers, inside the GPU pipeline): q_nope with
+// strided rows (read where the query product wrote it), any query count.
+
+// CHECK-LABEL: func.func @prefill_kernel
+// CHECK: mla.prefill_kernel %{{.*}}, %{{.*}} weights(%{{.*}}, %{{.*}}) over %{{.*}}[%{{.*}}, %{{.*}}] into %{{.*}} causal tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// CHECK-SAME: : memref<?x?x128x128xbf16, strided<[?, 24576, 192, 1], offset: ?>>, memref<?x?x128x64xbf16>
+func.func @prefill_kernel(%q_nope: memref<?x?x128x128xbf16, strided<[?, 24576, 192, 1], offset: ?>>,
+                          %q_pe: memref<?x?x128x64xbf16>,
+                          %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                          %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>,
+                          %lens: memref<?xi32>, %out: memref<?x?x128x128xbf16>) {
+  mla.prefill_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens] into %out causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+      {config = #v3k}
+      : memref<?x?x128x128xbf16, strided<[?, 24576, 192, 1], offset: ?>>, memref<?x?x128x64xbf16>,
+        memref<128x512x128xbf16>, memref<128x512x128xbf16>, memref<?x64x576xbf16>,
+        memref<?x?xi32>, memref<?xi32>, memref<?x?x128x128xbf16>
+  return
+}
+
 // mla.rope_kernel and mla.kv_append_kernel (on buffers, inside the GPU
 // pipeline): strided rows, an f32 input with a bf16 result.
 

@@ -515,6 +515,21 @@ SmallVector<ShapeSpec> DecodeKernelOp::getShapeSignature() {
 
 LogicalResult DecodeKernelOp::verify() { return verifyShapes(*this); }
 
+SmallVector<ShapeSpec> PrefillKernelOp::getShapeSignature() {
+  return {
+      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
+      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
+      {"w_uk", getWUk(), {"H", "L", "N"}},
+      {"w_uv", getWUv(), {"H", "L", "V"}},
+      {"cache", getCache(), {"P", "G", "L+R"}},
+      {"block_table", getBlockTable(), {"B", "M"}},
+      {"kv_lens", getKvLens(), {"B"}},
+      {"output", getOutput(), {"B", "S", "H", "V"}},
+  };
+}
+
+LogicalResult PrefillKernelOp::verify() { return verifyShapes(*this); }
+
 /// Kernels read rows with unit stride: `name`'s last dimension is contiguous.
 static LogicalResult checkContiguousRows(Operation *op, StringRef name,
                                          Value buffer) {

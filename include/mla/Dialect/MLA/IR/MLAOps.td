@@ -613,6 +613,52 @@ def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel",
   let hasVerifier = 1;
 }
 
+def MLA_PrefillKernelOp : Op<MLA_Dialect, "prefill_kernel",
+    [DeclareOpInterfaceMethods<MLA_ShapeSignatureOpInterface>]> {
+  let summary = "the fused prefill on buffers, before it becomes GPU kernels";
+  let description = [{
+    What `convert-mla-to-gpu` makes of an `mla.fused_prefill`: the same
+    computation on buffers — `q_nope` [B, S, H, N], `q_pe` [B, S, H, R],
+    W_UK [H, L, N], W_UV [H, L, V], the paged `cache` [P, G, L+R] read
+    through `block_table` [B, M] and `kv_lens` [B] — written into `output`
+    [B, S, H, V], with the tiling the cost model chose. It lives between
+    bufferization and `mla-gpu-expand-kernels`, which replaces it by the
+    gather of each request's cached latents, the two decompression GEMMs
+    and the flash-attention kernel (docs/prefill-kernel.md); until then it
+    declares its memory effects, so that buffer deallocation can reason
+    about it.
+
+    ```mlir
+    mla.prefill_kernel %q_nope, %q_pe weights(%wuk, %wuv)
+        over %cache[%bt, %lens] into %o causal
+        tiling #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+        {config = #v3}
+        : memref<1x4096x128x128xbf16>, memref<1x4096x128x64xbf16>,
+          memref<128x512x128xbf16>, memref<128x512x128xbf16>,
+          memref<?x64x576xbf16>, memref<1x?xi32>, memref<1xi32>,
+          memref<1x4096x128x128xbf16>
+    ```
+  }];
+  let arguments = (ins
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$q_nope,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$q_pe,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$w_uk,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$w_uv,
+      Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$cache,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$block_table,
+      Arg<MLA_IndexBuffer, "", [MemRead]>:$kv_lens,
+      Arg<MLA_KernelFloatBuffer, "", [MemWrite]>:$output,
+      UnitAttr:$causal, MLA_PrefillTilingAttr:$tiling, MLA_ConfigAttr:$config);
+  let assemblyFormat = [{
+    $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)` `over` $cache `[`
+    $block_table `,` $kv_lens `]` `into` $output (`causal` $causal^)?
+    `tiling` $tiling attr-dict `:` type($q_nope) `,` type($q_pe) `,`
+    type($w_uk) `,` type($w_uv) `,` type($cache) `,` type($block_table) `,`
+    type($kv_lens) `,` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 def MLA_RowsFloatBuffer : MemRefOf<[F16, BF16, F32]>;
 
 def MLA_RopeKernelOp : Op<MLA_Dialect, "rope_kernel",

@@ -43,7 +43,9 @@ def MLAGPU_BadInput : I32EnumAttr<"BadInput",
     I32EnumAttrCase<"AttentionLength", 2, "attention_length">,
     I32EnumAttrCase<"AppendPage", 3, "append_page">,
     I32EnumAttrCase<"AppendLength", 4, "append_length">,
-    I32EnumAttrCase<"AppendBeforeStart", 5, "append_before_start">
+    I32EnumAttrCase<"AppendBeforeStart", 5, "append_before_start">,
+    I32EnumAttrCase<"PrefillPage", 6, "prefill_page">,
+    I32EnumAttrCase<"PrefillLength", 7, "prefill_length">
   ]> {
   let cppNamespace = "::mlir::mla_gpu";
   let description = [{
@@ -55,7 +57,9 @@ def MLAGPU_BadInput : I32EnumAttr<"BadInput",
     `append_page` the same for a new token's page, `append_length` a new
     token's position past its table row (value: the position), and
     `append_before_start` a sequence length smaller than the new tokens it
-    includes (value: the length, limit: the new tokens).
+    includes (value: the length, limit: the new tokens); `prefill_page` and
+    `prefill_length` as the attention's, found by the prefill's gather of
+    the cached latents.
   }];
 }
 

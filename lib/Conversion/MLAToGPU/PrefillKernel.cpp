@@ -1,0 +1,400 @@
+//===- PrefillKernel.cpp - The fused MLA prefill as kernels -----*- C++ -*-===//
+//
+// Emits the decompressed attention of `mla.fused_prefill`: the cached
+// latents of each request gathered through the block table into a dense
+// buffer (`prefill_gather`), K_nope = c·W_UK and V = c·W_UV for every head
+// by the library GEMM (mla_gpu.gemm, one batch entry per head), and a
+// flash-attention kernel (`prefill_attention`) on the tile ops
+// (docs/kernel-dialect.md, docs/prefill-kernel.md).
+//
+// The attention CTA: one per (block of `blockQueries` query rows, head,
+// request), one warpgroup per 64 rows, all sharing each K/V tile:
+//
+//                   S = Q·Kᵀ [64, Tk]        O [64, V]
+//                 ┌────────────────────┐  ┌─────────────────┐
+//   rows  0..63   │ warpgroup 0: wgmma │  │ += P·V, wgmma   │
+//                 │ m64nTk16 × (N+R)/16│  │ m64nVk16 × Tk/16│
+//                 ├────────────────────┤  ├─────────────────┤
+//   rows 64..127  │ warpgroup 1        │  │ warpgroup 1     │
+//                 └────────────────────┘  └─────────────────┘
+//
+// Each key tile: K_nope's N columns of the head and the token's single k_pe
+// (R columns of the gathered latents, shared by all heads, never copied per
+// head) side by side as the (N + R)-wide K tile, and V's; loaded by
+// cp.async into a ring of `stages`, 128B-swizzled. Per tile each warpgroup
+// computes S, the online softmax (causal: row s sees keys t ≤ len − S + s),
+// writes P to shared memory and adds P·V; S and P never leave the chip. A
+// CTA stops at the last key its last row sees: causal tiles past the
+// diagonal are never loaded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PrefillKernel.h"
+
+#include "KernelBuilder.h"
+
+#include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+class PrefillKernelEmitter : public KernelBuilder {
+public:
+  PrefillKernelEmitter(ImplicitLocOpBuilder &b, const PrefillKernelPlan &plan,
+                       const PrefillKernelOperands &ops)
+      : KernelBuilder(b), plan(plan), ops(ops),
+        fragment(VectorType::get({2, 2}, b.getF32Type())) {}
+
+  void emitGather();
+  void emitDecompression();
+  void emitAttention();
+
+private:
+  const PrefillKernelPlan &plan;
+  const PrefillKernelOperands &ops;
+  VectorType fragment;
+
+  /// Rows [`first`, `first` + `count`) of the 2-d view of `memref` that
+  /// `offsets` (one per dimension, `rowDim` the rows') select, the other
+  /// dimensions but the last reduced away: [count, cols].
+  Value rowsOf(Value memref, ArrayRef<OpFoldResult> offsets, int64_t rowDim,
+               OpFoldResult count, int64_t staticCount) {
+    auto type = cast<MemRefType>(memref.getType());
+    int64_t rank = type.getRank();
+    int64_t cols = type.getDimSize(rank - 1);
+    SmallVector<OpFoldResult> sizes(rank, b.getIndexAttr(1));
+    sizes[rowDim] = count;
+    sizes[rank - 1] = b.getIndexAttr(cols);
+    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+    MemRefType viewType = memref::SubViewOp::inferRankReducedResultType(
+        {staticCount, cols}, type, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, viewType, memref, offsets, sizes,
+                                     strides);
+  }
+  /// Request `request`'s rows of head `head` of a [B, S, H, D] buffer:
+  /// [S, D], rows H·D apart.
+  Value headRows(Value memref, Value request, Value head) {
+    auto type = cast<MemRefType>(memref.getType());
+    OpFoldResult rows = type.isDynamicDim(1)
+                            ? OpFoldResult(ops.queries)
+                            : OpFoldResult(b.getIndexAttr(type.getDimSize(1)));
+    return rowsOf(memref, {request, b.getIndexAttr(0), head, b.getIndexAttr(0)},
+                  1, rows, type.getDimSize(1));
+  }
+  /// Request `request`'s M·G rows of head `head` of a decompressed [H,
+  /// B·M·G, D] buffer.
+  Value decompressedRows(Value memref, Value request, Value head) {
+    return rowsOf(memref, {head, a.mul(request, ops.capacity), b.getIndexAttr(0)},
+                  1, ops.capacity, ShapedType::kDynamic);
+  }
+  /// Request `request`'s k_pe: the last R columns of its gathered latents
+  /// [M·G, R].
+  Value ropeRows(Value request) {
+    auto type = cast<MemRefType>(ops.latent.getType());
+    auto sizes = SmallVector<OpFoldResult>{b.getIndexAttr(1), ops.capacity,
+                                           b.getIndexAttr(plan.rope)};
+    SmallVector<OpFoldResult> offsets = {request, b.getIndexAttr(0),
+                                         b.getIndexAttr(plan.latent)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    MemRefType viewType = memref::SubViewOp::inferRankReducedResultType(
+        {ShapedType::kDynamic, plan.rope}, type, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, viewType, ops.latent, offsets, sizes,
+                                     strides);
+  }
+  /// Request `request`'s length, clamped into [0, M·G]; one outside is
+  /// reported (mla_gpu.check_input) where `kind` is given.
+  Value requestLength(Value request,
+                      std::optional<mla_gpu::BadInput> kind = std::nullopt) {
+    Value length =
+        a.toIndex(memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
+    if (kind)
+      mla_gpu::CheckInputOp::create(
+          b, a.andi(a.ge(length, a.idx(0)), a.le(length, ops.capacity)), *kind,
+          request, length, ops.capacity);
+    return a.min(a.max(length, a.idx(0)), ops.capacity);
+  }
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// The gather: latent[b, t, :] = cache[table[b, t / G], t mod G, :], zero for
+// t ≥ len (NaN in unused slots never reaches the GEMMs)
+//===----------------------------------------------------------------------===//
+
+void PrefillKernelEmitter::emitGather() {
+  OpBuilder::InsertionGuard host(b);
+  constexpr int64_t kRows = 64, kThreads = 256;
+  auto cacheType = cast<MemRefType>(ops.cache.getType());
+  int64_t width = plan.latent + plan.rope, chunks = width / 8;
+  Value pageSize = memref::DimOp::create(b, ops.cache, 1);
+  Value pages = memref::DimOp::create(b, ops.cache, 0);
+  gpu::LaunchOp kernel = launch("prefill_gather", a.ceilDiv(ops.capacity, kRows),
+                                ops.batch, a.idx(1), kThreads, 0);
+  Value rowBlock = kernel.getBlockIds().x, request = kernel.getBlockIds().y;
+  Value tid = kernel.getThreadIds().x;
+  Value length = requestLength(request, mla_gpu::BadInput::PrefillLength);
+  auto chunkType = VectorType::get({8}, cacheType.getElementType());
+  auto loop = scf::ForOp::create(b, tid, a.idx(kRows * chunks), a.idx(kThreads));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value token = a.add(a.mul(rowBlock, kRows), a.div(i, chunks));
+    Value col = a.mul(a.rem(i, chunks), 8);
+    auto inCapacity = scf::IfOp::create(b, a.lt(token, ops.capacity));
+    b.setInsertionPointToStart(inCapacity.thenBlock());
+    Value cached = a.lt(token, length);
+    auto read = scf::IfOp::create(b, TypeRange{chunkType}, cached,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard branch(b);
+      b.setInsertionPointToStart(read.thenBlock());
+      Value entry = memref::LoadOp::create(
+          b, ops.blockTable,
+          ValueRange{request, arith::DivUIOp::create(b, token, pageSize)});
+      Value page = a.toIndex(entry);
+      Value ok = a.andi(a.ge(page, a.idx(0)), a.lt(page, pages));
+      mla_gpu::CheckInputOp::create(b, ok, mla_gpu::BadInput::PrefillPage,
+                                    request, page, pages);
+      page = a.min(a.max(page, a.idx(0)), a.sub(pages, a.idx(1)));
+      Value slot = arith::RemUIOp::create(b, token, pageSize);
+      Value chunk = vector::LoadOp::create(b, chunkType, ops.cache,
+                                           ValueRange{page, slot, col},
+                                           /*nontemporal=*/false,
+                                           llvm::MaybeAlign(16));
+      scf::YieldOp::create(b, chunk);
+      b.setInsertionPointToStart(read.elseBlock());
+      scf::YieldOp::create(
+          b, arith::ConstantOp::create(b, b.getZeroAttr(chunkType)).getResult());
+    }
+    storeVector(read.getResult(0), ops.latent, ValueRange{request, token, col});
+  }
+  gpu::TerminatorOp::create(b);
+}
+
+//===----------------------------------------------------------------------===//
+// The decompression: keys[h] = latent[:, :L] · W_UK[h], values[h] =
+// latent[:, :L] · W_UV[h] over every request's M·G rows at once
+//===----------------------------------------------------------------------===//
+
+void PrefillKernelEmitter::emitDecompression() {
+  auto latentType = cast<MemRefType>(ops.latent.getType());
+  Value rows = memref::CollapseShapeOp::create(
+      b, ops.latent, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {
+      OpFoldResult(a.mul(ops.batch, ops.capacity)),
+      b.getIndexAttr(plan.latent)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  auto rowsType = cast<MemRefType>(rows.getType());
+  MemRefType latentView = memref::SubViewOp::inferRankReducedResultType(
+      {ShapedType::kDynamic, plan.latent}, rowsType, offsets, sizes, strides);
+  (void)latentType;
+  Value c = memref::SubViewOp::create(b, latentView, rows, offsets, sizes,
+                                      strides);
+  mla_gpu::GemmOp::create(b, c, ops.keyWeight, ops.keys,
+                          mla_gpu::GemmBackend::CublasLt);
+  mla_gpu::GemmOp::create(b, c, ops.valueWeight, ops.values,
+                          mla_gpu::GemmBackend::CublasLt);
+}
+
+//===----------------------------------------------------------------------===//
+// The flash attention (picture at the top)
+//===----------------------------------------------------------------------===//
+
+void PrefillKernelEmitter::emitAttention() {
+  OpBuilder::InsertionGuard host(b);
+  const int64_t rowsPerCta = plan.blockQueries, keys = plan.blockKeys;
+  const int64_t queryDim = plan.queryDim, valueDim = plan.valueDim;
+  const int64_t threads = plan.threads(), stages = plan.stages;
+  Type element = plan.elementType;
+  auto b128 = mla_gpu::Swizzle::B128;
+
+  gpu::LaunchOp kernel =
+      launch("prefill_attention", a.ceilDiv(ops.queries, rowsPerCta),
+             a.idx(plan.heads), ops.batch, threads, plan.sharedBytes());
+  Value queryBlock = kernel.getBlockIds().x, head = kernel.getBlockIds().y,
+        request = kernel.getBlockIds().z;
+  Value tid = kernel.getThreadIds().x;
+  Value warpgroup = a.div(tid, 128);
+  Value warp = a.rem(a.div(tid, 32), 4);
+  Value lane = a.rem(tid, 32);
+  Value quadRow = a.div(lane, 4);
+  Value rowBase = a.mul(queryBlock, rowsPerCta);
+  // The first of this warp's 16 rows, within the CTA and in the request.
+  Value warpRow = a.add(a.mul(warpgroup, 64), a.mul(warp, 16));
+
+  // The keys this CTA's rows see: all `length` cached, or with causal
+  // masking up to its last row's position len − S + s.
+  Value length = requestLength(request);
+  Value keysEnd = length;
+  if (plan.causal) {
+    Value lastRow = a.min(ops.queries, a.add(rowBase, rowsPerCta));
+    keysEnd = a.min(length, a.max(a.idx(0), a.add(a.sub(length, ops.queries),
+                                                   lastRow)));
+  }
+  Value tiles = a.ceilDiv(keysEnd, keys);
+
+  // Shared memory: Q [atoms, rows, 64], K [stages, atoms, keys, 64], V
+  // [stages, atoms, keys, 64], P [key atoms][rows, 64]; every buffer at a
+  // multiple of 1024 bytes (the swizzle's period; rows are multiples of 8).
+  int64_t keysAt = plan.queryTileBytes();
+  int64_t valuesAt = keysAt + stages * plan.keyTileBytes();
+  int64_t probsAt = valuesAt + stages * plan.valueTileBytes();
+  int64_t atomBytes = rowsPerCta * 128;
+  Value memory = sharedMemory(1024, plan.sharedBytes() - 1024);
+  Value query = sharedBuffer(memory, 0, "query",
+                             {queryDim / 64, rowsPerCta, 64}, element, b128);
+  Value keyTiles = sharedBuffer(memory, keysAt, "keys",
+                                {stages, queryDim / 64, keys, 64}, element, b128);
+  Value valueTiles =
+      sharedBuffer(memory, valuesAt, "values",
+                   {stages, valueDim / 64, keys, 64}, element, b128);
+  SmallVector<Value> probs;
+  for (int64_t p = 0; p < keys / 64; ++p)
+    probs.push_back(sharedBuffer(memory, probsAt + p * atomBytes,
+                                 keys > 64 ? "probs" + std::to_string(p)
+                                           : std::string("probs"),
+                                 {rowsPerCta, 64}, element, b128));
+  Value queryAddress = byteAddress(query);
+  Value keysAddress = byteAddress(keyTiles);
+  Value valuesAddress = byteAddress(valueTiles);
+  Value probsAddress = byteAddress(probs.front());
+
+  // Q: the head's N columns of q_nope and R of q_pe side by side; rows past
+  // S zero-filled.
+  auto loadRows = [&](Value source, Value first, Value buffer,
+                      ValueRange at, int64_t rows, int64_t cols,
+                      Value valid) {
+    mla_gpu::LoadTileOp::create(b, source, ValueRange{first, a.idx(0)}, buffer,
+                                at, valid, rows, cols, threads, b128);
+  };
+  loadRows(headRows(ops.queryNope, request, head), rowBase, query,
+           {a.idx(0), a.idx(0), a.idx(0)}, rowsPerCta, plan.nope, Value());
+  loadRows(headRows(ops.queryRope, request, head), rowBase, query,
+           {a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, rowsPerCta, plan.rope,
+           Value());
+  commitGroup();
+  // Key tile `tile` into its stage (when it exists), then the group's commit
+  // (empty groups keep the count uniform).
+  auto loadTile = [&](Value tile) {
+    auto exists = scf::IfOp::create(b, a.lt(tile, tiles));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(exists.thenBlock());
+      Value stage = a.rem(tile, stages);
+      Value first = a.mul(tile, keys);
+      Value valid = a.sub(keysEnd, first);
+      loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
+               {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope, valid);
+      loadRows(ropeRows(request), first, keyTiles,
+               {stage, a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, keys,
+               plan.rope, valid);
+      loadRows(decompressedRows(ops.values, request, head), first, valueTiles,
+               {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, valueDim, valid);
+    }
+    commitGroup();
+  };
+  for (int64_t t = 0; t + 1 < stages; ++t)
+    loadTile(a.idx(t));
+
+  // The loop: row max ×2, row sum ×2 (per-thread partials), O's fragments.
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(fragment));
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(valueDim / 8, zero);
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  auto pair = [&](Value x, Value y) {
+    return vector::FromElementsOp::create(b, pairType, ValueRange{x, y})
+        .getResult();
+  };
+  // Row r (0, 1) of the thread's fragments sees keys below this limit.
+  Value limits[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    if (!plan.causal) {
+      limits[r] = length;
+      continue;
+    }
+    Value row = a.add(a.add(rowBase, warpRow), a.add(quadRow, 8 * r));
+    limits[r] = a.min(length, a.add(a.sub(length, ops.queries),
+                                    a.add(row, 1)));
+  }
+  auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    ValueRange state = loop.getRegionIterArgs();
+    // Tile `tile` has landed (this thread's copies, then everyone's), and
+    // everyone is done with the stage the next load overwrites.
+    waitGroups(stages - 2);
+    asyncProxyFence();
+    barrier();
+    loadTile(a.add(tile, stages - 1));
+    Value stage = a.rem(tile, stages);
+
+    // S = Q·Kᵀ for the warpgroup's 64 rows: step k reads dims 16k.. (atom
+    // k / 4, 32·(k mod 4) bytes into its rows).
+    Value queryDesc = advance(descriptor(queryAddress, 16, 1024),
+                              a.mul(warpgroup, 64 * 128));
+    Value keyDesc = advance(descriptor(keysAddress, 16, 1024),
+                            a.mul(stage, plan.keyTileBytes()));
+    SmallVector<Value> scores = warpgroupMma(
+        queryDesc, keyDesc, SmallVector<Value>(keys / 8, zero), queryDim / 16,
+        {32, 4, atomBytes}, {32, 4, keys * 128}, element,
+        /*accumulate=*/false, /*rhsNMajor=*/false);
+
+    auto update = mla_gpu::SoftmaxUpdateOp::create(
+        b, scores, pair(state[0], state[1]), pair(state[2], state[3]),
+        a.mul(tile, keys), limits[0], limits[1], APFloat(plan.softmaxScale),
+        element);
+    Value alpha[2], max[2], sum[2];
+    for (int64_t r = 0; r < 2; ++r) {
+      alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
+      max[r] = vector::ExtractOp::create(b, update.getNewMax(), r);
+      sum[r] = vector::ExtractOp::create(b, update.getNewSum(), r);
+    }
+    SmallVector<Value> out = scaleRows(state.drop_front(4), alpha);
+    // P to shared memory (64 keys per atom), for the warpgroup's P·V.
+    ValueRange p = update.getProbs();
+    for (int64_t atom = 0; atom < keys / 64; ++atom)
+      mla_gpu::StoreOperandOp::create(b, p.slice(4 * atom, 4), probs[atom],
+                                      warpRow, a.idx(0), b128);
+    asyncProxyFence();
+    barrier();
+    // O += P·V: V read N-major (an atom is 8 keys × 64 dims; the next 64
+    // dims are keys·128 bytes on, the next 8 keys 1024); step k starts 16
+    // keys (2048 bytes) further.
+    Value probsDesc = advance(descriptor(probsAddress, 16, 1024),
+                              a.mul(warpgroup, 64 * 128));
+    Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
+                              a.mul(stage, plan.valueTileBytes()));
+    out = warpgroupMma(probsDesc, valueDesc, out, keys / 16,
+                       {32, 4, atomBytes}, {16 * 128, 1, 16 * 128}, element,
+                       /*accumulate=*/true, /*rhsNMajor=*/true);
+    SmallVector<Value> yielded = {max[0], max[1], sum[0], sum[1]};
+    yielded.append(out);
+    scf::YieldOp::create(b, yielded);
+  }
+  waitGroups(0);
+  ValueRange results = loop.getResults();
+  Value sums = pair(quadSum(results[2]), quadSum(results[3]));
+  mla_gpu::StoreFragmentsOp::create(
+      b, results.drop_front(4), /*scale=*/Value(), sums,
+      headRows(ops.output, request, head), a.add(rowBase, warpRow), a.idx(0),
+      /*limit=*/Value());
+  gpu::TerminatorOp::create(b);
+}
+
+void mlir::mla::emitPrefillKernels(ImplicitLocOpBuilder &b,
+                                   const PrefillKernelPlan &plan,
+                                   const PrefillKernelOperands &operands) {
+  PrefillKernelEmitter emitter(b, plan, operands);
+  emitter.emitGather();
+  emitter.emitDecompression();
+  emitter.emitAttention();
+}
