@@ -229,6 +229,113 @@ class Layer:
         return o.reshape(b, -1) @ self.w_o
 
 
+class PrefillLayer(Layer):
+    """The V3 layer over `tokens` new tokens per request after `cached` ones,
+    in PyTorch eager: cuBLAS GEMMs, the cache append by index_put, the
+    latents gathered and decompressed (c·[W_UK|W_UV]), SDPA (causal; with a
+    cached prefix an explicit mask)."""
+
+    def __init__(self, cfg, batch, tokens, cached, seed=0):
+        import torch
+        super().__init__(cfg, batch, cached + tokens - 1, seed)
+        g = torch.Generator(device="cuda").manual_seed(seed + 1)
+        self.tokens, self.cached = tokens, cached
+        self.hidden = torch.randn(batch, tokens, cfg.hidden, generator=g,
+                                  device="cuda").to(torch.bfloat16)
+        self.lens = torch.full((batch,), cached + tokens, device="cuda", dtype=torch.int32)
+        self.positions = (cached + torch.arange(tokens, device="cuda")).expand(batch, tokens)
+        l, n, v, h = cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.v_head_dim, cfg.heads
+        # [L, H·(N+V)]: W_UK and W_UV of each head side by side.
+        self.w_kv = torch.cat([self.w_uk, self.w_uv], -1).permute(1, 0, 2).reshape(l, h * (n + v))
+        self.mask = None
+        if cached:
+            self.mask = torch.ones(tokens, cached + tokens, dtype=torch.bool,
+                                   device="cuda").tril(cached)
+
+    def step(self):
+        import torch
+        import torch.nn.functional as F
+        cfg, b, s = self.cfg, self.batch, self.tokens
+        h, l, n, r, v = (cfg.heads, cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.qk_rope_dim,
+                         cfg.v_head_dim)
+        keys = self.cached + s
+        x = self.hidden.view(b * s, -1)
+        c_q = self.rms(x @ self.w_dq, self.q_norm).to(torch.bfloat16)
+        q = (c_q @ self.w_uq).view(b, s, h, n + r)
+        q_pe = self.rope(q[..., n:], self.positions).to(torch.bfloat16)
+        kv = (x @ self.w_dkv).view(b, s, l + r)
+        c_kv = self.rms(kv[..., :l], self.kv_norm).to(torch.bfloat16)
+        k_pe = self.rope(kv[..., l:], self.positions).to(torch.bfloat16)
+        pos = self.positions
+        rows = torch.arange(b, device="cuda")[:, None]
+        page = self.table[rows, pos // PAGE]
+        self.cache[page.long(), (pos % PAGE).long()] = torch.cat([c_kv, k_pe], -1)
+        c = self.cache[self.table.long()].view(b, -1, l + r)[:, :keys]
+        kv_up = (c[..., :l] @ self.w_kv).view(b, keys, h, n + v)
+        k = torch.cat([kv_up[..., :n], c[..., l:].unsqueeze(2).expand(b, keys, h, r)], -1)
+        query = torch.cat([q[..., :n], q_pe], -1).transpose(1, 2)
+        if self.mask is None:
+            o = F.scaled_dot_product_attention(query, k.transpose(1, 2),
+                                               kv_up[..., n:].transpose(1, 2),
+                                               is_causal=True, scale=self.scale)
+        else:
+            o = F.scaled_dot_product_attention(query, k.transpose(1, 2),
+                                               kv_up[..., n:].transpose(1, 2),
+                                               attn_mask=self.mask, scale=self.scale)
+        return o.transpose(1, 2).reshape(b * s, -1) @ self.w_o
+
+
+def prefill_rows(args, cfg, peak):
+    """The layer's prefill steps: mla (mla-pipeline, in place) and PyTorch
+    eager, µs; the roofline is the FLOPs at the measured GEMM rate."""
+    import torch
+    rows = []
+    for shape in args.prefill.split(","):
+        if not shape:
+            continue
+        batch, tokens, cached = (int(x) for x in shape.split("x"))
+        keys = cached + tokens
+        width = (keys + PAGE - 1) // PAGE
+        pages = batch * width
+        row = dict(batch=batch, tokens=tokens, cached=cached)
+        module = block_module(cfg, batch, tokens, PAGE, pages, width, dtype="bf16")
+        with tempfile.TemporaryDirectory(prefix="mla-layer-") as folder:
+            work = Path(folder)
+            (work / "block.mlir").write_text(module)
+            fused = subprocess.run([args.mla_opt, str(work / "block.mlir"), "--mla-pipeline"],
+                                   capture_output=True, text=True)
+            if fused.returncode != 0:
+                row.update(status="mla-opt: " + fused.stderr.strip()[-300:])
+                rows.append(row)
+                continue
+            kernels, gemms = launches(args.mla_opt, fused.stdout, work)
+            inputs = work / "in"
+            inputs.mkdir()
+            lens = np.full(batch, keys, dtype=np.int32)
+            table = np.random.default_rng(0).permutation(pages).reshape(batch, width)
+            positions = (cached + np.arange(tokens))[None].repeat(batch, 0)
+            np.save(inputs / "arg1.npy", positions.astype(np.int32))
+            np.save(inputs / "arg11.npy", table.astype(np.int32))
+            np.save(inputs / "arg12.npy", lens)
+            us, status = run_mla(args.mla_run, fused.stdout, work, max(3, args.repeat // 4), inputs)
+        layer = PrefillLayer(cfg, batch, tokens, cached)
+        eager = bench_torch(layer.step, max(3, args.repeat // 4), warm=2)
+        h, n, r, v = cfg.heads, cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim
+        visible = sum(min(keys, cached + s + 1) for s in range(tokens))
+        flops = (2.0 * batch * tokens * weight_bytes(cfg) / 2
+                 - 2.0 * batch * tokens * h * cfg.kv_lora_rank * (n + v)  # no absorbed products
+                 + 2.0 * batch * keys * cfg.kv_lora_rank * h * (n + v)  # decompression
+                 + 2.0 * batch * h * visible * (n + r + v))
+        row.update(mla_us=us, status=status, eager_us=eager, kernels=kernels,
+                   library_gemms=gemms, roofline_us=flops / peak * 1e6)
+        rows.append(row)
+        del layer
+        torch.cuda.empty_cache()
+        print(f"prefill b{batch} s{tokens} cached {cached}: mla {us or float('nan'):.1f} us "
+              f"({status}), eager {eager:.1f} us", flush=True)
+    return rows
+
+
 def weight_bytes(cfg):
     h, d, q = cfg.heads, cfg.hidden, cfg.q_lora_rank
     l, n, r, v = cfg.kv_lora_rank, cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim
@@ -341,7 +448,9 @@ def main():
     parser.add_argument("--gemm-m", default="1,64,128,4096,16384")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--compile", action="store_true", help="also torch.compile the eager layer")
-    parser.add_argument("--skip", default="", help="comma-separated: gemm, decode")
+    parser.add_argument("--prefill", default="1x4096x0,4x2048x0,1x2048x8192",
+                        help="prefill steps: batch x new tokens x cached tokens, ...")
+    parser.add_argument("--skip", default="", help="comma-separated: gemm, decode, prefill")
     parser.add_argument("--ncu", action="store_true",
                         help="also profile one decode step per kernel with Nsight Compute")
     parser.add_argument("--ncu-batch", type=int, default=64)
@@ -358,6 +467,7 @@ def main():
     print(f"ceilings: copy {copy / 1e9:.0f} GB/s, bf16 GEMM {peak / 1e12:.0f} TFLOP/s", flush=True)
     gemm = [] if "gemm" in skip else gemm_rows(args, copy, peak)
     decode = [] if "decode" in skip else decode_rows(args, cfg, copy)
+    prefill = [] if "prefill" in skip else prefill_rows(args, cfg, peak)
 
     print("\n| GEMM | M | mla µs | mla graphed µs | torch.matmul µs | torch/mla | mla TFLOP/s "
           "| weights GB/s |")
@@ -382,6 +492,14 @@ def main():
         print(f"| b{r['batch']} s{r['seqlen']} | {mla} | {graphed} | {number(r, 'eager_us')} | "
               f"{number(r, 'eager_graph_us')} | {number(r, 'compiled_us')} | "
               f"{r.get('roofline_us', 0):.0f} | {frac} | {r.get('kernels')} + {r.get('library_gemms')} |")
+    print("\n| prefill step | mla µs | eager µs | eager/mla | FLOP roofline µs | kernels + GEMMs |")
+    print("|---|---|---|---|---|---|")
+    for r in prefill:
+        mla = f"{r['mla_us']:.1f}" if r.get("mla_us") else f"– ({r.get('status', '')[:80]})"
+        ratio = f"{r['eager_us'] / r['mla_us']:.2f}" if r.get("mla_us") else "–"
+        print(f"| b{r['batch']} × {r['tokens']} new, {r['cached']} cached | {mla} | "
+              f"{r.get('eager_us', 0):.1f} | {ratio} | {r.get('roofline_us', 0):.0f} | "
+              f"{r.get('kernels')} + {r.get('library_gemms')} |")
     for r in decode:
         if r.get("kernels_us"):
             print(f"\nkernels of one decode step, batch {r['batch']} (Nsight Compute, µs):")
@@ -389,7 +507,8 @@ def main():
                 print(f"  {value:9.1f}  {name}" if isinstance(value, float) else f"  {name}: {value}")
     if args.json:
         Path(args.json).write_text(json.dumps(dict(copy_bytes_per_s=copy, gemm_flops=peak,
-                                                   gemm=gemm, decode=decode), indent=1))
+                                                   gemm=gemm, decode=decode, prefill=prefill),
+                                              indent=1))
     if args.plot:
         plot(decode, args.plot)
 
