@@ -355,12 +355,13 @@ def launches(mla_opt, fused, work):
             lowered.stdout.count("llvm.call @mgpuMatmul"))
 
 
-def profile(mla_run, work, inputs):
-    """Each kernel's device time in one call (after a warm-up call), by
-    Nsight Compute: [(name, microseconds)] in launch order."""
+def profile(mla_run, module, inputs, flags=("--in-place",)):
+    """Each kernel's device time in one mla-run call of `module` (after a
+    warm-up call), by Nsight Compute: [(name, microseconds)] in launch
+    order."""
     command = ["ncu", "--metrics", "gpu__time_duration.sum", "--csv", "--launch-skip-before-match",
-               "0", mla_run, str(work / "module.mlir"), "--target=cuda", "--random",
-               f"--input-dir={inputs}", "--warmup=1", "--repeat=1", "--in-place"]
+               "0", mla_run, str(module), "--target=cuda", "--random",
+               f"--input-dir={inputs}", "--warmup=1", "--repeat=1", *flags]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (subprocess.TimeoutExpired, FileNotFoundError) as error:
@@ -413,7 +414,7 @@ def decode_rows(args, cfg, copy):
                                              inputs, graph=True)
             row.update(mla_graph_us=graph_us, graph_status=graph_status)
             if args.ncu and batch == args.ncu_batch:
-                row["kernels_us"] = profile(args.mla_run, work, inputs)
+                row["kernels_us"] = profile(args.mla_run, work / "module.mlir", inputs)
         layer = Layer(cfg, batch, args.seqlen)
         eager = bench_torch(layer.step, args.repeat)
         row["eager_graph_us"] = bench_graphed(layer.step, args.repeat)

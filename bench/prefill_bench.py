@@ -18,8 +18,12 @@ after warm-up). For each shape (heads × batch × new tokens, causal, over
 
 TFLOP/s count the attention's causal FLOPs, 2·B·H·Σ_s(visible keys)·(N+R+V).
 
+Each block_keys of --block-keys (the attention kernel's key tile) is one
+mla row; --ncu adds each kernel's device time of the first (Nsight Compute).
+
 Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,...] [--cached 0]
-                        [--repeat 20] [--json out.json]
+                        [--block-keys 64,128] [--ncu] [--repeat 20]
+                        [--json out.json]
 """
 
 import argparse
@@ -35,15 +39,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
+from layer_bench import profile  # noqa: E402
 from mla.config import MLAConfig  # noqa: E402
 
 PAGE = 64
 DEFAULT_SHAPES = "128x1x1024,16x4x512,128x1x4096,128x4x2048,128x1x8192,128x1x16384"
 
 
-def prefill_module(cfg, heads, batch, tokens, pages, width):
+def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys):
     """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens) -> o:
-    one mla.fused_prefill with the cost model's bf16 tiling."""
+    one mla.fused_prefill, `block_keys` keys per attention tile."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
     config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
               f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
@@ -60,7 +65,7 @@ def prefill_module(cfg, heads, batch, tokens, pages, width):
             f"%wuv: tensor<{heads}x{l}x{v}xbf16>, %cache: tensor<{pages}x{PAGE}x{l + r}xbf16>, "
             f"%bt: tensor<{batch}x{width}xi32>, %lens: tensor<{batch}xi32>) -> {result} {{\n"
             f"  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal\n"
-            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, block_keys = 64, "
+            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, block_keys = {block_keys}, "
             f"prefix_chunk = 1073741824> {{config = #cfg}}\n"
             f"      : ({types}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
@@ -146,6 +151,8 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
     parser.add_argument("--shapes", default=DEFAULT_SHAPES, help="heads x batch x new tokens, ...")
     parser.add_argument("--cached", type=int, default=0, help="tokens cached before the new ones")
+    parser.add_argument("--block-keys", default="128", help="key tiles to time, e.g. 64,128")
+    parser.add_argument("--ncu", action="store_true", help="each kernel's time (Nsight Compute)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument("--json")
@@ -166,9 +173,18 @@ def main():
             inputs.mkdir()
             np.save(inputs / "arg5.npy", table)
             np.save(inputs / "arg6.npy", lens)
-            us, status = run_mla(args.mla_run, prefill_module(cfg, heads, batch, tokens, pages, width),
-                                 work, args.repeat, inputs)
-        row.update(mla_us=us, status=status)
+            timings = {}
+            for index, block_keys in enumerate(int(k) for k in args.block_keys.split(",")):
+                module = prefill_module(cfg, heads, batch, tokens, pages, width, block_keys)
+                us, status = run_mla(args.mla_run, module, work, args.repeat, inputs)
+                timings[block_keys] = dict(us=us, status=status)
+                if args.ncu and index == 0 and us:
+                    row["kernels_us"] = profile(args.mla_run, work / "prefill.mlir", inputs, ())
+                    for name, kernel_us in row["kernels_us"]:
+                        print(f"  {name}: {kernel_us:.1f} us", flush=True)
+        best = min((t for t in timings.values() if t["us"]), key=lambda t: t["us"], default=None)
+        us, status = (best["us"], best["status"]) if best else (None, next(iter(timings.values()))["status"])
+        row.update(mla_us=us, status=status, block_keys={k: t["us"] for k, t in timings.items()})
         if not args.skip_torch:
             row.update(torch_rows(cfg, heads, batch, tokens, args.cached, table, lens, args.repeat))
         visible = sum(min(keys, args.cached + s + 1) for s in range(tokens))
@@ -178,7 +194,8 @@ def main():
             if row.get(key):
                 row[key.replace("_us", "_tflops")] = flops / (row[key] * 1e-6) / 1e12
         rows.append(row)
-        print(f"prefill {shape} cached {args.cached}: mla {us or float('nan'):.1f} us ({status}), "
+        tiles = ", ".join(f"bk {k}: {t['us'] or float('nan'):.1f}" for k, t in timings.items())
+        print(f"prefill {shape} cached {args.cached}: mla {us or float('nan'):.1f} us ({status}; {tiles}), "
               f"torch {row.get('torch_us', float('nan')):.1f} us, sdpa {row.get('sdpa_us', float('nan')):.1f} us",
               flush=True)
     print("\n| heads × batch × tokens (cached) | mla µs | TFLOP/s | PyTorch prefill µs | PyTorch/mla "

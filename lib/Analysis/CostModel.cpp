@@ -346,8 +346,8 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   ConfigAttr c = shape.config;
   int64_t blockQueries = shape.queries >= 128 ? 128 : 64;
   int64_t blockKeys = 128;
-  // The kernel's shared memory (PrefillPlan.h): Q, two stages of K and V,
-  // P and the swizzle's alignment slack.
+  // The kernel's shared memory (PrefillPlan.h): Q, two stages of K and V
+  // and the swizzle's alignment slack (P stays in registers).
   auto tileBytes = [&](int64_t keys) {
     PrefillKernelShape kernel;
     kernel.blockQueries = blockQueries;

@@ -40,8 +40,8 @@
 // Prefill:
 //   block_queries = 128 if S ≥ 128 else 64; block_keys = 128, halved while
 //   the kernel's tiles exceed smem: 1 KiB + e·(block_queries·192 +
-//   2·block_keys·(192 + 128) + block_queries·block_keys) (Q, two K/V stages,
-//   P; PrefillKernelShape)
+//   2·block_keys·(192 + 128)) (Q and two K/V stages, P in registers;
+//   PrefillKernelShape): 209 KiB at 128 × 128 on an H100
 //   chunks = clamp(ceil(SMs / (B·H·ceil(S / block_queries))), 1, ceil(T / block_keys))
 //   prefix_chunk = ceil(ceil(T / chunks) / block_keys)·block_keys
 
@@ -290,13 +290,13 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_4096
 // CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
-// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // CHECK-SAME:   -> tensor<1x4096x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @prefill_4096
 // A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 // OVERRIDE-LABEL: func.func @prefill_4096
-// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 512>
+// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512>
 func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,
@@ -391,7 +391,7 @@ func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_stamped_prefill
-// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 func.func @prefill_stamped_prefill(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

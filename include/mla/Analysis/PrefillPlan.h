@@ -36,9 +36,9 @@ struct PrefillProblem {
 
 /// The flash-attention CTA of the prefill (docs/prefill-kernel.md): one
 /// warpgroup per 64 query rows of one head of one request (`blockQueries`
-/// rows), over tiles of `blockKeys` keys in a ring of `stages`; Q, each
-/// stage's K (N + R wide) and V tiles and the probabilities P in
-/// 128B-swizzled atoms of 64 elements, from a 1024-byte aligned base.
+/// rows), over tiles of `blockKeys` keys in a ring of `stages`; Q and each
+/// stage's K (N + R wide) and V tiles in 128B-swizzled atoms of 64
+/// elements, from a 1024-byte aligned base.
 struct PrefillKernelShape {
   int64_t blockQueries = 128, blockKeys = 64, stages = 2;
   int64_t queryDim = 192, valueDim = 128, elementBytes = 2;
@@ -52,12 +52,11 @@ struct PrefillKernelShape {
   int64_t valueTileBytes() const {
     return blockKeys * valueDim * elementBytes;
   }
-  int64_t probsBytes() const { return blockQueries * blockKeys * elementBytes; }
   /// Everything, and the slack that aligns the base to the 1024-byte period
-  /// of the swizzle.
+  /// of the swizzle (P stays in registers: wgmma takes A from there).
   int64_t sharedBytes() const {
     return 1024 + queryTileBytes() +
-           stages * (keyTileBytes() + valueTileBytes()) + probsBytes();
+           stages * (keyTileBytes() + valueTileBytes());
   }
 };
 

@@ -101,6 +101,42 @@ static std::string warpgroupMmaText(WarpgroupMmaOp op) {
   return text;
 }
 
+/// The register-A tile MMA's statement (as warpgroupMmaText): operands
+/// $0..$R-1 the accumulator's R registers, $R..$2R-1 tied, then four 32-bit
+/// registers of A per step, then B's first-step descriptor.
+static std::string warpgroupMmaRsText(WarpgroupMmaRsOp op) {
+  int64_t registers = op.getN() / 2;
+  int64_t steps = op.getA().size();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "{\n.reg .pred scale_d;\n.reg .b64 desc_b;\n" << kWarpgroupFence
+     << "\n";
+  std::string accumulator;
+  llvm::raw_string_ostream acc(accumulator);
+  acc << "{";
+  for (int64_t i = 0; i < registers; ++i)
+    acc << (i ? ", $" : "$") << i;
+  acc << "}";
+  StringRef element = op.getElement().isBF16() ? "bf16" : "f16";
+  int64_t descriptor = 2 * registers + 4 * steps;
+  for (int64_t k = 0; k < steps; ++k) {
+    if (k == 0)
+      os << "setp.ne.b32 scale_d, " << (op.getAccumulate() ? 1 : 0)
+         << ", 0;\n";
+    else if (k == 1 && !op.getAccumulate())
+      os << "setp.ne.b32 scale_d, 1, 0;\n";
+    os << "add.s64 desc_b, $" << descriptor << ", "
+       << WarpgroupMmaOp::getStepOffset(op.getBAdvance(), k) / 16 << ";\n";
+    int64_t a = 2 * registers + 4 * k;
+    os << "wgmma.mma_async.sync.aligned.m64n" << op.getN() << "k16.f32."
+       << element << "." << element << " " << accumulator << ", {$" << a
+       << ", $" << a + 1 << ", $" << a + 2 << ", $" << a + 3
+       << "}, desc_b, scale_d, 1, 1, " << (op.getBNMajor() ? 1 : 0) << ";\n";
+  }
+  os << "wgmma.commit_group.sync.aligned;\n" << warpgroupWait(0) << "\n}";
+  return text;
+}
+
 /// A volatile inline-asm statement (it has side effects: never moved,
 /// merged or erased) with `text`, `constraints`, operands and results.
 static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
@@ -115,11 +151,11 @@ static LLVM::InlineAsmOp asmStatement(OpBuilder &b, Location loc, Type result,
 }
 
 /// `text` with every f32 register in `registers` tied through it (the file
-/// comment), then `descriptors` as 64-bit inputs ("l"); returns the
-/// registers' values after it.
+/// comment), then `inputs`: 32-bit registers ("r", A fragments' pairs) then
+/// 64-bit ones ("l", descriptors); returns the registers' values after it.
 static SmallVector<Value> tiedRegisters(OpBuilder &b, Location loc,
                                         ValueRange registers, StringRef text,
-                                        ValueRange descriptors = {}) {
+                                        ValueRange inputs = {}) {
   int64_t count = registers.size();
   std::string constraints;
   llvm::raw_string_ostream os(constraints);
@@ -127,11 +163,11 @@ static SmallVector<Value> tiedRegisters(OpBuilder &b, Location loc,
     os << "=f,";
   for (int64_t i = 0; i < count; ++i)
     os << i << ",";
-  for (size_t i = 0; i < descriptors.size(); ++i)
-    os << "l,";
+  for (Value input : inputs)
+    os << (input.getType().isInteger(32) ? "r," : "l,");
   os << "~{memory}";
   SmallVector<Value> operands(registers);
-  llvm::append_range(operands, descriptors);
+  llvm::append_range(operands, inputs);
   Type f32 = b.getF32Type();
   Type result;
   if (count == 1)
@@ -271,6 +307,41 @@ struct WarpgroupMmaLowering : OpConversionPattern<WarpgroupMmaOp> {
     SmallVector<Value> outputs =
         tiedRegisters(rewriter, loc, registers, warpgroupMmaText(op),
                       ValueRange{adaptor.getA(), adaptor.getB()});
+    SmallVector<Value> fragments;
+    for (auto [j, fragment] : llvm::enumerate(adaptor.getAccumulators()))
+      fragments.push_back(vector::FromElementsOp::create(
+          rewriter, loc, fragment.getType(),
+          ArrayRef<Value>(outputs).slice(4 * j, 4)));
+    rewriter.replaceOp(op, fragments);
+    return success();
+  }
+};
+
+/// mla_gpu.warpgroup.mma_rs → one statement (warpgroupMmaRsText): the
+/// accumulator tied through it, A's fragments as 32-bit registers (each
+/// fragment row's two elements, in order), B's descriptor.
+struct WarpgroupMmaRsLowering : OpConversionPattern<WarpgroupMmaRsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WarpgroupMmaRsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> registers;
+    for (Value fragment : adaptor.getAccumulators())
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          registers.push_back(vector::ExtractOp::create(
+              rewriter, loc, fragment, ArrayRef<int64_t>{r, c}));
+    SmallVector<Value> inputs;
+    for (Value fragment : adaptor.getA())
+      for (int64_t r = 0; r < 4; ++r)
+        inputs.push_back(LLVM::BitcastOp::create(
+            rewriter, loc, rewriter.getI32Type(),
+            vector::ExtractOp::create(rewriter, loc, fragment,
+                                      ArrayRef<int64_t>{r})));
+    inputs.push_back(adaptor.getB());
+    SmallVector<Value> outputs = tiedRegisters(
+        rewriter, loc, registers, warpgroupMmaRsText(op), inputs);
     SmallVector<Value> fragments;
     for (auto [j, fragment] : llvm::enumerate(adaptor.getAccumulators()))
       fragments.push_back(vector::FromElementsOp::create(
@@ -707,7 +778,8 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
-               WarpgroupMmaLowering, WarpMmaLowering, WarpMmaRsLowering,
+               WarpgroupMmaLowering, WarpgroupMmaRsLowering, WarpMmaLowering,
+               WarpMmaRsLowering,
                CombineSplitsLowering, CheckInputLowering>(
       patterns.getContext());
 }

@@ -22,8 +22,9 @@
 // (R columns of the gathered latents, shared by all heads, never copied per
 // head) side by side as the (N + R)-wide K tile, and V's; loaded by
 // cp.async into a ring of `stages`, 128B-swizzled. Per tile each warpgroup
-// computes S, the online softmax (causal: row s sees keys t ≤ len − S + s),
-// writes P to shared memory and adds P·V; S and P never leave the chip. A
+// computes S, the online softmax (causal: row s sees keys t ≤ len − S + s)
+// and adds P·V with P in registers (wgmma's A from registers); S and P never
+// leave the registers. A
 // CTA stops at the last key its last row sees: causal tiles past the
 // diagonal are never loaded.
 //
@@ -241,11 +242,10 @@ void PrefillKernelEmitter::emitAttention() {
   Value tiles = a.ceilDiv(keysEnd, keys);
 
   // Shared memory: Q [atoms, rows, 64], K [stages, atoms, keys, 64], V
-  // [stages, atoms, keys, 64], P [key atoms][rows, 64]; every buffer at a
-  // multiple of 1024 bytes (the swizzle's period; rows are multiples of 8).
+  // [stages, atoms, keys, 64]; every buffer at a multiple of 1024 bytes (the
+  // swizzle's period; rows are multiples of 8). P stays in registers.
   int64_t keysAt = plan.queryTileBytes();
   int64_t valuesAt = keysAt + stages * plan.keyTileBytes();
-  int64_t probsAt = valuesAt + stages * plan.valueTileBytes();
   int64_t atomBytes = rowsPerCta * 128;
   Value memory = sharedMemory(1024, plan.sharedBytes() - 1024);
   Value query = sharedBuffer(memory, 0, "query",
@@ -255,16 +255,9 @@ void PrefillKernelEmitter::emitAttention() {
   Value valueTiles =
       sharedBuffer(memory, valuesAt, "values",
                    {stages, valueDim / 64, keys, 64}, element, b128);
-  SmallVector<Value> probs;
-  for (int64_t p = 0; p < keys / 64; ++p)
-    probs.push_back(sharedBuffer(memory, probsAt + p * atomBytes,
-                                 keys > 64 ? "probs" + std::to_string(p)
-                                           : std::string("probs"),
-                                 {rowsPerCta, 64}, element, b128));
   Value queryAddress = byteAddress(query);
   Value keysAddress = byteAddress(keyTiles);
   Value valuesAddress = byteAddress(valueTiles);
-  Value probsAddress = byteAddress(probs.front());
 
   // Q: the head's N columns of q_nope and R of q_pe side by side; rows past
   // S zero-filled.
@@ -359,23 +352,18 @@ void PrefillKernelEmitter::emitAttention() {
       sum[r] = vector::ExtractOp::create(b, update.getNewSum(), r);
     }
     SmallVector<Value> out = scaleRows(state.drop_front(4), alpha);
-    // P to shared memory (64 keys per atom), for the warpgroup's P·V.
-    ValueRange p = update.getProbs();
-    for (int64_t atom = 0; atom < keys / 64; ++atom)
-      mla_gpu::StoreOperandOp::create(b, p.slice(4 * atom, 4), probs[atom],
-                                      warpRow, a.idx(0), b128);
-    asyncProxyFence();
-    barrier();
-    // O += P·V: V read N-major (an atom is 8 keys × 64 dims; the next 64
-    // dims are keys·128 bytes on, the next 8 keys 1024); step k starts 16
-    // keys (2048 bytes) further.
-    Value probsDesc = advance(descriptor(probsAddress, 16, 1024),
-                              a.mul(warpgroup, 64 * 128));
+    // O += P·V with P in registers (the softmax leaves it as the A
+    // fragments wgmma takes: one per 16 keys), V read N-major (an atom is 8
+    // keys × 64 dims; the next 64 dims are keys·128 bytes on, the next 8
+    // keys 1024); step k starts 16 keys (2048 bytes) further.
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
-    out = warpgroupMma(probsDesc, valueDesc, out, keys / 16,
-                       {32, 4, atomBytes}, {16 * 128, 1, 16 * 128}, element,
-                       /*accumulate=*/true, /*rhsNMajor=*/true);
+    out = SmallVector<Value>(
+        mla_gpu::WarpgroupMmaRsOp::create(
+            b, update.getProbs(), valueDesc, out,
+            ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
+            /*accumulate=*/true)
+            .getResults());
     SmallVector<Value> yielded = {max[0], max[1], sum[0], sum[1]};
     yielded.append(out);
     scf::YieldOp::create(b, yielded);

@@ -10,7 +10,8 @@
 //    warpgroups; Q's N + R columns from q_nope and q_pe, each key tile's K
 //    from the head's K_nope and the shared k_pe, V; per tile S = Q·Kᵀ
 //    (12 k16 wgmma steps), the online softmax with each row's causal
-//    limit, P to shared memory, O += P·V (V N-major), then O / l.
+//    limit, O += P·V with P in registers (wgmma A from registers, V
+//    N-major), then O / l.
 // The workspace is freed after the last kernel.
 
 #v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
@@ -42,11 +43,10 @@ func.func @prefill(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
 // CHECK:       %[[C:.*]] = memref.subview {{.*}} to memref<?x512xbf16, strided<[576, 1]>>
 // CHECK:       mla_gpu.gemm cublaslt %[[C]], %arg2 into %[[KEYS]] : memref<?x512xbf16, strided<[576, 1]>>, memref<128x512x128xbf16> into memref<128x?x128xbf16>
 // CHECK:       mla_gpu.gemm cublaslt %[[C]], %arg3 into %[[VALUES]]
-// CHECK:       gpu.launch {{.*}} in (%{{.*}} = %{{.*}}, %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c148480_i32 function(@prefill_attention)
+// CHECK:       gpu.launch {{.*}} in (%{{.*}} = %{{.*}}, %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c132096_i32 function(@prefill_attention)
 // CHECK:         mla_gpu.shared_buffer {{.*}}[0] "query" swizzle b128 {{.*}} to memref<3x128x64xbf16
 // CHECK:         mla_gpu.shared_buffer {{.*}}[49152] "keys" swizzle b128 {{.*}} to memref<2x3x64x64xbf16
 // CHECK:         mla_gpu.shared_buffer {{.*}}[98304] "values" swizzle b128 {{.*}} to memref<2x2x64x64xbf16
-// CHECK:         mla_gpu.shared_buffer {{.*}}[131072] "probs" swizzle b128 {{.*}} to memref<128x64xbf16
 // CHECK:         mla_gpu.load_tile {{.*}} rows 128 cols 128 threads 256 swizzle b128 : memref<?x128xbf16, strided<[16384, 1], offset: ?>>
 // CHECK:         mla_gpu.load_tile {{.*}} rows 128 cols 64 threads 256 swizzle b128 : memref<?x64xbf16, strided<[8192, 1], offset: ?>>
 // CHECK:         mla_gpu.async_copy.commit
@@ -57,13 +57,11 @@ func.func @prefill(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
 // CHECK:           mla_gpu.load_tile {{.*}} rows 64 cols 64 valid {{.*}} : memref<?x64xbf16, strided<[576, 1], offset: ?>>
 // CHECK:           mla_gpu.load_tile {{.*}} rows 64 cols 128 valid {{.*}} : memref<?x128xbf16, strided<[128, 1], offset: ?>>
 // CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12 advance([32, 4, 16384], [32, 4, 8192]) element bf16
-// CHECK:           mla_gpu.softmax_update scores({{.*}}) {{.*}} scale 0.07216878364870323 element bf16
-// CHECK:           mla_gpu.scale_rows
-// CHECK:           mla_gpu.store_operand {{.*}} swizzle b128
-// CHECK:           mla_gpu.fence.async_proxy
-// CHECK:           mla_gpu.barrier
+// CHECK:           %[[P:.*]]:4, {{.*}} = mla_gpu.softmax_update scores({{.*}}) {{.*}} scale 0.07216878364870323 element bf16
+// CHECK:           %[[O:.*]]:16 = mla_gpu.scale_rows
+// CHECK-NOT:       mla_gpu.barrier
 // CHECK:           mla_gpu.warpgroup.descriptor {{.*}} leading = 8192, stride = 1024
-// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 4 advance([32, 4, 16384], [2048, 1, 2048]) element bf16 b_n_major accumulate
+// CHECK:           mla_gpu.warpgroup.mma_rs (%[[P]]#0, %[[P]]#1, %[[P]]#2, %[[P]]#3), %{{.*}}, (%[[O]]#0, {{.*}}, %[[O]]#15) advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>{{$}}
 // CHECK:         mla_gpu.store_fragments {{.*}} normalize {{.*}} : memref<?x128xbf16, strided<[16384, 1], offset: ?>>
 // CHECK:       } {mla.kernel = "prefill_attention"}
 // CHECK:       memref.dealloc %[[LATENT]]

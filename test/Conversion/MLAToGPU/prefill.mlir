@@ -75,22 +75,23 @@ func.func @rope32_prefill(%qn: tensor<1x8x2x64xbf16>, %qpe: tensor<1x8x2x32xbf16
 
 // -----
 
-// 128 × 128 tiles of V3's dims need more shared memory than sm_90a has:
-// Q 48 KiB, two stages of K (48 KiB) and V (32 KiB), P 32 KiB and the
-// swizzle's 1 KiB of alignment slack.
-#v3b = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
-                   kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
-                   v_head_dim = 128>
-func.func @big_tiles(%qn: tensor<1x256x128x128xbf16>, %qpe: tensor<1x256x128x64xbf16>,
-                     %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+// 128 × 128 tiles of 256-wide heads (qk_nope_dim = v_head_dim = 256) need
+// more shared memory than sm_90a has: Q 80 KiB, two stages of K (80 KiB)
+// and V (64 KiB) and the swizzle's 1 KiB of alignment slack. (V3's dims fit
+// at 128 × 128: 209 KiB, P staying in registers.)
+#wide = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                    kv_lora_rank = 512, qk_nope_dim = 256, qk_rope_dim = 64,
+                    v_head_dim = 256>
+func.func @big_tiles(%qn: tensor<1x256x128x256xbf16>, %qpe: tensor<1x256x128x64xbf16>,
+                     %wuk: tensor<128x512x256xbf16>, %wuv: tensor<128x512x256xbf16>,
                      %cache: tensor<8x64x576xbf16>, %bt: tensor<1x4xi32>,
-                     %lens: tensor<1xi32>) -> tensor<1x256x128x128xbf16> {
-  // expected-remark @below {{fused_prefill stays on the generic GPU path: the prefill tiles need 246784 bytes of shared memory, more than the target's 232448}}
+                     %lens: tensor<1xi32>) -> tensor<1x256x128x256xbf16> {
+  // expected-remark @below {{fused_prefill stays on the generic GPU path: the prefill tiles need 377856 bytes of shared memory, more than the target's 232448}}
   %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal
       tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
-      {config = #v3b}
-      : (tensor<1x256x128x128xbf16>, tensor<1x256x128x64xbf16>, tensor<128x512x128xbf16>,
-         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<1x4xi32>, tensor<1xi32>)
-      -> tensor<1x256x128x128xbf16>
-  return %o : tensor<1x256x128x128xbf16>
+      {config = #wide}
+      : (tensor<1x256x128x256xbf16>, tensor<1x256x128x64xbf16>, tensor<128x512x256xbf16>,
+         tensor<128x512x256xbf16>, tensor<8x64x576xbf16>, tensor<1x4xi32>, tensor<1xi32>)
+      -> tensor<1x256x128x256xbf16>
+  return %o : tensor<1x256x128x256xbf16>
 }

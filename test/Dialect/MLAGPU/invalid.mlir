@@ -803,3 +803,51 @@ func.func @case(%x: memref<4x32xf32, strided<[64, 2]>>, %w: memref<32xf32>, %y: 
   mla_gpu.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f64} : memref<4x32xf32, strided<[64, 2]>>, memref<32xf32> into memref<4x32xf32>
   return
 }
+
+// -----
+
+func.func @case(%b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects at least one A fragment}}
+  %0 = "mla_gpu.warpgroup.mma_rs"(%b, %acc) <{b_advance = array<i64: 32, 4, 8192>, operandSegmentSizes = array<i32: 0, 1, 1>}> : (i64, vector<2x2xf32>) -> vector<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %h: vector<4x2xf16>, %b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects A fragments of one element type, found 'bf16' and 'vector<4x2xf16>'}}
+  %0 = mla_gpu.warpgroup.mma_rs (%p, %h), %b, (%acc) advance [32, 4, 8192] : vector<4x2xbf16>, vector<4x2xf16>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: i64) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects N / 8 accumulator fragments for an N in [8, 256], found 0}}
+  mla_gpu.warpgroup.mma_rs (%p), %b, () advance [32, 4, 8192] : vector<4x2xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects b_advance step and atom to be multiples of 16 bytes and steps per atom positive, found [2048, 0, 2048]}}
+  %0 = mla_gpu.warpgroup.mma_rs (%p), %b, (%acc) advance [2048, 0, 2048] : vector<4x2xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects b_advance to keep every step within 2^18 bytes, the last at 262144}}
+  %0 = mla_gpu.warpgroup.mma_rs (%p, %p), %b, (%acc) advance [262144, 1, 262144] : vector<4x2xbf16>, vector<4x2xbf16>
+  return
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xf32>, %b: i64, %acc: vector<2x2xf32>) {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op operand #0 must be variadic of vector<4x2xbf16> or vector<4x2xf16> (an A fragment), but got 'vector<4x2xf32>'}}
+  %0 = "mla_gpu.warpgroup.mma_rs"(%p, %b, %acc) <{b_advance = array<i64: 32, 4, 8192>, operandSegmentSizes = array<i32: 1, 1, 1>}> : (vector<4x2xf32>, i64, vector<2x2xf32>) -> vector<2x2xf32>
+  return
+}

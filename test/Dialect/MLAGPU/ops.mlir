@@ -66,6 +66,16 @@ func.func @warpgroup_mma(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2x
   return %o#1 : vector<2x2xf32>
 }
 
+// CHECK-LABEL: func.func @warpgroup_mma_rs
+// CHECK:         %[[O:.*]]:2 = mla_gpu.warpgroup.mma_rs (%[[P:.*]], %[[P]], %[[P]], %[[P]]), %[[B:.*]], (%{{.*}}, %{{.*}}) advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>{{$}}
+// CHECK-NEXT:    mla_gpu.warpgroup.mma_rs (%{{.*}}), %[[B]], (%[[O]]#0, %[[O]]#1) advance [32, 4, 8192] : vector<4x2xf16>{{$}}
+func.func @warpgroup_mma_rs(%p: vector<4x2xbf16>, %h: vector<4x2xf16>, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  %o:2 = mla_gpu.warpgroup.mma_rs (%p, %p, %p, %p), %b, (%acc, %acc) advance [2048, 1, 2048] b_n_major accumulate
+      : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>
+  %s:2 = mla_gpu.warpgroup.mma_rs (%h), %b, (%o#0, %o#1) advance [32, 4, 8192] : vector<4x2xf16>
+  return %s#1 : vector<2x2xf32>
+}
+
 // CHECK-LABEL: func.func @warp_mma
 // CHECK:         %[[S:.*]]:2 = mla_gpu.warp.mma %[[A:.*]][%[[I:.*]], %[[I]]], %[[B:.*]][%[[I]], %[[I]], %[[I]]], (%[[Z:.*]], %[[Z]]) k 64 b_n_major : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>
 // CHECK-NEXT:    mla_gpu.warp.mma %[[A]][%[[I]], %[[I]]], %[[B]][%[[I]], %[[I]], %[[I]]], (%[[S]]#0, %[[S]]#1) k 16 : memref<64x72xbf16, #gpu.address_space<workgroup>>, memref<2x64x72xbf16, #gpu.address_space<workgroup>>

@@ -386,38 +386,73 @@ int64_t WarpgroupMmaOp::getStepOffset(ArrayRef<int64_t> advance, int64_t k) {
   return (k / advance[1]) * advance[2] + (k % advance[1]) * advance[0];
 }
 
-LogicalResult WarpgroupMmaOp::verify() {
-  int64_t n = getN();
+/// The warpgroup MMAs' accumulator (N / 8 C fragments, N in [8, 256]) and
+/// element type.
+static LogicalResult verifyWarpgroupShape(Operation *op, int64_t n,
+                                          Type element) {
   if (n < 8 || n > 256)
-    return emitOpError("expects N / 8 accumulator fragments for an N in [8, "
-                       "256], found ")
+    return op->emitOpError("expects N / 8 accumulator fragments for an N in "
+                           "[8, 256], found ")
            << n / 8;
-  if (!getElement().isBF16() && !getElement().isF16())
-    return emitOpError("expects element bf16 or f16, found ") << getElement();
-  // Every step's descriptor: its start address field (14 bits of 16-byte
-  // units) must not carry.
-  constexpr int64_t kLimit = int64_t(1) << 18;
-  for (auto [name, advance] :
-       {std::pair<StringRef, ArrayRef<int64_t>>{"a_advance", getAAdvance()},
-        {"b_advance", getBAdvance()}}) {
-    if (advance.size() != 3)
-      return emitOpError("expects ")
-             << name << " to be [step, steps per atom, atom], found "
-             << advance.size() << " values";
-    if (advance[0] <= 0 || advance[0] % 16 != 0 || advance[1] <= 0 ||
-        advance[2] < 0 || advance[2] % 16 != 0)
-      return emitOpError("expects ")
-             << name
-             << " step and atom to be multiples of 16 bytes and steps per "
-                "atom positive, found ["
-             << advance[0] << ", " << advance[1] << ", " << advance[2] << "]";
-    int64_t last = getStepOffset(advance, getSteps() - 1);
-    if (last >= kLimit)
-      return emitOpError("expects ")
-             << name << " to keep every step within 2^18 bytes, the last at "
-             << last;
-  }
+  if (!element.isBF16() && !element.isF16())
+    return op->emitOpError("expects element bf16 or f16, found ") << element;
   return success();
+}
+
+/// A shared-memory operand's `advance` ([step, steps per atom, atom]) over
+/// `steps` steps: every step's descriptor start address field (14 bits of
+/// 16-byte units) must not carry.
+static LogicalResult verifyAdvance(Operation *op, StringRef name,
+                                   ArrayRef<int64_t> advance, int64_t steps) {
+  constexpr int64_t kLimit = int64_t(1) << 18;
+  if (advance.size() != 3)
+    return op->emitOpError("expects ")
+           << name << " to be [step, steps per atom, atom], found "
+           << advance.size() << " values";
+  if (advance[0] <= 0 || advance[0] % 16 != 0 || advance[1] <= 0 ||
+      advance[2] < 0 || advance[2] % 16 != 0)
+    return op->emitOpError("expects ")
+           << name
+           << " step and atom to be multiples of 16 bytes and steps per "
+              "atom positive, found ["
+           << advance[0] << ", " << advance[1] << ", " << advance[2] << "]";
+  int64_t last = WarpgroupMmaOp::getStepOffset(advance, steps - 1);
+  if (last >= kLimit)
+    return op->emitOpError("expects ")
+           << name << " to keep every step within 2^18 bytes, the last at "
+           << last;
+  return success();
+}
+
+LogicalResult WarpgroupMmaOp::verify() {
+  if (failed(verifyWarpgroupShape(*this, getN(), getElement())) ||
+      failed(verifyAdvance(*this, "a_advance", getAAdvance(), getSteps())))
+    return failure();
+  return verifyAdvance(*this, "b_advance", getBAdvance(), getSteps());
+}
+
+LogicalResult WarpgroupMmaRsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties properties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  WarpgroupMmaRsOp::Adaptor adaptor(operands, DictionaryAttr(), properties,
+                                    {});
+  llvm::append_range(types, adaptor.getAccumulators().getTypes());
+  return success();
+}
+
+LogicalResult WarpgroupMmaRsOp::verify() {
+  if (getA().empty())
+    return emitOpError("expects at least one A fragment");
+  Type element = getElement();
+  for (Value fragment : getA())
+    if (cast<VectorType>(fragment.getType()).getElementType() != element)
+      return emitOpError("expects A fragments of one element type, found ")
+             << element << " and " << fragment.getType();
+  if (failed(verifyWarpgroupShape(*this, getN(), element)))
+    return failure();
+  return verifyAdvance(*this, "b_advance", getBAdvance(),
+                       static_cast<int64_t>(getA().size()));
 }
 
 /// The warp MMAs' accumulator: N / 8 C fragments, N a multiple of 16 (two

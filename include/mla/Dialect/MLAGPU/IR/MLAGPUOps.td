@@ -722,6 +722,54 @@ def MLAGPU_WarpMmaRsOp : MLAGPU_Op<"warp.mma_rs",
   let hasVerifier = 1;
 }
 
+def MLAGPU_WarpgroupMmaRsOp : MLAGPU_SyncOp<"warpgroup.mma_rs",
+    [AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a whole tile product on the warpgroup with A in registers: acc (+)= A·B by wgmma";
+  let description = [{
+    As `mla_gpu.warpgroup.mma`, but A is the warp's 16 rows of the 64 in
+    registers: one mma.sync A fragment per k16 step (vector<4x2xT>, T bf16
+    or f16: rows lane / 4 and lane / 4 + 8, columns 2·(lane mod 4) and + 8
+    of the step's 16) — the P of flash attention's P·V, which the online
+    softmax leaves in exactly that layout, so that P never goes through
+    shared memory ("RS": A from registers, B from shared memory). One step
+    per fragment; B is described by the wgmma descriptor `b` of the first
+    step, K-major or N-major with `b_n_major`, each next step `b_advance`
+    ([step, steps per atom, atom]) further. The accumulator is N / 8 C
+    fragments, N in [8, 256]; without `accumulate` the first step ignores
+    its values.
+
+    It lowers, like `mla_gpu.warpgroup.mma`, to one PTX statement: the fence,
+    one `wgmma.mma_async` per step with A's four 32-bit registers, the commit
+    and the wait; the accumulator's registers tied through it.
+
+    ```mlir
+    // O[64, 128] += P[64, 64]·V[64 keys, 128]: 4 steps, V N-major.
+    %o:16 = mla_gpu.warpgroup.mma_rs (%p0, %p1, %p2, %p3), %v, (%o0, …, %o15)
+        advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>
+    ```
+  }];
+  let arguments = (ins Variadic<MLAGPU_AFragment>:$a, I64:$b,
+                       Variadic<MLAGPU_CFragment>:$accumulators,
+                       DenseI64ArrayAttr:$b_advance, UnitAttr:$b_n_major,
+                       UnitAttr:$accumulate);
+  let results = (outs Variadic<MLAGPU_CFragment>:$results);
+  let assemblyFormat = [{
+    ` ` `(` $a `)` `,` $b `,` `(` $accumulators `)` `advance` $b_advance
+    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)? attr-dict `:`
+    type($a)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The MMA's N: 8 columns per C fragment.
+    int64_t getN() { return 8 * static_cast<int64_t>(getAccumulators().size()); }
+    /// A's element type (the MMA's operand type).
+    ::mlir::Type getElement() {
+      return ::llvm::cast<::mlir::VectorType>(getA().front().getType())
+          .getElementType();
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Online softmax
 //===----------------------------------------------------------------------===//
