@@ -83,5 +83,12 @@ mla::planPrefillKernels(const PrefillProblem &problem,
     return fail("the prefill tiles need " + Twine(plan.sharedBytes()) +
                 " bytes of shared memory, more than the target's " +
                 Twine(target.chip.sharedMemoryPerBlock));
+  // A third stage where it fits: the kernel then overlaps a tile's softmax
+  // with the next tile's Q·Kᵀ, which needs that tile resident while the one
+  // after loads (docs/prefill-kernel.md).
+  PrefillKernelPlan deeper = plan;
+  deeper.stages = 3;
+  if (deeper.sharedBytes() <= target.chip.sharedMemoryPerBlock)
+    return deeper;
   return plan;
 }

@@ -52,6 +52,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
     decode.tuningFile = options.tuningFile;
     pm.addPass(mla::createMLAFuseDecode(decode));
     mla::MLAFusePrefillOptions prefill;
+    prefill.blockKeys = options.prefillBlockKeys;
     pm.addPass(mla::createMLAFusePrefill(prefill));
   }
   // Absorption and fusion leave the gathers and decompressions they replaced

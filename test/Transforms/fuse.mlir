@@ -14,6 +14,8 @@
 // RUN: not mla-opt %s --mla-fuse-prefill=assumed-cache-length=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-LENGTH
 // RUN: not mla-opt %s --mla-fuse-decode=splits=2147483648 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-SPLITS
 // RUN: not mla-opt %s --mla-fuse-prefill=prefix-chunk=4294967296 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-CHUNK
+// RUN: mla-opt %s --mla-fuse-prefill=block-keys=64 --split-input-file | FileCheck %s --check-prefix=KEYS64
+// RUN: not mla-opt %s --mla-fuse-prefill=block-keys=96 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-KEYS
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
 // with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
@@ -49,6 +51,7 @@
 // BAD-LENGTH: error: assumed-cache-length must be positive
 // HUGE-SPLITS: error: mla-fuse-decode: splits must be at most 1024, found 2147483648
 // HUGE-CHUNK: error: mla-fuse-prefill: prefix-chunk must be at most 1073741824, found 4294967296
+// BAD-KEYS: error: mla-fuse-prefill: block-keys must be 64 or 128 (0: the cost model's choice), found 96
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
 // query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of
@@ -297,6 +300,9 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 // A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 // OVERRIDE-LABEL: func.func @prefill_4096
 // OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512>
+// block-keys=64 overrides the key tile alone (the chunk stays a multiple).
+// KEYS64-LABEL: func.func @prefill_4096
+// KEYS64: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

@@ -41,6 +41,11 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
       llvm::cl::desc("Measured decode tilings (bench/autotune.py) that "
                      "override the cost model for the shapes they list"),
       llvm::cl::init("")};
+  PassOptions::Option<int64_t> prefillBlockKeys{
+      *this, "prefill-block-keys",
+      llvm::cl::desc("Keys per prefill attention tile, 64 or 128 (0: the "
+                     "cost model's choice)"),
+      llvm::cl::init(0)};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

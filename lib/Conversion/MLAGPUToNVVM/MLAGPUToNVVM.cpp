@@ -63,7 +63,7 @@ static std::string warpgroupWait(int64_t pending) {
 
 /// The tile MMA's statement: the fence, `steps` wgmma (step k's descriptors
 /// the first step's plus its offset in 16-byte units), the commit and the
-/// wait. Operands: $0..$R-1 the accumulator's R registers (outputs),
+/// wait (none when `async`: a later mla_gpu.warpgroup.wait completes it). Operands: $0..$R-1 the accumulator's R registers (outputs),
 /// $R..$2R-1 the same registers tied (inputs), $2R and $2R+1 the first
 /// step's descriptors. The first step scales the accumulator by 0 unless
 /// `accumulate`; B is transposed (N-major) with `bNMajor`.
@@ -97,7 +97,8 @@ static std::string warpgroupMmaText(WarpgroupMmaOp op) {
        << ", desc_a, desc_b, scale_d, 1, 1, 0, " << (op.getBNMajor() ? 1 : 0)
        << ";\n";
   }
-  os << "wgmma.commit_group.sync.aligned;\n" << warpgroupWait(0) << "\n}";
+  os << "wgmma.commit_group.sync.aligned;\n"
+     << (op.getAsync() ? "" : warpgroupWait(0) + "\n") << "}";
   return text;
 }
 
@@ -133,7 +134,8 @@ static std::string warpgroupMmaRsText(WarpgroupMmaRsOp op) {
        << ", $" << a + 1 << ", $" << a + 2 << ", $" << a + 3
        << "}, desc_b, scale_d, 1, 1, " << (op.getBNMajor() ? 1 : 0) << ";\n";
   }
-  os << "wgmma.commit_group.sync.aligned;\n" << warpgroupWait(0) << "\n}";
+  os << "wgmma.commit_group.sync.aligned;\n"
+     << (op.getAsync() ? "" : warpgroupWait(0) + "\n") << "}";
   return text;
 }
 
@@ -185,13 +187,21 @@ static SmallVector<Value> tiedRegisters(OpBuilder &b, Location loc,
   return outputs;
 }
 
-/// tiedRegisters over the f32 registers of literal-struct `accumulators`,
-/// rebuilt into their structs.
+/// tiedRegisters over the f32 registers of `accumulators` — literal structs
+/// or C fragments (vector<2x2xf32>, registers in wgmma's order: row-major)
+/// — rebuilt into their types.
 static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
                                         ValueRange accumulators,
                                         StringRef text) {
   SmallVector<Value> registers;
   for (Value acc : accumulators) {
+    if (auto fragment = dyn_cast<VectorType>(acc.getType())) {
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          registers.push_back(vector::ExtractOp::create(
+              b, loc, acc, ArrayRef<int64_t>{r, c}));
+      continue;
+    }
     auto type = cast<LLVM::LLVMStructType>(acc.getType());
     for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
       registers.push_back(LLVM::ExtractValueOp::create(b, loc, acc, i));
@@ -200,6 +210,12 @@ static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
   SmallVector<Value> rebuilt;
   int64_t next = 0;
   for (Value acc : accumulators) {
+    if (isa<VectorType>(acc.getType())) {
+      rebuilt.push_back(vector::FromElementsOp::create(
+          b, loc, acc.getType(), ArrayRef<Value>(outputs).slice(next, 4)));
+      next += 4;
+      continue;
+    }
     auto type = cast<LLVM::LLVMStructType>(acc.getType());
     Value value = LLVM::UndefOp::create(b, loc, type);
     for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)

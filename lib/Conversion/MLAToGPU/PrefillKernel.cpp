@@ -296,10 +296,7 @@ void PrefillKernelEmitter::emitAttention() {
   for (int64_t t = 0; t + 1 < stages; ++t)
     loadTile(a.idx(t));
 
-  // The loop: row max ×2, row sum ×2 (per-thread partials), O's fragments.
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(fragment));
-  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
-  init.append(valueDim / 8, zero);
   auto pairType = VectorType::get({2}, b.getF32Type());
   auto pair = [&](Value x, Value y) {
     return vector::FromElementsOp::create(b, pairType, ValueRange{x, y})
@@ -316,63 +313,122 @@ void PrefillKernelEmitter::emitAttention() {
     limits[r] = a.min(length, a.add(a.sub(length, ops.queries),
                                     a.add(row, 1)));
   }
-  auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value tile = loop.getInductionVar();
-    ValueRange state = loop.getRegionIterArgs();
-    // Tile `tile` has landed (this thread's copies, then everyone's), and
-    // everyone is done with the stage the next load overwrites.
-    waitGroups(stages - 2);
-    asyncProxyFence();
-    barrier();
-    loadTile(a.add(tile, stages - 1));
-    Value stage = a.rem(tile, stages);
-
-    // S = Q·Kᵀ for the warpgroup's 64 rows: step k reads dims 16k.. (atom
-    // k / 4, 32·(k mod 4) bytes into its rows).
+  // S = Q·Kᵀ of the key tile in `stage` for the warpgroup's 64 rows: step k
+  // reads dims 16k.. (atom k / 4, 32·(k mod 4) bytes into its rows). With
+  // `async` the product is in flight until a warpgroup.wait ties it.
+  auto scoresOf = [&](Value stage, bool async) -> SmallVector<Value> {
     Value queryDesc = advance(descriptor(queryAddress, 16, 1024),
                               a.mul(warpgroup, 64 * 128));
     Value keyDesc = advance(descriptor(keysAddress, 16, 1024),
                             a.mul(stage, plan.keyTileBytes()));
-    SmallVector<Value> scores = warpgroupMma(
-        queryDesc, keyDesc, SmallVector<Value>(keys / 8, zero), queryDim / 16,
-        {32, 4, atomBytes}, {32, 4, keys * 128}, element,
-        /*accumulate=*/false, /*rhsNMajor=*/false);
-
+    auto product = mla_gpu::WarpgroupMmaOp::create(
+        b, queryDesc, keyDesc, SmallVector<Value>(keys / 8, zero),
+        queryDim / 16, ArrayRef<int64_t>{32, 4, atomBytes},
+        ArrayRef<int64_t>{32, 4, keys * 128}, element, /*b_n_major=*/false,
+        /*accumulate=*/false, async);
+    return SmallVector<Value>(product.getResults());
+  };
+  // One key tile's online softmax of `scores` and O += P·V on the loop
+  // state (row max ×2, row sum ×2 — per-thread partials —, O's fragments):
+  // the new state. P stays in registers (the A fragments wgmma takes, one
+  // per 16 keys); V is read N-major (an atom is 8 keys × 64 dims; the next
+  // 64 dims are keys·128 bytes on, the next 8 keys 1024), step k 16 keys
+  // (2048 bytes) further.
+  auto softmaxAndValues = [&](Value tile, ValueRange state,
+                              ValueRange scores) -> SmallVector<Value> {
     auto update = mla_gpu::SoftmaxUpdateOp::create(
         b, scores, pair(state[0], state[1]), pair(state[2], state[3]),
         a.mul(tile, keys), limits[0], limits[1], APFloat(plan.softmaxScale),
         element);
-    Value alpha[2], max[2], sum[2];
+    Value alpha[2];
+    SmallVector<Value> next;
     for (int64_t r = 0; r < 2; ++r) {
       alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
-      max[r] = vector::ExtractOp::create(b, update.getNewMax(), r);
-      sum[r] = vector::ExtractOp::create(b, update.getNewSum(), r);
+      next.push_back(vector::ExtractOp::create(b, update.getNewMax(), r));
     }
-    SmallVector<Value> out = scaleRows(state.drop_front(4), alpha);
-    // O += P·V with P in registers (the softmax leaves it as the A
-    // fragments wgmma takes: one per 16 keys), V read N-major (an atom is 8
-    // keys × 64 dims; the next 64 dims are keys·128 bytes on, the next 8
-    // keys 1024); step k starts 16 keys (2048 bytes) further.
+    for (int64_t r = 0; r < 2; ++r)
+      next.push_back(vector::ExtractOp::create(b, update.getNewSum(), r));
+    SmallVector<Value> out = scaleRows(state.slice(4, valueDim / 8), alpha);
+    Value stage = a.rem(tile, stages);
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
-    out = SmallVector<Value>(
-        mla_gpu::WarpgroupMmaRsOp::create(
-            b, update.getProbs(), valueDesc, out,
-            ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
-            /*accumulate=*/true)
-            .getResults());
-    SmallVector<Value> yielded = {max[0], max[1], sum[0], sum[1]};
-    yielded.append(out);
-    scf::YieldOp::create(b, yielded);
+    auto product = mla_gpu::WarpgroupMmaRsOp::create(
+        b, update.getProbs(), valueDesc, out,
+        ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
+        /*accumulate=*/true);
+    llvm::append_range(next, product.getResults());
+    return next;
+  };
+  // Tile `tile` has landed (this thread's copies, then everyone's), and
+  // everyone is done with the stage the next load overwrites; that load.
+  auto nextTile = [&](Value tile, int64_t pending) {
+    waitGroups(pending);
+    asyncProxyFence();
+    barrier();
+    loadTile(a.add(tile, stages - 1));
+  };
+
+  SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
+  init.append(valueDim / 8, zero);
+  SmallVector<Value> state;
+  if (stages < 3) {
+    // Tile by tile: S, then its softmax and P·V.
+    auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    nextTile(tile, stages - 2);
+    SmallVector<Value> scores = scoresOf(a.rem(tile, stages), false);
+    scf::YieldOp::create(
+        b, softmaxAndValues(tile, loop.getRegionIterArgs(), scores));
+    b.setInsertionPointAfter(loop);
+    state.assign(loop.getResults().begin(), loop.getResults().end());
+  } else {
+    // Overlapped: the loop carries tile t's S, issues tile t + 1's Q·Kᵀ
+    // (async) and runs tile t's softmax while the tensor cores compute it;
+    // P·V's wait completes both. Tile 0's S before the loop, the last tile
+    // after it (no next S to issue). Three stages: tiles t − 1 (P·V done),
+    // t and t + 1 resident while t + 2 loads.
+    waitGroups(stages - 2);
+    asyncProxyFence();
+    barrier();
+    init.append(scoresOf(a.idx(0), false));
+    int64_t scoreCount = keys / 8;
+    auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)),
+                                   a.idx(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value tile = loop.getInductionVar();
+      ValueRange carried = loop.getRegionIterArgs();
+      nextTile(tile, 0);
+      SmallVector<Value> inFlight =
+          scoresOf(a.rem(a.add(tile, 1), stages), /*async=*/true);
+      SmallVector<Value> next = softmaxAndValues(
+          tile, carried.drop_back(scoreCount), carried.take_back(scoreCount));
+      auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), inFlight);
+      llvm::append_range(next, landed.getResults());
+      scf::YieldOp::create(b, next);
+    }
+    ValueRange results = loop.getResults();
+    auto last = scf::IfOp::create(
+        b, results.drop_back(scoreCount).getTypes(), a.lt(a.idx(0), tiles),
+        /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(last.thenBlock());
+      scf::YieldOp::create(b, softmaxAndValues(a.sub(tiles, a.idx(1)),
+                                               results.drop_back(scoreCount),
+                                               results.take_back(scoreCount)));
+      b.setInsertionPointToStart(last.elseBlock());
+      scf::YieldOp::create(b, results.drop_back(scoreCount));
+    }
+    state.assign(last.getResults().begin(), last.getResults().end());
   }
   waitGroups(0);
-  ValueRange results = loop.getResults();
-  Value sums = pair(quadSum(results[2]), quadSum(results[3]));
+  Value sums = pair(quadSum(state[2]), quadSum(state[3]));
   mla_gpu::StoreFragmentsOp::create(
-      b, results.drop_front(4), /*scale=*/Value(), sums,
+      b, ArrayRef<Value>(state).drop_front(4), /*scale=*/Value(), sums,
       headRows(ops.output, request, head), a.add(rowBase, warpRow), a.idx(0),
       /*limit=*/Value());
   gpu::TerminatorOp::create(b);

@@ -195,6 +195,22 @@ func.func @warpgroup_mma_accumulate(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> 
 
 // -----
 
+// async: the statement ends at the commit; the wait that ties the in-flight
+// C fragments is its own statement, their registers rebuilt into fragments.
+// CHECK-LABEL: func.func @warpgroup_mma_async
+// CHECK:         llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_a, desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 0, 0;\0Aadd.s64 desc_a, $8, 0;\0Aadd.s64 desc_b, $9, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, desc_a, desc_b, scale_d, 1, 1, 0, 0;\0Awgmma.commit_group.sync.aligned;\0A}", "=f,=f,=f,=f,0,1,2,3,l,l,~{memory}"
+// CHECK:         %[[T:.*]] = llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 1;", "=f,=f,=f,=f,0,1,2,3,~{memory}"
+// CHECK-COUNT-4: llvm.extractvalue %[[T]]
+// CHECK-NEXT:    %[[OUT:.*]] = vector.from_elements {{.*}} : vector<2x2xf32>
+// CHECK-NEXT:    return %[[OUT]]
+func.func @warpgroup_mma_async(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  %s = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 async
+  %t = mla_gpu.warpgroup.wait 1 tie(%s : vector<2x2xf32>)
+  return %t : vector<2x2xf32>
+}
+
+// -----
+
 // A from registers: each A fragment's four rows become four 32-bit registers
 // (a bitcast of the row's two bf16), operands after the accumulator's tied
 // ones; B's descriptor last; trans-b only (A is not transposed from

@@ -43,27 +43,69 @@ func.func @prefill(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
 // CHECK:       %[[C:.*]] = memref.subview {{.*}} to memref<?x512xbf16, strided<[576, 1]>>
 // CHECK:       mla_gpu.gemm cublaslt %[[C]], %arg2 into %[[KEYS]] : memref<?x512xbf16, strided<[576, 1]>>, memref<128x512x128xbf16> into memref<128x?x128xbf16>
 // CHECK:       mla_gpu.gemm cublaslt %[[C]], %arg3 into %[[VALUES]]
-// CHECK:       gpu.launch {{.*}} in (%{{.*}} = %{{.*}}, %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c132096_i32 function(@prefill_attention)
+// 128 × 64 tiles leave room for three stages: the loop is the overlapped
+// one. Tile 0's S before it; per tile t the wait for tile t + 1 and the
+// barrier, tile t + 2's load, tile t + 1's Q·Kᵀ issued async, tile t's
+// softmax and P·V (P in registers), then the wait that ties t + 1's S; the
+// last tile's softmax and P·V after the loop.
+// CHECK:       gpu.launch {{.*}} in (%{{.*}} = %{{.*}}, %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c173056_i32 function(@prefill_attention)
 // CHECK:         mla_gpu.shared_buffer {{.*}}[0] "query" swizzle b128 {{.*}} to memref<3x128x64xbf16
-// CHECK:         mla_gpu.shared_buffer {{.*}}[49152] "keys" swizzle b128 {{.*}} to memref<2x3x64x64xbf16
-// CHECK:         mla_gpu.shared_buffer {{.*}}[98304] "values" swizzle b128 {{.*}} to memref<2x2x64x64xbf16
+// CHECK:         mla_gpu.shared_buffer {{.*}}[49152] "keys" swizzle b128 {{.*}} to memref<3x3x64x64xbf16
+// CHECK:         mla_gpu.shared_buffer {{.*}}[122880] "values" swizzle b128 {{.*}} to memref<3x2x64x64xbf16
 // CHECK:         mla_gpu.load_tile {{.*}} rows 128 cols 128 threads 256 swizzle b128 : memref<?x128xbf16, strided<[16384, 1], offset: ?>>
 // CHECK:         mla_gpu.load_tile {{.*}} rows 128 cols 64 threads 256 swizzle b128 : memref<?x64xbf16, strided<[8192, 1], offset: ?>>
 // CHECK:         mla_gpu.async_copy.commit
-// CHECK:         scf.for
+// CHECK-COUNT-2: mla_gpu.async_copy.commit
+// CHECK:         mla_gpu.async_copy.wait 1
+// CHECK:         mla_gpu.barrier
+// CHECK:         %[[S0:.*]]:8 = mla_gpu.warpgroup.mma {{.*}} steps 12 advance([32, 4, 16384], [32, 4, 8192]) element bf16{{$}}
+// CHECK:         %[[LOOP:.*]]:28 = scf.for {{.*}} iter_args({{.*}} = %[[S0]]#7)
 // CHECK:           mla_gpu.async_copy.wait 0
 // CHECK:           mla_gpu.barrier
 // CHECK:           mla_gpu.load_tile {{.*}} rows 64 cols 128 valid {{.*}} : memref<?x128xbf16, strided<[128, 1], offset: ?>>
 // CHECK:           mla_gpu.load_tile {{.*}} rows 64 cols 64 valid {{.*}} : memref<?x64xbf16, strided<[576, 1], offset: ?>>
 // CHECK:           mla_gpu.load_tile {{.*}} rows 64 cols 128 valid {{.*}} : memref<?x128xbf16, strided<[128, 1], offset: ?>>
-// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12 advance([32, 4, 16384], [32, 4, 8192]) element bf16
+// CHECK:           mla_gpu.async_copy.commit
+// CHECK:           %[[NEXT:.*]]:8 = mla_gpu.warpgroup.mma {{.*}} steps 12 advance([32, 4, 16384], [32, 4, 8192]) element bf16 async{{$}}
 // CHECK:           %[[P:.*]]:4, {{.*}} = mla_gpu.softmax_update scores({{.*}}) {{.*}} scale 0.07216878364870323 element bf16
 // CHECK:           %[[O:.*]]:16 = mla_gpu.scale_rows
 // CHECK-NOT:       mla_gpu.barrier
 // CHECK:           mla_gpu.warpgroup.descriptor {{.*}} leading = 8192, stride = 1024
 // CHECK:           mla_gpu.warpgroup.mma_rs (%[[P]]#0, %[[P]]#1, %[[P]]#2, %[[P]]#3), %{{.*}}, (%[[O]]#0, {{.*}}, %[[O]]#15) advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>{{$}}
+// CHECK:           %[[LANDED:.*]]:8 = mla_gpu.warpgroup.wait 0 tie(%[[NEXT]]#0, {{.*}}, %[[NEXT]]#7 :
+// CHECK:           scf.yield {{.*}}, %[[LANDED]]#7 :
+// CHECK:         scf.if
+// CHECK:           mla_gpu.softmax_update scores(%[[LOOP]]#20, {{.*}}, %[[LOOP]]#27)
+// CHECK:           mla_gpu.warpgroup.mma_rs
 // CHECK:         mla_gpu.store_fragments {{.*}} normalize {{.*}} : memref<?x128xbf16, strided<[16384, 1], offset: ?>>
 // CHECK:       } {mla.kernel = "prefill_attention"}
 // CHECK:       memref.dealloc %[[LATENT]]
 // CHECK:       memref.dealloc %[[KEYS]]
 // CHECK:       memref.dealloc %[[VALUES]]
+
+// 128 × 128 tiles (the cost model's for V3 in bf16) fit two stages only:
+// tile by tile, each tile's S waited for before its softmax.
+// CHECK-LABEL: func.func @prefill_wide_keys
+// CHECK:       gpu.launch {{.*}} dynamic_shared_memory_size %c214016_i32 function(@prefill_attention)
+// CHECK:         mla_gpu.shared_buffer {{.*}}[49152] "keys" swizzle b128 {{.*}} to memref<2x3x128x64xbf16
+// CHECK:         mla_gpu.shared_buffer {{.*}}[147456] "values" swizzle b128 {{.*}} to memref<2x2x128x64xbf16
+// CHECK:         scf.for
+// CHECK:           mla_gpu.async_copy.wait 0
+// CHECK:           mla_gpu.barrier
+// CHECK:           %[[S:.*]]:16 = mla_gpu.warpgroup.mma {{.*}} steps 12 advance([32, 4, 16384], [32, 4, 16384]) element bf16{{$}}
+// CHECK:           mla_gpu.softmax_update scores(%[[S]]#0, {{.*}}, %[[S]]#15)
+// CHECK:           mla_gpu.warpgroup.mma_rs ({{.*}}), %{{.*}}, ({{.*}}) advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>{{$}}
+// CHECK-NOT:     mla_gpu.warpgroup.wait
+// CHECK:       } {mla.kernel = "prefill_attention"}
+func.func @prefill_wide_keys(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
+                   %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                   %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>,
+                   %lens: memref<2xi32>, %o: memref<2x?x128x128xbf16>) {
+  mla.prefill_kernel %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] into %o causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+      {config = #v3}
+      : memref<2x?x128x128xbf16>, memref<2x?x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x?x128x128xbf16>
+  return
+}

@@ -34,7 +34,7 @@ func.func @case(%acc: !llvm.struct<(f32, f32)>) {
 
 // An accumulator is f32 registers: not an f32 vector.
 func.func @case(%acc: vector<4xf32>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers, found 'vector<4xf32>'}}
+  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers or a C fragment (vector<2x2xf32>), found 'vector<4xf32>'}}
   %0 = mla_gpu.warpgroup.fence tie(%acc : vector<4xf32>)
   return
 }
@@ -43,7 +43,7 @@ func.func @case(%acc: vector<4xf32>) {
 
 // Not f16 fields (f16 accumulation is not what the kernels use).
 func.func @case(%a: !llvm.struct<(f32, f32)>, %b: !llvm.struct<(f32, f16)>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.wait' op expects accumulator #1 to be a literal struct of f32 registers, found '!llvm.struct<(f32, f16)>'}}
+  // expected-error @+1 {{'mla_gpu.warpgroup.wait' op expects accumulator #1 to be a literal struct of f32 registers or a C fragment (vector<2x2xf32>), found '!llvm.struct<(f32, f16)>'}}
   %0:2 = mla_gpu.warpgroup.wait 0 tie(%a, %b : !llvm.struct<(f32, f32)>, !llvm.struct<(f32, f16)>)
   return
 }
@@ -52,7 +52,7 @@ func.func @case(%a: !llvm.struct<(f32, f32)>, %b: !llvm.struct<(f32, f16)>) {
 
 // Not an empty struct.
 func.func @case(%acc: !llvm.struct<()>) {
-  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers, found '!llvm.struct<()>'}}
+  // expected-error @+1 {{'mla_gpu.warpgroup.fence' op expects accumulator #0 to be a literal struct of f32 registers or a C fragment (vector<2x2xf32>), found '!llvm.struct<()>'}}
   %0 = mla_gpu.warpgroup.fence tie(%acc : !llvm.struct<()>)
   return
 }
@@ -850,4 +850,21 @@ func.func @case(%p: vector<4x2xf32>, %b: i64, %acc: vector<2x2xf32>) {
   // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op operand #0 must be variadic of vector<4x2xbf16> or vector<4x2xf16> (an A fragment), but got 'vector<4x2xf32>'}}
   %0 = "mla_gpu.warpgroup.mma_rs"(%p, %b, %acc) <{b_advance = array<i64: 32, 4, 8192>, operandSegmentSizes = array<i32: 1, 1, 1>}> : (vector<4x2xf32>, i64, vector<2x2xf32>) -> vector<2x2xf32>
   return
+}
+
+// -----
+
+func.func @case(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma' op expects the results of an async MMA to be read only through mla_gpu.warpgroup.wait, found a use by func.return}}
+  %0 = mla_gpu.warpgroup.mma %a, %b, (%acc) steps 1 advance([32, 4, 8192], [32, 4, 8192]) element bf16 async
+  return %0 : vector<2x2xf32>
+}
+
+// -----
+
+func.func @case(%p: vector<4x2xbf16>, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
+  // expected-error @+1 {{'mla_gpu.warpgroup.mma_rs' op expects the results of an async MMA to be read only through mla_gpu.warpgroup.wait, found a use by arith.addf}}
+  %0 = mla_gpu.warpgroup.mma_rs (%p), %b, (%acc) advance [2048, 1, 2048] async : vector<4x2xbf16>
+  %1 = arith.addf %0, %acc : vector<2x2xf32>
+  return %1 : vector<2x2xf32>
 }

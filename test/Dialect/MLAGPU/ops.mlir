@@ -68,12 +68,16 @@ func.func @warpgroup_mma(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2x
 
 // CHECK-LABEL: func.func @warpgroup_mma_rs
 // CHECK:         %[[O:.*]]:2 = mla_gpu.warpgroup.mma_rs (%[[P:.*]], %[[P]], %[[P]], %[[P]]), %[[B:.*]], (%{{.*}}, %{{.*}}) advance [2048, 1, 2048] b_n_major accumulate : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>{{$}}
-// CHECK-NEXT:    mla_gpu.warpgroup.mma_rs (%{{.*}}), %[[B]], (%[[O]]#0, %[[O]]#1) advance [32, 4, 8192] : vector<4x2xf16>{{$}}
+// CHECK-NEXT:    %[[S:.*]]:2 = mla_gpu.warpgroup.mma_rs (%{{.*}}), %[[B]], (%[[O]]#0, %[[O]]#1) advance [32, 4, 8192] : vector<4x2xf16>{{$}}
+// CHECK-NEXT:    %[[F:.*]]:2 = mla_gpu.warpgroup.mma_rs (%{{.*}}), %[[B]], (%[[S]]#0, %[[S]]#1) advance [32, 4, 8192] accumulate async : vector<4x2xf16>{{$}}
+// CHECK-NEXT:    mla_gpu.warpgroup.wait 0 tie(%[[F]]#0, %[[F]]#1 : vector<2x2xf32>, vector<2x2xf32>)
 func.func @warpgroup_mma_rs(%p: vector<4x2xbf16>, %h: vector<4x2xf16>, %b: i64, %acc: vector<2x2xf32>) -> vector<2x2xf32> {
   %o:2 = mla_gpu.warpgroup.mma_rs (%p, %p, %p, %p), %b, (%acc, %acc) advance [2048, 1, 2048] b_n_major accumulate
       : vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>, vector<4x2xbf16>
   %s:2 = mla_gpu.warpgroup.mma_rs (%h), %b, (%o#0, %o#1) advance [32, 4, 8192] : vector<4x2xf16>
-  return %s#1 : vector<2x2xf32>
+  %f:2 = mla_gpu.warpgroup.mma_rs (%h), %b, (%s#0, %s#1) advance [32, 4, 8192] accumulate async : vector<4x2xf16>
+  %w:2 = mla_gpu.warpgroup.wait 0 tie(%f#0, %f#1 : vector<2x2xf32>, vector<2x2xf32>)
+  return %w#1 : vector<2x2xf32>
 }
 
 // CHECK-LABEL: func.func @warp_mma

@@ -45,6 +45,8 @@ struct TilingContext {
   DecodeLoads loads = DecodeLoads::AsyncCopy;
   /// With a dynamic query count: static fused_decodes for 1 .. this many.
   int64_t specializeCounts = 0;
+  /// The prefill's key tile asked for (0: the cost model's).
+  int64_t prefillBlockKeys = 0;
 };
 
 /// `type` with dimension `dim` set to `size`.
@@ -171,6 +173,10 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
                           form->gather.getCache()),
         op.getCausal(), tiling.assumedCacheLength);
     PrefillTilingAttr choice = choosePrefillTiling(shape, tiling.target);
+    if (int64_t keys = tiling.prefillBlockKeys)
+      choice = PrefillTilingAttr::get(
+          getContext(), choice.getBlockQueries(), keys,
+          llvm::divideCeil(choice.getPrefixChunk(), keys) * keys);
     if (tiling.override)
       choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
                                       choice.getBlockKeys(), tiling.override);
@@ -194,7 +200,8 @@ LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t ove
                         MmaChoice mma = MmaChoice::Auto,
                         DecodeSchedule schedule = DecodeSchedule::Even,
                         LoadsChoice loads = LoadsChoice::Auto,
-                        int64_t specializeCounts = 0) {
+                        int64_t specializeCounts = 0,
+                        int64_t prefillBlockKeys = 0) {
   TargetDescription target = getTarget(root);
   if (assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
@@ -210,6 +217,7 @@ LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t ove
                    : MmaKind::Warpgroup;
   tiling.schedule = schedule;
   tiling.specializeCounts = specializeCounts;
+  tiling.prefillBlockKeys = prefillBlockKeys;
   tiling.loads =
       loads == LoadsChoice::AsyncCopy || (loads == LoadsChoice::Auto && !wgmma)
           ? DecodeLoads::AsyncCopy
@@ -271,8 +279,17 @@ struct MLAFusePrefillPass
           << static_cast<int64_t>(prefixChunk);
       return signalPassFailure();
     }
+    if (blockKeys != 0 && blockKeys != 64 && blockKeys != 128) {
+      getOperation()->emitError()
+          << "mla-fuse-prefill: block-keys must be 64 or 128 (0: the cost "
+             "model's choice), found "
+          << static_cast<int64_t>(blockKeys);
+      return signalPassFailure();
+    }
     if (failed(runFusion<FuseDecompressedPrefill>(
-            getOperation(), assumedCacheLength, prefixChunk)))
+            getOperation(), assumedCacheLength, prefixChunk, "",
+            MmaChoice::Auto, DecodeSchedule::Even, LoadsChoice::Auto, 0,
+            blockKeys)))
       signalPassFailure();
   }
 };

@@ -33,11 +33,30 @@ static LogicalResult verifyAccumulators(Operation *op, ValueRange values) {
     bool ok = type && !type.isIdentified() && !type.getBody().empty() &&
               llvm::all_of(type.getBody(),
                            [](Type field) { return field.isF32(); });
+    auto fragment = dyn_cast<VectorType>(value.getType());
+    ok |= fragment && fragment.getShape() == ArrayRef<int64_t>{2, 2} &&
+          fragment.getElementType().isF32();
     if (!ok)
       return op->emitOpError("expects accumulator #")
-             << i << " to be a literal struct of f32 registers, found "
+             << i
+             << " to be a literal struct of f32 registers or a C fragment "
+                "(vector<2x2xf32>), found "
              << value.getType();
   }
+  return success();
+}
+
+/// The results of an `async` warpgroup MMA are in flight: only a
+/// warpgroup.wait that ties them may read them.
+static LogicalResult verifyInFlight(Operation *op, bool async) {
+  if (!async)
+    return success();
+  for (Operation *user : op->getUsers())
+    if (!isa<WarpgroupWaitOp>(user))
+      return op->emitOpError("expects the results of an async MMA to be read "
+                             "only through mla_gpu.warpgroup.wait, found a "
+                             "use by ")
+             << user->getName();
   return success();
 }
 
@@ -426,9 +445,10 @@ static LogicalResult verifyAdvance(Operation *op, StringRef name,
 
 LogicalResult WarpgroupMmaOp::verify() {
   if (failed(verifyWarpgroupShape(*this, getN(), getElement())) ||
-      failed(verifyAdvance(*this, "a_advance", getAAdvance(), getSteps())))
+      failed(verifyAdvance(*this, "a_advance", getAAdvance(), getSteps())) ||
+      failed(verifyAdvance(*this, "b_advance", getBAdvance(), getSteps())))
     return failure();
-  return verifyAdvance(*this, "b_advance", getBAdvance(), getSteps());
+  return verifyInFlight(*this, getAsync());
 }
 
 LogicalResult WarpgroupMmaRsOp::inferReturnTypes(
@@ -449,10 +469,11 @@ LogicalResult WarpgroupMmaRsOp::verify() {
     if (cast<VectorType>(fragment.getType()).getElementType() != element)
       return emitOpError("expects A fragments of one element type, found ")
              << element << " and " << fragment.getType();
-  if (failed(verifyWarpgroupShape(*this, getN(), element)))
+  if (failed(verifyWarpgroupShape(*this, getN(), element)) ||
+      failed(verifyAdvance(*this, "b_advance", getBAdvance(),
+                           static_cast<int64_t>(getA().size()))))
     return failure();
-  return verifyAdvance(*this, "b_advance", getBAdvance(),
-                       static_cast<int64_t>(getA().size()));
+  return verifyInFlight(*this, getAsync());
 }
 
 /// The warp MMAs' accumulator: N / 8 C fragments, N a multiple of 16 (two

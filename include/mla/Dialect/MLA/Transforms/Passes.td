@@ -279,11 +279,14 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
     carrying the flash-attention tile and the cached-prefix chunk the cost
     model chooses (`choosePrefillTiling`). Ops stamped `mla.phase = decode`
     are left for absorption. `prefix-chunk` overrides the cost model's
-    chunk.
+    chunk, `block-keys` its key tile (64 or 128: the prefill kernel's two
+    loop forms, docs/prefill-kernel.md).
   }];
   let options = [
     Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
            "Cached tokens per chunk (0: the cost model's choice)">,
+    Option<"blockKeys", "block-keys", "int64_t", /*default=*/"0",
+           "Keys per attention tile, 64 or 128 (0: the cost model's choice)">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];

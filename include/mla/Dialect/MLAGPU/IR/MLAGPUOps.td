@@ -443,8 +443,9 @@ def MLAGPU_FenceMBarrierInitOp : MLAGPU_SyncOp<"fence.mbarrier_init"> {
 // Warpgroup MMA ordering
 //===----------------------------------------------------------------------===//
 
-// An accumulator of warpgroup MMAs as nvvm.wgmma.mma_async takes it: a
-// literal struct of f32 registers (checked by the verifiers).
+// An accumulator of warpgroup MMAs: a literal struct of f32 registers, as
+// nvvm.wgmma.mma_async takes it, or a C fragment (vector<2x2xf32>), as
+// mla_gpu.warpgroup.mma holds it (checked by the verifiers).
 def MLAGPU_Accumulators : Variadic<AnyType>;
 
 // The fence and the wait: the accumulators pass through (results match the
@@ -477,7 +478,8 @@ def MLAGPU_WarpgroupFenceOp : MLAGPU_AccumulatorOp<"warpgroup.fence"> {
     pass through the fence — the MMAs take its results — so that no write to
     them (the online softmax's rescale, say) can be moved after it, in one
     statement for the whole accumulator. Each accumulator is a literal
-    struct of f32 registers, as `nvvm.wgmma.mma_async` takes it.
+    struct of f32 registers, as `nvvm.wgmma.mma_async` takes it, or a C
+    fragment (vector<2x2xf32>), as `mla_gpu.warpgroup.mma` holds it.
 
     ```mlir
     %acc1 = mla_gpu.warpgroup.fence tie(%acc0 : !llvm.struct<(f32, f32, f32, f32)>)
@@ -513,11 +515,13 @@ def MLAGPU_WarpgroupWaitOp : MLAGPU_AccumulatorOp<"warpgroup.wait"> {
     overwritten. The accumulators pass through the wait: everything that
     reads them uses its results, so that no read can be moved before it,
     however the register allocator and scheduler see the asynchronous MMAs.
-    `pending` is in [0, 8).
+    `pending` is in [0, 8). It is also how the results of an `async`
+    `mla_gpu.warpgroup.mma` (or `mma_rs`) become usable.
 
     ```mlir
     mla_gpu.warpgroup.commit
     %done = mla_gpu.warpgroup.wait 0 tie(%acc : !llvm.struct<(f32, f32, f32, f32)>)
+    %s = mla_gpu.warpgroup.wait 0 tie(%inflight#0, %inflight#1 : vector<2x2xf32>, vector<2x2xf32>)
     ```
   }];
   let arguments = (ins MLAGPU_PendingAttr:$pending,
@@ -604,6 +608,12 @@ def MLAGPU_WarpgroupMmaOp : MLAGPU_SyncOp<"warpgroup.mma",
     statement (the steps' descriptors are added inside it) with the
     fragments' registers tied through it, whatever the number of steps.
 
+    With `async` the statement ends at the commit: the MMAs run on while the
+    warpgroup goes on (flash attention's softmax of one tile under the next
+    tile's Q·Kᵀ), and the results are in flight — read only through an
+    `mla_gpu.warpgroup.wait` that ties them (the verifier checks it), after
+    which they hold the product.
+
     ```mlir
     // S[64, 64] = Q[64, 576]·Kᵀ: 36 steps over 9 atoms of 64 dims.
     %s:8 = mla_gpu.warpgroup.mma %q, %k, (%z, %z, %z, %z, %z, %z, %z, %z)
@@ -616,12 +626,12 @@ def MLAGPU_WarpgroupMmaOp : MLAGPU_SyncOp<"warpgroup.mma",
                        DenseI64ArrayAttr:$a_advance,
                        DenseI64ArrayAttr:$b_advance,
                        TypeAttr:$element, UnitAttr:$b_n_major,
-                       UnitAttr:$accumulate);
+                       UnitAttr:$accumulate, UnitAttr:$async);
   let results = (outs Variadic<MLAGPU_CFragment>:$results);
   let assemblyFormat = [{
     $a `,` $b `,` `(` $accumulators `)` `steps` $steps
     `advance` `(` $a_advance `,` $b_advance `)` `element` $element
-    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)?
+    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)? (`async` $async^)?
     attr-dict
   }];
   let hasVerifier = 1;
@@ -740,7 +750,8 @@ def MLAGPU_WarpgroupMmaRsOp : MLAGPU_SyncOp<"warpgroup.mma_rs",
 
     It lowers, like `mla_gpu.warpgroup.mma`, to one PTX statement: the fence,
     one `wgmma.mma_async` per step with A's four 32-bit registers, the commit
-    and the wait; the accumulator's registers tied through it.
+    and the wait (none with `async`: as for `mla_gpu.warpgroup.mma`); the
+    accumulator's registers tied through it.
 
     ```mlir
     // O[64, 128] += P[64, 64]·V[64 keys, 128]: 4 steps, V N-major.
@@ -751,12 +762,12 @@ def MLAGPU_WarpgroupMmaRsOp : MLAGPU_SyncOp<"warpgroup.mma_rs",
   let arguments = (ins Variadic<MLAGPU_AFragment>:$a, I64:$b,
                        Variadic<MLAGPU_CFragment>:$accumulators,
                        DenseI64ArrayAttr:$b_advance, UnitAttr:$b_n_major,
-                       UnitAttr:$accumulate);
+                       UnitAttr:$accumulate, UnitAttr:$async);
   let results = (outs Variadic<MLAGPU_CFragment>:$results);
   let assemblyFormat = [{
     ` ` `(` $a `)` `,` $b `,` `(` $accumulators `)` `advance` $b_advance
-    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)? attr-dict `:`
-    type($a)
+    (`b_n_major` $b_n_major^)? (`accumulate` $accumulate^)? (`async` $async^)?
+    attr-dict `:` type($a)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
