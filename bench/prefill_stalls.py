@@ -1,0 +1,64 @@
+"""Where the prefill attention kernel's time goes: Nsight Compute's
+speed-of-light, pipe utilisation, warp-state (stall) and instruction
+sections of one `prefill_attention` launch per key tile, on one shape.
+
+Usage: prefill_stalls.py --mla-run PATH [--shape 128x1x4096]
+                         [--block-keys 128,64] [--out DIR]
+Prints each launch's report (ncu's text form); with --out, also writes it.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+
+from prefill_bench import PAGE, prefill_module  # noqa: E402
+from mla.config import MLAConfig  # noqa: E402
+
+SECTIONS = ["SpeedOfLight", "ComputeWorkloadAnalysis", "WarpStateStats", "SchedulerStats",
+            "InstructionStats", "LaunchStats", "Occupancy"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mla-run", required=True)
+    parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
+    parser.add_argument("--shape", default="128x1x4096", help="heads x batch x new tokens")
+    parser.add_argument("--block-keys", default="128,64")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    cfg = MLAConfig.from_hf(args.config)
+    heads, batch, tokens = (int(x) for x in args.shape.split("x"))
+    width = (tokens + PAGE - 1) // PAGE
+    pages = batch * width
+    table = np.random.default_rng(0).permutation(pages).reshape(batch, width).astype(np.int32)
+    lens = np.full(batch, tokens, dtype=np.int32)
+    with tempfile.TemporaryDirectory(prefix="mla-stalls-") as folder:
+        work = Path(folder)
+        inputs = work / "in"
+        inputs.mkdir()
+        np.save(inputs / "arg5.npy", table)
+        np.save(inputs / "arg6.npy", lens)
+        for block_keys in (int(k) for k in args.block_keys.split(",")):
+            module = work / f"prefill-{block_keys}.mlir"
+            module.write_text(prefill_module(cfg, heads, batch, tokens, pages, width, block_keys))
+            command = ["ncu", "--kernel-name", "prefill_attention", "--launch-count", "1"]
+            for section in SECTIONS:
+                command += ["--section", section]
+            command += [args.mla_run, str(module), "--target=cuda", "--random",
+                        f"--input-dir={inputs}", "--warmup=0", "--repeat=1"]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            report = result.stdout if result.returncode == 0 else result.stdout + result.stderr
+            print(f"== prefill_attention, {args.shape}, block_keys {block_keys}\n{report}", flush=True)
+            if args.out:
+                Path(args.out, f"stalls-{block_keys}.txt").write_text(report)
+
+
+if __name__ == "__main__":
+    main()
