@@ -101,12 +101,14 @@ CHIP = {"sync": "sm_90", "warpgroup": "sm_90a", "auto": "sm_90a"}
 
 
 def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=False, tiling=None,
-              target="h100", tuning_file=None, mma="auto", schedule="even", loads="auto"):
+              target="h100", tuning_file=None, mma="auto", schedule="even", loads="auto",
+              run_flags=()):
     """Times one shape: (median us or None, status). `tiling` (splits,
     block_tokens, heads_per_block, stages) replaces the compiler's choice;
     `mma` asks mla-fuse-decode for the mma.sync or the wgmma kernel,
     `schedule` for the even or balanced split schedule, `loads` for cp.async
-    or TMA tile loads (auto: the compiler's choice)."""
+    or TMA tile loads (auto: the compiler's choice); `run_flags` go to
+    mla-run."""
     mla_opt, mla_run = tools
     pages_per_request = seqlen // PAGE
     # Rotate among enough input copies that together they exceed the 50 MB
@@ -155,7 +157,7 @@ def run_shape(tools, heads, batch, seqlen, queries, repeat, timeout, uneven=Fals
         command = [mla_run, str(work / "decode.mlir"), "--target=cuda", "--random",
                    f"--gpu-chip={CHIP[mma]}",
                    f"--input-dir={inputs}", "--warmup=2", f"--repeat={repeat}",
-                   f"--rotate={rotate}"]
+                   f"--rotate={rotate}", *run_flags]
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -189,6 +191,9 @@ def main():
     parser.add_argument("--loads", default="auto", choices=["auto", "async_copy", "tma", "both"],
                         help="wgmma kernel tile loads: the compiler's choice (auto: TMA where "
                              "the page size allows), cp.async, TMA, or both side by side")
+    parser.add_argument("--check-cost", action="store_true",
+                        help="also time each decode shape with the kernels' input checks dropped "
+                             "(mla-run --input-checks=false), alternately, twice each")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--timeout", type=int, default=240, help="seconds per shape")
     parser.add_argument("--json")
@@ -228,6 +233,20 @@ def main():
         row = dict(phase="prefill" if prefill else "decode", heads=heads, batch=batch,
                    seqlen=seqlen, queries=queries, uneven=uneven, status=status, us=us,
                    mma="" if prefill else mma, loads="" if prefill else loads)
+        if args.check_cost and us and not prefill:
+            # Checked and unchecked alternately (the first checked run is
+            # the one above), the faster of each pair's medians.
+            timed = {True: [us], False: []}
+            for checked in (False, True, False):
+                flags = () if checked else ("--input-checks=false",)
+                again, _ = run_shape((mla_opt, args.mla_run), heads, batch, seqlen, queries,
+                                     args.repeat, args.timeout, uneven,
+                                     tuning_file=args.tuning_file and str(Path(args.tuning_file).resolve()),
+                                     mma=mma, schedule=args.schedule, loads=loads, run_flags=flags)
+                if again:
+                    timed[checked].append(again)
+            if timed[False]:
+                row["checked_us"], row["unchecked_us"] = min(timed[True]), min(timed[False])
         if us:
             tokens = int(lengths(batch, seqlen, uneven).sum())
             row["GBs"] = tokens * (LATENT + ROPE) * 2 / (us * 1e-6) / 1e9
@@ -254,6 +273,15 @@ def main():
         tu = r.get("torch_us", float("nan"))
         print(f"{r['phase']:>7} {kind(r):>8} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | {r['us']:>10.1f} {r['GBs']:>7.1f} "
               f"{r['TFLOPs']:>7.2f} {pc:>6.2f} {pg:>6.2f} | {tu:>9.1f} {tu / r['us']:>8.2f}x")
+    checked = [r for r in rows if r.get("unchecked_us")]
+    if checked:
+        print("\nInput checks on the GPU (block tables, lengths, positions), what they cost:")
+        print(f"{'kernel':>8} {'heads':>5} {'batch':>5} {'seqlen':>7} | {'checked us':>10} "
+              f"{'unchecked us':>12} {'cost':>7}")
+        for r in checked:
+            cost = 100 * (r["checked_us"] / r["unchecked_us"] - 1)
+            print(f"{kind(r):>8} {r['heads']:>5} {r['batch']:>5} {label(r):>7} | "
+                  f"{r['checked_us']:>10.1f} {r['unchecked_us']:>12.1f} {cost:>6.1f}%")
     if args.json:
         json.dump(dict(copy_GBs=copy_gbs, gemm_TFLOPs=gemm_tflops, rows=rows),
                   open(args.json, "w"), indent=1)

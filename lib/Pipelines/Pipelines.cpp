@@ -198,7 +198,9 @@ void mla::buildMLAGPUPipeline(OpPassManager &pm,
   // The kernels' own ops (stage barriers, fences, the warpgroup MMAs'
   // ordering) become NVVM now that they sit in gpu.funcs: generic passes
   // before kept them in place through their declared memory effects.
-  pm.addNestedPass<gpu::GPUModuleOp>(mla::createConvertMLAGPUToNVVM());
+  mla::ConvertMLAGPUToNVVMOptions tileOps;
+  tileOps.inputChecks = options.inputChecks;
+  pm.addNestedPass<gpu::GPUModuleOp>(mla::createConvertMLAGPUToNVVM(tileOps));
   // Synchronous gpu.alloc/memcpy/dealloc are silently left unlowered by the
   // NVVM pipeline (DESIGN §8): make the host's GPU ops async on one stream.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());

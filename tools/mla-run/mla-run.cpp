@@ -131,6 +131,12 @@ static cl::opt<bool> graph(
              "timed calls and the reported one: what a call costs without "
              "its host work"),
     cl::init(false), cl::cat(mlaRunCategory));
+static cl::opt<bool> inputChecks(
+    "input-checks",
+    cl::desc("On the GPU, the kernels report bad block tables, lengths and "
+             "positions (exit 1); =false drops the checks (indices only "
+             "clamped), to measure what they cost"),
+    cl::init(true), cl::cat(mlaRunCategory));
 static cl::opt<bool> inPlace(
     "in-place",
     cl::desc("Let results update arguments in place (the cache, as an "
@@ -431,6 +437,7 @@ LogicalResult lower(ModuleOp module, func::FuncOp entry, bool onGpu) {
     if (!gpuChip.empty())
       gpuOptions.chip = gpuChip;
     gpuOptions.format = gpuFormat;
+    gpuOptions.inputChecks = inputChecks;
     mla::buildMLAGPUPipeline(pm, gpuOptions);
   } else {
     mla::buildMLACPUPipeline(pm);

@@ -180,7 +180,16 @@ def ConvertMLAGPUToNVVM : Pass<"convert-mla-gpu-to-nvvm"> {
     behind an empty statement that keeps it in place. Runs in the GPU
     pipeline after kernel outlining, before the NVVM lowering. Contract:
     no mla_gpu op remains (the pass fails otherwise).
+
+    `input-checks=false` drops every `mla_gpu.check_input` (the kernels'
+    reports of bad block tables, lengths and positions; the indices they
+    guard stay clamped): for measuring what the checks cost, never for
+    serving.
   }];
+  let options = [
+    Option<"inputChecks", "input-checks", "bool", /*default=*/"true",
+           "Report bad inputs found by the kernels (false: drop the checks)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

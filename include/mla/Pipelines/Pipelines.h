@@ -122,6 +122,12 @@ struct MLAGPUPipelineOptions
                      "(mla_gpu.gemm cublaslt, convert-mla-to-gpu); false: "
                      "the generic path"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> inputChecks{
+      *this, "input-checks",
+      llvm::cl::desc("Kernels report bad block tables, lengths and positions "
+                     "(false: they only clamp; for measuring the checks' "
+                     "cost)"),
+      llvm::cl::init(true)};
   MLA_LIBRARY_ABI_OPTION
 };
 

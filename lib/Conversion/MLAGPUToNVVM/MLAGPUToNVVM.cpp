@@ -694,13 +694,20 @@ struct CombineSplitsLowering : OpConversionPattern<CombineSplitsOp> {
 /// then kind last: the host reads a record whose kind is set as complete.
 /// Both globals are defined (as 0) in the kernel's GPU module on first use.
 struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
-  using OpConversionPattern::OpConversionPattern;
+  CheckInputLowering(MLIRContext *context, bool enabled)
+      : OpConversionPattern(context), enabled(enabled) {}
   static constexpr StringLiteral kRecord = "__mla_error_record";
   static constexpr StringLiteral kClaim = "__mla_error_claim";
+  /// Without it the check is dropped (input-checks=false).
+  bool enabled;
 
   LogicalResult
   matchAndRewrite(CheckInputOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!enabled) {
+      rewriter.eraseOp(op);
+      return success();
+    }
     auto module = op->getParentOfType<gpu::GPUModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not in a GPU module");
@@ -766,6 +773,7 @@ struct CheckInputLowering : OpConversionPattern<CheckInputOp> {
 
 struct ConvertMLAGPUToNVVM
     : mla::impl::ConvertMLAGPUToNVVMBase<ConvertMLAGPUToNVVM> {
+  using ConvertMLAGPUToNVVMBase::ConvertMLAGPUToNVVMBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -779,7 +787,7 @@ struct ConvertMLAGPUToNVVM
                            nvgpu::NVGPUDialect, scf::SCFDialect,
                            vector::VectorDialect>();
     RewritePatternSet patterns(ctx);
-    populateMLAGPUToNVVMConversionPatterns(patterns);
+    populateMLAGPUToNVVMConversionPatterns(patterns, inputChecks);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
@@ -789,13 +797,12 @@ struct ConvertMLAGPUToNVVM
 } // namespace
 
 void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool inputChecks) {
   patterns.add<BarrierLowering, AsyncCopyCommitLowering, AsyncCopyWaitLowering,
                FenceAsyncProxyLowering, FenceMBarrierInitLowering,
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
                WarpgroupMmaLowering, WarpgroupMmaRsLowering, WarpMmaLowering,
-               WarpMmaRsLowering,
-               CombineSplitsLowering, CheckInputLowering>(
-      patterns.getContext());
+               WarpMmaRsLowering, CombineSplitsLowering>(patterns.getContext());
+  patterns.add<CheckInputLowering>(patterns.getContext(), inputChecks);
 }

@@ -1,4 +1,5 @@
 // RUN: mla-opt %s --convert-mla-gpu-to-nvvm --split-input-file | FileCheck %s
+// RUN: mla-opt %s --convert-mla-gpu-to-nvvm=input-checks=false --split-input-file | FileCheck %s --check-prefix=NO-CHECKS
 
 // convert-mla-gpu-to-nvvm: one case per mla_gpu op. The stage barriers and
 // proxy fences become their NVVM ops; the warpgroup fence and wait become
@@ -417,6 +418,11 @@ func.func @warp_mma_rs(%p0: vector<4x2xbf16>, %p1: vector<4x2xbf16>,
 // CHECK:                 %[[F0:.*]] = llvm.getelementptr %[[REC]][0]
 // CHECK:                 llvm.store volatile %[[KIND]], %[[F0]]
 // CHECK-NOT:       mla_gpu.check_input
+// input-checks=false drops the check: no record, no claim, nothing left.
+// NO-CHECKS-NOT:   __mla_error
+// NO-CHECKS:       gpu.func @check(%{{.*}}: i1, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index) kernel {
+// NO-CHECKS-NEXT:    gpu.return
+// NO-CHECKS-NOT:   __mla_error
 gpu.module @kernels {
   gpu.func @check(%ok: i1, %r: index, %v: index, %l: index) kernel {
     mla_gpu.check_input %ok, attention_page (request %r, value %v, limit %l)
