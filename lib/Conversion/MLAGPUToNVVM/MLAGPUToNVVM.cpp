@@ -61,56 +61,26 @@ static std::string warpgroupWait(int64_t pending) {
   return ("wgmma.wait_group.sync.aligned " + Twine(pending) + ";").str();
 }
 
-/// The tile MMA's statement: the fence, `steps` wgmma (step k's descriptors
-/// the first step's plus its offset in 16-byte units), the commit and the
-/// wait (none when `async`: a later mla_gpu.warpgroup.wait completes it). Operands: $0..$R-1 the accumulator's R registers (outputs),
-/// $R..$2R-1 the same registers tied (inputs), $2R and $2R+1 the first
-/// step's descriptors. The first step scales the accumulator by 0 unless
-/// `accumulate`; B is transposed (N-major) with `bNMajor`.
-static std::string warpgroupMmaText(WarpgroupMmaOp op) {
-  int64_t registers = op.getN() / 2;
+/// The statement of a tile MMA (mla_gpu.warpgroup.mma and mma_rs): the
+/// fence, one wgmma per step, the commit and the wait (none when `async`: a
+/// later mla_gpu.warpgroup.wait completes it). Operands: $0..$R-1 the
+/// accumulator's R registers (outputs), $R..$2R-1 the same registers tied
+/// (inputs), then the op's own inputs. Each step adds its offset (16-byte
+/// units) to B's first-step descriptor `$bOperand` — and to A's, `$aOperand`,
+/// when A is in shared memory; with A in registers (`aOperand` < 0) step k
+/// reads A's four 32-bit registers from $2R + 4k. The first step scales the
+/// accumulator by 0 unless `accumulate`; B is transposed (N-major) with
+/// `bNMajor`.
+static std::string tileMmaText(int64_t n, Type elementType, int64_t steps,
+                               bool accumulate, bool async, bool bNMajor,
+                               int64_t aOperand, ArrayRef<int64_t> aAdvance,
+                               int64_t bOperand, ArrayRef<int64_t> bAdvance) {
+  int64_t registers = n / 2;
+  bool aShared = aOperand >= 0;
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << "{\n.reg .pred scale_d;\n.reg .b64 desc_a, desc_b;\n"
-     << kWarpgroupFence << "\n";
-  std::string accumulator;
-  llvm::raw_string_ostream acc(accumulator);
-  acc << "{";
-  for (int64_t i = 0; i < registers; ++i)
-    acc << (i ? ", $" : "$") << i;
-  acc << "}";
-  StringRef element = op.getElement().isBF16() ? "bf16" : "f16";
-  for (int64_t k = 0, e = op.getSteps(); k < e; ++k) {
-    if (k == 0)
-      os << "setp.ne.b32 scale_d, " << (op.getAccumulate() ? 1 : 0)
-         << ", 0;\n";
-    else if (k == 1 && !op.getAccumulate())
-      os << "setp.ne.b32 scale_d, 1, 0;\n";
-    for (auto [name, operand, advance] :
-         {std::tuple<StringRef, int64_t, ArrayRef<int64_t>>{
-              "desc_a", 2 * registers, op.getAAdvance()},
-          {"desc_b", 2 * registers + 1, op.getBAdvance()}})
-      os << "add.s64 " << name << ", $" << operand << ", "
-         << WarpgroupMmaOp::getStepOffset(advance, k) / 16 << ";\n";
-    os << "wgmma.mma_async.sync.aligned.m64n" << op.getN() << "k16.f32."
-       << element << "." << element << " " << accumulator
-       << ", desc_a, desc_b, scale_d, 1, 1, 0, " << (op.getBNMajor() ? 1 : 0)
-       << ";\n";
-  }
-  os << "wgmma.commit_group.sync.aligned;\n"
-     << (op.getAsync() ? "" : warpgroupWait(0) + "\n") << "}";
-  return text;
-}
-
-/// The register-A tile MMA's statement (as warpgroupMmaText): operands
-/// $0..$R-1 the accumulator's R registers, $R..$2R-1 tied, then four 32-bit
-/// registers of A per step, then B's first-step descriptor.
-static std::string warpgroupMmaRsText(WarpgroupMmaRsOp op) {
-  int64_t registers = op.getN() / 2;
-  int64_t steps = op.getA().size();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "{\n.reg .pred scale_d;\n.reg .b64 desc_b;\n" << kWarpgroupFence
+  os << "{\n.reg .pred scale_d;\n.reg .b64 "
+     << (aShared ? "desc_a, desc_b" : "desc_b") << ";\n" << kWarpgroupFence
      << "\n";
   std::string accumulator;
   llvm::raw_string_ostream acc(accumulator);
@@ -118,25 +88,47 @@ static std::string warpgroupMmaRsText(WarpgroupMmaRsOp op) {
   for (int64_t i = 0; i < registers; ++i)
     acc << (i ? ", $" : "$") << i;
   acc << "}";
-  StringRef element = op.getElement().isBF16() ? "bf16" : "f16";
-  int64_t descriptor = 2 * registers + 4 * steps;
+  StringRef element = elementType.isBF16() ? "bf16" : "f16";
   for (int64_t k = 0; k < steps; ++k) {
     if (k == 0)
-      os << "setp.ne.b32 scale_d, " << (op.getAccumulate() ? 1 : 0)
-         << ", 0;\n";
-    else if (k == 1 && !op.getAccumulate())
+      os << "setp.ne.b32 scale_d, " << (accumulate ? 1 : 0) << ", 0;\n";
+    else if (k == 1 && !accumulate)
       os << "setp.ne.b32 scale_d, 1, 0;\n";
-    os << "add.s64 desc_b, $" << descriptor << ", "
-       << WarpgroupMmaOp::getStepOffset(op.getBAdvance(), k) / 16 << ";\n";
-    int64_t a = 2 * registers + 4 * k;
-    os << "wgmma.mma_async.sync.aligned.m64n" << op.getN() << "k16.f32."
-       << element << "." << element << " " << accumulator << ", {$" << a
-       << ", $" << a + 1 << ", $" << a + 2 << ", $" << a + 3
-       << "}, desc_b, scale_d, 1, 1, " << (op.getBNMajor() ? 1 : 0) << ";\n";
+    if (aShared)
+      os << "add.s64 desc_a, $" << aOperand << ", "
+         << WarpgroupMmaOp::getStepOffset(aAdvance, k) / 16 << ";\n";
+    os << "add.s64 desc_b, $" << bOperand << ", "
+       << WarpgroupMmaOp::getStepOffset(bAdvance, k) / 16 << ";\n";
+    os << "wgmma.mma_async.sync.aligned.m64n" << n << "k16.f32." << element
+       << "." << element << " " << accumulator << ", ";
+    if (aShared) {
+      // A from shared memory also takes imm-trans-a (0: K-major).
+      os << "desc_a, desc_b, scale_d, 1, 1, 0, ";
+    } else {
+      int64_t a = 2 * registers + 4 * k;
+      os << "{$" << a << ", $" << a + 1 << ", $" << a + 2 << ", $" << a + 3
+         << "}, desc_b, scale_d, 1, 1, ";
+    }
+    os << (bNMajor ? 1 : 0) << ";\n";
   }
   os << "wgmma.commit_group.sync.aligned;\n"
-     << (op.getAsync() ? "" : warpgroupWait(0) + "\n") << "}";
+     << (async ? "" : warpgroupWait(0) + "\n") << "}";
   return text;
+}
+
+static std::string warpgroupMmaText(WarpgroupMmaOp op) {
+  int64_t registers = op.getN() / 2;
+  return tileMmaText(op.getN(), op.getElement(), op.getSteps(),
+                     op.getAccumulate(), op.getAsync(), op.getBNMajor(),
+                     2 * registers, op.getAAdvance(), 2 * registers + 1,
+                     op.getBAdvance());
+}
+
+static std::string warpgroupMmaRsText(WarpgroupMmaRsOp op) {
+  int64_t steps = op.getA().size();
+  return tileMmaText(op.getN(), op.getElement(), steps, op.getAccumulate(),
+                     op.getAsync(), op.getBNMajor(), /*aOperand=*/-1, {},
+                     op.getN() + 4 * steps, op.getBAdvance());
 }
 
 /// A volatile inline-asm statement (it has side effects: never moved,
@@ -189,10 +181,11 @@ static SmallVector<Value> tiedRegisters(OpBuilder &b, Location loc,
 
 /// tiedRegisters over the f32 registers of `accumulators` — literal structs
 /// or C fragments (vector<2x2xf32>, registers in wgmma's order: row-major)
-/// — rebuilt into their types.
+/// — rebuilt into their types; `inputs` follow them.
 static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
                                         ValueRange accumulators,
-                                        StringRef text) {
+                                        StringRef text,
+                                        ValueRange inputs = {}) {
   SmallVector<Value> registers;
   for (Value acc : accumulators) {
     if (auto fragment = dyn_cast<VectorType>(acc.getType())) {
@@ -206,7 +199,7 @@ static SmallVector<Value> tiedStatement(OpBuilder &b, Location loc,
     for (int64_t i = 0, e = type.getBody().size(); i < e; ++i)
       registers.push_back(LLVM::ExtractValueOp::create(b, loc, acc, i));
   }
-  SmallVector<Value> outputs = tiedRegisters(b, loc, registers, text);
+  SmallVector<Value> outputs = tiedRegisters(b, loc, registers, text, inputs);
   SmallVector<Value> rebuilt;
   int64_t next = 0;
   for (Value acc : accumulators) {
@@ -311,24 +304,10 @@ struct WarpgroupMmaLowering : OpConversionPattern<WarpgroupMmaOp> {
   LogicalResult
   matchAndRewrite(WarpgroupMmaOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    // The accumulator's registers in wgmma's order: fragment j's (rows r,
-    // columns c) are registers 4j + 2r + c.
-    Location loc = op.getLoc();
-    SmallVector<Value> registers;
-    for (Value fragment : adaptor.getAccumulators())
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t c = 0; c < 2; ++c)
-          registers.push_back(vector::ExtractOp::create(
-              rewriter, loc, fragment, ArrayRef<int64_t>{r, c}));
-    SmallVector<Value> outputs =
-        tiedRegisters(rewriter, loc, registers, warpgroupMmaText(op),
-                      ValueRange{adaptor.getA(), adaptor.getB()});
-    SmallVector<Value> fragments;
-    for (auto [j, fragment] : llvm::enumerate(adaptor.getAccumulators()))
-      fragments.push_back(vector::FromElementsOp::create(
-          rewriter, loc, fragment.getType(),
-          ArrayRef<Value>(outputs).slice(4 * j, 4)));
-    rewriter.replaceOp(op, fragments);
+    rewriter.replaceOp(
+        op, tiedStatement(rewriter, op.getLoc(), adaptor.getAccumulators(),
+                          warpgroupMmaText(op),
+                          ValueRange{adaptor.getA(), adaptor.getB()}));
     return success();
   }
 };
@@ -342,12 +321,6 @@ struct WarpgroupMmaRsLowering : OpConversionPattern<WarpgroupMmaRsOp> {
   matchAndRewrite(WarpgroupMmaRsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<Value> registers;
-    for (Value fragment : adaptor.getAccumulators())
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t c = 0; c < 2; ++c)
-          registers.push_back(vector::ExtractOp::create(
-              rewriter, loc, fragment, ArrayRef<int64_t>{r, c}));
     SmallVector<Value> inputs;
     for (Value fragment : adaptor.getA())
       for (int64_t r = 0; r < 4; ++r)
@@ -356,14 +329,9 @@ struct WarpgroupMmaRsLowering : OpConversionPattern<WarpgroupMmaRsOp> {
             vector::ExtractOp::create(rewriter, loc, fragment,
                                       ArrayRef<int64_t>{r})));
     inputs.push_back(adaptor.getB());
-    SmallVector<Value> outputs = tiedRegisters(
-        rewriter, loc, registers, warpgroupMmaRsText(op), inputs);
-    SmallVector<Value> fragments;
-    for (auto [j, fragment] : llvm::enumerate(adaptor.getAccumulators()))
-      fragments.push_back(vector::FromElementsOp::create(
-          rewriter, loc, fragment.getType(),
-          ArrayRef<Value>(outputs).slice(4 * j, 4)));
-    rewriter.replaceOp(op, fragments);
+    rewriter.replaceOp(op, tiedStatement(rewriter, loc,
+                                         adaptor.getAccumulators(),
+                                         warpgroupMmaRsText(op), inputs));
     return success();
   }
 };

@@ -219,13 +219,13 @@ func.func @warpgroup_mma_async(%a: i64, %b: i64, %acc: vector<2x2xf32>) -> vecto
 // overwrites the accumulator.
 // CHECK-LABEL: func.func @warpgroup_mma_rs
 // CHECK-SAME:    (%[[P:.*]]: vector<4x2xbf16>, %[[Q:.*]]: vector<4x2xbf16>, %[[B:.*]]: i64, %[[ACC:.*]]: vector<2x2xf32>)
-// CHECK-COUNT-4: vector.extract %[[ACC]][{{[01]}}, {{[01]}}] : f32 from vector<2x2xf32>
 // CHECK:         %[[P0:.*]] = vector.extract %[[P]][0] : vector<2xbf16> from vector<4x2xbf16>
 // CHECK-NEXT:    %[[R0:.*]] = llvm.bitcast %[[P0]] : vector<2xbf16> to i32
 // CHECK-COUNT-3: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
 // CHECK:         %[[Q0:.*]] = vector.extract %[[Q]][0] : vector<2xbf16> from vector<4x2xbf16>
 // CHECK-NEXT:    %[[S0:.*]] = llvm.bitcast %[[Q0]] : vector<2xbf16> to i32
 // CHECK-COUNT-3: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
+// CHECK-COUNT-4: vector.extract %[[ACC]][{{[01]}}, {{[01]}}] : f32 from vector<2x2xf32>
 // CHECK:         llvm.inline_asm has_side_effects "{\0A.reg .pred scale_d;\0A.reg .b64 desc_b;\0Awgmma.fence.sync.aligned;\0Asetp.ne.b32 scale_d, 0, 0;\0Aadd.s64 desc_b, $16, 0;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, {$8, $9, $10, $11}, desc_b, scale_d, 1, 1, 1;\0Asetp.ne.b32 scale_d, 1, 0;\0Aadd.s64 desc_b, $16, 128;\0Awgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {$0, $1, $2, $3}, {$12, $13, $14, $15}, desc_b, scale_d, 1, 1, 1;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;\0A}", "=f,=f,=f,=f,0,1,2,3,r,r,r,r,r,r,r,r,l,~{memory}" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[R0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[B]] : (f32, f32, f32, f32, i32, i32, i32, i32, i32, i32, i32, i32, i64) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK:         vector.from_elements {{.*}} : vector<2x2xf32>
 // CHECK-NOT:     mla_gpu.
