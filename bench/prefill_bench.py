@@ -71,6 +71,19 @@ def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys):
             f"  return %o : {result}\n}}\n")
 
 
+def write_inputs(inputs, batch, keys):
+    """The block table (every request's pages, shuffled) and lengths (every
+    request full, `keys` tokens) as mla-run's arg5/arg6: (pages, table
+    width, table, lengths)."""
+    width = (keys + PAGE - 1) // PAGE
+    pages = batch * width
+    table = np.random.default_rng(0).permutation(pages).reshape(batch, width).astype(np.int32)
+    lens = np.full(batch, keys, dtype=np.int32)
+    np.save(inputs / "arg5.npy", table)
+    np.save(inputs / "arg6.npy", lens)
+    return pages, width, table, lens
+
+
 def run_mla(mla_run, module, work, repeat, inputs):
     path = work / "prefill.mlir"
     path.write_text(module)
@@ -162,17 +175,12 @@ def main():
     for shape in args.shapes.split(","):
         heads, batch, tokens = (int(x) for x in shape.split("x"))
         keys = args.cached + tokens
-        width = (keys + PAGE - 1) // PAGE
-        pages = batch * width
-        table = np.random.default_rng(0).permutation(pages).reshape(batch, width).astype(np.int32)
-        lens = np.full(batch, keys, dtype=np.int32)
         row = dict(heads=heads, batch=batch, tokens=tokens, cached=args.cached)
         with tempfile.TemporaryDirectory(prefix="mla-prefill-") as folder:
             work = Path(folder)
             inputs = work / "in"
             inputs.mkdir()
-            np.save(inputs / "arg5.npy", table)
-            np.save(inputs / "arg6.npy", lens)
+            pages, width, table, lens = write_inputs(inputs, batch, keys)
             timings = {}
             for index, block_keys in enumerate(int(k) for k in args.block_keys.split(",")):
                 module = prefill_module(cfg, heads, batch, tokens, pages, width, block_keys)

@@ -13,12 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
-from prefill_bench import PAGE, prefill_module  # noqa: E402
+from prefill_bench import prefill_module, write_inputs  # noqa: E402
 from mla.config import MLAConfig  # noqa: E402
 
 SECTIONS = ["SpeedOfLight", "ComputeWorkloadAnalysis", "WarpStateStats", "SchedulerStats",
@@ -35,16 +33,11 @@ def main():
     args = parser.parse_args()
     cfg = MLAConfig.from_hf(args.config)
     heads, batch, tokens = (int(x) for x in args.shape.split("x"))
-    width = (tokens + PAGE - 1) // PAGE
-    pages = batch * width
-    table = np.random.default_rng(0).permutation(pages).reshape(batch, width).astype(np.int32)
-    lens = np.full(batch, tokens, dtype=np.int32)
     with tempfile.TemporaryDirectory(prefix="mla-stalls-") as folder:
         work = Path(folder)
         inputs = work / "in"
         inputs.mkdir()
-        np.save(inputs / "arg5.npy", table)
-        np.save(inputs / "arg6.npy", lens)
+        pages, width, _, _ = write_inputs(inputs, batch, tokens)
         for block_keys in (int(k) for k in args.block_keys.split(",")):
             module = work / f"prefill-{block_keys}.mlir"
             module.write_text(prefill_module(cfg, heads, batch, tokens, pages, width, block_keys))

@@ -374,14 +374,15 @@ void PrefillKernelEmitter::emitAttention() {
   if (stages < 3) {
     // Tile by tile: S, then its softmax and P·V.
     auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1), init);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value tile = loop.getInductionVar();
-    nextTile(tile, stages - 2);
-    SmallVector<Value> scores = scoresOf(a.rem(tile, stages), false);
-    scf::YieldOp::create(
-        b, softmaxAndValues(tile, loop.getRegionIterArgs(), scores));
-    b.setInsertionPointAfter(loop);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value tile = loop.getInductionVar();
+      nextTile(tile, stages - 2);
+      SmallVector<Value> scores = scoresOf(a.rem(tile, stages), false);
+      scf::YieldOp::create(
+          b, softmaxAndValues(tile, loop.getRegionIterArgs(), scores));
+    }
     state.assign(loop.getResults().begin(), loop.getResults().end());
   } else {
     // Overlapped: the loop carries tile t's S, issues tile t + 1's Q·Kᵀ
