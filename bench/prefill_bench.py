@@ -18,11 +18,12 @@ after warm-up). For each shape (heads × batch × new tokens, causal, over
 
 TFLOP/s count the attention's causal FLOPs, 2·B·H·Σ_s(visible keys)·(N+R+V).
 
-Each block_keys of --block-keys (the attention kernel's key tile) is one
-mla row; --ncu adds each kernel's device time of the first (Nsight Compute).
+Each variant of --block-keys — the attention kernel's key tile, with
+`:tma` its TMA loads (else cp.async) — is one mla timing, the best one the
+row's; --ncu adds each variant's per-kernel device time (Nsight Compute).
 
 Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,...] [--cached 0]
-                        [--block-keys 64,128] [--ncu] [--repeat 20]
+                        [--block-keys 128,128:tma,64] [--ncu] [--repeat 20]
                         [--json out.json]
 """
 
@@ -46,9 +47,16 @@ PAGE = 64
 DEFAULT_SHAPES = "128x1x1024,16x4x512,128x1x4096,128x4x2048,128x1x8192,128x1x16384"
 
 
-def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys):
+def parse_variant(text):
+    """'128' or '128:tma' → (block_keys, loads)."""
+    keys, _, loads = text.partition(":")
+    return int(keys), loads or "async_copy"
+
+
+def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys, loads="async_copy"):
     """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens) -> o:
-    one mla.fused_prefill, `block_keys` keys per attention tile."""
+    one mla.fused_prefill, `block_keys` keys per attention tile loaded by
+    `loads` (async_copy or tma)."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
     config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
               f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
@@ -66,7 +74,7 @@ def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys):
             f"%bt: tensor<{batch}x{width}xi32>, %lens: tensor<{batch}xi32>) -> {result} {{\n"
             f"  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal\n"
             f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, block_keys = {block_keys}, "
-            f"prefix_chunk = 1073741824> {{config = #cfg}}\n"
+            f"prefix_chunk = 1073741824, loads = {loads}> {{config = #cfg}}\n"
             f"      : ({types}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
 
@@ -164,7 +172,8 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
     parser.add_argument("--shapes", default=DEFAULT_SHAPES, help="heads x batch x new tokens, ...")
     parser.add_argument("--cached", type=int, default=0, help="tokens cached before the new ones")
-    parser.add_argument("--block-keys", default="128", help="key tiles to time, e.g. 64,128")
+    parser.add_argument("--block-keys", default="128",
+                        help="key tiles to time, each with :tma for TMA loads, e.g. 128,128:tma,64")
     parser.add_argument("--ncu", action="store_true", help="each kernel's time (Nsight Compute)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-torch", action="store_true")
@@ -182,14 +191,16 @@ def main():
             inputs.mkdir()
             pages, width, table, lens = write_inputs(inputs, batch, keys)
             timings = {}
-            for index, block_keys in enumerate(int(k) for k in args.block_keys.split(",")):
-                module = prefill_module(cfg, heads, batch, tokens, pages, width, block_keys)
+            for variant in args.block_keys.split(","):
+                module = prefill_module(cfg, heads, batch, tokens, pages, width,
+                                        *parse_variant(variant))
                 us, status = run_mla(args.mla_run, module, work, args.repeat, inputs)
-                timings[block_keys] = dict(us=us, status=status)
-                if args.ncu and index == 0 and us:
-                    row["kernels_us"] = profile(args.mla_run, work / "prefill.mlir", inputs, ())
-                    for name, kernel_us in row["kernels_us"]:
-                        print(f"  {name}: {kernel_us:.1f} us", flush=True)
+                timings[variant] = dict(us=us, status=status)
+                if args.ncu and us:
+                    kernels = profile(args.mla_run, work / "prefill.mlir", inputs, ())
+                    row.setdefault("kernels_us", {})[variant] = kernels
+                    for name, kernel_us in kernels:
+                        print(f"  {variant} {name}: {kernel_us:.1f} us", flush=True)
         best = min((t for t in timings.values() if t["us"]), key=lambda t: t["us"], default=None)
         us, status = (best["us"], best["status"]) if best else (None, next(iter(timings.values()))["status"])
         row.update(mla_us=us, status=status, block_keys={k: t["us"] for k, t in timings.items()})

@@ -19,6 +19,9 @@
 #   prefill       (a stage, not in the default list) bench/prefill_bench.py:
 #                 the fused prefill next to PyTorch's prefill attention and
 #                 SDPA alone (MLA_PREFILL_ARGS)
+#   stalls        (a stage, not in the default list) bench/prefill_stalls.py:
+#                 Nsight Compute's sections of one prefill_attention launch
+#                 per key-tile variant (MLA_STALLS_ARGS), reports in $OUT/stalls
 #   compare       (a stage, not in the default list) the benchmark of a
 #                 baseline mla-run (.bundle/baseline-tools.tar.xz, made by
 #                 scripts/gpu-bundle.sh --baseline REV; its GPU pipeline and
@@ -134,6 +137,13 @@ if want prefill; then
 echo "== prefill attention"
 python3 "$root/bench/prefill_bench.py" --mla-run "$tools/mla-run" --json "$out/prefill.json" \
   ${MLA_PREFILL_ARGS:-} 2>&1 | tee "$out/prefill.log"
+fi
+if want stalls; then
+echo "== prefill attention stalls (Nsight Compute)"
+python3 "$root/bench/prefill_stalls.py" --mla-run "$tools/mla-run" --out "$out/stalls" \
+  ${MLA_STALLS_ARGS:-} > "$out/stalls.log" 2>&1
+grep -E "^== |Duration|Compute \(SM\) Throughput|Memory Throughput|Registers Per|Issued Ipc|No Eligible|Warp Cycles Per Issued|stall" \
+  "$out/stalls.log" | cut -c1-220 | head -80
 fi
 if want compare; then
 echo "== baseline vs this tree, alternately"

@@ -365,8 +365,10 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
                                        ceilDiv(shape.cacheLength, blockKeys));
   int64_t prefixChunk =
       ceilDiv(ceilDiv(shape.cacheLength, chunks), blockKeys) * blockKeys;
+  // cp.async loads until the TMA form is measured faster
+  // (docs/prefill-kernel.md).
   return PrefillTilingAttr::get(c.getContext(), blockQueries, blockKeys,
-                                prefixChunk);
+                                prefixChunk, DecodeLoads::AsyncCopy);
 }
 
 namespace {

@@ -53,6 +53,7 @@ mla::planPrefillKernels(const PrefillProblem &problem,
   };
   PrefillKernelPlan plan = sizePrefillKernels(
       problem, tiling.getBlockQueries(), tiling.getBlockKeys());
+  plan.loads = tiling.getLoads();
   if (!plan.elementType ||
       (!plan.elementType.isBF16() && !plan.elementType.isF16())) {
     std::string name = "an unknown type";

@@ -53,6 +53,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
     pm.addPass(mla::createMLAFuseDecode(decode));
     mla::MLAFusePrefillOptions prefill;
     prefill.blockKeys = options.prefillBlockKeys;
+    prefill.loads = options.prefillLoads;
     pm.addPass(mla::createMLAFusePrefill(prefill));
   }
   // Absorption and fusion leave the gathers and decompressions they replaced

@@ -16,6 +16,7 @@
 // RUN: not mla-opt %s --mla-fuse-prefill=prefix-chunk=4294967296 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-CHUNK
 // RUN: mla-opt %s --mla-fuse-prefill=block-keys=64 --split-input-file | FileCheck %s --check-prefix=KEYS64
 // RUN: not mla-opt %s --mla-fuse-prefill=block-keys=96 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-KEYS
+// RUN: mla-opt %s --mla-fuse-prefill=loads=tma --split-input-file | FileCheck %s --check-prefix=TMA
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
 // with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
@@ -303,6 +304,9 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 // block-keys=64 overrides the key tile alone (the chunk stays a multiple).
 // KEYS64-LABEL: func.func @prefill_4096
 // KEYS64: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// loads=tma asks for the TMA form; the cost model's default is cp.async.
+// TMA-LABEL: func.func @prefill_4096
+// TMA: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
 func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

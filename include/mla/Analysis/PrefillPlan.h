@@ -42,6 +42,12 @@ struct PrefillProblem {
 struct PrefillKernelShape {
   int64_t blockQueries = 128, blockKeys = 64, stages = 2;
   int64_t queryDim = 192, valueDim = 128, elementBytes = 2;
+  /// How K and V tiles are loaded: cp.async by every thread, or TMA boxes
+  /// by one thread completing on a stage's mbarrier (static shared memory,
+  /// 8 bytes a stage, beside sharedBytes()).
+  DecodeLoads loads = DecodeLoads::AsyncCopy;
+
+  bool tma() const { return loads == DecodeLoads::Tma; }
 
   int64_t warpgroups() const { return blockQueries / 64; }
   int64_t threads() const { return 128 * warpgroups(); }

@@ -46,6 +46,16 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
       llvm::cl::desc("Keys per prefill attention tile, 64 or 128 (0: the "
                      "cost model's choice)"),
       llvm::cl::init(0)};
+  PassOptions::Option<LoadsChoice> prefillLoads{
+      *this, "prefill-loads",
+      llvm::cl::desc("How the prefill attention kernel loads K and V tiles"),
+      llvm::cl::init(LoadsChoice::Auto),
+      llvm::cl::values(
+          clEnumValN(LoadsChoice::Auto, "auto", "the cost model's choice"),
+          clEnumValN(LoadsChoice::AsyncCopy, "async_copy",
+                     "cp.async by every thread"),
+          clEnumValN(LoadsChoice::Tma, "tma",
+                     "TMA by one thread, on mbarriers"))};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

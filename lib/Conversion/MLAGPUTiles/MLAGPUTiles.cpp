@@ -287,6 +287,17 @@ struct LoadTokensLowering : OpConversionPattern<LoadTokensOp> {
   }
 };
 
+/// The wait on mbarrier tile mod `stages` of `barriers` for tile `tile`'s
+/// phase: parity (tile / stages) mod 2.
+void waitForTile(ImplicitLocOpBuilder &b, Arith &a, Value barriers, Value tile,
+                 int64_t stages) {
+  Value phase = a.rem(a.div(tile, stages), 2);
+  Value parity =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
+  nvgpu::MBarrierTryWaitParityOp::create(b, barriers, parity, a.idx(10000000),
+                                         a.rem(tile, stages));
+}
+
 /// mla_gpu.tma.load_tokens → on the issuing thread, when the tile is in the
 /// split: the bytes announced on the stage's mbarrier, then one TMA box per
 /// atom and page of the tile's tokens in the split. Box coordinates are
@@ -363,12 +374,7 @@ struct TmaWaitTokensLowering : OpConversionPattern<TmaWaitTokensOp> {
     int64_t stages = ring.getDimSize(0), atoms = ring.getDimSize(1),
             tokens = ring.getDimSize(2);
     Value tile = adaptor.getTile(), buffer = adaptor.getBuffer();
-    Value phase = a.rem(a.div(tile, stages), 2);
-    Value parity =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, phase, a.idx(0));
-    nvgpu::MBarrierTryWaitParityOp::create(b, adaptor.getBarriers(), parity,
-                                           a.idx(10000000),
-                                           a.rem(tile, stages));
+    waitForTile(b, a, adaptor.getBarriers(), tile, stages);
     Value valid =
         a.sub(adaptor.getEnd(), a.add(adaptor.getStart(), a.mul(tile, tokens)));
     auto partial = scf::IfOp::create(b, a.lt(valid, tokens));
@@ -388,6 +394,68 @@ struct TmaWaitTokensLowering : OpConversionPattern<TmaWaitTokensOp> {
                               /*nontemporal=*/false, llvm::Align(16));
     }
     FenceAsyncProxyOp::create(b);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.tma.load_tile → on the issuing thread: the tile's bytes
+/// announced on the stage's mbarrier, then one TMA box per atom.
+/// Coordinates are innermost first: (last index + 64·k, ..., first index).
+struct TmaLoadTileLowering : OpConversionPattern<TmaLoadTileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TmaLoadTileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    LoadBuilder l{b};
+    Arith &a = l.a;
+    auto ring = cast<MemRefType>(op.getBuffer().getType());
+    int64_t rows = ring.getDimSize(2);
+    int64_t elementBytes = ring.getElementTypeBitWidth() / 8;
+    Value stage = adaptor.getStage(), barriers = adaptor.getBarriers();
+    auto issuer = scf::IfOp::create(b, a.eq(l.threadId(), op.getIssuer()));
+    b.setInsertionPointToStart(issuer.thenBlock());
+    nvgpu::MBarrierArriveExpectTxOp::create(
+        b, barriers, a.idx(op.getCount() * rows * 64 * elementBytes), stage,
+        Value());
+    ValueRange indices = adaptor.getIndices();
+    for (int64_t k = 0; k < static_cast<int64_t>(op.getCount()); ++k) {
+      SmallVector<OpFoldResult> offsets = {
+          stage, b.getIndexAttr(op.getFirst() + k), b.getIndexAttr(0),
+          b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                         b.getIndexAttr(rows),
+                                         b.getIndexAttr(64)};
+      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      MemRefType boxType = memref::SubViewOp::inferRankReducedResultType(
+          {1, rows, 64}, ring, offsets, sizes, strides);
+      Value box = memref::SubViewOp::create(b, boxType, adaptor.getBuffer(),
+                                            offsets, sizes, strides);
+      nvgpu::TmaAsyncLoadOp::create(
+          b, box, barriers, adaptor.getMap(),
+          ValueRange{k == 0 ? indices[2] : a.add(indices[2], a.idx(64 * k)),
+                     indices[1], indices[0]},
+          stage, Value(), Value());
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// mla_gpu.tma.wait_tile → the wait on barrier tile mod S for the tile's
+/// parity.
+struct TmaWaitTileLowering : OpConversionPattern<TmaWaitTileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TmaWaitTileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Arith a{b};
+    auto group = cast<nvgpu::MBarrierGroupType>(op.getBarriers().getType());
+    int64_t stages = group.getNumBarriers();
+    Value tile = adaptor.getTile();
+    waitForTile(b, a, adaptor.getBarriers(), tile, stages);
     rewriter.eraseOp(op);
     return success();
   }
@@ -616,7 +684,8 @@ struct ConvertMLAGPUTiles
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
   target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
                       LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
-                      TmaWaitTokensOp, SoftmaxUpdateOp, ScaleRowsOp,
+                      TmaWaitTokensOp, TmaLoadTileOp, TmaWaitTileOp,
+                      SoftmaxUpdateOp, ScaleRowsOp,
                       StoreFragmentsOp, StoreOperandOp>();
 }
 
@@ -625,6 +694,7 @@ void mla_gpu::populateMLAGPUTilesConversionPatterns(
   patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
                LookUpTokensLowering, LoadTokensLowering,
                TmaLoadTokensLowering, TmaWaitTokensLowering,
+               TmaLoadTileLowering, TmaWaitTileLowering,
                SoftmaxUpdateLowering, ScaleRowsLowering,
                StoreFragmentsLowering, StoreOperandLowering>(
       patterns.getContext());

@@ -1,13 +1,16 @@
 //===- KernelBuilder.cpp - Pieces of every generated kernel -----*- C++ -*-===//
 //
 // The out-of-line pieces of KernelBuilder: the named launch, the wgmma
-// descriptor and tile MMA.
+// descriptor and tile MMA, TMA tensor maps and stage mbarriers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelBuilder.h"
 
 #include "mla/Dialect/MLA/IR/MLA.h"
+
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::mla;
@@ -55,4 +58,37 @@ SmallVector<Value> KernelBuilder::warpgroupMma(Value lhs, Value rhs,
       b, lhs, rhs, acc, steps, lhsAdvance, rhsAdvance, element, rhsNMajor,
       accumulate);
   return SmallVector<Value>(product.getResults());
+}
+
+Value KernelBuilder::tensorMap(Value memref, int64_t rows) {
+  auto type = cast<MemRefType>(memref.getType());
+  Type element = type.getElementType();
+  auto box = MemRefType::get({1, rows, 64}, element,
+                             MemRefLayoutAttrInterface(), workgroup());
+  auto mapType = nvgpu::TensorMapDescriptorType::get(
+      b.getContext(), box, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
+      nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
+      nvgpu::TensorMapOOBKind::OOB_ZERO,
+      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
+  Value unranked = memref::CastOp::create(
+      b, UnrankedMemRefType::get(element, type.getMemorySpace()), memref);
+  return nvgpu::TmaCreateDescriptorOp::create(
+      b, mapType, unranked, ValueRange{a.idx(1), a.idx(rows), a.idx(64)});
+}
+
+Value KernelBuilder::stageBarriers(Value tid, int64_t stages,
+                                   int64_t arrivals) {
+  Value barriers = nvgpu::MBarrierCreateOp::create(
+      b, nvgpu::MBarrierGroupType::get(b.getContext(), workgroup(), stages));
+  auto first = scf::IfOp::create(b, a.eq(tid, 0));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    for (int64_t s = 0; s < stages; ++s)
+      nvgpu::MBarrierInitOp::create(b, barriers, a.idx(arrivals), a.idx(s),
+                                    Value());
+    mla_gpu::FenceMBarrierInitOp::create(b);
+  }
+  barrier();
+  return barriers;
 }

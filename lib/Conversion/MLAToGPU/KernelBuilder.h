@@ -59,6 +59,17 @@ protected:
         b, b.getI64Type(),
         memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
   }
+  /// Host code: a TMA tensor map over the 3-d `memref` (global memory) whose
+  /// boxes are [1, `rows`, 64], written 128-byte swizzled; out-of-bounds
+  /// elements read as zero. Made where `memref` exists, before any GPU work
+  /// of the function where possible (gpu-async-region synchronises the
+  /// stream before host code that follows GPU work).
+  Value tensorMap(Value memref, int64_t rows);
+  /// In the kernel: `stages` mbarriers, each expecting `arrivals` arrivals a
+  /// phase, initialised by thread `tid` 0 and fenced; every thread meets
+  /// after (the CTA's barrier).
+  Value stageBarriers(Value tid, int64_t stages, int64_t arrivals);
+
   Attribute workgroup() {
     return gpu::AddressSpaceAttr::get(b.getContext(),
                                       gpu::AddressSpace::Workgroup);

@@ -234,6 +234,24 @@ struct FusedPrefillToKernels : OpRewritePattern<FusedPrefillOp> {
   TargetDescription target;
 };
 
+/// Puts `b` at the earliest point of `op`'s block where every value of
+/// `operands` is defined.
+void setInsertionPointAfterOperands(OpBuilder &b, Operation *op,
+                                    ValueRange operands) {
+  Block *block = op->getBlock();
+  Operation *last = nullptr;
+  for (Value value : operands) {
+    Operation *def = value.getDefiningOp();
+    Operation *inBlock = def ? block->findAncestorOpInBlock(*def) : nullptr;
+    if (inBlock && (!last || last->isBeforeInBlock(inBlock)))
+      last = inBlock;
+  }
+  if (last)
+    b.setInsertionPointAfter(last);
+  else
+    b.setInsertionPointToStart(block);
+}
+
 /// mla.prefill_kernel → the gather kernel, the decompression GEMMs and the
 /// attention kernel, with their workspace.
 struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
@@ -247,6 +265,14 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
     if (failed(plan))
       return op.emitOpError() << "cannot become a kernel: " << reason;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    // The sizes, the workspace and (with TMA) its tensor maps as early in
+    // the op's block as its operands allow: a tensor map is host code, and
+    // host code after GPU work cuts the function's stream in two
+    // (gpu-async-region synchronises before it).
+    OpBuilder::InsertPoint kernels = b.saveInsertionPoint();
+    // Its sizes come from the block table and the cache (usually the
+    // function's arguments), not from the queries a projection computes.
+    setInsertionPointAfterOperands(b, op, {op.getBlockTable(), op.getCache()});
     PrefillKernelOperands ops;
     ops.queryNope = op.getQNope();
     ops.queryRope = op.getQPe();
@@ -256,8 +282,7 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
     ops.blockTable = op.getBlockTable();
     ops.lengths = op.getKvLens();
     ops.output = op.getOutput();
-    ops.batch = memref::DimOp::create(b, ops.queryNope, 0);
-    ops.queries = memref::DimOp::create(b, ops.queryNope, 1);
+    ops.batch = memref::DimOp::create(b, ops.blockTable, 0);
     ops.capacity = arith::MulIOp::create(
         b, memref::DimOp::create(b, ops.blockTable, 1),
         memref::DimOp::create(b, ops.cache, 1));
@@ -276,6 +301,10 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
     ops.values = memref::AllocOp::create(
         b, MemRefType::get({plan->heads, dynamic, plan->value}, element),
         ValueRange{rows});
+    if (plan->tma())
+      createPrefillTensorMaps(b, *plan, ops);
+    b.restoreInsertionPoint(kernels);
+    ops.queries = memref::DimOp::create(b, ops.queryNope, 1);
     emitPrefillKernels(b, *plan, ops);
     for (Value buffer : {ops.latent, ops.keys, ops.values})
       memref::DeallocOp::create(b, buffer);

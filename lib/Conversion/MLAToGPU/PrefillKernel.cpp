@@ -53,6 +53,9 @@ public:
   void emitGather();
   void emitDecompression();
   void emitAttention();
+  Value keyTileMap(Value workspace) {
+    return tensorMap(workspace, plan.blockKeys);
+  }
 
 private:
   const PrefillKernelPlan &plan;
@@ -273,8 +276,16 @@ void PrefillKernelEmitter::emitAttention() {
            {a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, rowsPerCta, plan.rope,
            Value());
   commitGroup();
-  // Key tile `tile` into its stage (when it exists), then the group's commit
-  // (empty groups keep the count uniform).
+  // With TMA, a stage's mbarrier completes a phase when the three loads
+  // into it (K_nope, k_pe, V) have arrived with their bytes.
+  Value barriers;
+  if (plan.tma())
+    barriers = stageBarriers(tid, stages, 3);
+  // Key tile `tile` into its stage (when it exists). cp.async: every
+  // thread's copies, rows past the CTA's last key zero-filled, then the
+  // group's commit (empty groups keep the count uniform). TMA: thread 0's
+  // boxes; rows past the last key hold the workspace's (zeros past each
+  // request's length, finite elsewhere) and the softmax masks them.
   auto loadTile = [&](Value tile) {
     auto exists = scf::IfOp::create(b, a.lt(tile, tiles));
     {
@@ -282,19 +293,41 @@ void PrefillKernelEmitter::emitAttention() {
       b.setInsertionPointToStart(exists.thenBlock());
       Value stage = a.rem(tile, stages);
       Value first = a.mul(tile, keys);
-      Value valid = a.sub(keysEnd, first);
-      loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
-               {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope, valid);
-      loadRows(ropeRows(request), first, keyTiles,
-               {stage, a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, keys,
-               plan.rope, valid);
-      loadRows(decompressedRows(ops.values, request, head), first, valueTiles,
-               {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, valueDim, valid);
+      if (plan.tma()) {
+        Value row = a.add(a.mul(request, ops.capacity), first);
+        auto load = [&](Value map, ValueRange at, Value buffer,
+                        int64_t atom, int64_t cols) {
+          mla_gpu::TmaLoadTileOp::create(b, map, at, buffer, stage, atom,
+                                         cols / 64, barriers, /*issuer=*/0);
+        };
+        load(ops.keysMap, {head, row, a.idx(0)}, keyTiles, 0, plan.nope);
+        load(ops.latentMap, {request, first, a.idx(plan.latent)}, keyTiles,
+             plan.nope / 64, plan.rope);
+        load(ops.valuesMap, {head, row, a.idx(0)}, valueTiles, 0, valueDim);
+      } else {
+        Value valid = a.sub(keysEnd, first);
+        loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
+                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope,
+                 valid);
+        loadRows(ropeRows(request), first, keyTiles,
+                 {stage, a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, keys,
+                 plan.rope, valid);
+        loadRows(decompressedRows(ops.values, request, head), first,
+                 valueTiles, {stage, a.idx(0), a.idx(0), a.idx(0)}, keys,
+                 valueDim, valid);
+      }
     }
-    commitGroup();
+    if (!plan.tma())
+      commitGroup();
   };
   for (int64_t t = 0; t + 1 < stages; ++t)
     loadTile(a.idx(t));
+  // With TMA, Q is the only cp.async group: waited for and fenced to the
+  // async proxy here, behind the first tiles' loads.
+  if (plan.tma()) {
+    waitGroups(0);
+    asyncProxyFence();
+  }
 
   Value zero = arith::ConstantOp::create(b, b.getZeroAttr(fragment));
   auto pairType = VectorType::get({2}, b.getF32Type());
@@ -359,13 +392,23 @@ void PrefillKernelEmitter::emitAttention() {
     llvm::append_range(next, product.getResults());
     return next;
   };
-  // Tile `tile` has landed (this thread's copies, then everyone's), and
-  // everyone is done with the stage the next load overwrites; that load.
-  auto nextTile = [&](Value tile, int64_t pending) {
+  // Tile `tile` has landed: cp.async, this thread's copies (at most
+  // `pending` groups still in flight) fenced to the async proxy; TMA, its
+  // stage's mbarrier phase.
+  auto landed = [&](Value tile, int64_t pending) {
+    if (plan.tma()) {
+      mla_gpu::TmaWaitTileOp::create(b, barriers, tile);
+      return;
+    }
     waitGroups(pending);
     asyncProxyFence();
+  };
+  // Tile `tile` has landed everywhere (the barrier), and everyone is done
+  // with the stage the load of tile `next` overwrites; that load.
+  auto nextTile = [&](Value tile, int64_t pending, Value next) {
+    landed(tile, pending);
     barrier();
-    loadTile(a.add(tile, stages - 1));
+    loadTile(next);
   };
 
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
@@ -378,7 +421,7 @@ void PrefillKernelEmitter::emitAttention() {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value tile = loop.getInductionVar();
-      nextTile(tile, stages - 2);
+      nextTile(tile, stages - 2, a.add(tile, stages - 1));
       SmallVector<Value> scores = scoresOf(a.rem(tile, stages), false);
       scf::YieldOp::create(
           b, softmaxAndValues(tile, loop.getRegionIterArgs(), scores));
@@ -390,8 +433,16 @@ void PrefillKernelEmitter::emitAttention() {
     // P·V's wait completes both. Tile 0's S before the loop, the last tile
     // after it (no next S to issue). Three stages: tiles t − 1 (P·V done),
     // t and t + 1 resident while t + 2 loads.
-    waitGroups(stages - 2);
-    asyncProxyFence();
+    if (plan.tma()) {
+      // Tile 0 exists only where the CTA sees a key (no phase to wait for
+      // otherwise: its S below is never used).
+      auto any = scf::IfOp::create(b, a.lt(a.idx(0), tiles));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(any.thenBlock());
+      landed(a.idx(0), 0);
+    } else {
+      landed(a.idx(0), stages - 2);
+    }
     barrier();
     init.append(scoresOf(a.idx(0), false));
     int64_t scoreCount = keys / 8;
@@ -402,7 +453,9 @@ void PrefillKernelEmitter::emitAttention() {
       b.setInsertionPointToStart(loop.getBody());
       Value tile = loop.getInductionVar();
       ValueRange carried = loop.getRegionIterArgs();
-      nextTile(tile, 0);
+      // Tile t + 1 in (all cp.async groups: t + 1's is the last), t + 2
+      // into the stage of t − 1.
+      nextTile(a.add(tile, 1), 0, a.add(tile, stages - 1));
       SmallVector<Value> inFlight =
           scoresOf(a.rem(a.add(tile, 1), stages), /*async=*/true);
       SmallVector<Value> next = softmaxAndValues(
@@ -433,6 +486,15 @@ void PrefillKernelEmitter::emitAttention() {
       headRows(ops.output, request, head), a.add(rowBase, warpRow), a.idx(0),
       /*limit=*/Value());
   gpu::TerminatorOp::create(b);
+}
+
+void mlir::mla::createPrefillTensorMaps(ImplicitLocOpBuilder &b,
+                                       const PrefillKernelPlan &plan,
+                                       PrefillKernelOperands &operands) {
+  PrefillKernelEmitter emitter(b, plan, operands);
+  operands.keysMap = emitter.keyTileMap(operands.keys);
+  operands.valuesMap = emitter.keyTileMap(operands.values);
+  operands.latentMap = emitter.keyTileMap(operands.latent);
 }
 
 void mlir::mla::emitPrefillKernels(ImplicitLocOpBuilder &b,

@@ -29,7 +29,16 @@ struct PrefillKernelOperands {
   Value latent; // [B, M·G, L + R]: each request's cached rows, gathered
   Value keys;   // [H, B·M·G, N]: latent · W_UK per head
   Value values; // [H, B·M·G, V]: latent · W_UV per head
+  // With TMA loads (plan.tma()): tensor maps of boxes [1, block_keys, 64]
+  // over keys, values and latent, made on the host.
+  Value keysMap, valuesMap, latentMap;
 };
+
+/// Host code at `b`'s insertion point: the TMA tensor maps of `operands`'
+/// workspace the attention kernel reads with loads = tma.
+void createPrefillTensorMaps(ImplicitLocOpBuilder &b,
+                             const PrefillKernelPlan &plan,
+                             PrefillKernelOperands &operands);
 
 /// Emits at `b`'s insertion point the prefill: the gather of each request's
 /// cached latents (zero past its length), the two decompression GEMMs

@@ -105,37 +105,12 @@ void DecodeKernelEmitter::warpgroupValues(const CTA &cta, Value stage,
 // the cache (a bad table) is clamped like the cp.async path's.
 
 Value DecodeKernelEmitter::createCacheTensorMap(Value cache) {
-  auto cacheType = cast<MemRefType>(cache.getType());
-  Type element = cacheType.getElementType();
-  auto box = MemRefType::get({1, plan.tmaBoxTokens(), 64}, element,
-                             MemRefLayoutAttrInterface(), workgroup());
-  auto type = nvgpu::TensorMapDescriptorType::get(
-      b.getContext(), box, nvgpu::TensorMapSwizzleKind::SWIZZLE_128B,
-      nvgpu::TensorMapL2PromoKind::L2PROMO_256B,
-      nvgpu::TensorMapOOBKind::OOB_ZERO,
-      nvgpu::TensorMapInterleaveKind::INTERLEAVE_NONE);
-  Value unranked = memref::CastOp::create(
-      b, UnrankedMemRefType::get(element, cacheType.getMemorySpace()), cache);
-  return nvgpu::TmaCreateDescriptorOp::create(
-      b, type, unranked,
-      ValueRange{a.idx(1), a.idx(plan.tmaBoxTokens()), a.idx(64)});
+  return tensorMap(cache, plan.tmaBoxTokens());
 }
 
 void DecodeKernelEmitter::initTmaBarriers(CTA &cta) {
-  cta.barriers = nvgpu::MBarrierCreateOp::create(
-      b,
-      nvgpu::MBarrierGroupType::get(b.getContext(), workgroup(), plan.stages));
-  auto first = scf::IfOp::create(b, a.eq(cta.tid, 0));
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(first.thenBlock());
-    // One arrival per phase: the issuing thread's arrive.expect_tx.
-    for (int64_t s = 0; s < plan.stages; ++s)
-      nvgpu::MBarrierInitOp::create(b, cta.barriers, a.idx(1), a.idx(s),
-                                    Value());
-    mla_gpu::FenceMBarrierInitOp::create(b);
-  }
-  barrier();
+  // One arrival per phase: the issuing thread's arrive.expect_tx.
+  cta.barriers = stageBarriers(cta.tid, plan.stages, 1);
 }
 
 /// The wgmma attention kernel (picture above). Per tile: everyone waits for

@@ -216,3 +216,49 @@ func.func @tma_wait_tokens(%bars: !bars, %ring: memref<2x9x64x64xbf16, #gpu.addr
       : !bars, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>
   return
 }
+
+// -----
+
+!map = !nvgpu.tensormap.descriptor<tensor = memref<1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>
+!bars = !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+
+// A dense tile by TMA: thread 0 alone announces 2 atoms × 128 rows × 128
+// bytes on the stage's barrier, then one box per atom, its innermost
+// coordinate 64 columns further each time, into atoms 1 and 2 of the stage.
+// CHECK-LABEL: func.func @tma_load_tile
+// CHECK-SAME:    (%[[MAP:.*]]: !nvgpu.tensormap.descriptor{{.*}}, %[[RING:.*]]: memref<3x3x128x64xbf16, #gpu.address_space<workgroup>>, %[[BARS:.*]]: !nvgpu.mbarrier.group{{.*}}, %[[STAGE:.*]]: index, %[[H:.*]]: index, %[[ROW:.*]]: index, %[[COL:.*]]: index)
+// CHECK:         %[[TID:.*]] = gpu.thread_id x
+// CHECK:         %[[ME:.*]] = arith.cmpi eq, %[[TID]], %c0
+// CHECK:         scf.if %[[ME]] {
+// CHECK:           nvgpu.mbarrier.arrive.expect_tx %[[BARS]][%[[STAGE]]], %c32768
+// CHECK:           %[[BOX1:.*]] = memref.subview %[[RING]][%[[STAGE]], 1, 0, 0] [1, 1, 128, 64] [1, 1, 1, 1]
+// CHECK:           nvgpu.tma.async.load %[[MAP]][%[[COL]], %[[ROW]], %[[H]]], %[[BARS]][%[[STAGE]]] to %[[BOX1]]
+// CHECK:           %[[BOX2:.*]] = memref.subview %[[RING]][%[[STAGE]], 2, 0, 0] [1, 1, 128, 64] [1, 1, 1, 1]
+// CHECK:           %[[NEXT:.*]] = arith.addi %[[COL]], %c64
+// CHECK:           nvgpu.tma.async.load %[[MAP]][%[[NEXT]], %[[ROW]], %[[H]]], %[[BARS]][%[[STAGE]]] to %[[BOX2]]
+// CHECK-NOT:       nvgpu.tma.async.load
+// CHECK:         }
+func.func @tma_load_tile(%map: !map, %ring: memref<3x3x128x64xbf16, #gpu.address_space<workgroup>>, %bars: !bars,
+                         %stage: index, %h: index, %row: index, %col: index) {
+  mla_gpu.tma.load_tile %map[%h, %row, %col] into %ring[%stage] atoms 1 count 2, %bars issuer 0
+      : !map, memref<3x3x128x64xbf16, #gpu.address_space<workgroup>>, !bars
+  return
+}
+
+// -----
+
+!bars = !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+
+// The wait on barrier tile mod 3 for parity (tile / 3) mod 2; nothing else.
+// CHECK-LABEL: func.func @tma_wait_tile
+// CHECK-SAME:    (%[[BARS:.*]]: !nvgpu.mbarrier.group{{.*}}, %[[TILE:.*]]: index)
+// CHECK:         %[[ROUND:.*]] = arith.divui %[[TILE]], %c3
+// CHECK:         %[[PHASE:.*]] = arith.remui %[[ROUND]], %c2
+// CHECK:         %[[PARITY:.*]] = arith.cmpi ne, %[[PHASE]], %c0
+// CHECK:         %[[STAGE:.*]] = arith.remui %[[TILE]], %c3
+// CHECK:         nvgpu.mbarrier.try_wait.parity %[[BARS]][%[[STAGE]]], %[[PARITY]], %c10000000
+// CHECK-NEXT:    return
+func.func @tma_wait_tile(%bars: !bars, %tile: index) {
+  mla_gpu.tma.wait_tile %bars tile %tile : !bars
+  return
+}

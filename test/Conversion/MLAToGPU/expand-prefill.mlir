@@ -109,3 +109,53 @@ func.func @prefill_wide_keys(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128
         memref<2x?x128x128xbf16>
   return
 }
+
+// loads = tma: the tensor maps of the workspace (boxes of 128 rows × 64
+// columns) are made on the host right after it is allocated, before any
+// kernel. In the kernel, one mbarrier per stage expecting three arrivals
+// (K_nope, k_pe, V); thread 0 issues each tile's boxes — K_nope's two atoms
+// from the head's rows of the request, k_pe's one from column 512 of the
+// latents, V's two —; Q alone is cp.async, waited for and fenced once.
+// Per tile: the wait on the tile's phase, the barrier, the next tile's
+// boxes; no cp.async group in the loop.
+// CHECK-LABEL: func.func @prefill_tma
+// CHECK:       %[[LATENT:.*]] = memref.alloc({{.*}}) : memref<?x?x576xbf16>
+// CHECK:       %[[KEYS:.*]] = memref.alloc({{.*}}) : memref<128x?x128xbf16>
+// CHECK:       %[[VALUES:.*]] = memref.alloc({{.*}}) : memref<128x?x128xbf16>
+// CHECK:       %[[KMAP:.*]] = nvgpu.tma.create.descriptor %{{.*}} box[%c1, %c128, %c64] : memref<*xbf16> -> <tensor = memref<1x128x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b
+// CHECK:       %[[VMAP:.*]] = nvgpu.tma.create.descriptor
+// CHECK:       %[[LMAP:.*]] = nvgpu.tma.create.descriptor
+// CHECK:       function(@prefill_gather)
+// CHECK:       gpu.launch {{.*}} dynamic_shared_memory_size %c214016_i32 function(@prefill_attention)
+// CHECK:         %[[BARS:.*]] = nvgpu.mbarrier.create -> <memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK:         nvgpu.mbarrier.init %[[BARS]][%c0], %c3
+// CHECK:         nvgpu.mbarrier.init %[[BARS]][%c1], %c3
+// CHECK:         mla_gpu.fence.mbarrier_init
+// CHECK:         mla_gpu.barrier
+// CHECK:         mla_gpu.tma.load_tile %[[KMAP]][%{{.*}}, %{{.*}}, %c0] into %{{.*}}[%{{.*}}] atoms 0 count 2, %[[BARS]] issuer 0
+// CHECK:         mla_gpu.tma.load_tile %[[LMAP]][%{{.*}}, %{{.*}}, %c512] into %{{.*}}[%{{.*}}] atoms 2 count 1, %[[BARS]] issuer 0
+// CHECK:         mla_gpu.tma.load_tile %[[VMAP]][%{{.*}}, %{{.*}}, %c0] into %{{.*}}[%{{.*}}] atoms 0 count 2, %[[BARS]] issuer 0
+// CHECK:         mla_gpu.async_copy.wait 0
+// CHECK-NEXT:    mla_gpu.fence.async_proxy
+// CHECK:         scf.for %[[T:.*]] = {{.*}} iter_args
+// CHECK:           mla_gpu.tma.wait_tile %[[BARS]] tile %[[T]]
+// CHECK-NEXT:      mla_gpu.barrier
+// CHECK:           mla_gpu.tma.load_tile %[[KMAP]]
+// CHECK:           mla_gpu.tma.load_tile %[[LMAP]]
+// CHECK:           mla_gpu.tma.load_tile %[[VMAP]]
+// CHECK-NOT:       mla_gpu.async_copy
+// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12
+// CHECK:           mla_gpu.warpgroup.mma_rs
+// CHECK:       } {mla.kernel = "prefill_attention"}
+func.func @prefill_tma(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
+                   %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                   %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>,
+                   %lens: memref<2xi32>, %o: memref<2x?x128x128xbf16>) {
+  mla.prefill_kernel %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] into %o causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
+      {config = #v3}
+      : memref<2x?x128x128xbf16>, memref<2x?x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x?x128x128xbf16>
+  return
+}

@@ -574,6 +574,54 @@ func.func @case(%b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workg
 
 // -----
 
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects a ring [stages, atoms, rows, 64] of bf16 or f16 in shared memory, found 'memref<2x3x64x64xbf16>'}}
+  mla_gpu.tma.load_tile %m[%i, %i, %i] into %d[%i] atoms 0 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects atoms [2, 4) within the ring's 3}}
+  mla_gpu.tma.load_tile %m[%i, %i, %i] into %d[%i] atoms 2 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>, %i: index) {
+  // expected-error @+1 {{expects one mbarrier per stage (2), found 3}}
+  mla_gpu.tma.load_tile %m[%i, %i, %i] into %d[%i] atoms 0 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 3>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x32x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects a 128-byte-swizzled tensor map of boxes [1, 64, 64] of 'bf16'}}
+  mla_gpu.tma.load_tile %m[%i, %i, %i] into %d[%i] atoms 0 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x32x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_64b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects a 128-byte-swizzled tensor map of boxes [1, 64, 64] of 'bf16'}}
+  mla_gpu.tma.load_tile %m[%i, %i, %i] into %d[%i] atoms 0 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_64b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
+func.func @case(%m: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, %d: memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, %b: !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>, %i: index) {
+  // expected-error @+1 {{expects 3 indices (the map's rank), found 2}}
+  mla_gpu.tma.load_tile %m[%i, %i] into %d[%i] atoms 0 count 2, %b issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x3x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+  return
+}
+
+// -----
+
 func.func @case(%s: vector<2x2xf32>, %m: vector<2xf32>, %i: index) {
   // expected-error @+1 {{expects an even, non-zero number of score fragments (16 tokens per A fragment of P), found 3}}
   %p, %m1, %l1, %a1 = mla_gpu.softmax_update scores(%s, %s, %s) max %m sum %m from %i limits(%i, %i) scale 0.125 element bf16

@@ -150,6 +150,20 @@ func.func @tile_loads(%q: memref<128x512xbf16, strided<[512, 1], offset: ?>>,
   return
 }
 
+// CHECK-LABEL: func.func @tma_tiles
+// CHECK:         mla_gpu.tma.load_tile %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}}[%{{.*}}] atoms 0 count 2, %{{.*}} issuer 0 : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, memref<2x9x64x64xbf16, #gpu.address_space<workgroup>>, !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+// CHECK-NEXT:    mla_gpu.tma.load_tile %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] into %{{.*}}[%{{.*}}] atoms 8 count 1, %{{.*}} issuer 0 :
+// CHECK-NEXT:    mla_gpu.tma.wait_tile %{{.*}} tile %{{.*}} : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+func.func @tma_tiles(%map64: !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>,
+                     %atoms: !wg_atoms, %bars: !bars, %i: index, %j: index) {
+  mla_gpu.tma.load_tile %map64[%i, %j, %i] into %atoms[%j] atoms 0 count 2, %bars issuer 0
+      : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, !wg_atoms, !bars
+  mla_gpu.tma.load_tile %map64[%i, %j, %i] into %atoms[%j] atoms 8 count 1, %bars issuer 0
+      : !nvgpu.tensormap.descriptor<tensor = memref<1x64x64xbf16, #gpu.address_space<workgroup>>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>, !wg_atoms, !bars
+  mla_gpu.tma.wait_tile %bars tile %j : !bars
+  return
+}
+
 // CHECK-LABEL: func.func @softmax
 // CHECK:         %{{.*}}:2, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 1.250000e-01 element bf16
 // CHECK-NEXT:    %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = mla_gpu.softmax_update scores(%{{.*}}, %{{.*}}) max %{{.*}} sum %{{.*}} from %{{.*}} limits(%{{.*}}, %{{.*}}) scale 5.000000e-01 element f16

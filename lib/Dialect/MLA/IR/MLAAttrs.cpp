@@ -248,7 +248,7 @@ DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           int64_t blockQueries, int64_t blockKeys,
-                          int64_t prefixChunk) {
+                          int64_t prefixChunk, DecodeLoads) {
   if (failed(verifyPositive(emitError, "prefill_tiling",
                             {{"block_queries", blockQueries},
                              {"block_keys", blockKeys},

@@ -47,6 +47,23 @@ struct TilingContext {
   int64_t specializeCounts = 0;
   /// The prefill's key tile asked for (0: the cost model's).
   int64_t prefillBlockKeys = 0;
+  /// How the prefill's K and V tiles are loaded, when asked for.
+  std::optional<DecodeLoads> prefillLoads;
+};
+
+/// What a fusion pass asks of its pattern: its options, before the target
+/// and the tuning file make them a TilingContext (runFusion).
+struct FusionRequest {
+  int64_t assumedCacheLength = 4096;
+  /// Split count / prefix chunk (0: the cost model's).
+  int64_t override = 0;
+  StringRef tuningFile;
+  MmaChoice mma = MmaChoice::Auto;
+  DecodeSchedule schedule = DecodeSchedule::Even;
+  LoadsChoice loads = LoadsChoice::Auto;
+  int64_t specializeCounts = 0;
+  int64_t prefillBlockKeys = 0;
+  LoadsChoice prefillLoads = LoadsChoice::Auto;
 };
 
 /// `type` with dimension `dim` set to `size`.
@@ -173,13 +190,17 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
                           form->gather.getCache()),
         op.getCausal(), tiling.assumedCacheLength);
     PrefillTilingAttr choice = choosePrefillTiling(shape, tiling.target);
-    if (int64_t keys = tiling.prefillBlockKeys)
-      choice = PrefillTilingAttr::get(
-          getContext(), choice.getBlockQueries(), keys,
-          llvm::divideCeil(choice.getPrefixChunk(), keys) * keys);
+    int64_t keys = choice.getBlockKeys(), chunk = choice.getPrefixChunk();
+    if (tiling.prefillBlockKeys) {
+      keys = tiling.prefillBlockKeys;
+      chunk = llvm::divideCeil(chunk, keys) * keys;
+    }
     if (tiling.override)
-      choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
-                                      choice.getBlockKeys(), tiling.override);
+      chunk = tiling.override;
+    choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
+                                    keys, chunk,
+                                    tiling.prefillLoads.value_or(
+                                        choice.getLoads()));
     auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
         op, op.getType(), op.getQNope(), op.getQPe(), form->key.getWeight(),
         form->value.getWeight(), form->gather.getCache(),
@@ -195,33 +216,35 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
 
 /// Runs one fusion pattern with the target's tiling context.
 template <typename Pattern>
-LogicalResult runFusion(Operation *root, int64_t assumedCacheLength, int64_t override,
-                        StringRef tuningFile = "",
-                        MmaChoice mma = MmaChoice::Auto,
-                        DecodeSchedule schedule = DecodeSchedule::Even,
-                        LoadsChoice loads = LoadsChoice::Auto,
-                        int64_t specializeCounts = 0,
-                        int64_t prefillBlockKeys = 0) {
+LogicalResult runFusion(Operation *root, const FusionRequest &request) {
   TargetDescription target = getTarget(root);
-  if (assumedCacheLength < 1)
+  if (request.assumedCacheLength < 1)
     return root->emitError("assumed-cache-length must be positive");
-  if (override < 0)
+  if (request.override < 0)
     return root->emitError("a tiling override must be positive (0: none)");
-  TilingContext tiling{target, assumedCacheLength, override, std::nullopt};
+  TilingContext tiling{target, request.assumedCacheLength, request.override,
+                       std::nullopt};
   // auto: the wgmma kernel, with TMA loads, where the target has it (the
   // cost model still falls back to mma.sync for shapes the wgmma kernel does
   // not suit, and to cp.async for page sizes TMA does not).
   bool wgmma = target.chip.warpgroupMMA;
-  tiling.mma = mma == MmaChoice::Sync || (mma == MmaChoice::Auto && !wgmma)
+  tiling.mma = request.mma == MmaChoice::Sync ||
+                       (request.mma == MmaChoice::Auto && !wgmma)
                    ? MmaKind::Sync
                    : MmaKind::Warpgroup;
-  tiling.schedule = schedule;
-  tiling.specializeCounts = specializeCounts;
-  tiling.prefillBlockKeys = prefillBlockKeys;
-  tiling.loads =
-      loads == LoadsChoice::AsyncCopy || (loads == LoadsChoice::Auto && !wgmma)
-          ? DecodeLoads::AsyncCopy
-          : DecodeLoads::Tma;
+  tiling.schedule = request.schedule;
+  tiling.specializeCounts = request.specializeCounts;
+  tiling.prefillBlockKeys = request.prefillBlockKeys;
+  tiling.loads = request.loads == LoadsChoice::AsyncCopy ||
+                         (request.loads == LoadsChoice::Auto && !wgmma)
+                     ? DecodeLoads::AsyncCopy
+                     : DecodeLoads::Tma;
+  // The prefill's: the cost model's unless asked for.
+  if (request.prefillLoads != LoadsChoice::Auto)
+    tiling.prefillLoads = request.prefillLoads == LoadsChoice::Tma
+                              ? DecodeLoads::Tma
+                              : DecodeLoads::AsyncCopy;
+  StringRef tuningFile = request.tuningFile;
   if (!tuningFile.empty()) {
     FailureOr<DecodeTuningTable> table =
         DecodeTuningTable::load(tuningFile, root);
@@ -261,9 +284,15 @@ struct MLAFuseDecodePass
           << static_cast<int64_t>(specializeCounts);
       return signalPassFailure();
     }
-    if (failed(runFusion<FuseAbsorbedDecode>(
-            getOperation(), assumedCacheLength, splits, tuningFile, mma,
-            schedule, loads, specializeCounts)))
+    FusionRequest request;
+    request.assumedCacheLength = assumedCacheLength;
+    request.override = splits;
+    request.tuningFile = tuningFile;
+    request.mma = mma;
+    request.schedule = schedule;
+    request.loads = loads;
+    request.specializeCounts = specializeCounts;
+    if (failed(runFusion<FuseAbsorbedDecode>(getOperation(), request)))
       signalPassFailure();
   }
 };
@@ -286,10 +315,12 @@ struct MLAFusePrefillPass
           << static_cast<int64_t>(blockKeys);
       return signalPassFailure();
     }
-    if (failed(runFusion<FuseDecompressedPrefill>(
-            getOperation(), assumedCacheLength, prefixChunk, "",
-            MmaChoice::Auto, DecodeSchedule::Even, LoadsChoice::Auto, 0,
-            blockKeys)))
+    FusionRequest request;
+    request.assumedCacheLength = assumedCacheLength;
+    request.override = prefixChunk;
+    request.prefillBlockKeys = blockKeys;
+    request.prefillLoads = loads;
+    if (failed(runFusion<FuseDecompressedPrefill>(getOperation(), request)))
       signalPassFailure();
   }
 };

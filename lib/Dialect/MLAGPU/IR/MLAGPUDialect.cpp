@@ -371,6 +371,37 @@ LogicalResult TmaWaitTokensOp::verify() {
   return success();
 }
 
+LogicalResult TmaLoadTileOp::verify() {
+  auto ring = cast<MemRefType>(getBuffer().getType());
+  if (!inWorkgroupMemory(ring) || ring.getRank() != 4 ||
+      ring.getShape().back() != 64 || !isTwoByteFloat(ring.getElementType()) ||
+      !ring.hasStaticShape())
+    return emitOpError("expects a ring [stages, atoms, rows, 64] of bf16 or "
+                       "f16 in shared memory, found ")
+           << ring;
+  if (getFirst() + getCount() > ring.getDimSize(1))
+    return emitOpError("expects atoms [")
+           << getFirst() << ", " << getFirst() + getCount()
+           << ") within the ring's " << ring.getDimSize(1);
+  auto barriers = cast<nvgpu::MBarrierGroupType>(getBarriers().getType());
+  if (barriers.getNumBarriers() != ring.getDimSize(0))
+    return emitOpError("expects one mbarrier per stage (")
+           << ring.getDimSize(0) << "), found " << barriers.getNumBarriers();
+  auto map = cast<nvgpu::TensorMapDescriptorType>(getMap().getType());
+  MemRefType box = map.getTensor();
+  int64_t rows = ring.getDimSize(2);
+  if (box.getRank() != 3 || box.getDimSize(0) != 1 ||
+      box.getDimSize(1) != rows || box.getDimSize(2) != 64 ||
+      box.getElementType() != ring.getElementType() ||
+      map.getSwizzle() != nvgpu::TensorMapSwizzleKind::SWIZZLE_128B)
+    return emitOpError("expects a 128-byte-swizzled tensor map of boxes [1, ")
+           << rows << ", 64] of " << ring.getElementType();
+  if (getIndices().size() != 3)
+    return emitOpError("expects 3 indices (the map's rank), found ")
+           << getIndices().size();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Descriptors
 //===----------------------------------------------------------------------===//

@@ -243,17 +243,24 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
     * `block_queries`, `block_keys`: the flash-attention tile;
     * `prefix_chunk`: cached tokens per chunk; chunks are attended to
       independently and merged by their log-sum-exp, as chunked prefill over
-      a long cached prefix does.
+      a long cached prefix does;
+    * `loads` (optional, default `async_copy`): how the attention's K and V
+      tiles reach shared memory, `async_copy` (cp.async by every thread) or
+      `tma` (one thread's Tensor Memory Accelerator copies completing on
+      mbarriers) — the decode tiling's enum.
 
     ```mlir
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+    #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
     ```
 
     Bounds: block_queries and block_keys ≤ 1024, prefix_chunk ≤ 2^30
     tokens.
   }];
   let parameters = (ins "int64_t":$block_queries, "int64_t":$block_keys,
-                        "int64_t":$prefix_chunk);
+                        "int64_t":$prefix_chunk,
+                        DefaultValuedParameter<"::mlir::mla::DecodeLoads",
+                            "::mlir::mla::DecodeLoads::AsyncCopy">:$loads);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -280,13 +280,23 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
     model chooses (`choosePrefillTiling`). Ops stamped `mla.phase = decode`
     are left for absorption. `prefix-chunk` overrides the cost model's
     chunk, `block-keys` its key tile (64 or 128: the prefill kernel's two
-    loop forms, docs/prefill-kernel.md).
+    loop forms, docs/prefill-kernel.md), `loads` how the kernel's K and V
+    tiles reach shared memory.
   }];
   let options = [
     Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
            "Cached tokens per chunk (0: the cost model's choice)">,
     Option<"blockKeys", "block-keys", "int64_t", /*default=*/"0",
            "Keys per attention tile, 64 or 128 (0: the cost model's choice)">,
+    Option<"loads", "loads", "::mlir::mla::LoadsChoice",
+           /*default=*/"::mlir::mla::LoadsChoice::Auto",
+           "How the attention kernel loads K and V tiles", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::LoadsChoice::Auto, "auto",
+                        "the cost model's choice"),
+             clEnumValN(::mlir::mla::LoadsChoice::AsyncCopy, "async_copy",
+                        "cp.async by every thread"),
+             clEnumValN(::mlir::mla::LoadsChoice::Tma, "tma",
+                        "TMA by one thread, on mbarriers"))}]>,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];

@@ -346,6 +346,67 @@ def MLAGPU_TmaWaitTokensOp : MLAGPU_TokenOp<"tma.wait_tokens",
   }];
 }
 
+def MLAGPU_TmaLoadTileOp : MLAGPU_Op<"tma.load_tile",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "atoms of a tensor's tile into a shared ring stage by TMA, on the stage's mbarrier";
+  let description = [{
+    A dense tile by the Tensor Memory Accelerator (sm_90): thread `issuer`
+    of the CTA announces the tile's bytes on mbarrier `stage` of `barriers`
+    (one `mbarrier.arrive.expect_tx`) and issues one box per atom: box k
+    (k < `count`) is the map's box [1, T, 64] whose first element is the
+    tensor's element at `indices` (outermost first) with 64·k added to the
+    last, written 128-byte swizzled into atom `first` + k of stage `stage`
+    of `buffer`, a ring [S, A, T, 64] — the layout `mla_gpu.load_tile ...
+    swizzle b128` builds by hand and wgmma reads. Elements outside the
+    tensor are zero-filled (and counted). The other threads do nothing.
+    Each stage's mbarrier expects one arrival per `tma.load_tile` into it;
+    `mla_gpu.tma.wait_tile` waits for them.
+
+    ```mlir
+    // Keys t.. of head h: atoms 0 and 1 of stage s (128 columns).
+    mla_gpu.tma.load_tile %map[%h, %t, %c0] into %keys[%s] atoms 0 count 2,
+        %barriers issuer 0
+        : !nvgpu.tensormap.descriptor<tensor = memref<1x128x64xbf16, 3>, swizzle = swizzle_128b, l2promo = l2promo_256b, oob = zero, interleave = none>,
+          memref<2x3x128x64xbf16, #gpu.address_space<workgroup>>,
+          !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+    ```
+  }];
+  let arguments = (ins MLAGPU_TensorMap:$map, Variadic<Index>:$indices,
+                       AnyMemRef:$buffer, Index:$stage,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$first,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$count,
+                       MLAGPU_MBarrierGroup:$barriers,
+                       ConfinedAttr<I64Attr, [IntNonNegative,
+                                              IntMaxValue<1023>]>:$issuer);
+  let assemblyFormat = [{
+    $map `[` $indices `]` `into` $buffer `[` $stage `]` `atoms` $first `count`
+    $count `,` $barriers `issuer` $issuer attr-dict `:` type($map) `,`
+    type($buffer) `,` type($barriers)
+  }];
+  let hasVerifier = 1;
+}
+
+def MLAGPU_TmaWaitTileOp : MLAGPU_Op<"tma.wait_tile",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "waits until tile `tile`'s TMA copies have landed in its stage";
+  let description = [{
+    The executing thread waits on mbarrier tile mod S of `barriers` (S of
+    them: one per stage of a ring) for the phase of tile `tile` — parity
+    (tile / S) mod 2: each stage's barrier completes one phase per tile it
+    takes. After it the thread sees the tile's bytes (and wgmma may read
+    them: TMA writes through the async proxy).
+
+    ```mlir
+    mla_gpu.tma.wait_tile %barriers tile %t
+        : !nvgpu.mbarrier.group<memorySpace = #gpu.address_space<workgroup>, num_barriers = 2>
+    ```
+  }];
+  let arguments = (ins MLAGPU_MBarrierGroup:$barriers, Index:$tile);
+  let assemblyFormat = [{
+    $barriers `tile` $tile attr-dict `:` type($barriers)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Stage barriers
 //===----------------------------------------------------------------------===//
