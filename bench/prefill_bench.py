@@ -19,11 +19,11 @@ after warm-up). For each shape (heads × batch × new tokens, causal, over
 TFLOP/s count the attention's causal FLOPs, 2·B·H·Σ_s(visible keys)·(N+R+V).
 
 Each variant of --block-keys — the attention kernel's key tile, with
-`:tma` its TMA loads (else cp.async) — is one mla timing, the best one the
-row's; --ncu adds each variant's per-kernel device time (Nsight Compute).
+`:tma` its TMA loads (else cp.async), with `:producer` warp-specialised
+(docs/prefill-kernel.md) — is one mla timing, the best one the row's; --ncu adds each variant's per-kernel device time (Nsight Compute).
 
 Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,...] [--cached 0]
-                        [--block-keys 128,128:tma,64] [--ncu] [--repeat 20]
+                        [--block-keys 128,128:tma,128:producer] [--ncu] [--repeat 20]
                         [--json out.json]
 """
 
@@ -48,15 +48,19 @@ DEFAULT_SHAPES = "128x1x1024,16x4x512,128x1x4096,128x4x2048,128x1x8192,128x1x163
 
 
 def parse_variant(text):
-    """'128' or '128:tma' → (block_keys, loads)."""
-    keys, _, loads = text.partition(":")
-    return int(keys), loads or "async_copy"
+    """'128', '128:tma' or '128:producer' (warp-specialised, TMA) →
+    (block_keys, loads, producer)."""
+    keys, _, form = text.partition(":")
+    if form not in ("", "tma", "producer"):
+        raise SystemExit(f"unknown kernel form '{form}' in '{text}' (tma, producer)")
+    return int(keys), "async_copy" if not form else "tma", form == "producer"
 
 
-def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys, loads="async_copy"):
+def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys, loads="async_copy",
+                   producer=False):
     """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens) -> o:
     one mla.fused_prefill, `block_keys` keys per attention tile loaded by
-    `loads` (async_copy or tma)."""
+    `loads` (async_copy or tma), warp-specialised with `producer`."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
     config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
               f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
@@ -74,7 +78,8 @@ def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys, loads="a
             f"%bt: tensor<{batch}x{width}xi32>, %lens: tensor<{batch}xi32>) -> {result} {{\n"
             f"  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal\n"
             f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, block_keys = {block_keys}, "
-            f"prefix_chunk = 1073741824, loads = {loads}> {{config = #cfg}}\n"
+            f"prefix_chunk = 1073741824, loads = {loads}, producer = {str(producer).lower()}> "
+            f"{{config = #cfg}}\n"
             f"      : ({types}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
 
@@ -173,7 +178,8 @@ def main():
     parser.add_argument("--shapes", default=DEFAULT_SHAPES, help="heads x batch x new tokens, ...")
     parser.add_argument("--cached", type=int, default=0, help="tokens cached before the new ones")
     parser.add_argument("--block-keys", default="128",
-                        help="key tiles to time, each with :tma for TMA loads, e.g. 128,128:tma,64")
+                        help="key tiles to time, each with :tma (TMA loads) or :producer "
+                             "(warp-specialised), e.g. 128,128:tma,128:producer")
     parser.add_argument("--ncu", action="store_true", help="each kernel's time (Nsight Compute)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-torch", action="store_true")

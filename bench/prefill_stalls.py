@@ -3,7 +3,7 @@ speed-of-light, pipe utilisation, warp-state (stall) and instruction
 sections of one `prefill_attention` launch per key tile, on one shape.
 
 Usage: prefill_stalls.py --mla-run PATH [--shape 128x1x4096]
-                         [--block-keys 128,128:tma,64] [--out DIR]
+                         [--block-keys 128,128:tma,128:producer] [--out DIR]
 Prints each launch's report (ncu's text form); with --out, also writes it.
 """
 
@@ -29,7 +29,7 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
     parser.add_argument("--shape", default="128x1x4096", help="heads x batch x new tokens")
     parser.add_argument("--block-keys", default="128,128:tma",
-                        help="key tiles, each with :tma for TMA loads")
+                        help="key tiles, each with :tma (TMA loads) or :producer (warp-specialised)")
     parser.add_argument("--out")
     args = parser.parse_args()
     cfg = MLAConfig.from_hf(args.config)

@@ -368,7 +368,8 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   // cp.async loads until the TMA form is measured faster
   // (docs/prefill-kernel.md).
   return PrefillTilingAttr::get(c.getContext(), blockQueries, blockKeys,
-                                prefixChunk, DecodeLoads::AsyncCopy);
+                                prefixChunk, DecodeLoads::AsyncCopy,
+                                /*producer=*/false);
 }
 
 namespace {

@@ -54,6 +54,7 @@ mla::planPrefillKernels(const PrefillProblem &problem,
   PrefillKernelPlan plan = sizePrefillKernels(
       problem, tiling.getBlockQueries(), tiling.getBlockKeys());
   plan.loads = tiling.getLoads();
+  plan.producer = tiling.getProducer();
   if (!plan.elementType ||
       (!plan.elementType.isBF16() && !plan.elementType.isF16())) {
     std::string name = "an unknown type";
@@ -80,6 +81,11 @@ mla::planPrefillKernels(const PrefillProblem &problem,
     return fail("the prefill kernel takes block_queries and block_keys of 64 "
                 "or 128, not " +
                 Twine(plan.blockQueries) + " and " + Twine(plan.blockKeys));
+  // The consumers take turns: two of them.
+  if (plan.producer && plan.blockQueries != 128)
+    return fail("the warp-specialised prefill kernel takes block_queries "
+                "128 (two consumer warpgroups), not " +
+                Twine(plan.blockQueries));
   if (plan.sharedBytes() > target.chip.sharedMemoryPerBlock)
     return fail("the prefill tiles need " + Twine(plan.sharedBytes()) +
                 " bytes of shared memory, more than the target's " +

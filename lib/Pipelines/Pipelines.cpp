@@ -54,6 +54,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
     mla::MLAFusePrefillOptions prefill;
     prefill.blockKeys = options.prefillBlockKeys;
     prefill.loads = options.prefillLoads;
+    prefill.producer = options.prefillProducer;
     pm.addPass(mla::createMLAFusePrefill(prefill));
   }
   // Absorption and fusion leave the gathers and decompressions they replaced

@@ -17,6 +17,8 @@
 // RUN: mla-opt %s --mla-fuse-prefill=block-keys=64 --split-input-file | FileCheck %s --check-prefix=KEYS64
 // RUN: not mla-opt %s --mla-fuse-prefill=block-keys=96 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-KEYS
 // RUN: mla-opt %s --mla-fuse-prefill=loads=tma --split-input-file | FileCheck %s --check-prefix=TMA
+// RUN: mla-opt %s --mla-fuse-prefill=producer=true --split-input-file | FileCheck %s --check-prefix=PRODUCER
+// RUN: not mla-opt %s --mla-fuse-prefill="producer=true loads=async_copy" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-PRODUCER
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
 // with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
@@ -53,6 +55,7 @@
 // HUGE-SPLITS: error: mla-fuse-decode: splits must be at most 1024, found 2147483648
 // HUGE-CHUNK: error: mla-fuse-prefill: prefix-chunk must be at most 1073741824, found 4294967296
 // BAD-KEYS: error: mla-fuse-prefill: block-keys must be 64 or 128 (0: the cost model's choice), found 96
+// BAD-PRODUCER: error: mla-fuse-prefill: producer=true takes TMA loads, not loads=async_copy
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
 // query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of
@@ -307,6 +310,9 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 // loads=tma asks for the TMA form; the cost model's default is cp.async.
 // TMA-LABEL: func.func @prefill_4096
 // TMA: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
+// producer=true asks for the warp-specialised kernel, which takes TMA.
+// PRODUCER-LABEL: func.func @prefill_4096
+// PRODUCER: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
 func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

@@ -47,10 +47,14 @@ struct PrefillKernelShape {
   /// 8 bytes a stage, beside sharedBytes()).
   DecodeLoads loads = DecodeLoads::AsyncCopy;
 
+  /// Warp specialisation: a producer warpgroup (the CTA's first) issues the
+  /// TMA loads; the query rows' warpgroups consume them, taking turns.
+  bool producer = false;
+
   bool tma() const { return loads == DecodeLoads::Tma; }
 
   int64_t warpgroups() const { return blockQueries / 64; }
-  int64_t threads() const { return 128 * warpgroups(); }
+  int64_t threads() const { return 128 * (warpgroups() + producer); }
   int64_t queryTileBytes() const {
     return blockQueries * queryDim * elementBytes;
   }

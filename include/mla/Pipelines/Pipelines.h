@@ -56,6 +56,12 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
                      "cp.async by every thread"),
           clEnumValN(LoadsChoice::Tma, "tma",
                      "TMA by one thread, on mbarriers"))};
+  PassOptions::Option<bool> prefillProducer{
+      *this, "prefill-producer",
+      llvm::cl::desc("Warp-specialised prefill attention: a producer "
+                     "warpgroup's TMA loads, consumer warpgroups taking "
+                     "turns"),
+      llvm::cl::init(false)};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

@@ -36,6 +36,8 @@
 
 #include "mla/Dialect/MLA/IR/MLA.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -53,6 +55,30 @@ public:
   void emitGather();
   void emitDecompression();
   void emitAttention();
+
+  /// One key tile's online-softmax update: the new row max and sum (×2
+  /// each), P as wgmma A fragments and O's fragments rescaled by α.
+  struct SoftmaxStep {
+    SmallVector<Value> stats, probs, out;
+  };
+  /// The attention loop's steps, which every loop form strings together:
+  /// a tile's loads, its S = Q·Kᵀ (from a stage; async or waited), its
+  /// softmax, and its O += P·V.
+  struct AttentionSteps {
+    function_ref<void(Value)> loadTile;
+    function_ref<SmallVector<Value>(Value, bool)> scoresOf;
+    function_ref<SoftmaxStep(Value, ValueRange, ValueRange)> softmaxOf;
+    function_ref<SmallVector<Value>(Value, const SoftmaxStep &, bool)>
+        valuesOf;
+  };
+  void emitSpecializedLoop(Value tiles, Value tid, Value consumer, Value full,
+                           ArrayRef<Value> init, const AttentionSteps &steps,
+                           function_ref<void(ArrayRef<Value>)> store);
+  /// Registers per thread the producer keeps and the consumers take
+  /// (setmaxnreg): 128 · 24 + 256 · 240 = 384 · 168, what the launch of 384
+  /// threads holds.
+  static constexpr uint32_t kProducerRegisters = 24;
+  static constexpr uint32_t kConsumerRegisters = 240;
   Value keyTileMap(Value workspace) {
     return tensorMap(workspace, plan.blockKeys);
   }
@@ -225,7 +251,11 @@ void PrefillKernelEmitter::emitAttention() {
   Value queryBlock = kernel.getBlockIds().x, head = kernel.getBlockIds().y,
         request = kernel.getBlockIds().z;
   Value tid = kernel.getThreadIds().x;
+  // The warpgroup of query rows (with a producer, the CTA's first
+  // warpgroup is the producer's: the rows' are the next ones).
   Value warpgroup = a.div(tid, 128);
+  if (plan.producer)
+    warpgroup = a.sub(warpgroup, a.idx(1));
   Value warp = a.rem(a.div(tid, 32), 4);
   Value lane = a.rem(tid, 32);
   Value quadRow = a.div(lane, 4);
@@ -320,7 +350,8 @@ void PrefillKernelEmitter::emitAttention() {
     if (!plan.tma())
       commitGroup();
   };
-  for (int64_t t = 0; t + 1 < stages; ++t)
+  // The producer issues every tile itself.
+  for (int64_t t = 0; !plan.producer && t + 1 < stages; ++t)
     loadTile(a.idx(t));
   // With TMA, Q is the only cp.async group: waited for and fenced to the
   // async proxy here, behind the first tiles' loads.
@@ -367,29 +398,40 @@ void PrefillKernelEmitter::emitAttention() {
   // per 16 keys); V is read N-major (an atom is 8 keys × 64 dims; the next
   // 64 dims are keys·128 bytes on, the next 8 keys 1024), step k 16 keys
   // (2048 bytes) further.
-  auto softmaxAndValues = [&](Value tile, ValueRange state,
-                              ValueRange scores) -> SmallVector<Value> {
+  auto softmaxOf = [&](Value tile, ValueRange state,
+                       ValueRange scores) -> SoftmaxStep {
     auto update = mla_gpu::SoftmaxUpdateOp::create(
         b, scores, pair(state[0], state[1]), pair(state[2], state[3]),
         a.mul(tile, keys), limits[0], limits[1], APFloat(plan.softmaxScale),
         element);
     Value alpha[2];
-    SmallVector<Value> next;
+    SoftmaxStep step;
     for (int64_t r = 0; r < 2; ++r) {
       alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
-      next.push_back(vector::ExtractOp::create(b, update.getNewMax(), r));
+      step.stats.push_back(vector::ExtractOp::create(b, update.getNewMax(), r));
     }
     for (int64_t r = 0; r < 2; ++r)
-      next.push_back(vector::ExtractOp::create(b, update.getNewSum(), r));
-    SmallVector<Value> out = scaleRows(state.slice(4, valueDim / 8), alpha);
+      step.stats.push_back(vector::ExtractOp::create(b, update.getNewSum(), r));
+    step.probs.assign(update.getProbs().begin(), update.getProbs().end());
+    step.out = scaleRows(state.slice(4, valueDim / 8), alpha);
+    return step;
+  };
+  auto valuesOf = [&](Value tile, const SoftmaxStep &step,
+                      bool async) -> SmallVector<Value> {
     Value stage = a.rem(tile, stages);
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
     auto product = mla_gpu::WarpgroupMmaRsOp::create(
-        b, update.getProbs(), valueDesc, out,
+        b, step.probs, valueDesc, step.out,
         ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
-        /*accumulate=*/true);
-    llvm::append_range(next, product.getResults());
+        /*accumulate=*/true, async);
+    return SmallVector<Value>(product.getResults());
+  };
+  auto softmaxAndValues = [&](Value tile, ValueRange state,
+                              ValueRange scores) -> SmallVector<Value> {
+    SoftmaxStep step = softmaxOf(tile, state, scores);
+    SmallVector<Value> next = step.stats;
+    llvm::append_range(next, valuesOf(tile, step, /*async=*/false));
     return next;
   };
   // Tile `tile` has landed: cp.async, this thread's copies (at most
@@ -414,7 +456,18 @@ void PrefillKernelEmitter::emitAttention() {
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
   init.append(valueDim / 8, zero);
   SmallVector<Value> state;
-  if (stages < 3) {
+  // The output: O / l by the rows' warps.
+  auto store = [&](ArrayRef<Value> state) {
+    Value sums = pair(quadSum(state[2]), quadSum(state[3]));
+    mla_gpu::StoreFragmentsOp::create(
+        b, state.drop_front(4), /*scale=*/Value(), sums,
+        headRows(ops.output, request, head), a.add(rowBase, warpRow),
+        a.idx(0), /*limit=*/Value());
+  };
+  if (plan.producer) {
+    emitSpecializedLoop(tiles, tid, warpgroup, barriers, init,
+                        {loadTile, scoresOf, softmaxOf, valuesOf}, store);
+  } else if (stages < 3) {
     // Tile by tile: S, then its softmax and P·V.
     auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1), init);
     {
@@ -479,13 +532,158 @@ void PrefillKernelEmitter::emitAttention() {
     }
     state.assign(last.getResults().begin(), last.getResults().end());
   }
-  waitGroups(0);
-  Value sums = pair(quadSum(state[2]), quadSum(state[3]));
-  mla_gpu::StoreFragmentsOp::create(
-      b, ArrayRef<Value>(state).drop_front(4), /*scale=*/Value(), sums,
-      headRows(ops.output, request, head), a.add(rowBase, warpRow), a.idx(0),
-      /*limit=*/Value());
+  if (!plan.producer) {
+    waitGroups(0);
+    store(state);
+  }
   gpu::TerminatorOp::create(b);
+}
+
+/// The warp-specialised loop (plan.producer; docs/prefill-kernel.md). Warp-
+/// group 0 is the producer: it gives registers back (setmaxnreg) and its
+/// thread 0 issues every tile's TMA boxes onto `full`, each once the
+/// consumers have released the tile that last held its stage (the `empty`
+/// mbarriers, one arrival per consumer warp). Warpgroups 1 and 2 consume,
+/// with registers raised, taking turns at the tensor cores through two
+/// named barriers: in its turn a consumer issues tile t's P·V and tile
+/// t + 1's Q·Kᵀ (both async), passes the turn, waits for them and
+/// releases tile t's stage; tile t + 1's softmax then runs while the other
+/// consumer's MMAs do. Tile 0's S is the first turn, the last tile's P·V
+/// the last. Consumer 1 passes the turn first (an arrival on consumer 0's
+/// barrier) and not after its last turn, so each barrier sees as many
+/// arrivals as syncs. Returns the consumers' state (row max, sum, O); the
+/// producer's results are those of `init`.
+void PrefillKernelEmitter::emitSpecializedLoop(
+    Value tiles, Value tid, Value consumer, Value full, ArrayRef<Value> init,
+    const AttentionSteps &steps, function_ref<void(ArrayRef<Value>)> store) {
+  const int64_t stages = plan.stages, scoreCount = plan.blockKeys / 8;
+  constexpr int64_t kConsumerWarps = 8;
+  // Q (everyone's cp.async, waited for and fenced) is visible to all after
+  // the barrier in stageBarriers.
+  Value empty = stageBarriers(tid, stages, kConsumerWarps);
+  TypeRange stateTypes = ValueRange(init).getTypes();
+  // The roles' code paths never meet again: a join would carry the
+  // consumers' state through the producer's 24 registers (spills).
+  auto roles = scf::IfOp::create(b, TypeRange{}, a.lt(consumer, a.idx(0)),
+                                 /*withElseRegion=*/true);
+  {
+    // The producer.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(roles.thenBlock());
+    NVVM::SetMaxRegisterOp::create(b, kProducerRegisters,
+                                   NVVM::SetMaxRegisterAction::decrease);
+    auto issuer = scf::IfOp::create(b, a.eq(tid, 0));
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(issuer.thenBlock());
+      auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1));
+      b.setInsertionPointToStart(loop.getBody());
+      Value tile = loop.getInductionVar();
+      auto reused = scf::IfOp::create(b, a.ge(tile, a.idx(stages)));
+      {
+        OpBuilder::InsertionGuard reuse(b);
+        b.setInsertionPointToStart(reused.thenBlock());
+        mla_gpu::TmaWaitTileOp::create(b, empty, a.sub(tile, a.idx(stages)));
+      }
+      steps.loadTile(tile);
+    }
+  }
+  // The consumers.
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(roles.elseBlock());
+  NVVM::SetMaxRegisterOp::create(b, kConsumerRegisters,
+                                 NVVM::SetMaxRegisterAction::increase);
+  Type i32 = b.getI32Type();
+  auto constant = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, i32, v).getResult();
+  };
+  Value pairThreads = constant(256);
+  // Consumer c waits on named barrier 1 + c for its turn and passes it on
+  // 2 − c; each completes with 128 threads syncing and 128 arriving.
+  Value mine = arith::IndexCastOp::create(b, i32, a.add(consumer, a.idx(1)));
+  Value theirs =
+      arith::IndexCastOp::create(b, i32, a.sub(a.idx(2), consumer));
+  auto turn = [&] {
+    NVVM::BarrierOp::create(b, Type(), mine, pairThreads,
+                            NVVM::BarrierReductionAttr(), Value());
+  };
+  auto passTurn = [&] {
+    NVVM::BarrierArriveOp::create(b, theirs, pairThreads);
+  };
+  Value lane = a.rem(tid, 32);
+  auto release = [&](Value tile) {
+    auto first = scf::IfOp::create(b, a.eq(lane, 0));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    nvgpu::MBarrierArriveOp::create(
+        b, nvgpu::MBarrierTokenType::get(b.getContext()), empty,
+        a.rem(tile, stages));
+  };
+  auto consumerIf = [&](int64_t which, function_ref<void()> body) {
+    auto only = scf::IfOp::create(b, a.eq(consumer, which));
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(only.thenBlock());
+    body();
+  };
+  // A CTA that sees no key does nothing (both consumers alike).
+  auto any = scf::IfOp::create(b, stateTypes, a.lt(a.idx(0), tiles),
+                               /*withElseRegion=*/true);
+  store(SmallVector<Value>(any.getResults()));
+  b.setInsertionPointToStart(any.elseBlock());
+  scf::YieldOp::create(b, init);
+  b.setInsertionPointToStart(any.thenBlock());
+  // Consumer 0 goes first.
+  consumerIf(1, [&] {
+    NVVM::BarrierArriveOp::create(b, constant(1), pairThreads);
+  });
+  // Tile 0's S: the first turn.
+  mla_gpu::TmaWaitTileOp::create(b, full, a.idx(0));
+  turn();
+  SmallVector<Value> first = steps.scoresOf(a.idx(0), /*async=*/true);
+  passTurn();
+  SmallVector<Value> loopInit(init);
+  llvm::append_range(
+      loopInit,
+      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults());
+  auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)),
+                                 a.idx(1), loopInit);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    ValueRange carried = loop.getRegionIterArgs();
+    Value next = a.add(tile, a.idx(1));
+    // Tile t's softmax (outside the turn: under the other's MMAs), then in
+    // the turn its P·V and tile t + 1's S.
+    SoftmaxStep step = steps.softmaxOf(tile, carried.drop_back(scoreCount),
+                                       carried.take_back(scoreCount));
+    mla_gpu::TmaWaitTileOp::create(b, full, next);
+    turn();
+    SmallVector<Value> inFlight = steps.valuesOf(tile, step, /*async=*/true);
+    llvm::append_range(inFlight,
+                       steps.scoresOf(a.rem(next, stages), /*async=*/true));
+    passTurn();
+    auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), inFlight);
+    release(tile);
+    SmallVector<Value> yielded = step.stats;
+    llvm::append_range(yielded, landed.getResults());
+    scf::YieldOp::create(b, yielded);
+  }
+  // The last tile's softmax and P·V: the last turn, which consumer 1 passes
+  // to nobody.
+  ValueRange results = loop.getResults();
+  SoftmaxStep step =
+      steps.softmaxOf(a.sub(tiles, a.idx(1)), results.drop_back(scoreCount),
+                      results.take_back(scoreCount));
+  turn();
+  SmallVector<Value> out =
+      steps.valuesOf(a.sub(tiles, a.idx(1)), step, /*async=*/true);
+  consumerIf(0, passTurn);
+  SmallVector<Value> finalState = step.stats;
+  llvm::append_range(
+      finalState,
+      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), out).getResults());
+  scf::YieldOp::create(b, finalState);
 }
 
 void mlir::mla::createPrefillTensorMaps(ImplicitLocOpBuilder &b,

@@ -159,3 +159,65 @@ func.func @prefill_tma(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf
         memref<2x?x128x128xbf16>
   return
 }
+
+// producer = true: warp specialisation. 384 threads: warpgroup 0 gives its
+// registers back and its thread 0 issues every tile's boxes, waiting on the
+// `empty` mbarriers (eight arrivals: the consumers' warps) before reusing a
+// stage; warpgroups 1 and 2 raise theirs and take turns at the tensor
+// cores on named barriers 1 and 2 (256 threads: one consumer syncing, the
+// other arriving). Consumer 1 opens; in its turn a consumer issues tile t's
+// P·V and tile t + 1's S (both async), passes the turn, waits for both and
+// releases tile t's stage; the softmax runs outside the turn. The rows'
+// output is stored by the consumers alone.
+// CHECK-LABEL: func.func @prefill_producer
+// CHECK:       gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384{{.*}}) dynamic_shared_memory_size %c214016_i32 function(@prefill_attention)
+// CHECK:         %[[FULL:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[FULL]][%c0], %c3
+// CHECK:         %[[EMPTY:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[EMPTY]][%c0], %c8
+// CHECK:         mla_gpu.barrier
+// CHECK:         scf.if
+// CHECK-NEXT:      nvvm.setmaxregister  decrease 24
+// CHECK:           scf.for %[[T:.*]] = %c0 to
+// CHECK:             scf.if
+// CHECK:               mla_gpu.tma.wait_tile %[[EMPTY]] tile
+// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
+// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
+// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
+// CHECK-NOT:       mla_gpu.store_fragments
+// CHECK:         } else {
+// CHECK-NEXT:      nvvm.setmaxregister  increase 240
+// CHECK:           nvvm.barrier.arrive id = %c1_i32 number_of_threads = %c256_i32
+// CHECK:           mla_gpu.tma.wait_tile %[[FULL]] tile %c0
+// CHECK-NEXT:      nvvm.barrier id = %[[MINE:.*]] number_of_threads = %c256_i32
+// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK-NEXT:      nvvm.barrier.arrive id = %[[THEIRS:.*]] number_of_threads = %c256_i32
+// CHECK:           scf.for
+// CHECK:             mla_gpu.softmax_update
+// CHECK:             mla_gpu.tma.wait_tile %[[FULL]] tile
+// CHECK-NEXT:        nvvm.barrier id = %[[MINE]] number_of_threads
+// CHECK:             mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
+// CHECK:             mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK-NEXT:        nvvm.barrier.arrive id = %[[THEIRS]] number_of_threads
+// CHECK-NEXT:        mla_gpu.warpgroup.wait 0 tie
+// CHECK:             nvgpu.mbarrier.arrive %[[EMPTY]]
+// CHECK:           mla_gpu.softmax_update
+// CHECK:           nvvm.barrier id = %[[MINE]] number_of_threads
+// CHECK:           mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
+// CHECK:           scf.if
+// CHECK-NEXT:        nvvm.barrier.arrive id = %[[THEIRS]] number_of_threads
+// CHECK:           mla_gpu.warpgroup.wait 0 tie
+// CHECK:         mla_gpu.store_fragments
+// CHECK:       } {mla.kernel = "prefill_attention"}
+func.func @prefill_producer(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
+                   %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                   %cache: memref<?x64x576xbf16>, %bt: memref<2x?xi32>,
+                   %lens: memref<2xi32>, %o: memref<2x?x128x128xbf16>) {
+  mla.prefill_kernel %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] into %o causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
+      {config = #v3}
+      : memref<2x?x128x128xbf16>, memref<2x?x128x64xbf16>, memref<128x512x128xbf16>,
+        memref<128x512x128xbf16>, memref<?x64x576xbf16>, memref<2x?xi32>, memref<2xi32>,
+        memref<2x?x128x128xbf16>
+  return
+}

@@ -95,3 +95,24 @@ func.func @big_tiles(%qn: tensor<1x256x128x256xbf16>, %qpe: tensor<1x256x128x64x
       -> tensor<1x256x128x256xbf16>
   return %o : tensor<1x256x128x256xbf16>
 }
+
+// -----
+
+// The warp-specialised kernel's consumers take turns: it needs two of them
+// (block_queries 128); 64-row blocks stay generic.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+func.func @producer_one_consumer(%qn: tensor<1x64x128x128xbf16>, %qpe: tensor<1x64x128x64xbf16>,
+                                 %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                                 %cache: tensor<8x64x576xbf16>, %bt: tensor<1x4xi32>,
+                                 %lens: tensor<1xi32>) -> tensor<1x64x128x128xbf16> {
+  // expected-remark @below {{fused_prefill stays on the generic GPU path: the warp-specialised prefill kernel takes block_queries 128 (two consumer warpgroups), not 64}}
+  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal
+      tiling #mla.prefill_tiling<block_queries = 64, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
+      {config = #v3}
+      : (tensor<1x64x128x128xbf16>, tensor<1x64x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<1x4xi32>, tensor<1xi32>)
+      -> tensor<1x64x128x128xbf16>
+  return %o : tensor<1x64x128x128xbf16>
+}

@@ -1556,6 +1556,16 @@ func.func @case() attributes {
 
 // -----
 
+// #mla.prefill_tiling: the producer warpgroup issues TMA loads.
+// expected-error @+2 {{expects prefill_tiling producer = true with loads = tma, found loads = async_copy}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, producer = true>
+} {
+  return
+}
+
+// -----
+
 // #mla.prefill_tiling: prefix_chunk must be positive.
 // expected-error @+2 {{expects prefill_tiling prefix_chunk to be positive, found 0}}
 func.func @case() attributes {

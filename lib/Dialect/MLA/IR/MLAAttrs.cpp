@@ -248,7 +248,13 @@ DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           int64_t blockQueries, int64_t blockKeys,
-                          int64_t prefixChunk, DecodeLoads) {
+                          int64_t prefixChunk, DecodeLoads loads,
+                          bool producer) {
+  // The producer warpgroup issues TMA loads.
+  if (producer && loads != DecodeLoads::Tma)
+    return emitError() << "expects prefill_tiling producer = true with loads "
+                          "= tma, found loads = "
+                       << stringifyDecodeLoads(loads);
   if (failed(verifyPositive(emitError, "prefill_tiling",
                             {{"block_queries", blockQueries},
                              {"block_keys", blockKeys},

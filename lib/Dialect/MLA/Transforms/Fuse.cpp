@@ -49,6 +49,8 @@ struct TilingContext {
   int64_t prefillBlockKeys = 0;
   /// How the prefill's K and V tiles are loaded, when asked for.
   std::optional<DecodeLoads> prefillLoads;
+  /// The prefill's warp specialisation asked for (with TMA loads).
+  bool prefillProducer = false;
 };
 
 /// What a fusion pass asks of its pattern: its options, before the target
@@ -64,6 +66,7 @@ struct FusionRequest {
   int64_t specializeCounts = 0;
   int64_t prefillBlockKeys = 0;
   LoadsChoice prefillLoads = LoadsChoice::Auto;
+  bool prefillProducer = false;
 };
 
 /// `type` with dimension `dim` set to `size`.
@@ -197,10 +200,15 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
     }
     if (tiling.override)
       chunk = tiling.override;
+    DecodeLoads loads = tiling.prefillLoads.value_or(choice.getLoads());
+    bool producer = choice.getProducer();
+    if (tiling.prefillProducer) {
+      // Warp specialisation takes TMA loads.
+      producer = true;
+      loads = DecodeLoads::Tma;
+    }
     choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
-                                    keys, chunk,
-                                    tiling.prefillLoads.value_or(
-                                        choice.getLoads()));
+                                    keys, chunk, loads, producer);
     auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
         op, op.getType(), op.getQNope(), op.getQPe(), form->key.getWeight(),
         form->value.getWeight(), form->gather.getCache(),
@@ -239,6 +247,7 @@ LogicalResult runFusion(Operation *root, const FusionRequest &request) {
                          (request.loads == LoadsChoice::Auto && !wgmma)
                      ? DecodeLoads::AsyncCopy
                      : DecodeLoads::Tma;
+  tiling.prefillProducer = request.prefillProducer;
   // The prefill's: the cost model's unless asked for.
   if (request.prefillLoads != LoadsChoice::Auto)
     tiling.prefillLoads = request.prefillLoads == LoadsChoice::Tma
@@ -320,6 +329,13 @@ struct MLAFusePrefillPass
     request.override = prefixChunk;
     request.prefillBlockKeys = blockKeys;
     request.prefillLoads = loads;
+    request.prefillProducer = producer;
+    if (producer && loads == LoadsChoice::AsyncCopy) {
+      getOperation()->emitError()
+          << "mla-fuse-prefill: producer=true takes TMA loads, not "
+             "loads=async_copy";
+      return signalPassFailure();
+    }
     if (failed(runFusion<FuseDecompressedPrefill>(getOperation(), request)))
       signalPassFailure();
   }

@@ -247,11 +247,17 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
     * `loads` (optional, default `async_copy`): how the attention's K and V
       tiles reach shared memory, `async_copy` (cp.async by every thread) or
       `tma` (one thread's Tensor Memory Accelerator copies completing on
-      mbarriers) — the decode tiling's enum.
+      mbarriers) — the decode tiling's enum;
+    * `producer` (optional, default false; needs `loads = tma` and two
+      warpgroups of query rows): warp specialisation — a producer warpgroup
+      issues the TMA loads on stage mbarriers while two consumer warpgroups
+      take turns at the tensor cores (one's softmax under the other's
+      MMAs).
 
     ```mlir
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
+    #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
     ```
 
     Bounds: block_queries and block_keys ≤ 1024, prefix_chunk ≤ 2^30
@@ -260,7 +266,8 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
   let parameters = (ins "int64_t":$block_queries, "int64_t":$block_keys,
                         "int64_t":$prefix_chunk,
                         DefaultValuedParameter<"::mlir::mla::DecodeLoads",
-                            "::mlir::mla::DecodeLoads::AsyncCopy">:$loads);
+                            "::mlir::mla::DecodeLoads::AsyncCopy">:$loads,
+                        DefaultValuedParameter<"bool", "false">:$producer);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -281,7 +281,8 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
     are left for absorption. `prefix-chunk` overrides the cost model's
     chunk, `block-keys` its key tile (64 or 128: the prefill kernel's two
     loop forms, docs/prefill-kernel.md), `loads` how the kernel's K and V
-    tiles reach shared memory.
+    tiles reach shared memory, `producer` asks for its warp-specialised
+    form.
   }];
   let options = [
     Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
@@ -297,6 +298,9 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
                         "cp.async by every thread"),
              clEnumValN(::mlir::mla::LoadsChoice::Tma, "tma",
                         "TMA by one thread, on mbarriers"))}]>,
+    Option<"producer", "producer", "bool", /*default=*/"false",
+           "Warp specialisation: a producer warpgroup issues TMA loads, two "
+           "consumer warpgroups take turns at the tensor cores">,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];
