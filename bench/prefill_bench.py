@@ -24,7 +24,7 @@ Each variant of --block-keys — the attention kernel's key tile, with
 
 Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,...] [--cached 0]
                         [--block-keys 128,128:tma,128:producer] [--ncu] [--repeat 20]
-                        [--json out.json]
+                        [--json out.json] [--tuning tuning.json]
 """
 
 import argparse
@@ -184,6 +184,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument("--json")
+    parser.add_argument("--tuning", help="write the fastest variant of each shape as a tuning "
+                        "file (mla-pipeline tuning-file=, docs/cost-model.md)")
+    parser.add_argument("--target", default="h100", help="the tuning file's target")
     args = parser.parse_args()
     cfg = MLAConfig.from_hf(args.config)
     rows = []
@@ -207,8 +210,12 @@ def main():
                     row.setdefault("kernels_us", {})[variant] = kernels
                     for name, kernel_us in kernels:
                         print(f"  {variant} {name}: {kernel_us:.1f} us", flush=True)
-        best = min((t for t in timings.values() if t["us"]), key=lambda t: t["us"], default=None)
+        ok = [(variant, t) for variant, t in timings.items() if t["us"]]
+        fastest = min(ok, key=lambda vt: vt[1]["us"], default=None)
+        best = fastest[1] if fastest else None
         us, status = (best["us"], best["status"]) if best else (None, next(iter(timings.values()))["status"])
+        if fastest:
+            row["fastest"] = fastest[0]
         row.update(mla_us=us, status=status, block_keys={k: t["us"] for k, t in timings.items()})
         if not args.skip_torch:
             row.update(torch_rows(cfg, heads, batch, tokens, args.cached, table, lens, args.repeat))
@@ -234,6 +241,25 @@ def main():
               f"{r.get('sdpa_us', 0):.1f} | {r.get('sdpa_tflops', 0):.0f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
+    if args.tuning:
+        Path(args.tuning).write_text(json.dumps(tuning_file(rows, args.target), indent=1))
+
+
+def tuning_file(rows, target):
+    """The fastest variant of each measured shape as tuning-file entries
+    (mla/Analysis/Tuning.h): the shape's key, the tiling, the time."""
+    entries = []
+    for r in rows:
+        if not r.get("fastest"):
+            continue
+        block_keys, loads, producer = parse_variant(r["fastest"])
+        keys = r["cached"] + r["tokens"]
+        entries.append(dict(heads=r["heads"], queries=r["tokens"], batch=r["batch"], cache=keys,
+                            dtype="bf16", block_queries=128 if r["tokens"] >= 128 else 64,
+                            block_keys=block_keys,
+                            prefix_chunk=-(-keys // block_keys) * block_keys,
+                            loads=loads, producer=producer, us=r["mla_us"]))
+    return {"target": target, "prefill": entries}
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<std::string> tuningFile{
       *this, "tuning-file",
-      llvm::cl::desc("Measured decode tilings (bench/autotune.py) that "
-                     "override the cost model for the shapes they list"),
+      llvm::cl::desc("Measured decode and prefill tilings (bench/autotune.py, "
+                     "bench/prefill_bench.py --tuning) that override the "
+                     "cost model for the shapes they list"),
       llvm::cl::init("")};
   PassOptions::Option<int64_t> prefillBlockKeys{
       *this, "prefill-block-keys",

@@ -36,7 +36,7 @@ struct TilingContext {
   /// An override of the cost model's split count / prefix chunk (0: none).
   int64_t override;
   /// Measured decode tilings that take precedence over the model (or none).
-  std::optional<DecodeTuningTable> tuned;
+  std::optional<TuningTable> tuned;
   /// The decode kernel's tensor-core instructions asked for.
   MmaKind mma = MmaKind::Sync;
   /// How its splits deal tokens to CTAs.
@@ -193,6 +193,10 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
                           form->gather.getCache()),
         op.getCausal(), tiling.assumedCacheLength);
     PrefillTilingAttr choice = choosePrefillTiling(shape, tiling.target);
+    if (tiling.tuned)
+      if (std::optional<PrefillTilingAttr> measured =
+              tiling.tuned->lookupPrefill(shape))
+        choice = *measured;
     int64_t keys = choice.getBlockKeys(), chunk = choice.getPrefixChunk();
     if (tiling.prefillBlockKeys) {
       keys = tiling.prefillBlockKeys;
@@ -255,8 +259,8 @@ LogicalResult runFusion(Operation *root, const FusionRequest &request) {
                               : DecodeLoads::AsyncCopy;
   StringRef tuningFile = request.tuningFile;
   if (!tuningFile.empty()) {
-    FailureOr<DecodeTuningTable> table =
-        DecodeTuningTable::load(tuningFile, root);
+    FailureOr<TuningTable> table =
+        TuningTable::load(tuningFile, root);
     if (failed(table))
       return failure();
     if (table->target() != target.name)
@@ -328,6 +332,7 @@ struct MLAFusePrefillPass
     request.assumedCacheLength = assumedCacheLength;
     request.override = prefixChunk;
     request.prefillBlockKeys = blockKeys;
+    request.tuningFile = tuningFile;
     request.prefillLoads = loads;
     request.prefillProducer = producer;
     if (producer && loads == LoadsChoice::AsyncCopy) {

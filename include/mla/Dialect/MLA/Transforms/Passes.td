@@ -298,6 +298,9 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
                         "cp.async by every thread"),
              clEnumValN(::mlir::mla::LoadsChoice::Tma, "tma",
                         "TMA by one thread, on mbarriers"))}]>,
+    Option<"tuningFile", "tuning-file", "std::string", /*default=*/"",
+           "Measured prefill tilings (bench/prefill_bench.py --tuning) that "
+           "override the cost model for the shapes they list">,
     Option<"producer", "producer", "bool", /*default=*/"false",
            "Warp specialisation: a producer warpgroup issues TMA loads, two "
            "consumer warpgroups take turns at the tensor cores">,
