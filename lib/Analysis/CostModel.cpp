@@ -365,11 +365,17 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
                                        ceilDiv(shape.cacheLength, blockKeys));
   int64_t prefixChunk =
       ceilDiv(ceilDiv(shape.cacheLength, chunks), blockKeys) * blockKeys;
-  // cp.async loads until the TMA form is measured faster
-  // (docs/prefill-kernel.md).
-  return PrefillTilingAttr::get(c.getContext(), blockQueries, blockKeys,
-                                prefixChunk, DecodeLoads::AsyncCopy,
-                                /*producer=*/false);
+  // Where the chip has TMA (the wgmma chips): TMA loads, and with two
+  // warpgroups of query rows the warp-specialised kernel — measured on an
+  // H100 at 1.35–1.57× the cp.async kernel's speed (TMA alone 1.2–1.3×;
+  // docs/prefill-kernel.md).
+  // (Only for the kernel's 2-byte types: other ops stay generic, their
+  // tiling a record.)
+  bool tma = target.chip.warpgroupMMA && shape.elementBytes == 2;
+  return PrefillTilingAttr::get(
+      c.getContext(), blockQueries, blockKeys, prefixChunk,
+      tma ? DecodeLoads::Tma : DecodeLoads::AsyncCopy,
+      /*producer=*/tma && blockQueries == 128);
 }
 
 namespace {

@@ -58,7 +58,7 @@ func.func @listed(%q_nope: tensor<1x4096x128x128xbf16>,
 
 // Not listed (2048 new tokens of one request): the cost model's tiling.
 // CHECK-LABEL: func.func @not_listed
-// CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 2048>
+// CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 2048, loads = tma, producer = true>
 func.func @not_listed(%q_nope: tensor<1x2048x128x128xbf16>,
     %q_pe: tensor<1x2048x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<32x64x576xbf16>,

@@ -16,7 +16,8 @@
 // RUN: not mla-opt %s --mla-fuse-prefill=prefix-chunk=4294967296 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE-CHUNK
 // RUN: mla-opt %s --mla-fuse-prefill=block-keys=64 --split-input-file | FileCheck %s --check-prefix=KEYS64
 // RUN: not mla-opt %s --mla-fuse-prefill=block-keys=96 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-KEYS
-// RUN: mla-opt %s --mla-fuse-prefill=loads=tma --split-input-file | FileCheck %s --check-prefix=TMA
+// RUN: mla-opt %s --mla-fuse-prefill="loads=tma producer=false" --split-input-file | FileCheck %s --check-prefix=TMA
+// RUN: mla-opt %s --mla-fuse-prefill=loads=async_copy --split-input-file | FileCheck %s --check-prefix=PREFILL-ASYNC
 // RUN: mla-opt %s --mla-fuse-prefill=producer=true --split-input-file | FileCheck %s --check-prefix=PRODUCER
 // RUN: not mla-opt %s --mla-fuse-prefill="producer=true loads=async_copy" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-PRODUCER
 
@@ -297,19 +298,23 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_4096
 // CHECK-SAME: (%[[QN:[^:]*]]: {{.*}}, %[[QPE:[^:]*]]: {{.*}}, %[[WUK:[^:]*]]: {{.*}}, %[[WUV:[^:]*]]: {{.*}}, %[[CACHE:[^:]*]]: {{.*}}, %[[BT:[^:]*]]: {{.*}}, %[[LENS:[^:]*]]: {{[^:]*}})
-// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK-NEXT: %[[O:.*]] = mla.fused_prefill %[[QN]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[CACHE]][%[[BT]], %[[LENS]]] causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // CHECK-SAME:   -> tensor<1x4096x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @prefill_4096
 // A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 // OVERRIDE-LABEL: func.func @prefill_4096
-// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512>
+// OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512, loads = tma, producer = true>
 // block-keys=64 overrides the key tile alone (the chunk stays a multiple).
 // KEYS64-LABEL: func.func @prefill_4096
-// KEYS64: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
-// loads=tma asks for the TMA form; the cost model's default is cp.async.
+// KEYS64: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096, loads = tma, producer = true>
+// The cost model's default on sm_90a is the warp-specialised kernel (TMA
+// loads); loads=tma producer=false asks for TMA without it, loads=async_copy
+// for the cp.async kernel (never warp-specialised).
 // TMA-LABEL: func.func @prefill_4096
 // TMA: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
+// PREFILL-ASYNC-LABEL: func.func @prefill_4096
+// PREFILL-ASYNC: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096>
 // producer=true asks for the warp-specialised kernel, which takes TMA.
 // PRODUCER-LABEL: func.func @prefill_4096
 // PRODUCER: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
@@ -342,7 +347,7 @@ func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
 #lite = #mla.config<heads = 16, hidden = 2048, kv_lora_rank = 512,
                     qk_nope_dim = 128, qk_rope_dim = 64, v_head_dim = 128>
 // CHECK-LABEL: func.func @prefill_chunked
-// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1024> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1024, loads = tma> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // A100-LABEL: func.func @prefill_chunked
 // A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 64, prefix_chunk = 1216>
 func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
@@ -407,7 +412,7 @@ func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
                   yarn = #mla.yarn<factor = 40.0, original_max_position = 4096,
                                    mscale = 1.0, mscale_all_dim = 1.0>>
 // CHECK-LABEL: func.func @prefill_stamped_prefill
-// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
+// CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 func.func @prefill_stamped_prefill(%q_nope: tensor<1x4096x128x128xbf16>,
     %q_pe: tensor<1x4096x128x64xbf16>, %wuk: tensor<128x512x128xbf16>,
     %wuv: tensor<128x512x128xbf16>, %cache: tensor<64x64x576xbf16>,

@@ -57,12 +57,16 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
                      "cp.async by every thread"),
           clEnumValN(LoadsChoice::Tma, "tma",
                      "TMA by one thread, on mbarriers"))};
-  PassOptions::Option<bool> prefillProducer{
+  PassOptions::Option<ProducerChoice> prefillProducer{
       *this, "prefill-producer",
       llvm::cl::desc("Warp-specialised prefill attention: a producer "
                      "warpgroup's TMA loads, consumer warpgroups taking "
                      "turns"),
-      llvm::cl::init(false)};
+      llvm::cl::init(ProducerChoice::Auto),
+      llvm::cl::values(
+          clEnumValN(ProducerChoice::Auto, "auto", "the cost model's choice"),
+          clEnumValN(ProducerChoice::Off, "false", "one loop for all"),
+          clEnumValN(ProducerChoice::On, "true", "warp-specialised"))};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

@@ -100,7 +100,7 @@ FORMS = [
        rf"mla\.fused_decode .* tiling <splits = {k}, ", DECOMPRESSED + ABSORBED)
       for k in (1, 2, 5)],
     *[(f"fused_prefill chunk={c}", f"mla-fuse-prefill{{prefix-chunk={c}}}",
-       rf"mla\.fused_prefill .* tiling <[^>]*prefix_chunk = {c}>", DECOMPRESSED + ABSORBED)
+       rf"mla\.fused_prefill .* tiling <[^>]*prefix_chunk = {c}[,>]", DECOMPRESSED + ABSORBED)
       for c in (3, 7)],
     ("mla-pipeline", "mla-pipeline", r"mla\.fused_(decode|prefill) ", DECOMPRESSED + ABSORBED),
 ]

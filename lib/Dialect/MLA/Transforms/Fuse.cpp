@@ -49,8 +49,8 @@ struct TilingContext {
   int64_t prefillBlockKeys = 0;
   /// How the prefill's K and V tiles are loaded, when asked for.
   std::optional<DecodeLoads> prefillLoads;
-  /// The prefill's warp specialisation asked for (with TMA loads).
-  bool prefillProducer = false;
+  /// The prefill's warp specialisation asked for (on: with TMA loads).
+  ProducerChoice prefillProducer = ProducerChoice::Auto;
 };
 
 /// What a fusion pass asks of its pattern: its options, before the target
@@ -66,7 +66,7 @@ struct FusionRequest {
   int64_t specializeCounts = 0;
   int64_t prefillBlockKeys = 0;
   LoadsChoice prefillLoads = LoadsChoice::Auto;
-  bool prefillProducer = false;
+  ProducerChoice prefillProducer = ProducerChoice::Auto;
 };
 
 /// `type` with dimension `dim` set to `size`.
@@ -206,11 +206,15 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
       chunk = tiling.override;
     DecodeLoads loads = tiling.prefillLoads.value_or(choice.getLoads());
     bool producer = choice.getProducer();
-    if (tiling.prefillProducer) {
+    if (tiling.prefillProducer == ProducerChoice::On) {
       // Warp specialisation takes TMA loads.
       producer = true;
       loads = DecodeLoads::Tma;
     }
+    // Asked off, or cp.async asked for: one loop for all warpgroups.
+    if (tiling.prefillProducer == ProducerChoice::Off ||
+        loads == DecodeLoads::AsyncCopy)
+      producer = false;
     choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
                                     keys, chunk, loads, producer);
     auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
@@ -335,7 +339,7 @@ struct MLAFusePrefillPass
     request.tuningFile = tuningFile;
     request.prefillLoads = loads;
     request.prefillProducer = producer;
-    if (producer && loads == LoadsChoice::AsyncCopy) {
+    if (producer == ProducerChoice::On && loads == LoadsChoice::AsyncCopy) {
       getOperation()->emitError()
           << "mla-fuse-prefill: producer=true takes TMA loads, not "
              "loads=async_copy";

@@ -23,6 +23,9 @@ enum class PhaseChoice { Auto, Prefill, Decode };
 enum class MmaChoice { Auto, Sync, Warpgroup };
 /// mla-fuse-decode's `loads`: how the decode kernel brings KV tiles in.
 enum class LoadsChoice { Auto, AsyncCopy, Tma };
+/// Whether the prefill kernel is warp-specialised: the cost model's choice,
+/// or forced off or on.
+enum class ProducerChoice { Auto, Off, On };
 
 #define GEN_PASS_DECL
 #include "mla/Dialect/MLA/Transforms/Passes.h.inc"

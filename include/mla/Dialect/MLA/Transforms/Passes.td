@@ -301,9 +301,16 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
     Option<"tuningFile", "tuning-file", "std::string", /*default=*/"",
            "Measured prefill tilings (bench/prefill_bench.py --tuning) that "
            "override the cost model for the shapes they list">,
-    Option<"producer", "producer", "bool", /*default=*/"false",
+    Option<"producer", "producer", "::mlir::mla::ProducerChoice",
+           /*default=*/"::mlir::mla::ProducerChoice::Auto",
            "Warp specialisation: a producer warpgroup issues TMA loads, two "
-           "consumer warpgroups take turns at the tensor cores">,
+           "consumer warpgroups take turns at the tensor cores", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::ProducerChoice::Auto, "auto",
+                        "the cost model's choice"),
+             clEnumValN(::mlir::mla::ProducerChoice::Off, "false",
+                        "one loop for all warpgroups"),
+             clEnumValN(::mlir::mla::ProducerChoice::On, "true",
+                        "warp-specialised (takes TMA loads)"))}]>,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];
