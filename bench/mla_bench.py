@@ -60,7 +60,7 @@ def module_text(heads, batch, seqlen, queries=1, prefill=False):
     if prefill:
         body = (f"  %o = mla.fused_prefill %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] causal\n"
                 f"      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, "
-                f"prefix_chunk = {seqlen}>\n"
+                f"prefix_chunk = {seqlen}, loads = tma, producer = true>\n"
                 f"      {{config = #cfg}} : ({', '.join(types)}) -> {result}\n")
     else:
         body = (f"  %ql = mla.query_to_latent %a0, %a2 {{config = #cfg}} : "

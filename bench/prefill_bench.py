@@ -177,7 +177,7 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
     parser.add_argument("--shapes", default=DEFAULT_SHAPES, help="heads x batch x new tokens, ...")
     parser.add_argument("--cached", type=int, default=0, help="tokens cached before the new ones")
-    parser.add_argument("--block-keys", default="128",
+    parser.add_argument("--block-keys", default="128:producer",
                         help="key tiles to time, each with :tma (TMA loads) or :producer "
                              "(warp-specialised), e.g. 128,128:tma,128:producer")
     parser.add_argument("--ncu", action="store_true", help="each kernel's time (Nsight Compute)")
