@@ -95,7 +95,8 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
   const llvm::json::Array *prefill =
       prefillValue ? prefillValue->getAsArray() : nullptr;
   if ((decodeValue && !decode) || (prefillValue && !prefill))
-    return fail(std::string("expects '") + (decodeValue && !decode ? "decode" : "prefill") +
+    return fail(std::string("expects '") +
+                (decodeValue && !decode ? "decode" : "prefill") +
                 "' to be an array");
   // The entry's shape: the keys both kinds share.
   auto readKey = [](EntryReader &read, Key &key) {
@@ -111,7 +112,8 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
              << "tuning file '" << path << "': " << where << ": ";
     };
   };
-  for (auto [index, value] : llvm::enumerate(decode ? *decode : llvm::json::Array())) {
+  static const llvm::json::Array none;
+  for (auto [index, value] : llvm::enumerate(decode ? *decode : none)) {
     std::string where = "decode entry " + std::to_string(index);
     const llvm::json::Object *entry = value.getAsObject();
     if (!entry)
@@ -136,7 +138,7 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
       return failure();
     table.entries.push_back(e);
   }
-  for (auto [index, value] : llvm::enumerate(prefill ? *prefill : llvm::json::Array())) {
+  for (auto [index, value] : llvm::enumerate(prefill ? *prefill : none)) {
     std::string where = "prefill entry " + std::to_string(index);
     const llvm::json::Object *entry = value.getAsObject();
     if (!entry)
