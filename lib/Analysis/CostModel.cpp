@@ -372,10 +372,10 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   // (Only for the kernel's 2-byte types: other ops stay generic, their
   // tiling a record.)
   bool tma = target.chip.warpgroupMMA && shape.elementBytes == 2;
-  return PrefillTilingAttr::get(
-      c.getContext(), blockQueries, blockKeys, prefixChunk,
-      tma ? DecodeLoads::Tma : DecodeLoads::AsyncCopy,
-      /*producer=*/tma && blockQueries == 128);
+  return PrefillTilingAttr::get(c.getContext(), blockQueries, blockKeys,
+                                prefixChunk,
+                                tma ? DecodeLoads::Tma : DecodeLoads::AsyncCopy,
+                                /*producer=*/tma && blockQueries == 128);
 }
 
 namespace {

@@ -120,8 +120,7 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
       return fail(where + " is not an object");
     EntryReader read{*entry, where, fail};
     Entry e;
-    if (failed(readKey(read, e)) ||
-        failed(read.positive("splits", e.splits)) ||
+    if (failed(readKey(read, e)) || failed(read.positive("splits", e.splits)) ||
         failed(read.positive("block_tokens", e.blockTokens)) ||
         failed(read.positive("heads_per_block", e.headsPerBlock)) ||
         failed(read.positive("stages", e.stages)) ||
@@ -131,10 +130,9 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
       return failure();
     // The tiling the entry names must be a valid #mla.decode_tiling (its
     // bounds), checked here rather than when the attribute is built.
-    if (failed(DecodeTilingAttr::verify(inTable(where), e.splits,
-                                        e.blockTokens, e.headsPerBlock,
-                                        e.stages, e.mma, e.schedule,
-                                        e.loads)))
+    if (failed(DecodeTilingAttr::verify(inTable(where), e.splits, e.blockTokens,
+                                        e.headsPerBlock, e.stages, e.mma,
+                                        e.schedule, e.loads)))
       return failure();
     table.entries.push_back(e);
   }

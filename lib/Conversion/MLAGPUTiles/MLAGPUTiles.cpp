@@ -682,20 +682,17 @@ struct ConvertMLAGPUTiles
 } // namespace
 
 void mla_gpu::configureMLAGPUTilesTarget(ConversionTarget &target) {
-  target.addIllegalOp<SharedMemoryOp, SharedBufferOp, LoadTileOp,
-                      LookUpTokensOp, LoadTokensOp, TmaLoadTokensOp,
-                      TmaWaitTokensOp, TmaLoadTileOp, TmaWaitTileOp,
-                      SoftmaxUpdateOp, ScaleRowsOp,
-                      StoreFragmentsOp, StoreOperandOp>();
+  target.addIllegalOp<
+      SharedMemoryOp, SharedBufferOp, LoadTileOp, LookUpTokensOp, LoadTokensOp,
+      TmaLoadTokensOp, TmaWaitTokensOp, TmaLoadTileOp, TmaWaitTileOp,
+      SoftmaxUpdateOp, ScaleRowsOp, StoreFragmentsOp, StoreOperandOp>();
 }
 
 void mla_gpu::populateMLAGPUTilesConversionPatterns(
     RewritePatternSet &patterns) {
   patterns.add<SharedMemoryLowering, SharedBufferLowering, LoadTileLowering,
-               LookUpTokensLowering, LoadTokensLowering,
-               TmaLoadTokensLowering, TmaWaitTokensLowering,
-               TmaLoadTileLowering, TmaWaitTileLowering,
-               SoftmaxUpdateLowering, ScaleRowsLowering,
-               StoreFragmentsLowering, StoreOperandLowering>(
-      patterns.getContext());
+               LookUpTokensLowering, LoadTokensLowering, TmaLoadTokensLowering,
+               TmaWaitTokensLowering, TmaLoadTileLowering, TmaWaitTileLowering,
+               SoftmaxUpdateLowering, ScaleRowsLowering, StoreFragmentsLowering,
+               StoreOperandLowering>(patterns.getContext());
 }

@@ -68,8 +68,7 @@ public:
     function_ref<void(Value)> loadTile;
     function_ref<SmallVector<Value>(Value, bool)> scoresOf;
     function_ref<SoftmaxStep(Value, ValueRange, ValueRange)> softmaxOf;
-    function_ref<SmallVector<Value>(Value, const SoftmaxStep &, bool)>
-        valuesOf;
+    function_ref<SmallVector<Value>(Value, const SoftmaxStep &, bool)> valuesOf;
   };
   void emitSpecializedLoop(Value tiles, Value tid, Value consumer, Value full,
                            ArrayRef<Value> init, const AttentionSteps &steps,
@@ -325,8 +324,8 @@ void PrefillKernelEmitter::emitAttention() {
       Value first = a.mul(tile, keys);
       if (plan.tma()) {
         Value row = a.add(a.mul(request, ops.capacity), first);
-        auto load = [&](Value map, ValueRange at, Value buffer,
-                        int64_t atom, int64_t cols) {
+        auto load = [&](Value map, ValueRange at, Value buffer, int64_t atom,
+                        int64_t cols) {
           mla_gpu::TmaLoadTileOp::create(b, map, at, buffer, stage, atom,
                                          cols / 64, barriers, /*issuer=*/0);
         };
@@ -337,14 +336,12 @@ void PrefillKernelEmitter::emitAttention() {
       } else {
         Value valid = a.sub(keysEnd, first);
         loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
-                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope,
-                 valid);
+                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope, valid);
         loadRows(ropeRows(request), first, keyTiles,
                  {stage, a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, keys,
                  plan.rope, valid);
-        loadRows(decompressedRows(ops.values, request, head), first,
-                 valueTiles, {stage, a.idx(0), a.idx(0), a.idx(0)}, keys,
-                 valueDim, valid);
+        loadRows(decompressedRows(ops.values, request, head), first, valueTiles,
+                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, valueDim, valid);
       }
     }
     if (!plan.tma())
@@ -459,10 +456,10 @@ void PrefillKernelEmitter::emitAttention() {
   // The output: O / l by the rows' warps.
   auto store = [&](ArrayRef<Value> state) {
     Value sums = pair(quadSum(state[2]), quadSum(state[3]));
-    mla_gpu::StoreFragmentsOp::create(
-        b, state.drop_front(4), /*scale=*/Value(), sums,
-        headRows(ops.output, request, head), a.add(rowBase, warpRow),
-        a.idx(0), /*limit=*/Value());
+    mla_gpu::StoreFragmentsOp::create(b, state.drop_front(4), /*scale=*/Value(),
+                                      sums, headRows(ops.output, request, head),
+                                      a.add(rowBase, warpRow), a.idx(0),
+                                      /*limit=*/Value());
   };
   if (plan.producer) {
     emitSpecializedLoop(tiles, tid, warpgroup, barriers, init,
@@ -601,8 +598,7 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   // Consumer c waits on named barrier 1 + c for its turn and passes it on
   // 2 − c; each completes with 128 threads syncing and 128 arriving.
   Value mine = arith::IndexCastOp::create(b, i32, a.add(consumer, a.idx(1)));
-  Value theirs =
-      arith::IndexCastOp::create(b, i32, a.sub(a.idx(2), consumer));
+  Value theirs = arith::IndexCastOp::create(b, i32, a.sub(a.idx(2), consumer));
   auto turn = [&] {
     NVVM::BarrierOp::create(b, Type(), mine, pairThreads,
                             NVVM::BarrierReductionAttr(), Value());
@@ -633,9 +629,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   scf::YieldOp::create(b, init);
   b.setInsertionPointToStart(any.thenBlock());
   // Consumer 0 goes first.
-  consumerIf(1, [&] {
-    NVVM::BarrierArriveOp::create(b, constant(1), pairThreads);
-  });
+  consumerIf(
+      1, [&] { NVVM::BarrierArriveOp::create(b, constant(1), pairThreads); });
   // Tile 0's S: the first turn.
   mla_gpu::TmaWaitTileOp::create(b, full, a.idx(0));
   turn();
@@ -645,8 +640,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   llvm::append_range(
       loopInit,
       mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults());
-  auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)),
-                                 a.idx(1), loopInit);
+  auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)), a.idx(1),
+                                 loopInit);
   {
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -687,8 +682,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
 }
 
 void mlir::mla::createPrefillTensorMaps(ImplicitLocOpBuilder &b,
-                                       const PrefillKernelPlan &plan,
-                                       PrefillKernelOperands &operands) {
+                                        const PrefillKernelPlan &plan,
+                                        PrefillKernelOperands &operands) {
   PrefillKernelEmitter emitter(b, plan, operands);
   operands.keysMap = emitter.keyTileMap(operands.keys);
   operands.valuesMap = emitter.keyTileMap(operands.values);

@@ -245,11 +245,9 @@ DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult
-PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                          int64_t blockQueries, int64_t blockKeys,
-                          int64_t prefixChunk, DecodeLoads loads,
-                          bool producer) {
+LogicalResult PrefillTilingAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t blockQueries,
+    int64_t blockKeys, int64_t prefixChunk, DecodeLoads loads, bool producer) {
   // The producer warpgroup issues TMA loads.
   if (producer && loads != DecodeLoads::Tma)
     return emitError() << "expects prefill_tiling producer = true with loads "

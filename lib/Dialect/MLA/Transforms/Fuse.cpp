@@ -48,7 +48,7 @@ struct TilingContext {
   /// The prefill's key tile asked for (0: the cost model's).
   int64_t prefillBlockKeys = 0;
   /// How the prefill's K and V tiles are loaded, when asked for.
-  std::optional<DecodeLoads> prefillLoads;
+  std::optional<DecodeLoads> prefillLoads = std::nullopt;
   /// The prefill's warp specialisation asked for (on: with TMA loads).
   ProducerChoice prefillProducer = ProducerChoice::Auto;
 };
@@ -263,8 +263,7 @@ LogicalResult runFusion(Operation *root, const FusionRequest &request) {
                               : DecodeLoads::AsyncCopy;
   StringRef tuningFile = request.tuningFile;
   if (!tuningFile.empty()) {
-    FailureOr<TuningTable> table =
-        TuningTable::load(tuningFile, root);
+    FailureOr<TuningTable> table = TuningTable::load(tuningFile, root);
     if (failed(table))
       return failure();
     if (table->target() != target.name)

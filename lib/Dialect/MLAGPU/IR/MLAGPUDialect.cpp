@@ -379,7 +379,7 @@ LogicalResult TmaLoadTileOp::verify() {
     return emitOpError("expects a ring [stages, atoms, rows, 64] of bf16 or "
                        "f16 in shared memory, found ")
            << ring;
-  if (getFirst() + getCount() > ring.getDimSize(1))
+  if (static_cast<int64_t>(getFirst() + getCount()) > ring.getDimSize(1))
     return emitOpError("expects atoms [")
            << getFirst() << ", " << getFirst() + getCount()
            << ") within the ring's " << ring.getDimSize(1);
