@@ -298,6 +298,25 @@ void waitForTile(ImplicitLocOpBuilder &b, Arith &a, Value barriers, Value tile,
                                          a.rem(tile, stages));
 }
 
+/// One TMA box [1, `rows`, 64] through `map` at `coordinates` (innermost
+/// first, built after the box's view) into rows [`row`, `row` + `rows`) of atom `atom` of stage `stage`
+/// of the ring `buffer` [S, A, T, 64], completing on the stage's mbarrier.
+void loadBox(ImplicitLocOpBuilder &b, Value buffer, Value stage,
+             OpFoldResult atom, OpFoldResult row, int64_t rows, Value barriers,
+             Value map, function_ref<SmallVector<Value>()> coordinates) {
+  auto ring = cast<MemRefType>(buffer.getType());
+  SmallVector<OpFoldResult> offsets = {stage, atom, row, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(rows), b.getIndexAttr(64)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  MemRefType boxType = memref::SubViewOp::inferRankReducedResultType(
+      {1, rows, 64}, ring, offsets, sizes, strides);
+  Value box =
+      memref::SubViewOp::create(b, boxType, buffer, offsets, sizes, strides);
+  nvgpu::TmaAsyncLoadOp::create(b, box, barriers, map, coordinates(), stage,
+                                Value(), Value());
+}
+
 /// mla_gpu.tma.load_tokens → on the issuing thread, when the tile is in the
 /// split: the bytes announced on the stage's mbarrier, then one TMA box per
 /// atom and page of the tile's tokens in the split. Box coordinates are
@@ -339,19 +358,10 @@ struct TmaLoadTokensLowering : OpConversionPattern<TmaLoadTokensOp> {
     Value slot = a.rem(pos, pageSize);
     for (int64_t atom = 0; atom < atoms; ++atom) {
       // Rows [row, row + rows) of atom `atom` of the stage.
-      SmallVector<OpFoldResult> offsets = {stage, b.getIndexAttr(atom), row,
-                                           b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                         b.getIndexAttr(rows),
-                                         b.getIndexAttr(64)};
-      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-      MemRefType boxType = memref::SubViewOp::inferRankReducedResultType(
-          {1, rows, 64}, ring, offsets, sizes, strides);
-      Value box = memref::SubViewOp::create(b, boxType, buffer, offsets, sizes,
-                                            strides);
-      nvgpu::TmaAsyncLoadOp::create(b, box, barriers, adaptor.getMap(),
-                                    ValueRange{a.idx(64 * atom), slot, page},
-                                    stage, Value(), Value());
+      loadBox(b, buffer, stage, b.getIndexAttr(atom), row, rows, barriers,
+              adaptor.getMap(), [&] {
+                return SmallVector<Value>{a.idx(64 * atom), slot, page};
+              });
     }
     rewriter.eraseOp(op);
     return success();
@@ -421,22 +431,13 @@ struct TmaLoadTileLowering : OpConversionPattern<TmaLoadTileOp> {
         Value());
     ValueRange indices = adaptor.getIndices();
     for (int64_t k = 0; k < static_cast<int64_t>(op.getCount()); ++k) {
-      SmallVector<OpFoldResult> offsets = {
-          stage, b.getIndexAttr(op.getFirst() + k), b.getIndexAttr(0),
-          b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                         b.getIndexAttr(rows),
-                                         b.getIndexAttr(64)};
-      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-      MemRefType boxType = memref::SubViewOp::inferRankReducedResultType(
-          {1, rows, 64}, ring, offsets, sizes, strides);
-      Value box = memref::SubViewOp::create(b, boxType, adaptor.getBuffer(),
-                                            offsets, sizes, strides);
-      nvgpu::TmaAsyncLoadOp::create(
-          b, box, barriers, adaptor.getMap(),
-          ValueRange{k == 0 ? indices[2] : a.add(indices[2], a.idx(64 * k)),
-                     indices[1], indices[0]},
-          stage, Value(), Value());
+      loadBox(b, adaptor.getBuffer(), stage,
+              b.getIndexAttr(op.getFirst() + k), b.getIndexAttr(0), rows,
+              barriers, adaptor.getMap(), [&] {
+                return SmallVector<Value>{
+                    k == 0 ? indices[2] : a.add(indices[2], a.idx(64 * k)),
+                    indices[1], indices[0]};
+              });
     }
     rewriter.eraseOp(op);
     return success();
