@@ -57,18 +57,21 @@ public:
   void emitAttention();
 
   /// One key tile's online-softmax update: the new row max and sum (×2
-  /// each), P as wgmma A fragments and O's fragments rescaled by α.
+  /// each), P as wgmma A fragments, and α (×2), by which O is rescaled
+  /// before this tile's P·V is added.
   struct SoftmaxStep {
-    SmallVector<Value> stats, probs, out;
+    SmallVector<Value> stats, probs;
+    Value alpha[2];
   };
   /// The attention loop's steps, which every loop form strings together:
   /// a tile's loads, its S = Q·Kᵀ (from a stage; async or waited), its
-  /// softmax, and its O += P·V.
+  /// softmax (from the row max and sum), and O += P·V (async or waited).
   struct AttentionSteps {
     function_ref<void(Value)> loadTile;
     function_ref<SmallVector<Value>(Value, bool)> scoresOf;
     function_ref<SoftmaxStep(Value, ValueRange, ValueRange)> softmaxOf;
-    function_ref<SmallVector<Value>(Value, const SoftmaxStep &, bool)> valuesOf;
+    function_ref<SmallVector<Value>(Value, ValueRange, ValueRange, bool)>
+        valuesOf;
   };
   void emitSpecializedLoop(Value tiles, Value tid, Value consumer, Value full,
                            ArrayRef<Value> init, const AttentionSteps &steps,
@@ -395,40 +398,41 @@ void PrefillKernelEmitter::emitAttention() {
   // per 16 keys); V is read N-major (an atom is 8 keys × 64 dims; the next
   // 64 dims are keys·128 bytes on, the next 8 keys 1024), step k 16 keys
   // (2048 bytes) further.
-  auto softmaxOf = [&](Value tile, ValueRange state,
+  auto softmaxOf = [&](Value tile, ValueRange stats,
                        ValueRange scores) -> SoftmaxStep {
     auto update = mla_gpu::SoftmaxUpdateOp::create(
-        b, scores, pair(state[0], state[1]), pair(state[2], state[3]),
+        b, scores, pair(stats[0], stats[1]), pair(stats[2], stats[3]),
         a.mul(tile, keys), limits[0], limits[1], APFloat(plan.softmaxScale),
         element);
-    Value alpha[2];
     SoftmaxStep step;
     for (int64_t r = 0; r < 2; ++r) {
-      alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
+      step.alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
       step.stats.push_back(vector::ExtractOp::create(b, update.getNewMax(), r));
     }
     for (int64_t r = 0; r < 2; ++r)
       step.stats.push_back(vector::ExtractOp::create(b, update.getNewSum(), r));
     step.probs.assign(update.getProbs().begin(), update.getProbs().end());
-    step.out = scaleRows(state.slice(4, valueDim / 8), alpha);
     return step;
   };
-  auto valuesOf = [&](Value tile, const SoftmaxStep &step,
+  auto valuesOf = [&](Value tile, ValueRange probs, ValueRange out,
                       bool async) -> SmallVector<Value> {
     Value stage = a.rem(tile, stages);
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
     auto product = mla_gpu::WarpgroupMmaRsOp::create(
-        b, step.probs, valueDesc, step.out,
-        ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
-        /*accumulate=*/true, async);
+        b, probs, valueDesc, out, ArrayRef<int64_t>{16 * 128, 1, 16 * 128},
+        /*b_n_major=*/true, /*accumulate=*/true, async);
     return SmallVector<Value>(product.getResults());
   };
+  // The loop state is (row max ×2, row sum ×2, O's fragments).
   auto softmaxAndValues = [&](Value tile, ValueRange state,
                               ValueRange scores) -> SmallVector<Value> {
-    SoftmaxStep step = softmaxOf(tile, state, scores);
+    SoftmaxStep step = softmaxOf(tile, state.take_front(4), scores);
     SmallVector<Value> next = step.stats;
-    llvm::append_range(next, valuesOf(tile, step, /*async=*/false));
+    llvm::append_range(
+        next, valuesOf(tile, step.probs,
+                       scaleRows(state.drop_front(4), step.alpha),
+                       /*async=*/false));
     return next;
   };
   // Tile `tile` has landed: cp.async, this thread's copies (at most
@@ -542,18 +546,20 @@ void PrefillKernelEmitter::emitAttention() {
 /// consumers have released the tile that last held its stage (the `empty`
 /// mbarriers, one arrival per consumer warp). Warpgroups 1 and 2 consume,
 /// with registers raised, taking turns at the tensor cores through two
-/// named barriers: in its turn a consumer issues tile t's P·V and tile
-/// t + 1's Q·Kᵀ (both async), passes the turn, waits for them and
-/// releases tile t's stage; tile t + 1's softmax then runs while the other
-/// consumer's MMAs do. Tile 0's S is the first turn, the last tile's P·V
-/// the last. Consumer 1 passes the turn first (an arrival on consumer 0's
+/// named barriers: in its turn a consumer issues tile t + 1's Q·Kᵀ and
+/// tile t's P·V (both async) and passes the turn; it waits for S(t + 1)
+/// alone and runs its softmax while P·V(t) (and the other consumer's MMAs)
+/// run — two tiles in flight per consumer, FlashAttention-3's intra-
+/// warpgroup overlap —, then waits for O, releases tile t's stage and
+/// rescales O by tile t + 1's α. Tile 0's S is the first turn, the last
+/// tile's P·V the last. Consumer 1 passes the turn first (an arrival on consumer 0's
 /// barrier) and not after its last turn, so each barrier sees as many
 /// arrivals as syncs. Returns the consumers' state (row max, sum, O); the
 /// producer's results are those of `init`.
 void PrefillKernelEmitter::emitSpecializedLoop(
     Value tiles, Value tid, Value consumer, Value full, ArrayRef<Value> init,
     const AttentionSteps &steps, function_ref<void(ArrayRef<Value>)> store) {
-  const int64_t stages = plan.stages, scoreCount = plan.blockKeys / 8;
+  const int64_t stages = plan.stages;
   constexpr int64_t kConsumerWarps = 8;
   // Q (everyone's cp.async, waited for and fenced) is visible to all after
   // the barrier in stageBarriers.
@@ -631,15 +637,21 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   // Consumer 0 goes first.
   consumerIf(
       1, [&] { NVVM::BarrierArriveOp::create(b, constant(1), pairThreads); });
-  // Tile 0's S: the first turn.
+  // Tile 0's S: the first turn; its softmax (O is zero: nothing to
+  // rescale).
   mla_gpu::TmaWaitTileOp::create(b, full, a.idx(0));
   turn();
   SmallVector<Value> first = steps.scoresOf(a.idx(0), /*async=*/true);
   passTurn();
-  SmallVector<Value> loopInit(init);
-  llvm::append_range(
-      loopInit,
+  ValueRange stats = ValueRange(init).take_front(4);
+  ArrayRef<Value> zeroOut = init.drop_front(4);
+  SoftmaxStep step0 = steps.softmaxOf(
+      a.idx(0), stats,
       mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults());
+  int64_t probCount = step0.probs.size();
+  SmallVector<Value> loopInit = step0.stats;
+  llvm::append_range(loopInit, step0.probs);
+  llvm::append_range(loopInit, zeroOut);
   auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)), a.idx(1),
                                  loopInit);
   {
@@ -647,34 +659,37 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     b.setInsertionPointToStart(loop.getBody());
     Value tile = loop.getInductionVar();
     ValueRange carried = loop.getRegionIterArgs();
+    ValueRange probs = carried.slice(4, probCount);
+    ValueRange out = carried.drop_front(4 + probCount);
     Value next = a.add(tile, a.idx(1));
-    // Tile t's softmax (outside the turn: under the other's MMAs), then in
-    // the turn its P·V and tile t + 1's S.
-    SoftmaxStep step = steps.softmaxOf(tile, carried.drop_back(scoreCount),
-                                       carried.take_back(scoreCount));
+    // In the turn: tile t + 1's S, then tile t's P·V (both async; the
+    // groups complete in that order).
     mla_gpu::TmaWaitTileOp::create(b, full, next);
     turn();
-    SmallVector<Value> inFlight = steps.valuesOf(tile, step, /*async=*/true);
-    llvm::append_range(inFlight,
-                       steps.scoresOf(a.rem(next, stages), /*async=*/true));
+    SmallVector<Value> scores =
+        steps.scoresOf(a.rem(next, stages), /*async=*/true);
+    SmallVector<Value> values = steps.valuesOf(tile, probs, out, /*async=*/true);
     passTurn();
-    auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), inFlight);
+    // Tile t + 1's softmax as soon as its S is in, while P·V(t) runs (and
+    // the other consumer's MMAs); then O, rescaled by its α.
+    SoftmaxStep step = steps.softmaxOf(
+        next, carried.take_front(4),
+        mla_gpu::WarpgroupWaitOp::create(b, uint32_t(1), scores).getResults());
+    auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), values);
     release(tile);
     SmallVector<Value> yielded = step.stats;
-    llvm::append_range(yielded, landed.getResults());
+    llvm::append_range(yielded, step.probs);
+    llvm::append_range(yielded, scaleRows(landed.getResults(), step.alpha));
     scf::YieldOp::create(b, yielded);
   }
-  // The last tile's softmax and P·V: the last turn, which consumer 1 passes
-  // to nobody.
+  // The last tile's P·V: the last turn, which consumer 1 passes to nobody.
   ValueRange results = loop.getResults();
-  SoftmaxStep step =
-      steps.softmaxOf(a.sub(tiles, a.idx(1)), results.drop_back(scoreCount),
-                      results.take_back(scoreCount));
   turn();
   SmallVector<Value> out =
-      steps.valuesOf(a.sub(tiles, a.idx(1)), step, /*async=*/true);
+      steps.valuesOf(a.sub(tiles, a.idx(1)), results.slice(4, probCount),
+                     results.drop_front(4 + probCount), /*async=*/true);
   consumerIf(0, passTurn);
-  SmallVector<Value> finalState = step.stats;
+  SmallVector<Value> finalState(results.take_front(4));
   llvm::append_range(
       finalState,
       mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), out).getResults());

@@ -165,9 +165,11 @@ func.func @prefill_tma(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf
 // `empty` mbarriers (eight arrivals: the consumers' warps) before reusing a
 // stage; warpgroups 1 and 2 raise theirs and take turns at the tensor
 // cores on named barriers 1 and 2 (256 threads: one consumer syncing, the
-// other arriving). Consumer 1 opens; in its turn a consumer issues tile t's
-// P·V and tile t + 1's S (both async), passes the turn, waits for both and
-// releases tile t's stage; the softmax runs outside the turn. The rows'
+// other arriving). Consumer 1 opens. Tile 0's S is the first turn and its
+// softmax follows; in each later turn a consumer issues tile t + 1's S and
+// tile t's P·V (both async; P(t) carried by the loop), passes the turn,
+// waits for S alone (wait 1) and runs its softmax while P·V runs, then
+// waits for O (wait 0), releases tile t's stage and rescales O. The rows'
 // output is stored by the consumers alone.
 // CHECK-LABEL: func.func @prefill_producer
 // CHECK:       gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384{{.*}}) dynamic_shared_memory_size %c214016_i32 function(@prefill_attention)
@@ -190,18 +192,22 @@ func.func @prefill_tma(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf
 // CHECK:           nvvm.barrier.arrive id = %c1_i32 number_of_threads = %c256_i32
 // CHECK:           mla_gpu.tma.wait_tile %[[FULL]] tile %c0
 // CHECK-NEXT:      nvvm.barrier id = %[[MINE:.*]] number_of_threads = %c256_i32
-// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:           %[[S0:.*]]:16 = mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
 // CHECK-NEXT:      nvvm.barrier.arrive id = %[[THEIRS:.*]] number_of_threads = %c256_i32
+// CHECK-NEXT:      %[[W0:.*]]:16 = mla_gpu.warpgroup.wait 0 tie(%[[S0]]#0,
+// CHECK:           mla_gpu.softmax_update scores(%[[W0]]#0,
 // CHECK:           scf.for
-// CHECK:             mla_gpu.softmax_update
+// CHECK-NOT:         mla_gpu.softmax_update
 // CHECK:             mla_gpu.tma.wait_tile %[[FULL]] tile
 // CHECK-NEXT:        nvvm.barrier id = %[[MINE]] number_of_threads
-// CHECK:             mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
-// CHECK:             mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:             %[[S:.*]]:16 = mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:             %[[PV:.*]]:16 = mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
 // CHECK-NEXT:        nvvm.barrier.arrive id = %[[THEIRS]] number_of_threads
-// CHECK-NEXT:        mla_gpu.warpgroup.wait 0 tie
+// CHECK-NEXT:        %[[WS:.*]]:16 = mla_gpu.warpgroup.wait 1 tie(%[[S]]#0,
+// CHECK:             mla_gpu.softmax_update scores(%[[WS]]#0,
+// CHECK:             %[[WO:.*]]:16 = mla_gpu.warpgroup.wait 0 tie(%[[PV]]#0,
 // CHECK:             nvgpu.mbarrier.arrive %[[EMPTY]]
-// CHECK:           mla_gpu.softmax_update
+// CHECK:             mla_gpu.scale_rows %[[WO]]#0,
 // CHECK:           nvvm.barrier id = %[[MINE]] number_of_threads
 // CHECK:           mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
 // CHECK:           scf.if
