@@ -247,11 +247,17 @@ void PrefillKernelEmitter::emitAttention() {
   Type element = plan.elementType;
   auto b128 = mla_gpu::Swizzle::B128;
 
+  // Heads vary fastest and query blocks run last to first: the CTAs start
+  // in the order of their work under causal masking (the last block sees
+  // the most keys), longest first, so that the grid's last wave holds the
+  // shortest ones.
+  Value queryBlocks = a.ceilDiv(ops.queries, rowsPerCta);
   gpu::LaunchOp kernel =
-      launch("prefill_attention", a.ceilDiv(ops.queries, rowsPerCta),
-             a.idx(plan.heads), ops.batch, threads, plan.sharedBytes());
-  Value queryBlock = kernel.getBlockIds().x, head = kernel.getBlockIds().y,
-        request = kernel.getBlockIds().z;
+      launch("prefill_attention", a.idx(plan.heads), queryBlocks, ops.batch,
+             threads, plan.sharedBytes());
+  Value head = kernel.getBlockIds().x, request = kernel.getBlockIds().z;
+  Value queryBlock =
+      a.sub(a.sub(queryBlocks, a.idx(1)), kernel.getBlockIds().y);
   Value tid = kernel.getThreadIds().x;
   // The warpgroup of query rows (with a producer, the CTA's first
   // warpgroup is the producer's: the rows' are the next ones).
