@@ -247,17 +247,18 @@ void PrefillKernelEmitter::emitAttention() {
   Type element = plan.elementType;
   auto b128 = mla_gpu::Swizzle::B128;
 
-  // Heads vary fastest and query blocks run last to first: the CTAs start
-  // in the order of their work under causal masking (the last block sees
-  // the most keys), longest first, so that the grid's last wave holds the
-  // shortest ones.
+  // Query blocks vary fastest, so that the CTAs in flight together share a
+  // few heads' K and V in L2 (heads fastest streamed every head's from
+  // DRAM: measured 1.23× slower at 4096 tokens), and run last to first:
+  // under causal masking the last block sees the most keys, so each head's
+  // longest CTAs start first and the grid ends on short ones.
   Value queryBlocks = a.ceilDiv(ops.queries, rowsPerCta);
   gpu::LaunchOp kernel =
-      launch("prefill_attention", a.idx(plan.heads), queryBlocks, ops.batch,
+      launch("prefill_attention", queryBlocks, a.idx(plan.heads), ops.batch,
              threads, plan.sharedBytes());
-  Value head = kernel.getBlockIds().x, request = kernel.getBlockIds().z;
+  Value head = kernel.getBlockIds().y, request = kernel.getBlockIds().z;
   Value queryBlock =
-      a.sub(a.sub(queryBlocks, a.idx(1)), kernel.getBlockIds().y);
+      a.sub(a.sub(queryBlocks, a.idx(1)), kernel.getBlockIds().x);
   Value tid = kernel.getThreadIds().x;
   // The warpgroup of query rows (with a producer, the CTA's first
   // warpgroup is the producer's: the rows' are the next ones).

@@ -6,7 +6,7 @@
 //    chunks; lengths and table entries checked, zeros past the length);
 //  - two library GEMMs decompressing K_nope and V for every head at once
 //    (latent[:, :L] · W_UK[h], · W_UV[h]: one batch entry per head);
-//  - prefill_attention: a CTA per (head, 128 query rows, request), two
+//  - prefill_attention: a CTA per (128 query rows, head, request), two
 //    warpgroups; Q's N + R columns from q_nope and q_pe, each key tile's K
 //    from the head's K_nope and the shared k_pe, V; per tile S = Q·Kᵀ
 //    (12 k16 wgmma steps), the online softmax with each row's causal
@@ -48,10 +48,11 @@ func.func @prefill(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
 // barrier, tile t + 2's load, tile t + 1's Q·Kᵀ issued async, tile t's
 // softmax and P·V (P in registers), then the wait that ties t + 1's S; the
 // last tile's softmax and P·V after the loop.
-// The grid is (head, query block, request), heads fastest and query blocks
-// last to first (the longest CTAs under causal masking start first).
+// The grid is (query block, head, request), query blocks fastest (a head's
+// K and V shared in L2) and last to first (the longest CTAs under causal
+// masking start first).
 // CHECK:       %[[BLOCKS:.*]] = arith.divui %{{.*}}, %c128 : index
-// CHECK:       gpu.launch blocks(%{{.*}}, %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c128, %{{.*}} = %[[BLOCKS]], %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c173056_i32 function(@prefill_attention)
+// CHECK:       gpu.launch blocks(%[[BY:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[BLOCKS]], %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c173056_i32 function(@prefill_attention)
 // CHECK-NEXT:    %[[LASTBLOCK:.*]] = arith.subi %[[BLOCKS]], %c1
 // CHECK-NEXT:    arith.subi %[[LASTBLOCK]], %[[BY]]
 // CHECK:         mla_gpu.shared_buffer {{.*}}[0] "query" swizzle b128 {{.*}} to memref<3x128x64xbf16
