@@ -62,6 +62,14 @@ for dtype in f32 bf16; do
   "$build/bin/mla-opt" --mla-pipeline "$staging/block.mlir" -o "$staging/fused.mlir"
   "$build/bin/mla-aot" "$staging/fused.mlir" --target=cuda -o "$bundle/aot/small-$dtype" > /dev/null
 done
+# The block of the small DeepSeek-V3 that test/Integration/GPU/Inputs/
+# deepseek-generate.py builds with transformers: f32, any token count per
+# call, 64-token pages (mla.torch's drop-in attention).
+PYTHONPATH="$root/python" python3 -m mla gen \
+  --config "$root/test/Integration/GPU/Inputs/tiny-deepseek-v3.json" --batch 1 --tokens any \
+  --page-size 64 --pages 1 --max-pages 1 --dtype f32 --dynamic -o "$staging/block.mlir"
+"$build/bin/mla-opt" --mla-pipeline "$staging/block.mlir" -o "$staging/fused.mlir"
+"$build/bin/mla-aot" "$staging/fused.mlir" --target=cuda -o "$bundle/aot/tiny-deepseek-v3-f32" > /dev/null
 
 if [ "${1:-}" = "--baseline" ]; then
   rev="${2:?usage: $0 [--baseline REV]}"

@@ -114,6 +114,10 @@ if want aot; then
 echo "== mla-aot libraries called from PyTorch"
 python3 "$root/test/Integration/GPU/Inputs/aot-torch.py" "$root/.bundle/aot" \
   "$root/test/Integration/CPU/Inputs/small-yarn.json" 2>&1 | tee "$out/aot.log"
+echo "== mla.torch as transformers' DeepSeek-V3 attention: 64 greedy tokens"
+python3 "$root/test/Integration/GPU/Inputs/deepseek-generate.py" \
+  "$root/test/Integration/GPU/Inputs/tiny-deepseek-v3.json" cuda \
+  "$root/.bundle/aot/tiny-deepseek-v3-f32" 2>&1 | tee -a "$out/aot.log"
 fi
 
 if want torch; then

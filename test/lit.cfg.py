@@ -69,3 +69,14 @@ try:
             config.available_features.add("cuda-sm90")
 except (OSError, subprocess.TimeoutExpired):
     pass
+
+# Python packages some tests need beyond numpy (PyTorch, transformers): a
+# feature each where the interpreter that runs %python imports it.
+for module in ("torch", "transformers"):
+    try:
+        found = subprocess.run([config.python_executable, "-c", f"import {module}"],
+                               capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        found = False
+    if found:
+        config.available_features.add(module)

@@ -67,13 +67,14 @@ public:
   /// a tile's loads, its S = Q·Kᵀ (from a stage; async or waited), its
   /// softmax (from the row max and sum), and O += P·V (async or waited).
   struct AttentionSteps {
-    function_ref<void(Value)> loadTile;
+    function_ref<void(Value, bool, bool)> loadTile;
     function_ref<SmallVector<Value>(Value, bool)> scoresOf;
     function_ref<SoftmaxStep(Value, ValueRange, ValueRange)> softmaxOf;
     function_ref<SmallVector<Value>(Value, ValueRange, ValueRange, bool)>
         valuesOf;
   };
-  void emitSpecializedLoop(Value tiles, Value tid, Value consumer, Value full,
+  void emitSpecializedLoop(Value tiles, Value tid, Value consumer,
+                           Value fullKeys, Value fullValues,
                            ArrayRef<Value> init, const AttentionSteps &steps,
                            function_ref<void(ArrayRef<Value>)> store);
   /// Registers per thread the producer keeps and the consumers take
@@ -317,15 +318,19 @@ void PrefillKernelEmitter::emitAttention() {
   commitGroup();
   // With TMA, a stage's mbarrier completes a phase when the three loads
   // into it (K_nope, k_pe, V) have arrived with their bytes.
-  Value barriers;
+  // With the producer, K and V have a pipeline each (K_nope and k_pe's two
+  // arrivals on `barriers`, V's one on `valueBarriers`): a consumer
+  // releases a tile's K as soon as its S is in and its V after P·V.
+  Value barriers, valueBarriers;
   if (plan.tma())
-    barriers = stageBarriers(tid, stages, 3);
+    barriers = stageBarriers(tid, stages, plan.producer ? 2 : 3);
+  valueBarriers = plan.producer ? stageBarriers(tid, stages, 1) : barriers;
   // Key tile `tile` into its stage (when it exists). cp.async: every
   // thread's copies, rows past the CTA's last key zero-filled, then the
   // group's commit (empty groups keep the count uniform). TMA: thread 0's
   // boxes; rows past the last key hold the workspace's (zeros past each
   // request's length, finite elsewhere) and the softmax masks them.
-  auto loadTile = [&](Value tile) {
+  auto loadTile = [&](Value tile, bool withKeys, bool withValues) {
     auto exists = scf::IfOp::create(b, a.lt(tile, tiles));
     {
       OpBuilder::InsertionGuard guard(b);
@@ -335,14 +340,19 @@ void PrefillKernelEmitter::emitAttention() {
       if (plan.tma()) {
         Value row = a.add(a.mul(request, ops.capacity), first);
         auto load = [&](Value map, ValueRange at, Value buffer, int64_t atom,
-                        int64_t cols) {
+                        int64_t cols, Value onto) {
           mla_gpu::TmaLoadTileOp::create(b, map, at, buffer, stage, atom,
-                                         cols / 64, barriers, /*issuer=*/0);
+                                         cols / 64, onto, /*issuer=*/0);
         };
-        load(ops.keysMap, {head, row, a.idx(0)}, keyTiles, 0, plan.nope);
-        load(ops.latentMap, {request, first, a.idx(plan.latent)}, keyTiles,
-             plan.nope / 64, plan.rope);
-        load(ops.valuesMap, {head, row, a.idx(0)}, valueTiles, 0, valueDim);
+        if (withKeys) {
+          load(ops.keysMap, {head, row, a.idx(0)}, keyTiles, 0, plan.nope,
+               barriers);
+          load(ops.latentMap, {request, first, a.idx(plan.latent)}, keyTiles,
+               plan.nope / 64, plan.rope, barriers);
+        }
+        if (withValues)
+          load(ops.valuesMap, {head, row, a.idx(0)}, valueTiles, 0, valueDim,
+               valueBarriers);
       } else {
         Value valid = a.sub(keysEnd, first);
         loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
@@ -359,7 +369,7 @@ void PrefillKernelEmitter::emitAttention() {
   };
   // The producer issues every tile itself.
   for (int64_t t = 0; !plan.producer && t + 1 < stages; ++t)
-    loadTile(a.idx(t));
+    loadTile(a.idx(t), true, true);
   // With TMA, Q is the only cp.async group: waited for and fenced to the
   // async proxy here, behind the first tiles' loads.
   if (plan.tma()) {
@@ -458,7 +468,7 @@ void PrefillKernelEmitter::emitAttention() {
   auto nextTile = [&](Value tile, int64_t pending, Value next) {
     landed(tile, pending);
     barrier();
-    loadTile(next);
+    loadTile(next, true, true);
   };
 
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
@@ -473,7 +483,7 @@ void PrefillKernelEmitter::emitAttention() {
                                       /*limit=*/Value());
   };
   if (plan.producer) {
-    emitSpecializedLoop(tiles, tid, warpgroup, barriers, init,
+    emitSpecializedLoop(tiles, tid, warpgroup, barriers, valueBarriers, init,
                         {loadTile, scoresOf, softmaxOf, valuesOf}, store);
   } else if (stages < 3) {
     // Tile by tile: S, then its softmax and P·V.
@@ -564,13 +574,15 @@ void PrefillKernelEmitter::emitAttention() {
 /// arrivals as syncs. Returns the consumers' state (row max, sum, O); the
 /// producer's results are those of `init`.
 void PrefillKernelEmitter::emitSpecializedLoop(
-    Value tiles, Value tid, Value consumer, Value full, ArrayRef<Value> init,
+    Value tiles, Value tid, Value consumer, Value fullKeys, Value fullValues,
+    ArrayRef<Value> init,
     const AttentionSteps &steps, function_ref<void(ArrayRef<Value>)> store) {
   const int64_t stages = plan.stages;
   constexpr int64_t kConsumerWarps = 8;
   // Q (everyone's cp.async, waited for and fenced) is visible to all after
   // the barrier in stageBarriers.
-  Value empty = stageBarriers(tid, stages, kConsumerWarps);
+  Value emptyKeys = stageBarriers(tid, stages, kConsumerWarps);
+  Value emptyValues = stageBarriers(tid, stages, kConsumerWarps);
   TypeRange stateTypes = ValueRange(init).getTypes();
   // The roles' code paths never meet again: a join would carry the
   // consumers' state through the producer's 24 registers (spills).
@@ -589,13 +601,18 @@ void PrefillKernelEmitter::emitSpecializedLoop(
       auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1));
       b.setInsertionPointToStart(loop.getBody());
       Value tile = loop.getInductionVar();
-      auto reused = scf::IfOp::create(b, a.ge(tile, a.idx(stages)));
-      {
-        OpBuilder::InsertionGuard reuse(b);
-        b.setInsertionPointToStart(reused.thenBlock());
-        mla_gpu::TmaWaitTileOp::create(b, empty, a.sub(tile, a.idx(stages)));
+      // Tile t's K, then its V, each into its stage once the tile that
+      // held it last has been released there.
+      for (bool keys : {true, false}) {
+        auto reused = scf::IfOp::create(b, a.ge(tile, a.idx(stages)));
+        {
+          OpBuilder::InsertionGuard reuse(b);
+          b.setInsertionPointToStart(reused.thenBlock());
+          mla_gpu::TmaWaitTileOp::create(b, keys ? emptyKeys : emptyValues,
+                                         a.sub(tile, a.idx(stages)));
+        }
+        steps.loadTile(tile, keys, !keys);
       }
-      steps.loadTile(tile);
     }
   }
   // The consumers.
@@ -620,7 +637,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     NVVM::BarrierArriveOp::create(b, theirs, pairThreads);
   };
   Value lane = a.rem(tid, 32);
-  auto release = [&](Value tile) {
+  // A warp's release of tile t's K or V (one arrival of the eight).
+  auto release = [&](Value empty, Value tile) {
     auto first = scf::IfOp::create(b, a.eq(lane, 0));
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(first.thenBlock());
@@ -646,15 +664,16 @@ void PrefillKernelEmitter::emitSpecializedLoop(
       1, [&] { NVVM::BarrierArriveOp::create(b, constant(1), pairThreads); });
   // Tile 0's S: the first turn; its softmax (O is zero: nothing to
   // rescale).
-  mla_gpu::TmaWaitTileOp::create(b, full, a.idx(0));
+  mla_gpu::TmaWaitTileOp::create(b, fullKeys, a.idx(0));
   turn();
   SmallVector<Value> first = steps.scoresOf(a.idx(0), /*async=*/true);
   passTurn();
   ValueRange stats = ValueRange(init).take_front(4);
   ArrayRef<Value> zeroOut = init.drop_front(4);
-  SoftmaxStep step0 = steps.softmaxOf(
-      a.idx(0), stats,
-      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults());
+  ValueRange firstScores =
+      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults();
+  release(emptyKeys, a.idx(0));
+  SoftmaxStep step0 = steps.softmaxOf(a.idx(0), stats, firstScores);
   int64_t probCount = step0.probs.size();
   SmallVector<Value> loopInit = step0.stats;
   llvm::append_range(loopInit, step0.probs);
@@ -671,19 +690,22 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     Value next = a.add(tile, a.idx(1));
     // In the turn: tile t + 1's S, then tile t's P·V (both async; the
     // groups complete in that order).
-    mla_gpu::TmaWaitTileOp::create(b, full, next);
+    mla_gpu::TmaWaitTileOp::create(b, fullKeys, next);
+    mla_gpu::TmaWaitTileOp::create(b, fullValues, tile);
     turn();
     SmallVector<Value> scores =
         steps.scoresOf(a.rem(next, stages), /*async=*/true);
     SmallVector<Value> values = steps.valuesOf(tile, probs, out, /*async=*/true);
     passTurn();
-    // Tile t + 1's softmax as soon as its S is in, while P·V(t) runs (and
-    // the other consumer's MMAs); then O, rescaled by its α.
-    SoftmaxStep step = steps.softmaxOf(
-        next, carried.take_front(4),
-        mla_gpu::WarpgroupWaitOp::create(b, uint32_t(1), scores).getResults());
+    // Tile t + 1's softmax as soon as its S is in (its K released), while
+    // P·V(t) runs (and the other consumer's MMAs); then O (tile t's V
+    // released), rescaled by t + 1's α.
+    ValueRange nextScores =
+        mla_gpu::WarpgroupWaitOp::create(b, uint32_t(1), scores).getResults();
+    release(emptyKeys, next);
+    SoftmaxStep step = steps.softmaxOf(next, carried.take_front(4), nextScores);
     auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), values);
-    release(tile);
+    release(emptyValues, tile);
     SmallVector<Value> yielded = step.stats;
     llvm::append_range(yielded, step.probs);
     llvm::append_range(yielded, scaleRows(landed.getResults(), step.alpha));
@@ -691,9 +713,11 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   }
   // The last tile's P·V: the last turn, which consumer 1 passes to nobody.
   ValueRange results = loop.getResults();
+  Value last = a.sub(tiles, a.idx(1));
+  mla_gpu::TmaWaitTileOp::create(b, fullValues, last);
   turn();
   SmallVector<Value> out =
-      steps.valuesOf(a.sub(tiles, a.idx(1)), results.slice(4, probCount),
+      steps.valuesOf(last, results.slice(4, probCount),
                      results.drop_front(4 + probCount), /*async=*/true);
   consumerIf(0, passTurn);
   SmallVector<Value> finalState(results.take_front(4));
