@@ -14,7 +14,15 @@ after warm-up). For each shape (heads × batch × new tokens, causal, over
              then scaled_dot_product_attention (its fastest backend, cuDNN's
              on sm_90; the flash backend refuses a value width unlike the
              query width);
-  SDPA     : scaled_dot_product_attention alone on ready q, k, v.
+  SDPA     : scaled_dot_product_attention alone on ready q, k, v;
+  Flex     : FlexAttention (torch.compile'd flex_attention) on the same q,
+             k, v with the causal mask as a block mask.
+
+With --ncu the table also has the attention kernel alone (the fastest
+variant's prefill_attention launch) and SDPA's time over it: the prefill
+issue's "kernel ≥ 0.9× cuDNN" column. `+C` in a shape caches C tokens
+before its new ones (chunked prefill); `--shapes issue15` is that issue's
+table.
 
 TFLOP/s count the attention's causal FLOPs, 2·B·H·Σ_s(visible keys)·(N+R+V).
 
@@ -22,7 +30,7 @@ Each variant of --block-keys — the attention kernel's key tile, with
 `:tma` its TMA loads (else cp.async), with `:producer` warp-specialised
 (docs/prefill-kernel.md) — is one mla timing, the best one the row's; --ncu adds each variant's per-kernel device time (Nsight Compute).
 
-Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,...] [--cached 0]
+Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,128x1x2048+8192,...|issue15] [--cached 0]
                         [--block-keys 128,128:tma,128:producer] [--ncu] [--repeat 20]
                         [--json out.json] [--tuning tuning.json]
 """
@@ -45,6 +53,26 @@ from mla.config import MLAConfig  # noqa: E402
 
 PAGE = 64
 DEFAULT_SHAPES = "128x1x1024,16x4x512,128x1x4096,128x4x2048,128x1x8192,128x1x16384"
+# `--shapes issue15`: the prefill issue's table — heads {16, 128}, batch {1,
+# 4}, tokens 512 .. 16384, and chunked prefill (2048 new over 8192 and
+# 32768 cached, `+C`).
+PRESETS = {"issue15": ",".join(
+    [f"128x1x{t}" for t in (512, 1024, 2048, 4096, 8192, 16384)]
+    + [f"128x4x{t}" for t in (512, 2048, 4096)]
+    + [f"16x1x{t}" for t in (512, 4096, 16384)]
+    + [f"16x4x{t}" for t in (512, 2048)]
+    + ["128x1x2048+8192", "128x1x2048+32768"])}
+
+
+def parse_shape(text, cached):
+    """'HxBxT' or 'HxBxT+C' (C tokens cached before the T new ones; else
+    `cached`) → (heads, batch, tokens, cached)."""
+    shape, plus, prefix = text.partition("+")
+    try:
+        heads, batch, tokens = (int(x) for x in shape.split("x"))
+        return heads, batch, tokens, int(prefix) if plus else cached
+    except ValueError:
+        raise SystemExit(f"bad shape '{text}': heads x batch x new tokens [+ cached]") from None
 
 
 def parse_variant(text):
@@ -166,6 +194,17 @@ def torch_rows(cfg, heads, batch, tokens, cached, table, lens, repeat):
     val = rnd(batch, heads, keys, v)
     out = dict(torch_us=bench_torch(whole, repeat),
                sdpa_us=bench_torch(lambda: attention(q, k, val), repeat))
+    # FlexAttention (torch.compile) on the same q, k, v: the causal mask
+    # (new token s sees cached + s + 1 keys) as a block mask.
+    try:
+        from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+        block_mask = create_block_mask(lambda b, h, qi, ki: ki <= qi + cached, None, None,
+                                       tokens, keys, device="cuda")
+        flex = torch.compile(flex_attention)
+        out["flex_us"] = bench_torch(lambda: flex(q, k, val, block_mask=block_mask,
+                                                  scale=scale), repeat)
+    except Exception as error:  # an older torch, or a shape it refuses
+        out["flex_status"] = f"{type(error).__name__}: {str(error)[:120]}"
     del q, k, val, cache, w_kv, q_nope, q_pe
     torch.cuda.empty_cache()
     return out
@@ -175,7 +214,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mla-run", required=True)
     parser.add_argument("--config", default=str(ROOT / "examples/configs/deepseek-v3.json"))
-    parser.add_argument("--shapes", default=DEFAULT_SHAPES, help="heads x batch x new tokens, ...")
+    parser.add_argument("--shapes", default=DEFAULT_SHAPES,
+                        help="heads x batch x new tokens [+ cached], ..., or a preset: "
+                             + ", ".join(PRESETS))
     parser.add_argument("--cached", type=int, default=0, help="tokens cached before the new ones")
     parser.add_argument("--block-keys", default="128:producer",
                         help="key tiles to time, each with :tma (TMA loads) or :producer "
@@ -190,10 +231,10 @@ def main():
     args = parser.parse_args()
     cfg = MLAConfig.from_hf(args.config)
     rows = []
-    for shape in args.shapes.split(","):
-        heads, batch, tokens = (int(x) for x in shape.split("x"))
-        keys = args.cached + tokens
-        row = dict(heads=heads, batch=batch, tokens=tokens, cached=args.cached)
+    for shape in PRESETS.get(args.shapes, args.shapes).split(","):
+        heads, batch, tokens, cached = parse_shape(shape, args.cached)
+        keys = cached + tokens
+        row = dict(heads=heads, batch=batch, tokens=tokens, cached=cached)
         with tempfile.TemporaryDirectory(prefix="mla-prefill-") as folder:
             work = Path(folder)
             inputs = work / "in"
@@ -218,27 +259,34 @@ def main():
             row["fastest"] = fastest[0]
         row.update(mla_us=us, status=status, block_keys={k: t["us"] for k, t in timings.items()})
         if not args.skip_torch:
-            row.update(torch_rows(cfg, heads, batch, tokens, args.cached, table, lens, args.repeat))
-        visible = sum(min(keys, args.cached + s + 1) for s in range(tokens))
+            row.update(torch_rows(cfg, heads, batch, tokens, cached, table, lens, args.repeat))
+        visible = sum(min(keys, cached + s + 1) for s in range(tokens))
         flops = 2.0 * batch * heads * visible * (cfg.qk_nope_dim + cfg.qk_rope_dim + cfg.v_head_dim)
         row["flops"] = flops
-        for key in ("mla_us", "torch_us", "sdpa_us"):
+        for key in ("mla_us", "torch_us", "sdpa_us", "flex_us"):
             if row.get(key):
                 row[key.replace("_us", "_tflops")] = flops / (row[key] * 1e-6) / 1e12
         rows.append(row)
         tiles = ", ".join(f"bk {k}: {t['us'] or float('nan'):.1f}" for k, t in timings.items())
-        print(f"prefill {shape} cached {args.cached}: mla {us or float('nan'):.1f} us ({status}; {tiles}), "
+        print(f"prefill {shape} cached {cached}: mla {us or float('nan'):.1f} us ({status}; {tiles}), "
               f"torch {row.get('torch_us', float('nan')):.1f} us, sdpa {row.get('sdpa_us', float('nan')):.1f} us",
               flush=True)
     print("\n| heads × batch × tokens (cached) | mla µs | TFLOP/s | PyTorch prefill µs | PyTorch/mla "
-          "| SDPA alone µs | SDPA TFLOP/s |")
-    print("|---|---|---|---|---|---|---|")
+          "| attention kernel µs (ncu) | SDPA alone µs | SDPA/kernel | SDPA TFLOP/s "
+          "| FlexAttention µs | Flex TFLOP/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         mla = f"{r['mla_us']:.1f}" if r["mla_us"] else f"– ({r['status'][:60]})"
         ratio = f"{r['torch_us'] / r['mla_us']:.2f}" if r["mla_us"] and r.get("torch_us") else "–"
+        # The fastest variant's prefill_attention launch, as Nsight Compute timed it.
+        kernel = next((us for name, us in r.get("kernels_us", {}).get(r.get("fastest"), [])
+                       if name == "prefill_attention"), None)
+        vs_sdpa = f"{r['sdpa_us'] / kernel:.2f}" if kernel and r.get("sdpa_us") else "–"
+        flex = f"{r['flex_us']:.1f}" if r.get("flex_us") else f"– ({r.get('flex_status', '')[:40]})"
         print(f"| {r['heads']} × {r['batch']} × {r['tokens']} ({r['cached']}) | {mla} | "
               f"{r.get('mla_tflops', 0):.0f} | {r.get('torch_us', 0):.1f} | {ratio} | "
-              f"{r.get('sdpa_us', 0):.1f} | {r.get('sdpa_tflops', 0):.0f} |")
+              f"{f'{kernel:.1f}' if kernel else '–'} | {r.get('sdpa_us', 0):.1f} | {vs_sdpa} | "
+              f"{r.get('sdpa_tflops', 0):.0f} | {flex} | {r.get('flex_tflops', 0):.0f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.tuning:
