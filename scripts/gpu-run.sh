@@ -27,7 +27,9 @@
 #                 scripts/gpu-bundle.sh --baseline REV; its GPU pipeline and
 #                 kernels, this tree's mla-opt for the fusion before them)
 #                 and of this one, alternately MLA_COMPARE_ROUNDS times (2),
-#                 same shapes and arguments, each table printed
+#                 same shapes and arguments, each table printed;
+#                 MLA_COMPARE_BENCH=prefill compares bench/prefill_bench.py
+#                 (MLA_PREFILL_ARGS, e.g. "--ncu --skip-torch") instead
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${OUT:-/tmp/mla-out}"
@@ -158,9 +160,15 @@ for round in $(seq "${MLA_COMPARE_ROUNDS:-2}"); do
   for side in baseline current; do
     dir=$tools; [ "$side" = baseline ] && dir=$baseline
     echo "-- round $round: $side"
-    python3 "$root/bench/mla_bench.py" --mla-run "$dir/mla-run" --mla-opt "$tools/mla-opt" \
-      --json "$out/compare-$side-$round.json" ${MLA_BENCH_ARGS:-} 2>&1 \
-      | tee "$out/compare-$side-$round.log" | sed -n '/^MLA attention/,$p'
+    if [ "${MLA_COMPARE_BENCH:-mla}" = prefill ]; then
+      python3 "$root/bench/prefill_bench.py" --mla-run "$dir/mla-run" \
+        --json "$out/compare-$side-$round.json" ${MLA_PREFILL_ARGS:-} 2>&1 \
+        | tee "$out/compare-$side-$round.log" | sed -n '/^| heads/,$p'
+    else
+      python3 "$root/bench/mla_bench.py" --mla-run "$dir/mla-run" --mla-opt "$tools/mla-opt" \
+        --json "$out/compare-$side-$round.json" ${MLA_BENCH_ARGS:-} 2>&1 \
+        | tee "$out/compare-$side-$round.log" | sed -n '/^MLA attention/,$p'
+    fi
   done
 done
 fi
