@@ -3,6 +3,9 @@
 # block, and the drop-in's checks on a fake model over a CPU library made by
 # mla-aot here).
 # REQUIRES: torch
+# The sanitizer build's runtime archive is instrumented: a library mla-aot
+# links from it does not load into an uninstrumented python.
+# UNSUPPORTED: libfuzzer
 # RUN: env MLA_TOOLS_DIR=%mla_tools_dir MLA_CACHE_DIR=%t.cache %python %s %mla_src_root | FileCheck %s
 # CHECK: missing library: {{.*}}absent.json: no such file
 # CHECK: wrong dtype: dtype must be one of f32, bf16, f16, got 'f64'
