@@ -55,6 +55,7 @@ mla::planPrefillKernels(const PrefillProblem &problem,
       problem, tiling.getBlockQueries(), tiling.getBlockKeys());
   plan.loads = tiling.getLoads();
   plan.producer = tiling.getProducer();
+  plan.mma = tiling.getMma();
   if (!plan.elementType ||
       (!plan.elementType.isBF16() && !plan.elementType.isF16())) {
     std::string name = "an unknown type";
@@ -64,8 +65,9 @@ mla::planPrefillKernels(const PrefillProblem &problem,
     }
     return fail("the tensor cores take bf16 or f16, not " + name);
   }
-  if (!target.chip.warpgroupMMA)
-    return fail("the prefill kernel needs wgmma (chip sm_90a), not " +
+  if (!plan.mmaSync() && !target.chip.warpgroupMMA)
+    return fail("the prefill kernel with mma = warpgroup needs wgmma (chip "
+                "sm_90a), not " +
                 target.chip.name);
   constexpr int64_t kMaxDim = int64_t(1) << 16;
   if (plan.nope % 64 != 0 || plan.rope % 64 != 0 || plan.value % 64 != 0 ||
@@ -92,7 +94,10 @@ mla::planPrefillKernels(const PrefillProblem &problem,
                 Twine(target.chip.sharedMemoryPerBlock));
   // A third stage where it fits: the kernel then overlaps a tile's softmax
   // with the next tile's Q·Kᵀ, which needs that tile resident while the one
-  // after loads (docs/prefill-kernel.md).
+  // after loads (docs/prefill-kernel.md). mma.sync has no asynchronous
+  // product to overlap: two stages.
+  if (plan.mmaSync())
+    return plan;
   PrefillKernelPlan deeper = plan;
   deeper.stages = 3;
   if (deeper.sharedBytes() <= target.chip.sharedMemoryPerBlock)

@@ -157,7 +157,7 @@ FailureOr<TuningTable> TuningTable::load(llvm::StringRef path,
     }
     if (failed(PrefillTilingAttr::verify(inTable(where), e.blockQueries,
                                          e.blockKeys, e.prefixChunk, e.loads,
-                                         e.producer)))
+                                         e.producer, MmaKind::Warpgroup)))
       return failure();
     table.prefillEntries.push_back(e);
   }
@@ -180,6 +180,6 @@ TuningTable::lookupPrefill(const AttentionShape &shape) const {
     if (e.matches(shape))
       return PrefillTilingAttr::get(shape.config.getContext(), e.blockQueries,
                                     e.blockKeys, e.prefixChunk, e.loads,
-                                    e.producer);
+                                    e.producer, MmaKind::Warpgroup);
   return std::nullopt;
 }

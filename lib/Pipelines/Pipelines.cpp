@@ -55,6 +55,7 @@ void mla::buildMLADefaultPipeline(OpPassManager &pm,
     prefill.blockKeys = options.prefillBlockKeys;
     prefill.loads = options.prefillLoads;
     prefill.producer = options.prefillProducer;
+    prefill.mma = options.prefillMma;
     prefill.tuningFile = options.tuningFile;
     pm.addPass(mla::createMLAFusePrefill(prefill));
   }

@@ -20,6 +20,9 @@
 // RUN: mla-opt %s --mla-fuse-prefill=loads=async_copy --split-input-file | FileCheck %s --check-prefix=PREFILL-ASYNC
 // RUN: mla-opt %s --mla-fuse-prefill=producer=true --split-input-file | FileCheck %s --check-prefix=PRODUCER
 // RUN: not mla-opt %s --mla-fuse-prefill="producer=true loads=async_copy" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-PRODUCER
+// RUN: mla-opt %s --mla-set-target=target=a100 --mla-fuse-prefill=mma=sync --split-input-file | FileCheck %s --check-prefix=SYNC
+// RUN: mla-opt %s --mla-fuse-prefill=mma=sync --split-input-file | FileCheck %s --check-prefix=SYNC-H100
+// RUN: not mla-opt %s --mla-fuse-prefill="mma=sync loads=tma" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SYNC
 
 // mla-fuse-decode: latent_to_value(latent_attention(query_to_latent(...)))
 // with single-use intermediates → one mla.fused_decode; mla-fuse-prefill: the
@@ -57,6 +60,7 @@
 // HUGE-CHUNK: error: mla-fuse-prefill: prefix-chunk must be at most 1073741824, found 4294967296
 // BAD-KEYS: error: mla-fuse-prefill: block-keys must be 64 or 128 (0: the cost model's choice), found 96
 // BAD-PRODUCER: error: mla-fuse-prefill: producer=true takes TMA loads, not loads=async_copy
+// BAD-SYNC: error: mla-fuse-prefill: mma=sync takes cp.async loads, not loads=tma
 
 // Decode, 128 requests over 8192 cached tokens: 64 heads per block (one
 // query), three 36.5 KiB stages beside the 73 KiB query tile and 32 KiB of
@@ -303,6 +307,12 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @prefill_4096
 // A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// mma=sync: the mma.sync kernel (cp.async, no producer) with the cost
+// model's tile, on the A100 and on the H100 alike.
+// SYNC-LABEL: func.func @prefill_4096
+// SYNC: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096, mma = sync>
+// SYNC-H100-LABEL: func.func @prefill_4096
+// SYNC-H100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096, mma = sync>
 // OVERRIDE-LABEL: func.func @prefill_4096
 // OVERRIDE: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 128, prefix_chunk = 512, loads = tma, producer = true>
 // block-keys=64 overrides the key tile alone (the chunk stays a multiple).

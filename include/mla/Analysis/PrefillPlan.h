@@ -50,22 +50,33 @@ struct PrefillKernelShape {
   /// Warp specialisation: a producer warpgroup (the CTA's first) issues the
   /// TMA loads; the query rows' warpgroups consume them, taking turns.
   bool producer = false;
+  /// The tensor-core instructions: wgmma on swizzled atoms, or mma.sync
+  /// (sm_80+), a warp per 16 rows reading with ldmatrix from row-major
+  /// tiles whose rows are padded by 8 elements (16 bytes: the 8 rows an
+  /// ldmatrix reads fall in distinct banks).
+  MmaKind mma = MmaKind::Warpgroup;
 
   bool tma() const { return loads == DecodeLoads::Tma; }
+  bool mmaSync() const { return mma == MmaKind::Sync; }
+  /// Elements of padding after each shared row (mma.sync's layout).
+  int64_t pad() const { return mmaSync() ? 8 : 0; }
 
   int64_t warpgroups() const { return blockQueries / 64; }
   int64_t threads() const { return 128 * (warpgroups() + producer); }
   int64_t queryTileBytes() const {
-    return blockQueries * queryDim * elementBytes;
+    return blockQueries * (queryDim + pad()) * elementBytes;
   }
-  int64_t keyTileBytes() const { return blockKeys * queryDim * elementBytes; }
+  int64_t keyTileBytes() const {
+    return blockKeys * (queryDim + pad()) * elementBytes;
+  }
   int64_t valueTileBytes() const {
-    return blockKeys * valueDim * elementBytes;
+    return blockKeys * (valueDim + pad()) * elementBytes;
   }
-  /// Everything, and the slack that aligns the base to the 1024-byte period
-  /// of the swizzle (P stays in registers: wgmma takes A from there).
+  /// Everything, and with wgmma the slack that aligns the base to the
+  /// 1024-byte period of the swizzle (P stays in registers: both MMAs take
+  /// A from there).
   int64_t sharedBytes() const {
-    return 1024 + queryTileBytes() +
+    return (mmaSync() ? 0 : 1024) + queryTileBytes() +
            stages * (keyTileBytes() + valueTileBytes());
   }
 };

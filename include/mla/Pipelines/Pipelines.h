@@ -67,6 +67,15 @@ struct MLAPipelineOptions : public PassPipelineOptions<MLAPipelineOptions> {
           clEnumValN(ProducerChoice::Auto, "auto", "the cost model's choice"),
           clEnumValN(ProducerChoice::Off, "false", "one loop for all"),
           clEnumValN(ProducerChoice::On, "true", "warp-specialised"))};
+  PassOptions::Option<MmaChoice> prefillMma{
+      *this, "prefill-mma",
+      llvm::cl::desc("The prefill attention kernel's tensor-core "
+                     "instructions"),
+      llvm::cl::init(MmaChoice::Auto),
+      llvm::cl::values(
+          clEnumValN(MmaChoice::Auto, "auto", "the cost model's choice"),
+          clEnumValN(MmaChoice::Sync, "sync", "mma.sync, any sm_80+"),
+          clEnumValN(MmaChoice::Warpgroup, "warpgroup", "wgmma (sm_90a)"))};
 };
 
 /// The default pipeline (`mla-pipeline`): whole blocks to primitives, each

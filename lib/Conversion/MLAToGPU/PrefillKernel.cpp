@@ -242,7 +242,10 @@ void PrefillKernelEmitter::emitAttention() {
   const int64_t queryDim = plan.queryDim, valueDim = plan.valueDim;
   const int64_t threads = plan.threads(), stages = plan.stages;
   Type element = plan.elementType;
-  auto b128 = mla_gpu::Swizzle::B128;
+  const bool sync = plan.mmaSync();
+  // wgmma reads 128B-swizzled atoms; mma.sync's ldmatrix reads row-major
+  // tiles with padded rows.
+  auto swizzle = sync ? mla_gpu::Swizzle::None : mla_gpu::Swizzle::B128;
 
   gpu::LaunchOp kernel =
       launch("prefill_attention", a.ceilDiv(ops.queries, rowsPerCta),
@@ -273,37 +276,58 @@ void PrefillKernelEmitter::emitAttention() {
   }
   Value tiles = a.ceilDiv(keysEnd, keys);
 
-  // Shared memory: Q [atoms, rows, 64], K [stages, atoms, keys, 64], V
-  // [stages, atoms, keys, 64]; every buffer at a multiple of 1024 bytes (the
-  // swizzle's period; rows are multiples of 8). P stays in registers.
+  // Shared memory: with wgmma Q [atoms, rows, 64], K [stages, atoms, keys,
+  // 64], V [stages, atoms, keys, 64], every buffer at a multiple of 1024
+  // bytes (the swizzle's period; rows are multiples of 8); with mma.sync Q
+  // [rows, N + R + pad], K [stages, keys, N + R + pad], V [stages, keys, V +
+  // pad]. P stays in registers.
   int64_t keysAt = plan.queryTileBytes();
   int64_t valuesAt = keysAt + stages * plan.keyTileBytes();
   int64_t atomBytes = rowsPerCta * 128;
-  Value memory = sharedMemory(1024, plan.sharedBytes() - 1024);
+  int64_t pad = plan.pad();
+  Value memory = sync ? sharedMemory(16, plan.sharedBytes())
+                      : sharedMemory(1024, plan.sharedBytes() - 1024);
+  auto shape = [&](SmallVector<int64_t> outer, int64_t rows, int64_t cols) {
+    if (sync) {
+      outer.append({rows, cols + pad});
+    } else {
+      outer.append({cols / 64, rows, 64});
+    }
+    return outer;
+  };
   Value query = sharedBuffer(memory, 0, "query",
-                             {queryDim / 64, rowsPerCta, 64}, element, b128);
-  Value keyTiles = sharedBuffer(memory, keysAt, "keys",
-                                {stages, queryDim / 64, keys, 64}, element, b128);
+                             shape({}, rowsPerCta, queryDim), element, swizzle);
+  Value keyTiles =
+      sharedBuffer(memory, keysAt, "keys", shape({stages}, keys, queryDim),
+                   element, swizzle);
   Value valueTiles =
-      sharedBuffer(memory, valuesAt, "values",
-                   {stages, valueDim / 64, keys, 64}, element, b128);
+      sharedBuffer(memory, valuesAt, "values", shape({stages}, keys, valueDim),
+                   element, swizzle);
+  // Where column `col` (a multiple of 64) of a tile starts in a buffer,
+  // after the `outer` indices (the stage).
+  auto columnAt = [&](SmallVector<Value> outer, int64_t col) {
+    if (sync) {
+      outer.append({a.idx(0), a.idx(col)});
+    } else {
+      outer.append({a.idx(col / 64), a.idx(0), a.idx(0)});
+    }
+    return outer;
+  };
   Value queryAddress = byteAddress(query);
   Value keysAddress = byteAddress(keyTiles);
   Value valuesAddress = byteAddress(valueTiles);
 
   // Q: the head's N columns of q_nope and R of q_pe side by side; rows past
   // S zero-filled.
-  auto loadRows = [&](Value source, Value first, Value buffer,
-                      ValueRange at, int64_t rows, int64_t cols,
-                      Value valid) {
+  auto loadRows = [&](Value source, Value first, Value buffer, ValueRange at,
+                      int64_t rows, int64_t cols, Value valid) {
     mla_gpu::LoadTileOp::create(b, source, ValueRange{first, a.idx(0)}, buffer,
-                                at, valid, rows, cols, threads, b128);
+                                at, valid, rows, cols, threads, swizzle);
   };
   loadRows(headRows(ops.queryNope, request, head), rowBase, query,
-           {a.idx(0), a.idx(0), a.idx(0)}, rowsPerCta, plan.nope, Value());
+           columnAt({}, 0), rowsPerCta, plan.nope, Value());
   loadRows(headRows(ops.queryRope, request, head), rowBase, query,
-           {a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, rowsPerCta, plan.rope,
-           Value());
+           columnAt({}, plan.nope), rowsPerCta, plan.rope, Value());
   commitGroup();
   // With TMA, a stage's mbarrier completes a phase when the three loads
   // into it (K_nope, k_pe, V) have arrived with their bytes.
@@ -336,12 +360,11 @@ void PrefillKernelEmitter::emitAttention() {
       } else {
         Value valid = a.sub(keysEnd, first);
         loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
-                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, plan.nope, valid);
+                 columnAt({stage}, 0), keys, plan.nope, valid);
         loadRows(ropeRows(request), first, keyTiles,
-                 {stage, a.idx(plan.nope / 64), a.idx(0), a.idx(0)}, keys,
-                 plan.rope, valid);
+                 columnAt({stage}, plan.nope), keys, plan.rope, valid);
         loadRows(decompressedRows(ops.values, request, head), first, valueTiles,
-                 {stage, a.idx(0), a.idx(0), a.idx(0)}, keys, valueDim, valid);
+                 columnAt({stage}, 0), keys, valueDim, valid);
       }
     }
     if (!plan.tma())
@@ -378,6 +401,14 @@ void PrefillKernelEmitter::emitAttention() {
   // reads dims 16k.. (atom k / 4, 32·(k mod 4) bytes into its rows). With
   // `async` the product is in flight until a warpgroup.wait ties it.
   auto scoresOf = [&](Value stage, bool async) -> SmallVector<Value> {
+    if (sync) {
+      // The warp's 16 rows by mma.sync: K read n-major (a row per key).
+      auto product = mla_gpu::WarpMmaOp::create(
+          b, query, ValueRange{warpRow, a.idx(0)}, keyTiles,
+          ValueRange{stage, a.idx(0), a.idx(0)},
+          SmallVector<Value>(keys / 8, zero), queryDim, /*b_n_major=*/true);
+      return SmallVector<Value>(product.getResults());
+    }
     Value queryDesc = advance(descriptor(queryAddress, 16, 1024),
                               a.mul(warpgroup, 64 * 128));
     Value keyDesc = advance(descriptor(keysAddress, 16, 1024),
@@ -416,6 +447,13 @@ void PrefillKernelEmitter::emitAttention() {
   auto valuesOf = [&](Value tile, const SoftmaxStep &step,
                       bool async) -> SmallVector<Value> {
     Value stage = a.rem(tile, stages);
+    if (sync) {
+      // V read k-major (a row per key), P from registers.
+      auto product = mla_gpu::WarpMmaRsOp::create(
+          b, step.probs, valueTiles, ValueRange{stage, a.idx(0), a.idx(0)},
+          step.out, /*b_n_major=*/false);
+      return SmallVector<Value>(product.getResults());
+    }
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
     auto product = mla_gpu::WarpgroupMmaRsOp::create(
@@ -432,15 +470,17 @@ void PrefillKernelEmitter::emitAttention() {
     return next;
   };
   // Tile `tile` has landed: cp.async, this thread's copies (at most
-  // `pending` groups still in flight) fenced to the async proxy; TMA, its
-  // stage's mbarrier phase.
+  // `pending` groups still in flight), for wgmma fenced to the async
+  // proxy; TMA, its stage's mbarrier phase.
   auto landed = [&](Value tile, int64_t pending) {
     if (plan.tma()) {
       mla_gpu::TmaWaitTileOp::create(b, barriers, tile);
       return;
     }
     waitGroups(pending);
-    asyncProxyFence();
+    // wgmma reads shared memory through the async proxy; ldmatrix does not.
+    if (!sync)
+      asyncProxyFence();
   };
   // Tile `tile` has landed everywhere (the barrier), and everyone is done
   // with the stage the load of tile `next` overwrites; that load.

@@ -192,16 +192,17 @@ func.func @phase_discardable_attr(%k: tensor<?x?x4xf32>, %pos: tensor<?x?xi32>)
 // The tiling attributes: every parameter printed, in declaration order, the
 // full #mla.decode_tiling / #mla.prefill_tiling form outside an op.
 // CHECK-LABEL: func.func @tilings()
-// CHECK-SAME: attributes {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>, prefill_tma = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>, producer = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>}
+// CHECK-SAME: attributes {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>, prefill_tma = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>, producer = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>, sync = #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096, mma = sync>}
 // GENERIC-LABEL: sym_name = "tilings"
-// GENERIC: {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>, prefill_tma = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>, producer = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>}
+// GENERIC: {decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>, order = #mla.decode_tiling<splits = 4, block_tokens = 32, heads_per_block = 16, stages = 1>, prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>, prefill_order = #mla.prefill_tiling<block_queries = 64, block_keys = 32, prefix_chunk = 1024>, prefill_tma = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>, producer = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>, sync = #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096, mma = sync>}
 func.func @tilings() attributes {
   decode = #mla.decode_tiling<splits = 2, block_tokens = 64, heads_per_block = 64, stages = 2>,
   order = #mla.decode_tiling<stages = 1, heads_per_block = 16, block_tokens = 32, splits = 4>,
   prefill = #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>,
   prefill_order = #mla.prefill_tiling<prefix_chunk = 1024, block_keys = 32, block_queries = 64>,
   prefill_tma = #mla.prefill_tiling<loads = tma, block_queries = 128, block_keys = 128, prefix_chunk = 4096>,
-  producer = #mla.prefill_tiling<producer = true, loads = tma, block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+  producer = #mla.prefill_tiling<producer = true, loads = tma, block_queries = 128, block_keys = 128, prefix_chunk = 4096>,
+  sync = #mla.prefill_tiling<mma = sync, block_queries = 128, block_keys = 64, prefix_chunk = 4096>
 } {
   return
 }

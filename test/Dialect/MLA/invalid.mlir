@@ -1556,6 +1556,16 @@ func.func @case() attributes {
 
 // -----
 
+// #mla.prefill_tiling: TMA loads fill the wgmma kernel's tiles.
+// expected-error @+2 {{expects prefill_tiling loads = tma with mma = warpgroup, found mma = sync}}
+func.func @case() attributes {
+  tiling = #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096, loads = tma, mma = sync>
+} {
+  return
+}
+
+// -----
+
 // #mla.prefill_tiling: the producer warpgroup issues TMA loads.
 // expected-error @+2 {{expects prefill_tiling producer = true with loads = tma, found loads = async_copy}}
 func.func @case() attributes {

@@ -245,9 +245,16 @@ DecodeTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult PrefillTilingAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, int64_t blockQueries,
-    int64_t blockKeys, int64_t prefixChunk, DecodeLoads loads, bool producer) {
+LogicalResult
+PrefillTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          int64_t blockQueries, int64_t blockKeys,
+                          int64_t prefixChunk, DecodeLoads loads, bool producer,
+                          MmaKind mma) {
+  // The TMA loads fill the wgmma kernel's swizzled tiles.
+  if (loads == DecodeLoads::Tma && mma != MmaKind::Warpgroup)
+    return emitError() << "expects prefill_tiling loads = tma with mma = "
+                          "warpgroup, found mma = "
+                       << stringifyMmaKind(mma);
   // The producer warpgroup issues TMA loads.
   if (producer && loads != DecodeLoads::Tma)
     return emitError() << "expects prefill_tiling producer = true with loads "

@@ -51,6 +51,8 @@ struct TilingContext {
   std::optional<DecodeLoads> prefillLoads = std::nullopt;
   /// The prefill's warp specialisation asked for (on: with TMA loads).
   ProducerChoice prefillProducer = ProducerChoice::Auto;
+  /// The prefill's tensor-core instructions asked for.
+  MmaChoice prefillMma = MmaChoice::Auto;
 };
 
 /// What a fusion pass asks of its pattern: its options, before the target
@@ -67,6 +69,7 @@ struct FusionRequest {
   int64_t prefillBlockKeys = 0;
   LoadsChoice prefillLoads = LoadsChoice::Auto;
   ProducerChoice prefillProducer = ProducerChoice::Auto;
+  MmaChoice prefillMma = MmaChoice::Auto;
 };
 
 /// `type` with dimension `dim` set to `size`.
@@ -215,8 +218,20 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
     if (tiling.prefillProducer == ProducerChoice::Off ||
         loads == DecodeLoads::AsyncCopy)
       producer = false;
+    // mma.sync, when asked for, takes cp.async loads and no producer; TMA
+    // loads fill the wgmma kernel's tiles (on a chip without wgmma the
+    // conversion then says why the op stays generic).
+    MmaKind mma = choice.getMma();
+    if (tiling.prefillMma == MmaChoice::Sync) {
+      mma = MmaKind::Sync;
+      loads = DecodeLoads::AsyncCopy;
+      producer = false;
+    } else if (tiling.prefillMma == MmaChoice::Warpgroup ||
+               loads == DecodeLoads::Tma) {
+      mma = MmaKind::Warpgroup;
+    }
     choice = PrefillTilingAttr::get(getContext(), choice.getBlockQueries(),
-                                    keys, chunk, loads, producer);
+                                    keys, chunk, loads, producer, mma);
     auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
         op, op.getType(), op.getQNope(), op.getQPe(), form->key.getWeight(),
         form->value.getWeight(), form->gather.getCache(),
@@ -256,6 +271,7 @@ LogicalResult runFusion(Operation *root, const FusionRequest &request) {
                      ? DecodeLoads::AsyncCopy
                      : DecodeLoads::Tma;
   tiling.prefillProducer = request.prefillProducer;
+  tiling.prefillMma = request.prefillMma;
   // The prefill's: the cost model's unless asked for.
   if (request.prefillLoads != LoadsChoice::Auto)
     tiling.prefillLoads = request.prefillLoads == LoadsChoice::Tma
@@ -338,6 +354,14 @@ struct MLAFusePrefillPass
     request.tuningFile = tuningFile;
     request.prefillLoads = loads;
     request.prefillProducer = producer;
+    request.prefillMma = mma;
+    if (mma == MmaChoice::Sync &&
+        (loads == LoadsChoice::Tma || producer == ProducerChoice::On)) {
+      getOperation()->emitError()
+          << "mla-fuse-prefill: mma=sync takes cp.async loads, not "
+          << (loads == LoadsChoice::Tma ? "loads=tma" : "producer=true");
+      return signalPassFailure();
+    }
     if (producer == ProducerChoice::On && loads == LoadsChoice::AsyncCopy) {
       getOperation()->emitError()
           << "mla-fuse-prefill: producer=true takes TMA loads, not "

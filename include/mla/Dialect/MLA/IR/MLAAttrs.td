@@ -252,10 +252,14 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
       warpgroups of query rows): warp specialisation — a producer warpgroup
       issues the TMA loads on stage mbarriers while two consumer warpgroups
       take turns at the tensor cores (one's softmax under the other's
-      MMAs).
+      MMAs);
+    * `mma` (optional, default `warpgroup`): the tensor-core instructions,
+      `warpgroup` (wgmma, sm_90a) or `sync` (mma.sync, any sm_80+: a warp
+      per 16 query rows, cp.async loads; needs `loads = async_copy`).
 
     ```mlir
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+    #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096, mma = sync>
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma>
     #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096, loads = tma, producer = true>
     ```
@@ -267,7 +271,9 @@ def MLA_PrefillTilingAttr : MLA_Attr<"PrefillTiling", "prefill_tiling"> {
                         "int64_t":$prefix_chunk,
                         DefaultValuedParameter<"::mlir::mla::DecodeLoads",
                             "::mlir::mla::DecodeLoads::AsyncCopy">:$loads,
-                        DefaultValuedParameter<"bool", "false">:$producer);
+                        DefaultValuedParameter<"bool", "false">:$producer,
+                        DefaultValuedParameter<"::mlir::mla::MmaKind",
+                            "::mlir::mla::MmaKind::Warpgroup">:$mma);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -282,7 +282,7 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
     chunk, `block-keys` its key tile (64 or 128: the prefill kernel's two
     loop forms, docs/prefill-kernel.md), `loads` how the kernel's K and V
     tiles reach shared memory, `producer` asks for its warp-specialised
-    form.
+    form, `mma` for its mma.sync form (sm_80+).
   }];
   let options = [
     Option<"prefixChunk", "prefix-chunk", "int64_t", /*default=*/"0",
@@ -311,6 +311,15 @@ def MLAFusePrefill : Pass<"mla-fuse-prefill"> {
                         "one loop for all warpgroups"),
              clEnumValN(::mlir::mla::ProducerChoice::On, "true",
                         "warp-specialised (takes TMA loads)"))}]>,
+    Option<"mma", "mma", "::mlir::mla::MmaChoice",
+           /*default=*/"::mlir::mla::MmaChoice::Auto",
+           "Prefill attention tensor-core instructions", [{::llvm::cl::values(
+             clEnumValN(::mlir::mla::MmaChoice::Auto, "auto",
+                        "the cost model's choice (wgmma)"),
+             clEnumValN(::mlir::mla::MmaChoice::Sync, "sync",
+                        "mma.sync, any sm_80+ (takes cp.async loads)"),
+             clEnumValN(::mlir::mla::MmaChoice::Warpgroup, "warpgroup",
+                        "wgmma (sm_90a)"))}]>,
     Option<"assumedCacheLength", "assumed-cache-length", "int64_t",
            /*default=*/"4096", "Cache length assumed when it is dynamic">,
   ];
