@@ -99,10 +99,9 @@ class Attention:
                  block_table: torch.Tensor, seq_lens: torch.Tensor,
                  out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(output [B, S, D], the cache — the same tensor, updated)."""
-        result = self.library.attention_block(
+        return self.library.attention_block(
             hidden, positions, *weights, cache, block_table, seq_lens,
             out=None if out is None else [out])
-        return result
 
 
 class PagedCache:
