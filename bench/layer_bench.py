@@ -358,8 +358,11 @@ def launches(mla_opt, fused, work):
 def profile(mla_run, module, inputs, flags=("--in-place",)):
     """Each kernel's device time in one mla-run call of `module` (after a
     warm-up call), by Nsight Compute: [(name, microseconds)] in launch
-    order."""
-    command = ["ncu", "--metrics", "gpu__time_duration.sum", "--csv", "--launch-skip-before-match",
+    order. Clocks are left as the driver sets them (`--clock-control
+    none`): ncu's default locks them at base, which made a kernel look ~10 %
+    slower than the same kernel timed by events next to it (PyTorch's)."""
+    command = ["ncu", "--clock-control", "none", "--metrics", "gpu__time_duration.sum", "--csv",
+               "--launch-skip-before-match",
                "0", mla_run, str(module), "--target=cuda", "--random",
                f"--input-dir={inputs}", "--warmup=1", "--repeat=1", *flags]
     try:

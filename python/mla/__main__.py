@@ -50,6 +50,16 @@ def _tokens(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"expected a count or 'any', got {text!r}") from None
 
 
+def _counts(text: str) -> int | list[int]:
+    """--tokens of inputs: a count, or one per request ("7,0,1,13")."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a count or counts separated by commas, got {text!r}") from None
+    return counts if "," in text else counts[0]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Build mla dialect IR from a DeepSeek config.json.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--dtype", choices=DTYPES, default="bf16", help="element type")
     gen.add_argument("--dynamic", action="store_true",
                      help="leave batch, pages and max pages dynamic ('?')")
+    gen.add_argument("--varlen", action="store_true",
+                     help="pack the new tokens of all requests (--tokens of them in all) with "
+                          "a query_starts operand: a count per request")
     gen.add_argument("--phase", choices=PHASES, help="the block's inference phase")
     gen.add_argument("-o", "--output", help="write the module here instead of stdout")
 
@@ -74,7 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     inputs = commands.add_parser("inputs", help="write seeded random block operands as .npy")
     inputs.add_argument("--config", required=True, help="HF config.json (or its folder)")
     for name, help_text in _SIZES:
-        inputs.add_argument(name, type=int, required=True, help=help_text)
+        if name == "--tokens":
+            inputs.add_argument(name, type=_counts, required=True,
+                                help=f"{help_text}, or one count per request (7,0,1,13: "
+                                     "varlen operands, as gen --varlen)")
+        else:
+            inputs.add_argument(name, type=int, required=True, help=help_text)
     inputs.add_argument("--dtype", choices=DTYPES, default="bf16",
                         help="element type of the float operands (as gen's)")
     inputs.add_argument("--seed", type=int, default=0, help="random seed")
@@ -121,7 +139,7 @@ def _gen(args: argparse.Namespace) -> None:
               f"{args.dtype}: `{PROG} import` dequantizes them", file=sys.stderr)
     text = block_module(cfg, args.batch, args.tokens,
                         args.page_size, args.pages, args.max_pages, dtype=args.dtype,
-                        dynamic=args.dynamic, phase=args.phase)
+                        dynamic=args.dynamic, phase=args.phase, varlen=args.varlen)
     if args.output is None:
         sys.stdout.write(text)
         return
@@ -144,14 +162,14 @@ def _inputs(args: argparse.Namespace) -> None:
                  pages=args.pages, max_pages=args.max_pages)
     arrays = block_inputs(cfg, **sizes, dtype=args.dtype, seed=args.seed)
     info = dict(config=cfg.to_mlir(), **sizes, dtype=args.dtype, seed=args.seed)
+    names = operand_names(cfg, varlen=isinstance(args.tokens, list))
     if args.weights is not None:
         from .importer import load_layer
 
         weights = load_layer(args.weights, cfg, args.dtype)
-        names = operand_names(cfg)
         arrays = [weights.get(name, array) for name, array in zip(names, arrays)]
         info["weights"] = str(args.weights)
-    save_inputs(args.out_dir, arrays, operand_names(cfg), info)
+    save_inputs(args.out_dir, arrays, names, info)
 
 
 def _layers(requested: list[str] | None, count: int) -> list[int]:

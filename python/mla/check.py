@@ -3,6 +3,9 @@
 `python -m mla.check --config C --batch B --tokens S --page-size G --pages P
 --max-pages M [--dtype] [--seed] [--mla-run PATH] [--tol T] [--repeat N]`
 
+`--tokens 7,0,1,13` gives each request its own count: a varlen block (the
+new tokens packed, `query_starts`); `--dynamic` leaves the sizes '?'.
+
 1. writes the block module for the config (`mla.ir.block_module`) and seeded
    operands (`mla.inputs`) into a work folder;
 2. runs the float64 reference (`mla.reference.attention_block`) on them;
@@ -39,11 +42,26 @@ def relative_error(got: np.ndarray, want: np.ndarray) -> float:
     return math.inf if comparison.mismatches else comparison.rel_error
 
 
+def _token_counts(text: str) -> int | list[int]:
+    """`--tokens`: one count ("7") or one per request ("7,0,1,13")."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a count or a list of counts: {text!r}")
+    return counts if "," in text else counts[0]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mla.check", description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="HF config.json")
-    for name in ("--batch", "--tokens", "--page-size", "--pages", "--max-pages"):
+    for name in ("--batch", "--page-size", "--pages", "--max-pages"):
         parser.add_argument(name, type=int, required=True)
+    parser.add_argument("--tokens", type=_token_counts, required=True,
+                        help="new tokens per request, or one count per request "
+                             "(e.g. 7,0,1,13: a varlen block, rows packed with query_starts)")
+    parser.add_argument("--dynamic", action="store_true",
+                        help="leave batch, pages, table width and the new tokens '?' in the "
+                             "module's types (one module for any call)")
     parser.add_argument("--dtype", choices=DTYPES, default="f32")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mla-run", default="mla-run", help="the mla-run binary")
@@ -69,9 +87,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
     cfg = MLAConfig.from_hf(args.config)
     sizes = dict(batch=args.batch, tokens=args.tokens, page_size=args.page_size,
                  pages=args.pages, max_pages=args.max_pages)
-    module = work / "block.mlir"
-    module.write_text(block_module(cfg, dtype=args.dtype, **sizes))
     operands = inputs.block_inputs(cfg, dtype=args.dtype, seed=args.seed, **sizes)
+    counts = inputs.varlen_counts(args.tokens, args.batch)
+    if counts is not None:
+        sizes["tokens"] = int(counts.sum())
+    if args.dynamic:
+        sizes["tokens"] = None
+    module = work / "block.mlir"
+    module.write_text(block_module(cfg, dtype=args.dtype, dynamic=args.dynamic,
+                                   varlen=counts is not None, **sizes))
     inputs.save_npy(work / "in", operands)
     want = reference.attention_block(cfg, *operands)
 

@@ -19,6 +19,8 @@ the common ones:
   tokens will be written to included. All supported element types (f32, f16,
   bf16) are floating point, so NaN is always representable.
 - positions[b, s] = seq_lens[b] − S + s.
+- varlen (`tokens` a list of counts, one per request, zeros allowed): the
+  same per request, rows packed, with query_starts = [0, cumsum(counts)].
 
 `save_npy` / `load_npy` write and read `argN.npy` files; bf16 arrays are
 written as ml_dtypes makes numpy write them (descr '<V2', raw bfloat16 bits)
@@ -38,7 +40,7 @@ from .config import MLAConfig
 from .ir import DTYPES, block_operands, check_sizes
 
 __all__ = ["MANIFEST", "NUMPY_DTYPES", "block_inputs", "load_inputs", "load_npy",
-           "read_manifest", "save_inputs", "save_npy"]
+           "read_manifest", "save_inputs", "save_npy", "varlen_counts"]
 
 NUMPY_DTYPES = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16),
                 "bf16": np.dtype(ml_dtypes.bfloat16)}
@@ -48,21 +50,24 @@ MANIFEST = "manifest.json"
 _NORMS = ("q_norm", "kv_norm")
 
 
-def _sequence_lengths(rng: np.random.Generator, batch: int, tokens: int, page_size: int,
-                      capacity: int, empty_prefix: bool) -> np.ndarray:
-    """Uneven lengths in [tokens, capacity]: one equal to tokens with
+def _sequence_lengths(rng: np.random.Generator, batch: int, tokens: np.ndarray,
+                      page_size: int, capacity: int, empty_prefix: bool) -> np.ndarray:
+    """Uneven lengths in [tokens[b], capacity]: one equal to its tokens with
     `empty_prefix` and batch > 1, one not a multiple of page_size where the
     sizes allow it."""
-    lens = rng.integers(tokens, capacity + 1, size=batch)
+    # One count: the scalar draw (the same lengths for a seed as always).
+    low = int(tokens[0]) if np.all(tokens == tokens[0]) else tokens
+    lens = rng.integers(low, capacity + 1, size=batch)
     others = np.arange(batch)
     if empty_prefix and batch > 1:
         empty = rng.integers(batch)
-        lens[empty] = tokens
+        lens[empty] = tokens[empty]
         others = others[others != empty]
-    if capacity > tokens and not np.any(lens % page_size):
+    others = others[capacity > tokens[others]]
+    if others.size and not np.any(lens % page_size):
         # Move the longest other request off its page boundary, within [tokens, capacity].
         b = others[np.argmax(lens[others])]
-        lens[b] += -1 if lens[b] > tokens else 1
+        lens[b] += -1 if lens[b] > tokens[b] else 1
     return lens
 
 
@@ -81,44 +86,68 @@ def _block_tables(rng: np.random.Generator, lens: np.ndarray, page_size: int,
     return table
 
 
-def _cache(rng: np.random.Generator, cfg: MLAConfig, lens: np.ndarray, tokens: int,
+def _cache(rng: np.random.Generator, cfg: MLAConfig, lens: np.ndarray, tokens: np.ndarray,
            table: np.ndarray, pages: int, page_size: int) -> np.ndarray:
     """NaN everywhere but the cached prefixes, which get N(0, 1)."""
     cache = np.full((pages, page_size, cfg.latent_cache_dim), np.nan)
     for b, length in enumerate(lens):
-        t = np.arange(length - tokens)
+        t = np.arange(length - tokens[b])
         cache[table[b, t // page_size], t % page_size] = rng.standard_normal(
             (t.size, cfg.latent_cache_dim))
     return cache
 
 
-def block_inputs(cfg: MLAConfig, batch: int, tokens: int, page_size: int, pages: int,
-                 max_pages: int, dtype: str = "f32", seed: int = 0,
+def varlen_counts(tokens: int | Sequence[int], batch: int) -> np.ndarray | None:
+    """The new tokens of each request when `tokens` is a list of counts (a
+    varlen block; None for one count), checked: `batch` of them, none
+    negative, not all zero."""
+    if isinstance(tokens, (int, np.integer)):
+        return None
+    counts = np.asarray(list(tokens))
+    if counts.ndim != 1 or counts.size != batch or counts.dtype.kind not in "iu":
+        raise ValueError(f"tokens: one count per request ({batch}) expected, got {tokens!r}")
+    if np.any(counts < 0) or not np.any(counts):
+        raise ValueError(f"tokens: counts must be >= 0 and not all 0, got {tokens!r}")
+    return counts.astype(np.int64)
+
+
+def block_inputs(cfg: MLAConfig, batch: int, tokens: int | Sequence[int], page_size: int,
+                 pages: int, max_pages: int, dtype: str = "f32", seed: int = 0,
                  empty_prefix: bool = True) -> list[np.ndarray]:
     """A block's operands, in block_module's argument order (see the module doc).
 
+    `tokens` is the new tokens of every request, or a list of each
+    request's (a varlen block: hidden and positions packed, request b's
+    rows query_starts[b] .. query_starts[b + 1]; a request may have 0).
     Raises ValueError if the sizes are not positive or the pages cannot hold
-    `tokens` new tokens for every request (each request gets at most
+    the new tokens of every request (each request gets at most
     min(max_pages, pages // batch) pages).
     """
-    check_sizes(batch=batch, tokens=tokens, page_size=page_size, pages=pages,
+    counts = varlen_counts(tokens, batch)
+    total = int(counts.sum()) if counts is not None else tokens
+    check_sizes(batch=batch, tokens=total, page_size=page_size, pages=pages,
                 max_pages=max_pages)
+    per_request = counts if counts is not None else np.full(batch, tokens)
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     capacity = min(max_pages, pages // batch) * page_size
-    if capacity < tokens:
+    if capacity < per_request.max():
         raise ValueError(f"{pages} pages of {page_size} for {batch} requests (at most "
-                         f"{max_pages} each) cannot hold {tokens} new tokens per request")
+                         f"{max_pages} each) cannot hold {per_request.max()} new tokens "
+                         "per request")
 
     rng = np.random.default_rng(seed)
-    lens = _sequence_lengths(rng, batch, tokens, page_size, capacity, empty_prefix)
+    lens = _sequence_lengths(rng, batch, per_request, page_size, capacity, empty_prefix)
     table = _block_tables(rng, lens, page_size, pages, max_pages)
-    positions = lens[:, None] - tokens + np.arange(tokens)
+    starts = np.concatenate([[0], np.cumsum(per_request)])
+    rows = [lens[b] - per_request[b] + np.arange(per_request[b]) for b in range(batch)]
+    positions = np.concatenate(rows) if counts is not None else np.stack(rows)
     data = {"positions": positions, "block_table": table, "seq_lens": lens,
-            "cache": _cache(rng, cfg, lens, tokens, table, pages, page_size)}
+            "query_starts": starts,
+            "cache": _cache(rng, cfg, lens, per_request, table, pages, page_size)}
     arrays = []
-    for name, shape, is_index in block_operands(cfg, batch, tokens, page_size, pages,
-                                                max_pages):
+    for name, shape, is_index in block_operands(cfg, batch, total, page_size, pages,
+                                                max_pages, varlen=counts is not None):
         if is_index:
             arrays.append(data[name].astype(np.int32))
             continue

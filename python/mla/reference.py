@@ -380,9 +380,12 @@ def attention_block(cfg: MLAConfig, *args: np.ndarray,
         raise ValueError(f"attention_block: form must be one of {', '.join(FORMS)}, "
                          f"got {form!r}")
     names = operand_names(cfg)
+    if len(args) == len(names) + 1:
+        return _varlen_block(cfg, dict(zip(operand_names(cfg, varlen=True), args)), form)
     if len(args) != len(names):
         raise ValueError(f"attention_block: expected {len(names)} operands "
-                         f"({', '.join(names)}), got {len(args)}")
+                         f"({', '.join(names)}), or {len(names) + 1} with query_starts "
+                         f"(varlen), got {len(args)}")
     a = dict(zip(names, args))
     q_nope, q_pe = query_proj(a["hidden"], a.get("w_dq"), a.get("q_norm"), a["w_uq"], cfg)
     q_pe = rope(q_pe, a["positions"], cfg)
@@ -400,6 +403,35 @@ def attention_block(cfg: MLAConfig, *args: np.ndarray,
         o = latent_to_value(latent_attention(q_lat, q_pe, cache, table, lens, True, cfg),
                             a["w_uv"], cfg)
     return output_proj(o, a["w_o"], cfg), cache
+
+
+def _varlen_block(cfg: MLAConfig, a: dict[str, np.ndarray],
+                  form: str) -> tuple[np.ndarray, np.ndarray]:
+    """A varlen block (packed rows, query_starts [B + 1]): request by
+    request, each a block of one request with its own rows; the output's
+    rows packed as the input's."""
+    starts = np.asarray(a.pop("query_starts")).astype(np.int64)
+    hidden, positions = a["hidden"], a["positions"]
+    table, lens = a["block_table"], a["seq_lens"]
+    if hidden.ndim != 2 or positions.shape != hidden.shape[:1]:
+        raise ValueError("attention_block: varlen hidden must be [X, D] and positions [X], "
+                         f"got {hidden.shape} and {positions.shape}")
+    batch = len(lens)
+    if (starts.shape != (batch + 1,) or starts[0] != 0 or starts[-1] != len(hidden)
+            or np.any(np.diff(starts) < 0)):
+        raise ValueError(f"attention_block: query_starts must be [0 .. {len(hidden)}] "
+                         f"never decreasing, {batch + 1} entries; got {starts.tolist()}")
+    out = np.zeros(hidden.shape)
+    cache = np.asarray(a["cache"]).astype(np.float64)
+    for b in range(batch):
+        rows = slice(starts[b], starts[b + 1])
+        if rows.start == rows.stop:
+            continue
+        one = dict(a, hidden=hidden[None, rows], positions=positions[None, rows],
+                   cache=cache, block_table=table[b:b + 1], seq_lens=lens[b:b + 1])
+        o, cache = attention_block(cfg, *one.values(), form=form)
+        out[rows] = o[0]
+    return out, cache
 
 
 # ---------------------------------------------------------------------------

@@ -199,3 +199,55 @@ rescaled = naive_block(replace(cfg, softmax_scale=cfg.softmax_scale_effective() 
 print(f"naive unmasked differs: {relative(out, unmasked) > 1e-6}, "
       f"rescaled differs: {relative(out, rescaled) > 1e-6}")
 # CHECK-NEXT: naive unmasked differs: True, rescaled differs: True
+
+
+# Varlen (packed rows, query_starts): each request against the loop-by-loop
+# transcription on that request alone (its rows, its table row and length),
+# both forms; a request without new tokens leaves the cache as it was there;
+# equal counts give the batched block's numbers; bad starts are refused.
+def unpack(a, starts, b):
+    rows = slice(starts[b], starts[b + 1])
+    one = dict(a, hidden=a["hidden"][None, rows], positions=a["positions"][None, rows],
+               block_table=a["block_table"][b:b + 1], seq_lens=a["seq_lens"][b:b + 1])
+    one.pop("query_starts")
+    return one
+
+
+counts = [3, 0, 1, 6]
+arrays = block_inputs(cfg, len(counts), counts, 4, 32, 8, "f32", seed=13)
+a = dict(zip(operand_names(cfg, varlen=True), arrays))
+starts = a["query_starts"]
+print(f"varlen starts {starts.tolist()}, hidden {list(a['hidden'].shape)}")
+# CHECK-NEXT: varlen starts [0, 3, 3, 4, 10], hidden [10, 64]
+for form in ("decompressed", "absorbed"):
+    out, cache = attention_block(cfg, *arrays, form=form)
+    errors = [relative(out[starts[b]:starts[b + 1]], naive_block(cfg, unpack(a, starts, b))[0])
+              for b in range(len(counts)) if counts[b]]
+    untouched = slots({"seq_lens": a["seq_lens"][1:2], "block_table": a["block_table"][1:2],
+                       "cache": a["cache"]}, 4, lambda n: 0, lambda n: n)
+    same = np.array_equal(cache[untouched], a["cache"][untouched], equal_nan=True)
+    print(f"varlen {form}: {'ok' if max(errors) < 1e-12 else f'MISMATCH {errors}'}, "
+          f"empty request's slots unchanged {same}")
+# CHECK-NEXT: varlen decompressed: ok, empty request's slots unchanged True
+# CHECK-NEXT: varlen absorbed: ok, empty request's slots unchanged True
+
+batched = block_inputs(cfg, 3, 2, 4, 24, 8, "f32", seed=14)
+b = named(cfg, batched)
+packed = dict(b, hidden=b["hidden"].reshape(6, -1), positions=b["positions"].reshape(6),
+              query_starts=np.array([0, 2, 4, 6], dtype=np.int32))
+out_b, cache_b = attention_block(cfg, *batched)
+out_p, cache_p = attention_block(cfg, *packed.values())
+print(f"varlen equal counts = batched: {np.array_equal(out_p, out_b.reshape(6, -1))} "
+      f"{np.array_equal(cache_p, cache_b, equal_nan=True)}")
+# CHECK-NEXT: varlen equal counts = batched: True True
+
+for bad in ([0, 2, 1, 6], [0, 2, 4, 7], [1, 2, 4, 6], [0, 2, 6]):
+    try:
+        attention_block(cfg, *dict(packed, query_starts=np.array(bad)).values())
+        print(f"varlen {bad}: ACCEPTED")
+    except ValueError as error:
+        print(f"varlen {bad}: {error}")
+# CHECK-NEXT: varlen [0, 2, 1, 6]: attention_block: query_starts must be [0 .. 6] never decreasing, 4 entries; got [0, 2, 1, 6]
+# CHECK-NEXT: varlen [0, 2, 4, 7]: attention_block: query_starts must be [0 .. 6] never decreasing, 4 entries; got [0, 2, 4, 7]
+# CHECK-NEXT: varlen [1, 2, 4, 6]: attention_block: query_starts must be [0 .. 6] never decreasing, 4 entries; got [1, 2, 4, 6]
+# CHECK-NEXT: varlen [0, 2, 6]: attention_block: query_starts must be [0 .. 6] never decreasing, 4 entries; got [0, 2, 6]

@@ -281,7 +281,7 @@ for call in (
         lambda: ref.output_proj(np.zeros((2, 3, 4, 16)), np.zeros((64, 65)),
                                 replace(CFG, hidden=66))):
     print(error_of(call))
-# CHECK-NEXT: error: attention_block: expected 13 operands (hidden, positions, w_dq, q_norm, w_uq, w_dkv, kv_norm, w_uk, w_uv, w_o, cache, block_table, seq_lens), got 12
+# CHECK-NEXT: error: attention_block: expected 13 operands (hidden, positions, w_dq, q_norm, w_uq, w_dkv, kv_norm, w_uk, w_uv, w_o, cache, block_table, seq_lens), or 14 with query_starts (varlen), got 12
 # CHECK-NEXT: error: attention_block: form must be one of decompressed, absorbed, got 'mixed'
 # CHECK-NEXT: error: rope: input: dim 2 (R) of [B, S, R] should be 8, got shape [2, 3, 6]
 # CHECK-NEXT: error: decompress: projection must be one of key, value, got 'query'

@@ -35,7 +35,22 @@ struct MLAGPUDeviceBuffersPass
         hostOps.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    // Host reads of an index argument (a varlen block's query_starts, read
+    // by its request loop) read a host copy made once at entry.
+    DenseMap<Value, Value> hostCopies;
+    for (Operation *&op : hostOps) {
+      auto load = dyn_cast<memref::LoadOp>(op);
+      Value copy = load ? hostCopyOf(rewriter, load.getMemRef(), hostCopies)
+                        : Value();
+      if (!copy)
+        continue;
+      rewriter.modifyOpInPlace(load,
+                               [&] { load.getMemrefMutable().assign(copy); });
+      op = nullptr;
+    }
     for (Operation *op : hostOps) {
+      if (!op)
+        continue;
       rewriter.setInsertionPoint(op);
       Location loc = op->getLoc();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
@@ -59,6 +74,35 @@ struct MLAGPUDeviceBuffersPass
         return signalPassFailure();
       }
     }
+  }
+
+  /// A host copy of `buffer` if it is an integer argument of the function
+  /// (positions, block tables, lengths, query starts: the block never
+  /// writes them, so one copy at entry stays valid), made on first use:
+  /// a stack buffer and a device-to-host gpu.memcpy, which returns once
+  /// the copy is done (pageable host memory). Null otherwise.
+  Value hostCopyOf(IRRewriter &rewriter, Value buffer,
+                   DenseMap<Value, Value> &copies) {
+    auto argument = dyn_cast<BlockArgument>(buffer);
+    auto type = dyn_cast<MemRefType>(buffer.getType());
+    if (!argument || !type || !type.getElementType().isInteger() ||
+        argument.getOwner() != &getOperation().getBody().front() ||
+        !type.getLayout().isIdentity())
+      return Value();
+    if (Value known = copies.lookup(buffer))
+      return known;
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(argument.getOwner());
+    Location loc = argument.getLoc();
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        sizes.push_back(memref::DimOp::create(rewriter, loc, buffer, d));
+    Value host = memref::AllocaOp::create(rewriter, loc, type, sizes);
+    gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(), ValueRange{},
+                          host, buffer);
+    copies[buffer] = host;
+    return host;
   }
 };
 

@@ -148,7 +148,7 @@ func.func @enum_attrs() attributes {
 // GENERIC: "mla.decompress"
 // GENERIC-SAME: projection = #mla<projection value>
 // GENERIC: "mla.attention_block"
-// GENERIC-SAME: <{config = #[[$CFG]], operandSegmentSizes = array<i32: 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1>, phase = #mla<phase prefill>}>
+// GENERIC-SAME: <{config = #[[$CFG]], operandSegmentSizes = array<i32: 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0>, phase = #mla<phase prefill>}>
 func.func @enum_attrs_in_ops(
     %c_kv: tensor<?x?x16xf32>, %wuk: tensor<2x16x8xf32>,
     %h: tensor<?x?x32xf32>, %pos: tensor<?x?xi32>, %wuq: tensor<32x24xf32>,

@@ -465,6 +465,106 @@ func.func @case(
 
 // -----
 
+// attention_block, varlen: hidden is [X, D] (packed rows).
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(
+    %h: tensor<2x3x32xf32>, %pos: tensor<6xi32>, %wdq: tensor<32x16xf32>,
+    %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>, %wdkv: tensor<32x20xf32>,
+    %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %wo: tensor<16x32xf32>, %cache: tensor<8x4x20xf32>, %bt: tensor<2x4xi32>,
+    %lens: tensor<2xi32>, %qs: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.attention_block' op expects hidden to be a rank-2 tensor [X, D], found rank 3}}
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) query_starts(%qs) {config = #c}
+      : (tensor<2x3x32xf32>, tensor<6xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>,
+         tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<16x32xf32>,
+         tensor<8x4x20xf32>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>)
+      -> (tensor<2x3x32xf32>, tensor<8x4x20xf32>)
+  return
+}
+
+// -----
+
+// attention_block, varlen: positions has one row per packed token.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(
+    %h: tensor<6x32xf32>, %pos: tensor<5xi32>, %wdq: tensor<32x16xf32>,
+    %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>, %wdkv: tensor<32x20xf32>,
+    %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %wo: tensor<16x32xf32>, %cache: tensor<8x4x20xf32>, %bt: tensor<2x4xi32>,
+    %lens: tensor<2xi32>, %qs: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.attention_block' op expects positions dim 0 (X: new tokens of all requests) to be 6 as in hidden, found 5}}
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) query_starts(%qs) {config = #c}
+      : (tensor<6x32xf32>, tensor<5xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>,
+         tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<16x32xf32>,
+         tensor<8x4x20xf32>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>)
+      -> (tensor<6x32xf32>, tensor<8x4x20xf32>)
+  return
+}
+
+// -----
+
+// attention_block, varlen: query_starts has batch + 1 entries.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(
+    %h: tensor<6x32xf32>, %pos: tensor<6xi32>, %wdq: tensor<32x16xf32>,
+    %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>, %wdkv: tensor<32x20xf32>,
+    %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %wo: tensor<16x32xf32>, %cache: tensor<8x4x20xf32>, %bt: tensor<2x4xi32>,
+    %lens: tensor<2xi32>, %qs: tensor<2xi32>) {
+  // expected-error @+1 {{'mla.attention_block' op expects query_starts dim 0 (B+1: batch + 1) to be 3, found 2}}
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) query_starts(%qs) {config = #c}
+      : (tensor<6x32xf32>, tensor<6xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>,
+         tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<16x32xf32>,
+         tensor<8x4x20xf32>, tensor<2x4xi32>, tensor<2xi32>, tensor<2xi32>)
+      -> (tensor<6x32xf32>, tensor<8x4x20xf32>)
+  return
+}
+
+// -----
+
+// attention_block, varlen: no new token at all.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(
+    %h: tensor<0x32xf32>, %pos: tensor<0xi32>, %wdq: tensor<32x16xf32>,
+    %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>, %wdkv: tensor<32x20xf32>,
+    %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %wo: tensor<16x32xf32>, %cache: tensor<8x4x20xf32>, %bt: tensor<2x4xi32>,
+    %lens: tensor<2xi32>, %qs: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.attention_block' op expects hidden dim 0 (X: new tokens of all requests) to be non-zero}}
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) query_starts(%qs) {config = #c}
+      : (tensor<0x32xf32>, tensor<0xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>,
+         tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<16x32xf32>,
+         tensor<8x4x20xf32>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>)
+      -> (tensor<0x32xf32>, tensor<8x4x20xf32>)
+  return
+}
+
+// -----
+
 // attention_block, rank: hidden is [B, S, D].
 #c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
                  qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>

@@ -83,6 +83,32 @@ func.func @attention_block_no_query_compression(
   return %out, %cache1 : tensor<2x3x32xf16>, tensor<8x4x20xf16>
 }
 
+// Varlen: the new tokens of all requests packed ([X, D], [X]), request b's
+// rows query_starts[b] .. query_starts[b + 1].
+// CHECK-LABEL: func.func @attention_block_varlen
+// CHECK-SAME: %[[QS:[^:]*]]: tensor<?xi32>) -> (tensor<?x32xf32>, tensor<?x4x20xf32>)
+// CHECK: mla.attention_block
+// CHECK-SAME: query_starts(%[[QS]]) phase prefill {config = #[[$SMALL]]}
+// CHECK-SAME: (tensor<?x32xf32>, tensor<?xi32>,
+// CHECK-SAME: -> (tensor<?x32xf32>, tensor<?x4x20xf32>)
+func.func @attention_block_varlen(
+    %h: tensor<?x32xf32>, %pos: tensor<?xi32>, %wdq: tensor<32x16xf32>,
+    %qn: tensor<16xf32>, %wuq: tensor<16x24xf32>, %wdkv: tensor<32x20xf32>,
+    %kvn: tensor<16xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+    %wo: tensor<16x32xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<?x?xi32>,
+    %lens: tensor<?xi32>, %qs: tensor<?xi32>) -> (tensor<?x32xf32>, tensor<?x4x20xf32>) {
+  %out, %cache1 = mla.attention_block %h, %pos
+      weights(q_down = %wdq, q_norm = %qn, q_up = %wuq, kv_down = %wdkv,
+              kv_norm = %kvn, k_up = %wuk, v_up = %wuv, out = %wo)
+      cache(%cache[%bt, %lens]) query_starts(%qs) phase prefill {config = #small}
+      : (tensor<?x32xf32>, tensor<?xi32>, tensor<32x16xf32>, tensor<16xf32>,
+         tensor<16x24xf32>, tensor<32x20xf32>, tensor<16xf32>,
+         tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<16x32xf32>,
+         tensor<?x4x20xf32>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>)
+      -> (tensor<?x32xf32>, tensor<?x4x20xf32>)
+  return %out, %cache1 : tensor<?x32xf32>, tensor<?x4x20xf32>
+}
+
 // DeepSeek-V3, decode, page size 64.
 // CHECK-LABEL: func.func @attention_block_v3_decode
 // CHECK-SAME: (%[[H:.*]]: tensor<?x1x7168xbf16>, %[[POS:.*]]: tensor<?x1xi32>, %[[WDQ:.*]]: tensor<7168x1536xbf16>, %[[QN:.*]]: tensor<1536xbf16>, %[[WUQ:.*]]: tensor<1536x24576xbf16>, %[[WDKV:.*]]: tensor<7168x576xbf16>, %[[KVN:.*]]: tensor<512xbf16>, %[[WUK:.*]]: tensor<128x512x128xbf16>, %[[WUV:.*]]: tensor<128x512x128xbf16>, %[[WO:.*]]: tensor<16384x7168xbf16>, %[[C:.*]]: tensor<?x64x576xbf16>, %[[BT:.*]]: tensor<?x?xi32>, %[[SL:.*]]: tensor<?xi32>)

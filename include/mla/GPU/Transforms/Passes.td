@@ -49,9 +49,12 @@ def MLAGPUDeviceBuffers : Pass<"mla-gpu-device-buffers", "::mlir::func::FuncOp">
     host only launches kernels and passes descriptors. Rewrites, outside GPU
     kernels, `memref.alloc` to `gpu.alloc`, `memref.dealloc` to
     `gpu.dealloc` and `memref.copy` to `gpu.memcpy` (made asynchronous by
-    `gpu-async-region` afterwards). Fails on what the host could not do with
-    device memory: a `memref.load`, `memref.store` or `memref.alloca` left
-    outside a kernel.
+    `gpu-async-region` afterwards). A `memref.load` on the host of an
+    integer argument of the function (a varlen block's `query_starts`, read
+    by its loop over requests) reads a host copy made once at entry (a
+    stack buffer filled by a device-to-host `gpu.memcpy`). Fails on what
+    else the host could not do with device memory: a `memref.load`,
+    `memref.store` or `memref.alloca` left outside a kernel.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -28,6 +28,8 @@ StringRef mla::describeLetter(StringRef letter) {
       .Case("B", "batch")
       .Case("S", "new tokens")
       .Case("T", "cache positions")
+      .Case("X", "new tokens of all requests")
+      .Case("B+1", "batch + 1")
       .Case("P", "pages")
       .Case("G", "page size")
       .Case("M", "pages per request")
@@ -36,7 +38,7 @@ StringRef mla::describeLetter(StringRef letter) {
 }
 
 bool mla::isNonZeroLetter(StringRef letter) {
-  return llvm::is_contained({"B", "S", "P", "G", "M"}, letter);
+  return llvm::is_contained({"B", "S", "X", "B+1", "P", "G", "M"}, letter);
 }
 
 std::optional<ConfigSize> mla::getConfigSize(ConfigAttr config,
@@ -206,12 +208,24 @@ LogicalResult verifyShapes(OpTy op) {
 //===----------------------------------------------------------------------===//
 
 SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
+  // Varlen: the new tokens of all requests packed in X rows, request b's
+  // being rows query_starts[b] .. query_starts[b + 1].
+  bool varlen = isVarlen();
+  SmallVector<StringRef> rows = varlen ? SmallVector<StringRef>{"X"}
+                                       : SmallVector<StringRef>{"B", "S"};
+  auto withRows = [&](ArrayRef<StringRef> trailing) {
+    SmallVector<StringRef> letters(rows);
+    letters.append(trailing.begin(), trailing.end());
+    return letters;
+  };
   SmallVector<ShapeSpec> specs = {
-      {"hidden", getHidden(), {"B", "S", "D"}},
-      {"positions", getPositions(), {"B", "S"}},
+      {"hidden", getHidden(), withRows({"D"})},
+      {"positions", getPositions(), withRows({})},
       {"block_table", getBlockTable(), {"B", "M"}},
       {"seq_lens", getSeqLens(), {"B"}},
   };
+  if (varlen)
+    specs.push_back({"query_starts", getQueryStarts(), {"B+1"}});
   if (getWDq()) {
     specs.push_back({"q_down", getWDq(), {"D", "Q"}});
     specs.push_back({"q_norm", getQNorm(), {"Q"}});
@@ -224,7 +238,7 @@ SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
       {"v_up", getWUv(), {"H", "L", "V"}},
       {"out", getWO(), {"H*V", "D"}},
       {"cache", getCache(), {"P", "G", "L+R"}},
-      {"output", getOutput(), {"B", "S", "D"}},
+      {"output", getOutput(), withRows({"D"})},
       {"new_cache", getNewCache(), {"P", "G", "L+R"}},
   });
   return specs;
@@ -233,7 +247,18 @@ SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
 LogicalResult AttentionBlockOp::verify() {
   if (failed(checkQueryCompression(*this, getConfig(), getWDq(), getQNorm())))
     return failure();
-  return verifyShapes(*this);
+  ShapeChecker checker(*this, getConfig());
+  if (failed(checkShapes(checker, getShapeSignature())))
+    return failure();
+  if (!isVarlen())
+    return success();
+  // B + 1 starts: the letter B+1 is bound on its own; it must follow B.
+  std::optional<int64_t> batch = checker.lookup("B");
+  std::optional<int64_t> starts = checker.lookup("B+1");
+  if (batch && starts && *starts != *batch + 1)
+    return emitOpError("expects query_starts dim 0 (B+1: batch + 1) to be ")
+           << *batch + 1 << ", found " << *starts;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -11,6 +11,10 @@
 #include "mla/Dialect/MLA/Transforms/Passes.h"
 #include "mla/Dialect/MLA/Transforms/Transforms.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -31,15 +35,80 @@ int64_t mergeDims(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) ? b : a;
 }
 
-/// Rewrites one block into its definition:
+/// The sizes of one block's intermediate values.
+struct BlockSizes {
+  int64_t batch, tokens, positions;
+  int64_t heads, latent, nope, rope, value;
+  Type elementType;
+
+  RankedTensorType tensor(ArrayRef<int64_t> shape) const {
+    return RankedTensorType::get(shape, elementType);
+  }
+};
+
+/// The attention of `sizes.batch` requests with `sizes.tokens` new tokens
+/// each, from their projected queries and compressed latents:
 ///
-///   q_nope, q_pe  = query_proj(h)            q_pe = rope(q_pe, pos)
-///   c_kv, k_pe    = kv_compress(h)           k_pe = rope(k_pe, pos)
 ///   cache'        = cache.append(c_kv, k_pe) at seq_lens - S ..
 ///   c_all, kpe_all = cache.gather(cache')
 ///   k_nope = decompress key(c_all, W_UK)     v = decompress value(c_all, W_UV)
 ///   o   = decompressed_attention(q_nope, q_pe, k_nope, kpe_all, v) causal
+///
+/// Returns (o, cache').
+std::pair<Value, Value> buildAttention(OpBuilder &rewriter, Location loc,
+                                       AttentionBlockOp op,
+                                       const BlockSizes &sizes, Value qNope,
+                                       Value qPe, Value cKv, Value kPe,
+                                       Value cache, Value table, Value lens) {
+  ConfigAttr config = op.getConfig();
+  // The latent of the new tokens goes into the cache before attention: the
+  // new tokens attend to themselves and to each other (causally).
+  Value newCache = CacheAppendOp::create(rewriter, loc, cache.getType(), cKv,
+                                         kPe, cache, table, lens, config);
+  // Decompressed form: every cached token is up-projected per head.
+  int64_t batch = sizes.batch, positions = sizes.positions;
+  auto gathered = CacheGatherOp::create(
+      rewriter, loc, sizes.tensor({batch, positions, sizes.latent}),
+      sizes.tensor({batch, positions, sizes.rope}), newCache, table, lens,
+      config);
+  Value kNope = DecompressOp::create(
+      rewriter, loc, sizes.tensor({batch, positions, sizes.heads, sizes.nope}),
+      Projection::Key, gathered.getCKv(), op.getWUk(), config);
+  Value v = DecompressOp::create(
+      rewriter, loc, sizes.tensor({batch, positions, sizes.heads, sizes.value}),
+      Projection::Value, gathered.getCKv(), op.getWUv(), config);
+  auto attention = DecompressedAttentionOp::create(
+      rewriter, loc,
+      sizes.tensor({batch, sizes.tokens, sizes.heads, sizes.value}), qNope,
+      qPe, kNope, gathered.getKPe(), v, lens, /*causal=*/true, config);
+  if (std::optional<Phase> phase = op.getPhase())
+    attention->setAttr(MLADialect::kPhaseAttrName,
+                       PhaseAttr::get(rewriter.getContext(), *phase));
+  return {attention.getResult(), newCache};
+}
+
+/// `cf.assert(condition, message)`.
+void check(OpBuilder &rewriter, Location loc, Value condition,
+           const Twine &message) {
+  cf::AssertOp::create(rewriter, loc, condition, message.str());
+}
+
+/// Rewrites one block into its definition:
+///
+///   q_nope, q_pe  = query_proj(h)            q_pe = rope(q_pe, pos)
+///   c_kv, k_pe    = kv_compress(h)           k_pe = rope(k_pe, pos)
+///   o, cache'     = the attention (buildAttention)
 ///   out = output_proj(o, W_O)
+///
+/// A varlen block (query_starts) runs the projections, RoPE and the output
+/// projection on its X packed rows as one request of X tokens, and the
+/// attention request by request in an scf.for over the batch: request b's
+/// rows qs[b] .. qs[b + 1] (n_b of them, dynamic) are sliced out, append
+/// to the cache through its block-table row and length, attend, and are
+/// inserted back; a request without new tokens is skipped. Its attention
+/// ops thus have one request and a dynamic token count, the form the
+/// any-token-count pipeline already serves (both attention forms behind a
+/// run-time test on n_b against the cost model's threshold).
 struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -50,72 +119,210 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     auto hiddenType = cast<RankedTensorType>(op.getHidden().getType());
     auto tableType = cast<RankedTensorType>(op.getBlockTable().getType());
     auto cacheType = cast<RankedTensorType>(op.getCache().getType());
-    Type elementType = hiddenType.getElementType();
+    bool varlen = op.isVarlen();
 
-    int64_t batch =
-        mergeDims(hiddenType.getDimSize(0), tableType.getDimSize(0));
-    int64_t tokens = hiddenType.getDimSize(1);
+    BlockSizes sizes;
+    sizes.elementType = hiddenType.getElementType();
+    sizes.heads = config.getHeads();
+    sizes.latent = config.getKvLoraRank();
+    sizes.nope = config.getQkNopeDim();
+    sizes.rope = config.getQkRopeDim();
+    sizes.value = config.getVHeadDim();
     int64_t pagesPerRequest = tableType.getDimSize(1);
     int64_t pageSize = cacheType.getDimSize(1);
-    int64_t positions = ShapedType::kDynamic;
+    sizes.positions = ShapedType::kDynamic;
     if (!ShapedType::isDynamic(pagesPerRequest) &&
         !ShapedType::isDynamic(pageSize))
-      positions = pagesPerRequest * pageSize;
-
-    int64_t heads = config.getHeads();
-    int64_t latent = config.getKvLoraRank();
-    int64_t nope = config.getQkNopeDim();
-    int64_t rope = config.getQkRopeDim();
-    int64_t value = config.getVHeadDim();
-    auto tensor = [&](ArrayRef<int64_t> shape) {
-      return RankedTensorType::get(shape, elementType);
-    };
+      sizes.positions = pagesPerRequest * pageSize;
+    // A varlen block's projections see one request of X tokens.
+    sizes.batch = varlen ? 1
+                         : mergeDims(hiddenType.getDimSize(0),
+                                     tableType.getDimSize(0));
+    sizes.tokens = hiddenType.getDimSize(varlen ? 0 : 1);
+    Value hidden = op.getHidden(), positions = op.getPositions();
+    if (varlen) {
+      hidden = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          sizes.tensor({1, sizes.tokens, hiddenType.getDimSize(1)}), hidden,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+      positions = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({1, sizes.tokens},
+                                cast<RankedTensorType>(positions.getType())
+                                    .getElementType()),
+          positions, ArrayRef<ReassociationIndices>{{0, 1}});
+    }
 
     // Queries: projection (with the config's compression), then RoPE on the
     // rope part only; the nope part is what absorption later rewrites.
+    int64_t batch = sizes.batch, tokens = sizes.tokens;
     auto queries = QueryProjOp::create(
-        rewriter, loc, tensor({batch, tokens, heads, nope}),
-        tensor({batch, tokens, heads, rope}), op.getHidden(), op.getWDq(),
-        op.getQNorm(), op.getWUq(), config);
+        rewriter, loc, sizes.tensor({batch, tokens, sizes.heads, sizes.nope}),
+        sizes.tensor({batch, tokens, sizes.heads, sizes.rope}), hidden,
+        op.getWDq(), op.getQNorm(), op.getWUq(), config);
     Value qPe = RopeOp::create(rewriter, loc, queries.getQPe().getType(),
-                               queries.getQPe(), op.getPositions(), config);
-
-    // The latent of the new tokens goes into the cache before attention: the
-    // new tokens attend to themselves and to each other (causally).
-    auto latents =
-        KVCompressOp::create(rewriter, loc, tensor({batch, tokens, latent}),
-                             tensor({batch, tokens, rope}), op.getHidden(),
-                             op.getWDkv(), op.getKvNorm(), config);
+                               queries.getQPe(), positions, config);
+    auto latents = KVCompressOp::create(
+        rewriter, loc, sizes.tensor({batch, tokens, sizes.latent}),
+        sizes.tensor({batch, tokens, sizes.rope}), hidden, op.getWDkv(),
+        op.getKvNorm(), config);
     Value kPe = RopeOp::create(rewriter, loc, latents.getKPe().getType(),
-                               latents.getKPe(), op.getPositions(), config);
-    Value newCache = CacheAppendOp::create(
-        rewriter, loc, cacheType, latents.getCKv(), kPe, op.getCache(),
-        op.getBlockTable(), op.getSeqLens(), config);
+                               latents.getKPe(), positions, config);
 
-    // Decompressed form: every cached token is up-projected per head.
-    auto gathered =
-        CacheGatherOp::create(rewriter, loc, tensor({batch, positions, latent}),
-                              tensor({batch, positions, rope}), newCache,
-                              op.getBlockTable(), op.getSeqLens(), config);
-    Value kNope = DecompressOp::create(
-        rewriter, loc, tensor({batch, positions, heads, nope}), Projection::Key,
-        gathered.getCKv(), op.getWUk(), config);
-    Value v = DecompressOp::create(
-        rewriter, loc, tensor({batch, positions, heads, value}),
-        Projection::Value, gathered.getCKv(), op.getWUv(), config);
-    auto attention = DecompressedAttentionOp::create(
-        rewriter, loc, tensor({batch, tokens, heads, value}),
-        queries.getQNope(), qPe, kNope, gathered.getKPe(), v, op.getSeqLens(),
-        /*causal=*/true, config);
-    if (std::optional<Phase> phase = op.getPhase())
-      attention->setAttr(MLADialect::kPhaseAttrName,
-                         PhaseAttr::get(rewriter.getContext(), *phase));
+    Value attention, newCache;
+    if (varlen) {
+      std::tie(attention, newCache) = buildVarlenAttention(
+          rewriter, op, sizes, queries.getQNope(), qPe, latents.getCKv(), kPe);
+    } else {
+      std::tie(attention, newCache) = buildAttention(
+          rewriter, loc, op, sizes, queries.getQNope(), qPe, latents.getCKv(),
+          kPe, op.getCache(), op.getBlockTable(), op.getSeqLens());
+    }
 
-    Value output =
-        OutputProjOp::create(rewriter, loc, op.getOutput().getType(),
-                             attention.getResult(), op.getWO(), config);
+    auto outputType = cast<RankedTensorType>(op.getOutput().getType());
+    Value output;
+    if (varlen) {
+      auto projected = OutputProjOp::create(
+          rewriter, loc,
+          sizes.tensor({1, tokens, outputType.getDimSize(1)}), attention,
+          op.getWO(), config);
+      output = tensor::CollapseShapeOp::create(
+          rewriter, loc, outputType, projected,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    } else {
+      output = OutputProjOp::create(rewriter, loc, outputType, attention,
+                                    op.getWO(), config);
+    }
     rewriter.replaceOp(op, {output, newCache});
     return success();
+  }
+
+  /// The varlen attention: (o [1, X, H, V], cache').
+  static std::pair<Value, Value>
+  buildVarlenAttention(PatternRewriter &rewriter, AttentionBlockOp op,
+                       BlockSizes sizes, Value qNope, Value qPe, Value cKv,
+                       Value kPe) {
+    Location loc = op.getLoc();
+    Value starts = op.getQueryStarts();
+    Value table = op.getBlockTable(), lens = op.getSeqLens();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value batch = tensor::DimOp::create(rewriter, loc, lens, 0);
+    Value rows = tensor::DimOp::create(rewriter, loc, qNope, 1);
+    auto startAt = [&](OpBuilder &b, Value index) -> Value {
+      Value start = tensor::ExtractOp::create(b, loc, starts, index);
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
+    };
+    auto cmp = [&](OpBuilder &b, arith::CmpIPredicate predicate, Value lhs,
+                   Value rhs) -> Value {
+      return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+    };
+
+    // query_starts must cover the X rows exactly: B + 1 entries, 0 first,
+    // X last, never decreasing (checked in the loop).
+    Value startsSize = tensor::DimOp::create(rewriter, loc, starts, 0);
+    check(rewriter, loc,
+          cmp(rewriter, arith::CmpIPredicate::eq, startsSize,
+              arith::AddIOp::create(rewriter, loc, batch, one)),
+          "mla.attention_block: query_starts must have batch + 1 entries");
+    check(rewriter, loc,
+          cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, zero),
+              zero),
+          "mla.attention_block: query_starts[0] must be 0");
+    check(rewriter, loc,
+          cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, batch),
+              rows),
+          "mla.attention_block: query_starts[batch] must be the number of "
+          "new tokens (rows of hidden)");
+
+    int64_t dynamic = ShapedType::kDynamic;
+    int64_t heads = sizes.heads;
+    auto oType = sizes.tensor({1, sizes.tokens, heads, sizes.value});
+    SmallVector<Value> oSizes;
+    if (oType.isDynamicDim(1))
+      oSizes.push_back(rows);
+    Value outputInit = tensor::EmptyOp::create(rewriter, loc, oType, oSizes);
+
+    BlockSizes request = sizes;
+    request.batch = 1;
+    request.tokens = dynamic;
+    auto tableType = cast<RankedTensorType>(table.getType());
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, batch, one,
+        ValueRange{op.getCache(), outputInit},
+        [&](OpBuilder &b, Location loc, Value index, ValueRange carried) {
+          Value start = startAt(b, index);
+          Value end =
+              startAt(b, arith::AddIOp::create(b, loc, index, one).getResult());
+          // start >= 0 holds by induction (query_starts[0] = 0); each
+          // request's rows are checked before they are read.
+          check(b, loc, cmp(b, arith::CmpIPredicate::sle, start, end),
+                "mla.attention_block: query_starts must not decrease");
+          check(b, loc, cmp(b, arith::CmpIPredicate::sle, end, rows),
+                "mla.attention_block: query_starts must not pass the number "
+                "of new tokens (rows of hidden)");
+          Value count = arith::SubIOp::create(b, loc, end, start);
+          Value any = cmp(b, arith::CmpIPredicate::sgt, count, zero);
+          auto body = scf::IfOp::create(
+              b, loc, any,
+              [&](OpBuilder &b, Location loc) {
+                auto rowsOf = [&](Value packed) -> Value {
+                  auto type = cast<RankedTensorType>(packed.getType());
+                  SmallVector<OpFoldResult> offsets(type.getRank(),
+                                                    b.getIndexAttr(0));
+                  SmallVector<OpFoldResult> extents;
+                  for (int64_t d = 0; d < type.getRank(); ++d)
+                    extents.push_back(b.getIndexAttr(type.getDimSize(d)));
+                  offsets[1] = start;
+                  extents[1] = count;
+                  SmallVector<OpFoldResult> strides(type.getRank(),
+                                                    b.getIndexAttr(1));
+                  SmallVector<int64_t> shape(type.getShape());
+                  shape[1] = dynamic;
+                  return tensor::ExtractSliceOp::create(
+                      b, loc, RankedTensorType::get(shape, type.getElementType()),
+                      packed, offsets, extents, strides);
+                };
+                // Request b's block-table row and length.
+                SmallVector<OpFoldResult> rowOffsets = {index, b.getIndexAttr(0)};
+                SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1)};
+                if (tableType.isDynamicDim(1))
+                  rowSizes.push_back(
+                      tensor::DimOp::create(b, loc, table, 1).getResult());
+                else
+                  rowSizes.push_back(b.getIndexAttr(tableType.getDimSize(1)));
+                Value tableRow = tensor::ExtractSliceOp::create(
+                    b, loc,
+                    RankedTensorType::get({1, tableType.getDimSize(1)},
+                                          tableType.getElementType()),
+                    table, rowOffsets, rowSizes,
+                    SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+                auto lensType = cast<RankedTensorType>(lens.getType());
+                Value length = tensor::ExtractSliceOp::create(
+                    b, loc,
+                    RankedTensorType::get({1}, lensType.getElementType()),
+                    lens, ArrayRef<OpFoldResult>{index},
+                    ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+                    ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+                auto [o, cache] = buildAttention(
+                    b, loc, op, request, rowsOf(qNope), rowsOf(qPe),
+                    rowsOf(cKv), rowsOf(kPe), carried[0], tableRow, length);
+                SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+                offsets[1] = start;
+                SmallVector<OpFoldResult> extents = {
+                    b.getIndexAttr(1), count, b.getIndexAttr(heads),
+                    b.getIndexAttr(sizes.value)};
+                Value inserted = tensor::InsertSliceOp::create(
+                    b, loc, o, carried[1], offsets, extents,
+                    SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+                scf::YieldOp::create(b, loc, ValueRange{cache, inserted});
+              },
+              [&](OpBuilder &b, Location loc) {
+                scf::YieldOp::create(b, loc, carried);
+              });
+          scf::YieldOp::create(b, loc, body.getResults());
+        });
+    return {loop.getResult(1), loop.getResult(0)};
   }
 };
 

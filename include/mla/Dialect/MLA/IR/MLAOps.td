@@ -66,6 +66,17 @@ def MLA_AttentionBlockOp : MLA_Op<"attention_block", [AttrSizedOperandSegments]>
     Padding slots of the cache may hold anything (even NaN); they never reach
     the output. The optional `phase` records the inference phase.
 
+    **Varlen.** With `query_starts(%qs)` the requests have a number of new
+    tokens each, packed as engines pass them: `hidden` [X, D] and
+    `positions` [X] hold every request's new tokens back to back,
+    `query_starts` [B + 1] (i32, FlashAttention's cu_seqlens) says that
+    request b's are rows qs[b] .. qs[b + 1] (qs[0] = 0, qs[B] = X, never
+    decreasing; a request may have none), and the output is [X, D]. Each
+    request's tokens are its last n_b = qs[b + 1] − qs[b] (seq_lens[b]
+    counts them). One call then mixes prefill, chunked prefill and decode.
+    `mla-decompose` computes the projections on all X rows and the
+    attention request by request.
+
     Example (DeepSeek-V3, decode, page size 64):
 
     ```mlir
@@ -99,6 +110,7 @@ def MLA_AttentionBlockOp : MLA_Op<"attention_block", [AttrSizedOperandSegments]>
     MLA_FloatTensor:$cache,
     MLA_IndexTensor:$block_table,
     MLA_IndexTensor:$seq_lens,
+    Optional<MLA_IndexTensor>:$query_starts,
     MLA_ConfigAttr:$config,
     OptionalAttr<MLA_PhaseAttr>:$phase
   );
@@ -109,7 +121,12 @@ def MLA_AttentionBlockOp : MLA_Op<"attention_block", [AttrSizedOperandSegments]>
       `q_up` `=` $w_uq `,` `kv_down` `=` $w_dkv `,` `kv_norm` `=` $kv_norm `,`
       `k_up` `=` $w_uk `,` `v_up` `=` $w_uv `,` `out` `=` $w_o `)`
     `cache` `(` $cache `[` $block_table `,` $seq_lens `]` `)`
+    (`query_starts` `(` $query_starts^ `)`)?
     (`phase` `` $phase^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// Whether the new tokens are packed with `query_starts` (varlen).
+    bool isVarlen() { return static_cast<bool>(getQueryStarts()); }
   }];
 }
 

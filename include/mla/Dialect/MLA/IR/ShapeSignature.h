@@ -42,7 +42,7 @@ StringRef describeLetter(StringRef letter);
 
 /// Whether a size of `letter` must be non-zero: no request, no new token, no
 /// page or an empty page is nothing a kernel or the reference lowering can
-/// run on (B, S, P, G, M).
+/// run on (B, S, X, B+1, P, G, M).
 bool isNonZeroLetter(StringRef letter);
 
 /// The size `config` gives `letter` and the parameter(s) it comes from, for

@@ -24,9 +24,16 @@ def MLADecompose : Pass<"mla-decompose"> {
     The absorbed (latent attention) form is a rewrite of this one
     (`mla-absorb-weights`), not a second decomposition. The block's `phase`,
     if any, is carried to the attention op as the discardable attribute
-    `mla.phase`, for the phase-specialising passes.
+    `mla.phase`, for the phase-specialising passes. A varlen block
+    (`query_starts`) keeps the projections on its packed rows and runs the
+    attention request by request in an `scf.for` (one request, a dynamic
+    token count each), with `cf.assert`s on the starts.
   }];
-  let dependentDialects = ["::mlir::mla::MLADialect"];
+  let dependentDialects = ["::mlir::mla::MLADialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
   let statistics = [
     Statistic<"numBlocksDecomposed", "blocks-decomposed",
               "Number of mla.attention_block ops decomposed">
