@@ -227,10 +227,12 @@ def _tool(name: str, tools: str | Path | None) -> str:
 def compile_block(cfg: MLAConfig, *, tokens: int | None, page_size: int, dtype: str = "bf16",
                   target: str = "cuda", phase: str | None = None,
                   cache_dir: str | Path | None = None, tools: str | Path | None = None,
-                  rebuild: bool = False) -> Library:
+                  rebuild: bool = False, varlen: bool = False) -> Library:
     """A library for one attention block of `cfg`: `tokens` new tokens per
-    request (None: any count per call, the form chosen at run time), any
-    batch, cache pages and block-table width (dynamic), through
+    request (None: any count per call, the form chosen at run time; with
+    `varlen`, the packed tokens of all requests, each request its own
+    count, a `query_starts` operand last), any batch, cache pages and
+    block-table width (dynamic), through
     the default pipeline and mla-aot. Built once per module text, target and
     tools, kept in `cache_dir` (default $MLA_CACHE_DIR, else ~/.cache/mla),
     and loaded from there afterwards. `library.built` says whether this call
@@ -238,7 +240,7 @@ def compile_block(cfg: MLAConfig, *, tokens: int | None, page_size: int, dtype: 
     if target not in ("cpu", "cuda"):
         raise ValueError(f"target must be cpu or cuda, got {target!r}")
     text = block_module(cfg, 1, tokens, page_size, 1, 1, dtype=dtype, dynamic=True,
-                        phase=phase)
+                        phase=phase, varlen=varlen)
     mla_opt, mla_aot = _tool("mla-opt", tools), _tool("mla-aot", tools)
     key = hashlib.sha256("\0".join(
         [text, target, mla_opt, str(os.path.getmtime(mla_opt)), mla_aot,

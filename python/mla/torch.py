@@ -59,10 +59,11 @@ class Attention:
 
     def __init__(self, cfg: MLAConfig, *, dtype: str = "bf16", page_size: int = 64,
                  device: str | torch.device = "cuda", library: str | Path | None = None,
-                 tools: str | Path | None = None, cache_dir: str | Path | None = None):
+                 tools: str | Path | None = None, cache_dir: str | Path | None = None,
+                 varlen: bool = False):
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-        self.cfg, self.dtype, self.page_size = cfg, dtype, page_size
+        self.cfg, self.dtype, self.page_size, self.varlen = cfg, dtype, page_size, varlen
         self.device = torch.device(device)
         target = "cpu" if self.device.type == "cpu" else "cuda"
         if library is not None:
@@ -72,14 +73,16 @@ class Attention:
                                  f"tensors are on {self.device}")
         else:
             self.library = compile_block(cfg, tokens=None, page_size=page_size, dtype=dtype,
-                                         target=target, tools=tools, cache_dir=cache_dir)
-        # The cache is the third operand from the end: [pages, page size, L + R].
+                                         target=target, tools=tools, cache_dir=cache_dir,
+                                         varlen=varlen)
+        # The cache is the third operand from the end (fourth with
+        # query_starts): [pages, page size, L + R].
         arguments = self.library.attention_block.arguments
-        expected = len(weight_operand_names(cfg)) + 5
-        if len(arguments) != expected or arguments[-3]["shape"][1:] != \
+        expected = len(weight_operand_names(cfg)) + 5 + varlen
+        if len(arguments) != expected or arguments[-3 - varlen]["shape"][1:] != \
                 [page_size, cfg.latent_cache_dim]:
-            raise ValueError(f"{library}: not the block of this config with {page_size}-token "
-                             "pages")
+            raise ValueError(f"{library}: not the {'varlen ' if varlen else ''}block of this "
+                             f"config with {page_size}-token pages")
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -97,10 +100,18 @@ class Attention:
     def __call__(self, hidden: torch.Tensor, positions: torch.Tensor,
                  weights: Sequence[torch.Tensor], cache: torch.Tensor,
                  block_table: torch.Tensor, seq_lens: torch.Tensor,
+                 query_starts: torch.Tensor | None = None,
                  out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(output [B, S, D], the cache — the same tensor, updated)."""
+        """(output [B, S, D], the cache — the same tensor, updated). A varlen
+        block takes hidden [X, D], positions [X] and `query_starts` [B + 1]
+        (request b's tokens are rows query_starts[b] .. query_starts[b + 1])
+        and returns [X, D]."""
+        if (query_starts is not None) != self.varlen:
+            raise ValueError("query_starts is the operand of a varlen block (Attention("
+                             "varlen=True)), and only of one")
+        starts = [] if query_starts is None else [query_starts]
         return self.library.attention_block(
-            hidden, positions, *weights, cache, block_table, seq_lens,
+            hidden, positions, *weights, cache, block_table, seq_lens, *starts,
             out=None if out is None else [out])
 
 
