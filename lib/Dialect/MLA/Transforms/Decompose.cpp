@@ -204,7 +204,7 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
                        Value kPe) {
     Location loc = op.getLoc();
     Value starts = op.getQueryStarts();
-    Value table = op.getBlockTable(), lens = op.getSeqLens();
+    Value lens = op.getSeqLens();
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value batch = tensor::DimOp::create(rewriter, loc, lens, 0);
@@ -235,32 +235,154 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
           "mla.attention_block: query_starts[batch] must be the number of "
           "new tokens (rows of hidden)");
 
+    // One pass over the starts checks every request's rows before any is
+    // read (start >= 0 by induction from query_starts[0] = 0) and finds
+    // whether all requests have the same count.
+    Value firstCount = startAt(rewriter, one);
+    auto scan = scf::ForOp::create(
+        rewriter, loc, zero, batch, one,
+        ValueRange{arith::ConstantIntOp::create(rewriter, loc, 1, 1)},
+        [&](OpBuilder &b, Location loc, Value index, ValueRange carried) {
+          Value start = startAt(b, index);
+          Value end =
+              startAt(b, arith::AddIOp::create(b, loc, index, one).getResult());
+          check(b, loc, cmp(b, arith::CmpIPredicate::sle, start, end),
+                "mla.attention_block: query_starts must not decrease");
+          check(b, loc, cmp(b, arith::CmpIPredicate::sle, end, rows),
+                "mla.attention_block: query_starts must not pass the number "
+                "of new tokens (rows of hidden)");
+          Value same =
+              cmp(b, arith::CmpIPredicate::eq,
+                  arith::SubIOp::create(b, loc, end, start), firstCount);
+          scf::YieldOp::create(
+              b, loc, ValueRange{arith::AndIOp::create(b, loc, carried[0], same)
+                                     .getResult()});
+        });
+
+    // Every request with the same count n (a decode step, a batch of equal
+    // prompts): the rows are [B, n] and the batched attention serves them
+    // (one launch per kernel for all requests). Otherwise one request at a
+    // time.
+    auto uniform = scf::IfOp::create(
+        rewriter, loc, scan.getResult(0),
+        [&](OpBuilder &b, Location loc) {
+          scf::YieldOp::create(
+              b, loc,
+              buildUniform(b, op, sizes, batch, firstCount, qNope, qPe, cKv,
+                           kPe));
+        },
+        [&](OpBuilder &b, Location loc) {
+          scf::YieldOp::create(
+              b, loc,
+              buildPerRequest(b, op, sizes, batch, rows, qNope, qPe, cKv, kPe));
+        });
+    return {uniform.getResult(1), uniform.getResult(0)};
+  }
+
+  /// The batched attention of requests with `count` rows each: the packed
+  /// rows reshaped to [B, count]; returns (cache', o [1, X, H, V]).
+  static SmallVector<Value> buildUniform(OpBuilder &builder,
+                                         AttentionBlockOp op, BlockSizes sizes,
+                                         Value batch, Value count, Value qNope,
+                                         Value qPe, Value cKv, Value kPe) {
+    Location loc = op.getLoc();
+    int64_t dynamic = ShapedType::kDynamic;
+    auto tableType = cast<RankedTensorType>(op.getBlockTable().getType());
+    BlockSizes batched = sizes;
+    batched.batch = tableType.getDimSize(0);
+    batched.tokens = dynamic;
+    // [1, X, ...] -> [X, ...] -> [B, n, ...].
+    auto split = [&](Value packed) -> Value {
+      auto type = cast<RankedTensorType>(packed.getType());
+      SmallVector<ReassociationIndices> merge = {{0, 1}};
+      SmallVector<ReassociationIndices> expand = {{0, 1}};
+      SmallVector<int64_t> rowsShape = {type.getDimSize(1)};
+      SmallVector<int64_t> shape = {batched.batch, dynamic};
+      SmallVector<OpFoldResult> outputShape = {
+          tableType.isDynamicDim(0) ? OpFoldResult(batch)
+                                    : builder.getIndexAttr(batched.batch),
+          count};
+      for (int64_t d = 2; d < type.getRank(); ++d) {
+        merge.push_back({d});
+        expand.push_back({d});
+        rowsShape.push_back(type.getDimSize(d));
+        shape.push_back(type.getDimSize(d));
+        outputShape.push_back(builder.getIndexAttr(type.getDimSize(d)));
+      }
+      Value rowsOnly = tensor::CollapseShapeOp::create(
+          builder, loc,
+          RankedTensorType::get(rowsShape, type.getElementType()), packed,
+          merge);
+      // expand_shape splits a dynamic dim only (n is known at run time).
+      if (rowsShape[0] != dynamic) {
+        rowsShape[0] = dynamic;
+        rowsOnly = tensor::CastOp::create(
+            builder, loc,
+            RankedTensorType::get(rowsShape, type.getElementType()), rowsOnly);
+      }
+      return tensor::ExpandShapeOp::create(
+          builder, loc, RankedTensorType::get(shape, type.getElementType()),
+          rowsOnly, expand, outputShape);
+    };
+    auto [o, cache] = buildAttention(
+        builder, loc, op, batched, split(qNope), split(qPe), split(cKv),
+        split(kPe), op.getCache(), op.getBlockTable(), op.getSeqLens());
+    // [B, n, H, V] -> [1, B·n, H, V], cast to the packed type.
+    int64_t heads = sizes.heads;
+    Value merged = tensor::CollapseShapeOp::create(
+        builder, loc, sizes.tensor({dynamic, heads, sizes.value}), o,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value packed = tensor::ExpandShapeOp::create(
+        builder, loc, sizes.tensor({1, dynamic, heads, sizes.value}), merged,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}},
+        ArrayRef<OpFoldResult>{
+            builder.getIndexAttr(1),
+            tensor::DimOp::create(builder, loc, merged, 0).getResult(),
+            builder.getIndexAttr(heads), builder.getIndexAttr(sizes.value)});
+    auto packedType = sizes.tensor({1, sizes.tokens, heads, sizes.value});
+    if (packed.getType() != packedType)
+      packed = tensor::CastOp::create(builder, loc, packedType, packed);
+    return {cache, packed};
+  }
+
+  /// The attention one request at a time (an scf.for over the batch; a
+  /// request without new tokens skipped); returns (cache', o [1, X, H, V]).
+  static SmallVector<Value>
+  buildPerRequest(OpBuilder &builder, AttentionBlockOp op, BlockSizes sizes,
+                  Value batch, Value rows, Value qNope, Value qPe, Value cKv,
+                  Value kPe) {
+    Location loc = op.getLoc();
+    Value starts = op.getQueryStarts();
+    Value table = op.getBlockTable(), lens = op.getSeqLens();
+    Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+    Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+    auto startAt = [&](OpBuilder &b, Value index) -> Value {
+      Value start = tensor::ExtractOp::create(b, loc, starts, index);
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
+    };
+    auto cmp = [&](OpBuilder &b, arith::CmpIPredicate predicate, Value lhs,
+                   Value rhs) -> Value {
+      return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+    };
     int64_t dynamic = ShapedType::kDynamic;
     int64_t heads = sizes.heads;
     auto oType = sizes.tensor({1, sizes.tokens, heads, sizes.value});
     SmallVector<Value> oSizes;
     if (oType.isDynamicDim(1))
       oSizes.push_back(rows);
-    Value outputInit = tensor::EmptyOp::create(rewriter, loc, oType, oSizes);
+    Value outputInit = tensor::EmptyOp::create(builder, loc, oType, oSizes);
 
     BlockSizes request = sizes;
     request.batch = 1;
     request.tokens = dynamic;
     auto tableType = cast<RankedTensorType>(table.getType());
     auto loop = scf::ForOp::create(
-        rewriter, loc, zero, batch, one,
+        builder, loc, zero, batch, one,
         ValueRange{op.getCache(), outputInit},
         [&](OpBuilder &b, Location loc, Value index, ValueRange carried) {
           Value start = startAt(b, index);
           Value end =
               startAt(b, arith::AddIOp::create(b, loc, index, one).getResult());
-          // start >= 0 holds by induction (query_starts[0] = 0); each
-          // request's rows are checked before they are read.
-          check(b, loc, cmp(b, arith::CmpIPredicate::sle, start, end),
-                "mla.attention_block: query_starts must not decrease");
-          check(b, loc, cmp(b, arith::CmpIPredicate::sle, end, rows),
-                "mla.attention_block: query_starts must not pass the number "
-                "of new tokens (rows of hidden)");
           Value count = arith::SubIOp::create(b, loc, end, start);
           Value any = cmp(b, arith::CmpIPredicate::sgt, count, zero);
           auto body = scf::IfOp::create(
@@ -322,7 +444,7 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
               });
           scf::YieldOp::create(b, loc, body.getResults());
         });
-    return {loop.getResult(1), loop.getResult(0)};
+    return loop.getResults();
   }
 };
 
