@@ -40,8 +40,8 @@ struct MLAGPUDeviceBuffersPass
     DenseMap<Value, Value> hostCopies;
     for (Operation *&op : hostOps) {
       auto load = dyn_cast<memref::LoadOp>(op);
-      Value copy = load ? hostCopyOf(rewriter, load.getMemRef(), hostCopies)
-                        : Value();
+      Value copy =
+          load ? hostCopyOf(rewriter, load.getMemRef(), hostCopies) : Value();
       if (!copy)
         continue;
       rewriter.modifyOpInPlace(load,

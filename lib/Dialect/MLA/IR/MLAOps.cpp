@@ -211,8 +211,8 @@ SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
   // Varlen: the new tokens of all requests packed in X rows, request b's
   // being rows query_starts[b] .. query_starts[b + 1].
   bool varlen = isVarlen();
-  SmallVector<StringRef> rows = varlen ? SmallVector<StringRef>{"X"}
-                                       : SmallVector<StringRef>{"B", "S"};
+  SmallVector<StringRef> rows =
+      varlen ? SmallVector<StringRef>{"X"} : SmallVector<StringRef>{"B", "S"};
   auto withRows = [&](ArrayRef<StringRef> trailing) {
     SmallVector<StringRef> letters(rows);
     letters.append(trailing.begin(), trailing.end());

@@ -79,8 +79,8 @@ std::pair<Value, Value> buildAttention(OpBuilder &rewriter, Location loc,
       Projection::Value, gathered.getCKv(), op.getWUv(), config);
   auto attention = DecompressedAttentionOp::create(
       rewriter, loc,
-      sizes.tensor({batch, sizes.tokens, sizes.heads, sizes.value}), qNope,
-      qPe, kNope, gathered.getKPe(), v, lens, /*causal=*/true, config);
+      sizes.tensor({batch, sizes.tokens, sizes.heads, sizes.value}), qNope, qPe,
+      kNope, gathered.getKPe(), v, lens, /*causal=*/true, config);
   if (std::optional<Phase> phase = op.getPhase())
     attention->setAttr(MLADialect::kPhaseAttrName,
                        PhaseAttr::get(rewriter.getContext(), *phase));
@@ -135,9 +135,9 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
         !ShapedType::isDynamic(pageSize))
       sizes.positions = pagesPerRequest * pageSize;
     // A varlen block's projections see one request of X tokens.
-    sizes.batch = varlen ? 1
-                         : mergeDims(hiddenType.getDimSize(0),
-                                     tableType.getDimSize(0));
+    sizes.batch =
+        varlen ? 1
+               : mergeDims(hiddenType.getDimSize(0), tableType.getDimSize(0));
     sizes.tokens = hiddenType.getDimSize(varlen ? 0 : 1);
     Value hidden = op.getHidden(), positions = op.getPositions();
     if (varlen) {
@@ -147,9 +147,9 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
       positions = tensor::ExpandShapeOp::create(
           rewriter, loc,
-          RankedTensorType::get({1, sizes.tokens},
-                                cast<RankedTensorType>(positions.getType())
-                                    .getElementType()),
+          RankedTensorType::get(
+              {1, sizes.tokens},
+              cast<RankedTensorType>(positions.getType()).getElementType()),
           positions, ArrayRef<ReassociationIndices>{{0, 1}});
     }
 
@@ -183,9 +183,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     Value output;
     if (varlen) {
       auto projected = OutputProjOp::create(
-          rewriter, loc,
-          sizes.tensor({1, tokens, outputType.getDimSize(1)}), attention,
-          op.getWO(), config);
+          rewriter, loc, sizes.tensor({1, tokens, outputType.getDimSize(1)}),
+          attention, op.getWO(), config);
       output = tensor::CollapseShapeOp::create(
           rewriter, loc, outputType, projected,
           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
@@ -198,10 +197,11 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
   }
 
   /// The varlen attention: (o [1, X, H, V], cache').
-  static std::pair<Value, Value>
-  buildVarlenAttention(PatternRewriter &rewriter, AttentionBlockOp op,
-                       BlockSizes sizes, Value qNope, Value qPe, Value cKv,
-                       Value kPe) {
+  static std::pair<Value, Value> buildVarlenAttention(PatternRewriter &rewriter,
+                                                      AttentionBlockOp op,
+                                                      BlockSizes sizes,
+                                                      Value qNope, Value qPe,
+                                                      Value cKv, Value kPe) {
     Location loc = op.getLoc();
     Value starts = op.getQueryStarts();
     Value lens = op.getSeqLens();
@@ -225,15 +225,15 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
           cmp(rewriter, arith::CmpIPredicate::eq, startsSize,
               arith::AddIOp::create(rewriter, loc, batch, one)),
           "mla.attention_block: query_starts must have batch + 1 entries");
-    check(rewriter, loc,
-          cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, zero),
-              zero),
-          "mla.attention_block: query_starts[0] must be 0");
-    check(rewriter, loc,
-          cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, batch),
-              rows),
-          "mla.attention_block: query_starts[batch] must be the number of "
-          "new tokens (rows of hidden)");
+    check(
+        rewriter, loc,
+        cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, zero), zero),
+        "mla.attention_block: query_starts[0] must be 0");
+    check(
+        rewriter, loc,
+        cmp(rewriter, arith::CmpIPredicate::eq, startAt(rewriter, batch), rows),
+        "mla.attention_block: query_starts[batch] must be the number of "
+        "new tokens (rows of hidden)");
 
     // One pass over the starts checks every request's rows before any is
     // read (start >= 0 by induction from query_starts[0] = 0) and finds
@@ -255,8 +255,9 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
               cmp(b, arith::CmpIPredicate::eq,
                   arith::SubIOp::create(b, loc, end, start), firstCount);
           scf::YieldOp::create(
-              b, loc, ValueRange{arith::AndIOp::create(b, loc, carried[0], same)
-                                     .getResult()});
+              b, loc,
+              ValueRange{
+                  arith::AndIOp::create(b, loc, carried[0], same).getResult()});
         });
 
     // Every request with the same count n (a decode step, a batch of equal
@@ -266,10 +267,9 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     auto uniform = scf::IfOp::create(
         rewriter, loc, scan.getResult(0),
         [&](OpBuilder &b, Location loc) {
-          scf::YieldOp::create(
-              b, loc,
-              buildUniform(b, op, sizes, batch, firstCount, qNope, qPe, cKv,
-                           kPe));
+          scf::YieldOp::create(b, loc,
+                               buildUniform(b, op, sizes, batch, firstCount,
+                                            qNope, qPe, cKv, kPe));
         },
         [&](OpBuilder &b, Location loc) {
           scf::YieldOp::create(
@@ -310,9 +310,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
         outputShape.push_back(builder.getIndexAttr(type.getDimSize(d)));
       }
       Value rowsOnly = tensor::CollapseShapeOp::create(
-          builder, loc,
-          RankedTensorType::get(rowsShape, type.getElementType()), packed,
-          merge);
+          builder, loc, RankedTensorType::get(rowsShape, type.getElementType()),
+          packed, merge);
       // expand_shape splits a dynamic dim only (n is known at run time).
       if (rowsShape[0] != dynamic) {
         rowsShape[0] = dynamic;
@@ -347,10 +346,11 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
 
   /// The attention one request at a time (an scf.for over the batch; a
   /// request without new tokens skipped); returns (cache', o [1, X, H, V]).
-  static SmallVector<Value>
-  buildPerRequest(OpBuilder &builder, AttentionBlockOp op, BlockSizes sizes,
-                  Value batch, Value rows, Value qNope, Value qPe, Value cKv,
-                  Value kPe) {
+  static SmallVector<Value> buildPerRequest(OpBuilder &builder,
+                                            AttentionBlockOp op,
+                                            BlockSizes sizes, Value batch,
+                                            Value rows, Value qNope, Value qPe,
+                                            Value cKv, Value kPe) {
     Location loc = op.getLoc();
     Value starts = op.getQueryStarts();
     Value table = op.getBlockTable(), lens = op.getSeqLens();
@@ -377,8 +377,7 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     request.tokens = dynamic;
     auto tableType = cast<RankedTensorType>(table.getType());
     auto loop = scf::ForOp::create(
-        builder, loc, zero, batch, one,
-        ValueRange{op.getCache(), outputInit},
+        builder, loc, zero, batch, one, ValueRange{op.getCache(), outputInit},
         [&](OpBuilder &b, Location loc, Value index, ValueRange carried) {
           Value start = startAt(b, index);
           Value end =
@@ -402,11 +401,13 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
                   SmallVector<int64_t> shape(type.getShape());
                   shape[1] = dynamic;
                   return tensor::ExtractSliceOp::create(
-                      b, loc, RankedTensorType::get(shape, type.getElementType()),
+                      b, loc,
+                      RankedTensorType::get(shape, type.getElementType()),
                       packed, offsets, extents, strides);
                 };
                 // Request b's block-table row and length.
-                SmallVector<OpFoldResult> rowOffsets = {index, b.getIndexAttr(0)};
+                SmallVector<OpFoldResult> rowOffsets = {index,
+                                                        b.getIndexAttr(0)};
                 SmallVector<OpFoldResult> rowSizes = {b.getIndexAttr(1)};
                 if (tableType.isDynamicDim(1))
                   rowSizes.push_back(
@@ -422,8 +423,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
                 auto lensType = cast<RankedTensorType>(lens.getType());
                 Value length = tensor::ExtractSliceOp::create(
                     b, loc,
-                    RankedTensorType::get({1}, lensType.getElementType()),
-                    lens, ArrayRef<OpFoldResult>{index},
+                    RankedTensorType::get({1}, lensType.getElementType()), lens,
+                    ArrayRef<OpFoldResult>{index},
                     ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
                     ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
                 auto [o, cache] = buildAttention(
