@@ -70,6 +70,13 @@ PYTHONPATH="$root/python" python3 -m mla gen \
   --page-size 64 --pages 1 --max-pages 1 --dtype f32 --dynamic -o "$staging/block.mlir"
 "$build/bin/mla-opt" --mla-pipeline "$staging/block.mlir" -o "$staging/fused.mlir"
 "$build/bin/mla-aot" "$staging/fused.mlir" --target=cuda -o "$bundle/aot/tiny-deepseek-v3-f32" > /dev/null
+# Its varlen block, 8-token pages (test/python/torch-varlen.py on CUDA).
+PYTHONPATH="$root/python" python3 -m mla gen \
+  --config "$root/test/Integration/GPU/Inputs/tiny-deepseek-v3.json" --batch 1 --tokens any \
+  --page-size 8 --pages 1 --max-pages 1 --dtype f32 --dynamic --varlen -o "$staging/block.mlir"
+"$build/bin/mla-opt" --mla-pipeline "$staging/block.mlir" -o "$staging/fused.mlir"
+"$build/bin/mla-aot" "$staging/fused.mlir" --target=cuda \
+  -o "$bundle/aot/tiny-deepseek-v3-f32-varlen" > /dev/null
 
 if [ "${1:-}" = "--baseline" ]; then
   rev="${2:?usage: $0 [--baseline REV]}"

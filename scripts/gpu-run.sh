@@ -120,6 +120,9 @@ echo "== mla.torch as transformers' DeepSeek-V3 attention: 64 greedy tokens"
 python3 "$root/test/Integration/GPU/Inputs/deepseek-generate.py" \
   "$root/test/Integration/GPU/Inputs/tiny-deepseek-v3.json" cuda \
   "$root/.bundle/aot/tiny-deepseek-v3-f32" 2>&1 | tee -a "$out/aot.log"
+echo "== mla.torch varlen block on CUDA tensors"
+python3 "$root/test/python/torch-varlen.py" "$root" cuda \
+  "$root/.bundle/aot/tiny-deepseek-v3-f32-varlen" 2>&1 | tee -a "$out/aot.log"
 fi
 
 if want torch; then

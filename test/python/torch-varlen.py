@@ -22,24 +22,31 @@ from mla.ir import operand_names
 from mla.reference import attention_block, compare
 from mla.torch import Attention
 
+# argv: the source root [, device, a prebuilt varlen library] (gpu-run.sh's
+# aot stage: cuda and the library gpu-bundle.sh made).
 root = Path(sys.argv[1])
+device = sys.argv[2] if len(sys.argv) > 2 else "cpu"
+library = sys.argv[3] if len(sys.argv) > 3 else None
 cfg = MLAConfig.from_hf(root / "test/Integration/GPU/Inputs/tiny-deepseek-v3.json")
-block = Attention(cfg, dtype="f32", page_size=8, device="cpu", varlen=True)
+block = Attention(cfg, dtype="f32", page_size=8, device=device, library=library, varlen=True)
 names = operand_names(cfg, varlen=True)
 
 for seed, counts in enumerate(([7, 1, 0, 2], [1, 1, 1, 1])):
     arrays = block_inputs(cfg, len(counts), counts, 8, 32, 8, "f32", seed=seed)
     want_out, want_cache = attention_block(cfg, *arrays)
-    a = {name: torch.from_numpy(np.ascontiguousarray(x)) for name, x in zip(names, arrays)}
+    a = {name: torch.from_numpy(np.ascontiguousarray(x)).to(device)
+         for name, x in zip(names, arrays)}
     weights = [a[name] for name in names[2:-4]]
     out, cache = block(a["hidden"], a["positions"], weights, a["cache"], a["block_table"],
                        a["seq_lens"], query_starts=a["query_starts"])
-    got = compare(out.numpy(), want_out)
-    kept = compare(cache.numpy(), want_cache)
+    got = compare(out.cpu().numpy(), want_out)
+    kept = compare(cache.cpu().numpy(), want_cache)
     fine = got.rel_error < 1e-5 and not got.mismatches and not kept.mismatches
     print(f"counts {counts}: output {list(out.shape)} rel {got.rel_error:.2e}, "
           f"cache rel {kept.rel_error:.2e}, {'ok' if fine else 'MISMATCH'}")
 
+if device != "cpu":
+    sys.exit(0)
 plain = Attention(cfg, dtype="f32", page_size=8, device="cpu")
 try:
     plain(a["hidden"][None], a["positions"][None], weights, a["cache"], a["block_table"],
