@@ -466,6 +466,23 @@ struct TmaWaitTileLowering : OpConversionPattern<TmaWaitTileOp> {
 // Online softmax
 //===----------------------------------------------------------------------===//
 
+/// `values` combined by `op` as a balanced tree: depth log2 n instead of a
+/// chain of n − 1 dependent instructions (the row max and sum of a score
+/// tile, whose chains would otherwise bound the softmax by latency).
+static Value treeReduce(ArrayRef<Value> values,
+                        function_ref<Value(Value, Value)> op) {
+  SmallVector<Value> level(values);
+  while (level.size() > 1) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i + 1 < level.size(); i += 2)
+      next.push_back(op(level[i], level[i + 1]));
+    if (level.size() % 2)
+      next.push_back(level.back());
+    level = std::move(next);
+  }
+  return level.front();
+}
+
 /// mla_gpu.softmax_update → per row: the masked scores, the row max over
 /// the quad (two xor shuffles), the rescale factor, the exponentials and
 /// their sum; P packed into A fragments (C fragments 2k and 2k + 1 make A
@@ -491,36 +508,74 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
     Value lane = a.rem(gpu::ThreadIdOp::create(b, gpu::Dimension::x), 32);
     Value firstToken = a.add(adaptor.getFirst(), a.mul(a.rem(lane, 4), 2));
     ValueRange scores = adaptor.getScores();
-    Value limits[2] = {adaptor.getLimit0(), adaptor.getLimit1()};
-    // s[r][2j + c]: the thread's scores of row r.
+    const int64_t columns = 2 * static_cast<int64_t>(scores.size());
+    // raw[r][2j + c]: the thread's scores of row r, token firstToken + 8j + c.
+    SmallVector<Value> raw[2];
+    for (int64_t r = 0; r < 2; ++r)
+      for (Value fragment : scores)
+        for (int64_t col = 0; col < 2; ++col)
+          raw[r].push_back(vector::ExtractOp::create(
+              b, fragment, ArrayRef<int64_t>{r, col}));
+    // Row r's tokens before its limit, counted from the thread's first and
+    // clamped into [0, 8·fragments] (i32: each column's test is then one
+    // compare with an immediate). Where every token of the thread is before
+    // both limits (every tile but the causal diagonal's and the length's)
+    // nothing is masked.
+    int64_t span = 8 * static_cast<int64_t>(scores.size());
+    int64_t lastColumn = span - 8 + 1;
+    Type i32 = b.getI32Type();
+    Value room[2];
+    for (int64_t r = 0; r < 2; ++r) {
+      Value limit = r == 0 ? adaptor.getLimit0() : adaptor.getLimit1();
+      room[r] = arith::IndexCastOp::create(
+          b, i32,
+          a.min(a.max(a.sub(limit, firstToken), a.idx(0)), a.idx(span)));
+    }
+    auto above = [&](Value x, int64_t k) {
+      return arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, x,
+                                   arith::ConstantIntOp::create(b, i32, k));
+    };
+    SmallVector<Type> rowTypes(2 * columns, b.getF32Type());
+    auto mask = scf::IfOp::create(
+        b, rowTypes, a.andi(above(room[0], lastColumn), above(room[1], lastColumn)),
+        /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(mask.thenBlock());
+      SmallVector<Value> all(raw[0]);
+      llvm::append_range(all, raw[1]);
+      scf::YieldOp::create(b, all);
+      b.setInsertionPointToStart(mask.elseBlock());
+      all.clear();
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t i = 0; i < columns; ++i)
+          all.push_back(a.select(above(room[r], 8 * (i / 2) + i % 2),
+                                 raw[r][i], negInf));
+      scf::YieldOp::create(b, all);
+    }
     SmallVector<Value> s[2];
+    for (int64_t r = 0; r < 2; ++r)
+      s[r].assign(mask.getResults().begin() + r * columns,
+                  mask.getResults().begin() + (r + 1) * columns);
+    // p = 2^(c·s − c·m̂): one fma and one ex2 per score.
+    auto scaledExp2 = [&](Value x, Value negShift) -> Value {
+      return Exp2Op::create(b, math::FmaOp::create(b, x, scale, negShift));
+    };
     Value newMax[2], newSum[2], alpha[2];
     for (int64_t r = 0; r < 2; ++r) {
       Value oldMax = vector::ExtractOp::create(b, adaptor.getMax(), r);
       Value oldSum = vector::ExtractOp::create(b, adaptor.getSum(), r);
-      Value rowMax = negInf;
-      for (auto [j, fragment] : llvm::enumerate(scores))
-        for (int64_t col = 0; col < 2; ++col) {
-          Value v = vector::ExtractOp::create(b, fragment,
-                                              ArrayRef<int64_t>{r, col});
-          Value token =
-              a.add(firstToken, 8 * static_cast<int64_t>(j) + col);
-          v = a.select(a.lt(token, limits[r]), v, negInf);
-          s[r].push_back(v);
-          rowMax = a.fmax(rowMax, v);
-        }
+      Value rowMax = treeReduce(s[r], [&](Value x, Value y) { return a.fmax(x, y); });
       newMax[r] = a.fmax(oldMax, quadMax(rowMax));
       Value safe = a.select(
           a.fcmp(arith::CmpFPredicate::OEQ, newMax[r], negInf), zero,
           newMax[r]);
-      Value shift = a.fmul(safe, scale);
-      alpha[r] = a.exp2(a.fsub(a.fmul(oldMax, scale), shift));
-      Value sum = zero;
-      for (Value &v : s[r]) {
-        v = a.exp2(a.fsub(a.fmul(v, scale), shift));
-        sum = a.fadd(sum, v);
-      }
-      newSum[r] = a.fadd(a.fmul(oldSum, alpha[r]), sum);
+      Value negShift = arith::NegFOp::create(b, a.fmul(safe, scale));
+      alpha[r] = scaledExp2(oldMax, negShift);
+      for (Value &v : s[r])
+        v = scaledExp2(v, negShift);
+      Value sum = treeReduce(s[r], [&](Value x, Value y) { return a.fadd(x, y); });
+      newSum[r] = math::FmaOp::create(b, oldSum, alpha[r], sum);
     }
     SmallVector<Value> results;
     Type element = op.getElement();

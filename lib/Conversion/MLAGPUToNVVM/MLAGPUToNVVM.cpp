@@ -274,6 +274,20 @@ struct FenceAsyncProxyLowering : OpConversionPattern<FenceAsyncProxyOp> {
   }
 };
 
+/// mla_gpu.exp2 → llvm.nvvm.ex2.approx.ftz.f32 (a call of the intrinsic:
+/// no side effects, so the scheduler moves it as any arithmetic).
+struct Exp2Lowering : OpConversionPattern<Exp2Op> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Exp2Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(), rewriter.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+        ValueRange{adaptor.getInput()});
+    return success();
+  }
+};
+
 /// The PTX of the fence and the wait (the file comment).
 static std::string tiedText(WarpgroupFenceOp) { return kWarpgroupFence.str(); }
 static std::string tiedText(WarpgroupWaitOp op) {
@@ -771,6 +785,6 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
                WarpgroupMmaLowering, WarpgroupMmaRsLowering, WarpMmaLowering,
-               WarpMmaRsLowering, CombineSplitsLowering>(patterns.getContext());
+               WarpMmaRsLowering, CombineSplitsLowering, Exp2Lowering>(patterns.getContext());
   patterns.add<CheckInputLowering>(patterns.getContext(), inputChecks);
 }

@@ -57,20 +57,24 @@ public:
   void emitAttention();
 
   /// One key tile's online-softmax update: the new row max and sum (×2
-  /// each), P as wgmma A fragments and O's fragments rescaled by α.
+  /// each), P as wgmma A fragments, and α (×2), by which O is rescaled
+  /// before this tile's P·V is added.
   struct SoftmaxStep {
-    SmallVector<Value> stats, probs, out;
+    SmallVector<Value> stats, probs;
+    Value alpha[2];
   };
   /// The attention loop's steps, which every loop form strings together:
   /// a tile's loads, its S = Q·Kᵀ (from a stage; async or waited), its
-  /// softmax, and its O += P·V.
+  /// softmax (from the row max and sum), and O += P·V (async or waited).
   struct AttentionSteps {
-    function_ref<void(Value)> loadTile;
+    function_ref<void(Value, bool, bool)> loadTile;
     function_ref<SmallVector<Value>(Value, bool)> scoresOf;
     function_ref<SoftmaxStep(Value, ValueRange, ValueRange)> softmaxOf;
-    function_ref<SmallVector<Value>(Value, const SoftmaxStep &, bool)> valuesOf;
+    function_ref<SmallVector<Value>(Value, ValueRange, ValueRange, bool)>
+        valuesOf;
   };
-  void emitSpecializedLoop(Value tiles, Value tid, Value consumer, Value full,
+  void emitSpecializedLoop(Value tiles, Value tid, Value consumer,
+                           Value fullKeys, Value fullValues,
                            ArrayRef<Value> init, const AttentionSteps &steps,
                            function_ref<void(ArrayRef<Value>)> store);
   /// Registers per thread the producer keeps and the consumers take
@@ -247,11 +251,18 @@ void PrefillKernelEmitter::emitAttention() {
   // tiles with padded rows.
   auto swizzle = sync ? mla_gpu::Swizzle::None : mla_gpu::Swizzle::B128;
 
+  // Query blocks vary fastest, so that the CTAs in flight together share a
+  // few heads' K and V in L2 (heads fastest streamed every head's from
+  // DRAM: measured 1.23× slower at 4096 tokens), and run last to first:
+  // under causal masking the last block sees the most keys, so each head's
+  // longest CTAs start first and the grid ends on short ones.
+  Value queryBlocks = a.ceilDiv(ops.queries, rowsPerCta);
   gpu::LaunchOp kernel =
-      launch("prefill_attention", a.ceilDiv(ops.queries, rowsPerCta),
-             a.idx(plan.heads), ops.batch, threads, plan.sharedBytes());
-  Value queryBlock = kernel.getBlockIds().x, head = kernel.getBlockIds().y,
-        request = kernel.getBlockIds().z;
+      launch("prefill_attention", queryBlocks, a.idx(plan.heads), ops.batch,
+             threads, plan.sharedBytes());
+  Value head = kernel.getBlockIds().y, request = kernel.getBlockIds().z;
+  Value queryBlock =
+      a.sub(a.sub(queryBlocks, a.idx(1)), kernel.getBlockIds().x);
   Value tid = kernel.getThreadIds().x;
   // The warpgroup of query rows (with a producer, the CTA's first
   // warpgroup is the producer's: the rows' are the next ones).
@@ -331,15 +342,19 @@ void PrefillKernelEmitter::emitAttention() {
   commitGroup();
   // With TMA, a stage's mbarrier completes a phase when the three loads
   // into it (K_nope, k_pe, V) have arrived with their bytes.
-  Value barriers;
+  // With the producer, K and V have a pipeline each (K_nope and k_pe's two
+  // arrivals on `barriers`, V's one on `valueBarriers`): a consumer
+  // releases a tile's K as soon as its S is in and its V after P·V.
+  Value barriers, valueBarriers;
   if (plan.tma())
-    barriers = stageBarriers(tid, stages, 3);
+    barriers = stageBarriers(tid, stages, plan.producer ? 2 : 3);
+  valueBarriers = plan.producer ? stageBarriers(tid, stages, 1) : barriers;
   // Key tile `tile` into its stage (when it exists). cp.async: every
   // thread's copies, rows past the CTA's last key zero-filled, then the
   // group's commit (empty groups keep the count uniform). TMA: thread 0's
   // boxes; rows past the last key hold the workspace's (zeros past each
   // request's length, finite elsewhere) and the softmax masks them.
-  auto loadTile = [&](Value tile) {
+  auto loadTile = [&](Value tile, bool withKeys, bool withValues) {
     auto exists = scf::IfOp::create(b, a.lt(tile, tiles));
     {
       OpBuilder::InsertionGuard guard(b);
@@ -349,14 +364,19 @@ void PrefillKernelEmitter::emitAttention() {
       if (plan.tma()) {
         Value row = a.add(a.mul(request, ops.capacity), first);
         auto load = [&](Value map, ValueRange at, Value buffer, int64_t atom,
-                        int64_t cols) {
+                        int64_t cols, Value onto) {
           mla_gpu::TmaLoadTileOp::create(b, map, at, buffer, stage, atom,
-                                         cols / 64, barriers, /*issuer=*/0);
+                                         cols / 64, onto, /*issuer=*/0);
         };
-        load(ops.keysMap, {head, row, a.idx(0)}, keyTiles, 0, plan.nope);
-        load(ops.latentMap, {request, first, a.idx(plan.latent)}, keyTiles,
-             plan.nope / 64, plan.rope);
-        load(ops.valuesMap, {head, row, a.idx(0)}, valueTiles, 0, valueDim);
+        if (withKeys) {
+          load(ops.keysMap, {head, row, a.idx(0)}, keyTiles, 0, plan.nope,
+               barriers);
+          load(ops.latentMap, {request, first, a.idx(plan.latent)}, keyTiles,
+               plan.nope / 64, plan.rope, barriers);
+        }
+        if (withValues)
+          load(ops.valuesMap, {head, row, a.idx(0)}, valueTiles, 0, valueDim,
+               valueBarriers);
       } else {
         Value valid = a.sub(keysEnd, first);
         loadRows(decompressedRows(ops.keys, request, head), first, keyTiles,
@@ -372,7 +392,7 @@ void PrefillKernelEmitter::emitAttention() {
   };
   // The producer issues every tile itself.
   for (int64_t t = 0; !plan.producer && t + 1 < stages; ++t)
-    loadTile(a.idx(t));
+    loadTile(a.idx(t), true, true);
   // With TMA, Q is the only cp.async group: waited for and fenced to the
   // async proxy here, behind the first tiles' loads.
   if (plan.tma()) {
@@ -426,47 +446,48 @@ void PrefillKernelEmitter::emitAttention() {
   // per 16 keys); V is read N-major (an atom is 8 keys × 64 dims; the next
   // 64 dims are keys·128 bytes on, the next 8 keys 1024), step k 16 keys
   // (2048 bytes) further.
-  auto softmaxOf = [&](Value tile, ValueRange state,
+  auto softmaxOf = [&](Value tile, ValueRange stats,
                        ValueRange scores) -> SoftmaxStep {
     auto update = mla_gpu::SoftmaxUpdateOp::create(
-        b, scores, pair(state[0], state[1]), pair(state[2], state[3]),
+        b, scores, pair(stats[0], stats[1]), pair(stats[2], stats[3]),
         a.mul(tile, keys), limits[0], limits[1], APFloat(plan.softmaxScale),
         element);
-    Value alpha[2];
     SoftmaxStep step;
     for (int64_t r = 0; r < 2; ++r) {
-      alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
+      step.alpha[r] = vector::ExtractOp::create(b, update.getAlpha(), r);
       step.stats.push_back(vector::ExtractOp::create(b, update.getNewMax(), r));
     }
     for (int64_t r = 0; r < 2; ++r)
       step.stats.push_back(vector::ExtractOp::create(b, update.getNewSum(), r));
     step.probs.assign(update.getProbs().begin(), update.getProbs().end());
-    step.out = scaleRows(state.slice(4, valueDim / 8), alpha);
     return step;
   };
-  auto valuesOf = [&](Value tile, const SoftmaxStep &step,
+  auto valuesOf = [&](Value tile, ValueRange probs, ValueRange out,
                       bool async) -> SmallVector<Value> {
     Value stage = a.rem(tile, stages);
     if (sync) {
       // V read k-major (a row per key), P from registers.
       auto product = mla_gpu::WarpMmaRsOp::create(
-          b, step.probs, valueTiles, ValueRange{stage, a.idx(0), a.idx(0)},
-          step.out, /*b_n_major=*/false);
+          b, probs, valueTiles, ValueRange{stage, a.idx(0), a.idx(0)}, out,
+          /*b_n_major=*/false);
       return SmallVector<Value>(product.getResults());
     }
     Value valueDesc = advance(descriptor(valuesAddress, keys * 128, 1024),
                               a.mul(stage, plan.valueTileBytes()));
     auto product = mla_gpu::WarpgroupMmaRsOp::create(
-        b, step.probs, valueDesc, step.out,
-        ArrayRef<int64_t>{16 * 128, 1, 16 * 128}, /*b_n_major=*/true,
-        /*accumulate=*/true, async);
+        b, probs, valueDesc, out, ArrayRef<int64_t>{16 * 128, 1, 16 * 128},
+        /*b_n_major=*/true, /*accumulate=*/true, async);
     return SmallVector<Value>(product.getResults());
   };
+  // The loop state is (row max ×2, row sum ×2, O's fragments).
   auto softmaxAndValues = [&](Value tile, ValueRange state,
                               ValueRange scores) -> SmallVector<Value> {
-    SoftmaxStep step = softmaxOf(tile, state, scores);
+    SoftmaxStep step = softmaxOf(tile, state.take_front(4), scores);
     SmallVector<Value> next = step.stats;
-    llvm::append_range(next, valuesOf(tile, step, /*async=*/false));
+    llvm::append_range(
+        next, valuesOf(tile, step.probs,
+                       scaleRows(state.drop_front(4), step.alpha),
+                       /*async=*/false));
     return next;
   };
   // Tile `tile` has landed: cp.async, this thread's copies (at most
@@ -487,7 +508,7 @@ void PrefillKernelEmitter::emitAttention() {
   auto nextTile = [&](Value tile, int64_t pending, Value next) {
     landed(tile, pending);
     barrier();
-    loadTile(next);
+    loadTile(next, true, true);
   };
 
   SmallVector<Value> init = {a.negInf(), a.negInf(), a.f32(0), a.f32(0)};
@@ -502,7 +523,7 @@ void PrefillKernelEmitter::emitAttention() {
                                       /*limit=*/Value());
   };
   if (plan.producer) {
-    emitSpecializedLoop(tiles, tid, warpgroup, barriers, init,
+    emitSpecializedLoop(tiles, tid, warpgroup, barriers, valueBarriers, init,
                         {loadTile, scoresOf, softmaxOf, valuesOf}, store);
   } else if (stages < 3) {
     // Tile by tile: S, then its softmax and P·V.
@@ -582,22 +603,26 @@ void PrefillKernelEmitter::emitAttention() {
 /// consumers have released the tile that last held its stage (the `empty`
 /// mbarriers, one arrival per consumer warp). Warpgroups 1 and 2 consume,
 /// with registers raised, taking turns at the tensor cores through two
-/// named barriers: in its turn a consumer issues tile t's P·V and tile
-/// t + 1's Q·Kᵀ (both async), passes the turn, waits for them and
-/// releases tile t's stage; tile t + 1's softmax then runs while the other
-/// consumer's MMAs do. Tile 0's S is the first turn, the last tile's P·V
-/// the last. Consumer 1 passes the turn first (an arrival on consumer 0's
+/// named barriers: in its turn a consumer issues tile t + 1's Q·Kᵀ and
+/// tile t's P·V (both async) and passes the turn; it waits for S(t + 1)
+/// alone and runs its softmax while P·V(t) (and the other consumer's MMAs)
+/// run — two tiles in flight per consumer, FlashAttention-3's intra-
+/// warpgroup overlap —, then waits for O, releases tile t's stage and
+/// rescales O by tile t + 1's α. Tile 0's S is the first turn, the last
+/// tile's P·V the last. Consumer 1 passes the turn first (an arrival on consumer 0's
 /// barrier) and not after its last turn, so each barrier sees as many
 /// arrivals as syncs. Returns the consumers' state (row max, sum, O); the
 /// producer's results are those of `init`.
 void PrefillKernelEmitter::emitSpecializedLoop(
-    Value tiles, Value tid, Value consumer, Value full, ArrayRef<Value> init,
+    Value tiles, Value tid, Value consumer, Value fullKeys, Value fullValues,
+    ArrayRef<Value> init,
     const AttentionSteps &steps, function_ref<void(ArrayRef<Value>)> store) {
-  const int64_t stages = plan.stages, scoreCount = plan.blockKeys / 8;
+  const int64_t stages = plan.stages;
   constexpr int64_t kConsumerWarps = 8;
   // Q (everyone's cp.async, waited for and fenced) is visible to all after
   // the barrier in stageBarriers.
-  Value empty = stageBarriers(tid, stages, kConsumerWarps);
+  Value emptyKeys = stageBarriers(tid, stages, kConsumerWarps);
+  Value emptyValues = stageBarriers(tid, stages, kConsumerWarps);
   TypeRange stateTypes = ValueRange(init).getTypes();
   // The roles' code paths never meet again: a join would carry the
   // consumers' state through the producer's 24 registers (spills).
@@ -616,13 +641,18 @@ void PrefillKernelEmitter::emitSpecializedLoop(
       auto loop = scf::ForOp::create(b, a.idx(0), tiles, a.idx(1));
       b.setInsertionPointToStart(loop.getBody());
       Value tile = loop.getInductionVar();
-      auto reused = scf::IfOp::create(b, a.ge(tile, a.idx(stages)));
-      {
-        OpBuilder::InsertionGuard reuse(b);
-        b.setInsertionPointToStart(reused.thenBlock());
-        mla_gpu::TmaWaitTileOp::create(b, empty, a.sub(tile, a.idx(stages)));
+      // Tile t's K, then its V, each into its stage once the tile that
+      // held it last has been released there.
+      for (bool keys : {true, false}) {
+        auto reused = scf::IfOp::create(b, a.ge(tile, a.idx(stages)));
+        {
+          OpBuilder::InsertionGuard reuse(b);
+          b.setInsertionPointToStart(reused.thenBlock());
+          mla_gpu::TmaWaitTileOp::create(b, keys ? emptyKeys : emptyValues,
+                                         a.sub(tile, a.idx(stages)));
+        }
+        steps.loadTile(tile, keys, !keys);
       }
-      steps.loadTile(tile);
     }
   }
   // The consumers.
@@ -647,7 +677,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     NVVM::BarrierArriveOp::create(b, theirs, pairThreads);
   };
   Value lane = a.rem(tid, 32);
-  auto release = [&](Value tile) {
+  // A warp's release of tile t's K or V (one arrival of the eight).
+  auto release = [&](Value empty, Value tile) {
     auto first = scf::IfOp::create(b, a.eq(lane, 0));
     OpBuilder::InsertionGuard inner(b);
     b.setInsertionPointToStart(first.thenBlock());
@@ -671,15 +702,22 @@ void PrefillKernelEmitter::emitSpecializedLoop(
   // Consumer 0 goes first.
   consumerIf(
       1, [&] { NVVM::BarrierArriveOp::create(b, constant(1), pairThreads); });
-  // Tile 0's S: the first turn.
-  mla_gpu::TmaWaitTileOp::create(b, full, a.idx(0));
+  // Tile 0's S: the first turn; its softmax (O is zero: nothing to
+  // rescale).
+  mla_gpu::TmaWaitTileOp::create(b, fullKeys, a.idx(0));
   turn();
   SmallVector<Value> first = steps.scoresOf(a.idx(0), /*async=*/true);
   passTurn();
-  SmallVector<Value> loopInit(init);
-  llvm::append_range(
-      loopInit,
-      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults());
+  ValueRange stats = ValueRange(init).take_front(4);
+  ArrayRef<Value> zeroOut = init.drop_front(4);
+  ValueRange firstScores =
+      mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), first).getResults();
+  release(emptyKeys, a.idx(0));
+  SoftmaxStep step0 = steps.softmaxOf(a.idx(0), stats, firstScores);
+  int64_t probCount = step0.probs.size();
+  SmallVector<Value> loopInit = step0.stats;
+  llvm::append_range(loopInit, step0.probs);
+  llvm::append_range(loopInit, zeroOut);
   auto loop = scf::ForOp::create(b, a.idx(0), a.sub(tiles, a.idx(1)), a.idx(1),
                                  loopInit);
   {
@@ -687,34 +725,42 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     b.setInsertionPointToStart(loop.getBody());
     Value tile = loop.getInductionVar();
     ValueRange carried = loop.getRegionIterArgs();
+    ValueRange probs = carried.slice(4, probCount);
+    ValueRange out = carried.drop_front(4 + probCount);
     Value next = a.add(tile, a.idx(1));
-    // Tile t's softmax (outside the turn: under the other's MMAs), then in
-    // the turn its P·V and tile t + 1's S.
-    SoftmaxStep step = steps.softmaxOf(tile, carried.drop_back(scoreCount),
-                                       carried.take_back(scoreCount));
-    mla_gpu::TmaWaitTileOp::create(b, full, next);
+    // In the turn: tile t + 1's S, then tile t's P·V (both async; the
+    // groups complete in that order).
+    mla_gpu::TmaWaitTileOp::create(b, fullKeys, next);
+    mla_gpu::TmaWaitTileOp::create(b, fullValues, tile);
     turn();
-    SmallVector<Value> inFlight = steps.valuesOf(tile, step, /*async=*/true);
-    llvm::append_range(inFlight,
-                       steps.scoresOf(a.rem(next, stages), /*async=*/true));
+    SmallVector<Value> scores =
+        steps.scoresOf(a.rem(next, stages), /*async=*/true);
+    SmallVector<Value> values = steps.valuesOf(tile, probs, out, /*async=*/true);
     passTurn();
-    auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), inFlight);
-    release(tile);
+    // Tile t + 1's softmax as soon as its S is in (its K released), while
+    // P·V(t) runs (and the other consumer's MMAs); then O (tile t's V
+    // released), rescaled by t + 1's α.
+    ValueRange nextScores =
+        mla_gpu::WarpgroupWaitOp::create(b, uint32_t(1), scores).getResults();
+    release(emptyKeys, next);
+    SoftmaxStep step = steps.softmaxOf(next, carried.take_front(4), nextScores);
+    auto landed = mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), values);
+    release(emptyValues, tile);
     SmallVector<Value> yielded = step.stats;
-    llvm::append_range(yielded, landed.getResults());
+    llvm::append_range(yielded, step.probs);
+    llvm::append_range(yielded, scaleRows(landed.getResults(), step.alpha));
     scf::YieldOp::create(b, yielded);
   }
-  // The last tile's softmax and P·V: the last turn, which consumer 1 passes
-  // to nobody.
+  // The last tile's P·V: the last turn, which consumer 1 passes to nobody.
   ValueRange results = loop.getResults();
-  SoftmaxStep step =
-      steps.softmaxOf(a.sub(tiles, a.idx(1)), results.drop_back(scoreCount),
-                      results.take_back(scoreCount));
+  Value last = a.sub(tiles, a.idx(1));
+  mla_gpu::TmaWaitTileOp::create(b, fullValues, last);
   turn();
   SmallVector<Value> out =
-      steps.valuesOf(a.sub(tiles, a.idx(1)), step, /*async=*/true);
+      steps.valuesOf(last, results.slice(4, probCount),
+                     results.drop_front(4 + probCount), /*async=*/true);
   consumerIf(0, passTurn);
-  SmallVector<Value> finalState = step.stats;
+  SmallVector<Value> finalState(results.take_front(4));
   llvm::append_range(
       finalState,
       mla_gpu::WarpgroupWaitOp::create(b, uint32_t(0), out).getResults());

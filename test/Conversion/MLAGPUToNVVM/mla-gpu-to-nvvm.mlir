@@ -429,3 +429,18 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+// mla_gpu.exp2: the ftz special-function instruction by its intrinsic (no
+// side effects: not an inline asm statement).
+// CHECK-LABEL: gpu.func @exp2
+// CHECK:         %[[E:.*]] = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%{{.*}}) : (f32) -> f32
+// CHECK-NEXT:    llvm.store %[[E]]
+gpu.module @kernels {
+  gpu.func @exp2(%x: f32, %p: !llvm.ptr) kernel {
+    %e = mla_gpu.exp2 %x : f32
+    llvm.store %e, %p : f32, !llvm.ptr
+    gpu.return
+  }
+}

@@ -48,7 +48,13 @@ func.func @prefill(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf16>,
 // barrier, tile t + 2's load, tile t + 1's Q·Kᵀ issued async, tile t's
 // softmax and P·V (P in registers), then the wait that ties t + 1's S; the
 // last tile's softmax and P·V after the loop.
-// CHECK:       gpu.launch {{.*}} in (%{{.*}} = %{{.*}}, %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c173056_i32 function(@prefill_attention)
+// The grid is (query block, head, request), query blocks fastest (a head's
+// K and V shared in L2) and last to first (the longest CTAs under causal
+// masking start first).
+// CHECK:       %[[BLOCKS:.*]] = arith.divui %{{.*}}, %c128 : index
+// CHECK:       gpu.launch blocks(%[[BY:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[BLOCKS]], %{{.*}} = %c128, %{{.*}} = %c2) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c173056_i32 function(@prefill_attention)
+// CHECK-NEXT:    %[[LASTBLOCK:.*]] = arith.subi %[[BLOCKS]], %c1
+// CHECK-NEXT:    arith.subi %[[LASTBLOCK]], %[[BY]]
 // CHECK:         mla_gpu.shared_buffer {{.*}}[0] "query" swizzle b128 {{.*}} to memref<3x128x64xbf16
 // CHECK:         mla_gpu.shared_buffer {{.*}}[49152] "keys" swizzle b128 {{.*}} to memref<3x3x64x64xbf16
 // CHECK:         mla_gpu.shared_buffer {{.*}}[122880] "values" swizzle b128 {{.*}} to memref<3x2x64x64xbf16
@@ -160,49 +166,67 @@ func.func @prefill_tma(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x64xbf
   return
 }
 
-// producer = true: warp specialisation. 384 threads: warpgroup 0 gives its
-// registers back and its thread 0 issues every tile's boxes, waiting on the
-// `empty` mbarriers (eight arrivals: the consumers' warps) before reusing a
-// stage; warpgroups 1 and 2 raise theirs and take turns at the tensor
-// cores on named barriers 1 and 2 (256 threads: one consumer syncing, the
-// other arriving). Consumer 1 opens; in its turn a consumer issues tile t's
-// P·V and tile t + 1's S (both async), passes the turn, waits for both and
-// releases tile t's stage; the softmax runs outside the turn. The rows'
-// output is stored by the consumers alone.
+// producer = true: warp specialisation. 384 threads: K and V have a
+// pipeline each (full mbarriers: K_nope and k_pe's two arrivals, V's one;
+// empty mbarriers: eight arrivals, the consumers' warps). Warpgroup 0
+// gives its registers back and its thread 0 issues tile t's K, then its V,
+// each after the stage's release of tile t − 2; warpgroups 1 and 2 raise
+// theirs and take turns at the tensor cores on named barriers 1 and 2 (256
+// threads: one consumer syncing, the other arriving). Consumer 1 opens.
+// Tile 0's S is the first turn; its K is released and its softmax follows.
+// In each later turn a consumer waits for K(t + 1) and V(t), issues tile
+// t + 1's S and tile t's P·V (both async; P(t) carried by the loop),
+// passes the turn, waits for S alone (wait 1), releases K(t + 1) and runs
+// the softmax while P·V runs, then waits for O (wait 0), releases V(t) and
+// rescales O. The rows' output is stored by the consumers alone.
 // CHECK-LABEL: func.func @prefill_producer
 // CHECK:       gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c384{{.*}}) dynamic_shared_memory_size %c214016_i32 function(@prefill_attention)
-// CHECK:         %[[FULL:.*]] = nvgpu.mbarrier.create
-// CHECK:         nvgpu.mbarrier.init %[[FULL]][%c0], %c3
-// CHECK:         %[[EMPTY:.*]] = nvgpu.mbarrier.create
-// CHECK:         nvgpu.mbarrier.init %[[EMPTY]][%c0], %c8
+// CHECK:         %[[FULLK:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[FULLK]][%c0], %c2
+// CHECK:         %[[FULLV:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[FULLV]][%c0], %c1
+// CHECK:         %[[EMPTYK:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[EMPTYK]][%c0], %c8
+// CHECK:         %[[EMPTYV:.*]] = nvgpu.mbarrier.create
+// CHECK:         nvgpu.mbarrier.init %[[EMPTYV]][%c0], %c8
 // CHECK:         mla_gpu.barrier
 // CHECK:         scf.if
 // CHECK-NEXT:      nvvm.setmaxregister  decrease 24
 // CHECK:           scf.for %[[T:.*]] = %c0 to
 // CHECK:             scf.if
-// CHECK:               mla_gpu.tma.wait_tile %[[EMPTY]] tile
-// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
-// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
-// CHECK:             mla_gpu.tma.load_tile {{.*}}, %[[FULL]] issuer 0
+// CHECK:               mla_gpu.tma.wait_tile %[[EMPTYK]] tile
+// CHECK:             mla_gpu.tma.load_tile {{.*}} atoms 0 count 2, %[[FULLK]] issuer 0
+// CHECK:             mla_gpu.tma.load_tile {{.*}} atoms 2 count 1, %[[FULLK]] issuer 0
+// CHECK:             scf.if
+// CHECK:               mla_gpu.tma.wait_tile %[[EMPTYV]] tile
+// CHECK:             mla_gpu.tma.load_tile {{.*}} atoms 0 count 2, %[[FULLV]] issuer 0
 // CHECK-NOT:       mla_gpu.store_fragments
 // CHECK:         } else {
 // CHECK-NEXT:      nvvm.setmaxregister  increase 240
 // CHECK:           nvvm.barrier.arrive id = %c1_i32 number_of_threads = %c256_i32
-// CHECK:           mla_gpu.tma.wait_tile %[[FULL]] tile %c0
+// CHECK:           mla_gpu.tma.wait_tile %[[FULLK]] tile %c0
 // CHECK-NEXT:      nvvm.barrier id = %[[MINE:.*]] number_of_threads = %c256_i32
-// CHECK:           mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:           %[[S0:.*]]:16 = mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
 // CHECK-NEXT:      nvvm.barrier.arrive id = %[[THEIRS:.*]] number_of_threads = %c256_i32
-// CHECK:           scf.for
-// CHECK:             mla_gpu.softmax_update
-// CHECK:             mla_gpu.tma.wait_tile %[[FULL]] tile
+// CHECK-NEXT:      %[[W0:.*]]:16 = mla_gpu.warpgroup.wait 0 tie(%[[S0]]#0,
+// CHECK:           nvgpu.mbarrier.arrive %[[EMPTYK]][%c0]
+// CHECK:           mla_gpu.softmax_update scores(%[[W0]]#0,
+// CHECK:           scf.for %[[TILE:[^ ]*]] = %c0 to
+// CHECK-NOT:         mla_gpu.softmax_update
+// CHECK:             mla_gpu.tma.wait_tile %[[FULLK]] tile %{{.*}} :
+// CHECK-NEXT:        mla_gpu.tma.wait_tile %[[FULLV]] tile %[[TILE]] :
 // CHECK-NEXT:        nvvm.barrier id = %[[MINE]] number_of_threads
-// CHECK:             mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
-// CHECK:             mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:             %[[S:.*]]:16 = mla_gpu.warpgroup.mma {{.*}} steps 12 {{.*}} async
+// CHECK:             %[[PV:.*]]:16 = mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
 // CHECK-NEXT:        nvvm.barrier.arrive id = %[[THEIRS]] number_of_threads
-// CHECK-NEXT:        mla_gpu.warpgroup.wait 0 tie
-// CHECK:             nvgpu.mbarrier.arrive %[[EMPTY]]
-// CHECK:           mla_gpu.softmax_update
-// CHECK:           nvvm.barrier id = %[[MINE]] number_of_threads
+// CHECK-NEXT:        %[[WS:.*]]:16 = mla_gpu.warpgroup.wait 1 tie(%[[S]]#0,
+// CHECK:             nvgpu.mbarrier.arrive %[[EMPTYK]]
+// CHECK:             mla_gpu.softmax_update scores(%[[WS]]#0,
+// CHECK:             %[[WO:.*]]:16 = mla_gpu.warpgroup.wait 0 tie(%[[PV]]#0,
+// CHECK:             nvgpu.mbarrier.arrive %[[EMPTYV]]
+// CHECK:             mla_gpu.scale_rows %[[WO]]#0,
+// CHECK:           mla_gpu.tma.wait_tile %[[FULLV]] tile
+// CHECK-NEXT:      nvvm.barrier id = %[[MINE]] number_of_threads
 // CHECK:           mla_gpu.warpgroup.mma_rs {{.*}} accumulate async
 // CHECK:           scf.if
 // CHECK-NEXT:        nvvm.barrier.arrive id = %[[THEIRS]] number_of_threads

@@ -916,3 +916,11 @@ func.func @case(%p: vector<4x2xbf16>, %b: i64, %acc: vector<2x2xf32>) -> vector<
   %1 = arith.addf %0, %acc : vector<2x2xf32>
   return %1 : vector<2x2xf32>
 }
+
+// -----
+
+func.func @case(%x: f16) -> f16 {
+  // expected-error @+1 {{'mla_gpu.exp2' op operand #0 must be 32-bit float, but got 'f16'}}
+  %e = "mla_gpu.exp2"(%x) : (f16) -> f16
+  return %e : f16
+}

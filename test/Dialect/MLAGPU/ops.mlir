@@ -241,3 +241,11 @@ func.func @check_input(%ok: i1, %r: index, %v: index, %l: index) {
   mla_gpu.check_input %ok, append_before_start (request %r, value %v, limit %l)
   return
 }
+
+// CHECK-LABEL: func.func @exp2
+// CHECK:         %[[E:.*]] = mla_gpu.exp2 %{{.*}} : f32
+// CHECK:         return %[[E]]
+func.func @exp2(%x: f32) -> f32 {
+  %e = mla_gpu.exp2 %x : f32
+  return %e : f32
+}

@@ -917,6 +917,25 @@ def MLAGPU_ScaleRowsOp : MLAGPU_Op<"scale_rows",
   let assemblyFormat = "$fragments `by` $factors attr-dict";
 }
 
+def MLAGPU_Exp2Op : MLAGPU_Op<"exp2", [Pure, SameOperandsAndResultType]> {
+  let summary = "2^x by the special-function unit, subnormals flushed to zero";
+  let description = [{
+    `ex2.approx.ftz.f32`: one MUFU.EX2, what the online softmax takes per
+    score (maximum relative error 2^-22; −inf gives 0, a subnormal input or
+    result is flushed to ±0). `math.exp2` lowers to `ex2.approx.f32`, which
+    keeps subnormals at the price of a compare, two multiplies and a
+    predicate around the same instruction. Lowers to
+    `llvm.nvvm.ex2.approx.ftz.f32`.
+
+    ```mlir
+    %p = mla_gpu.exp2 %x : f32
+    ```
+  }];
+  let arguments = (ins F32:$input);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // Fragment stores
 //===----------------------------------------------------------------------===//
