@@ -346,10 +346,10 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   ConfigAttr c = shape.config;
   int64_t blockQueries = shape.queries >= 128 ? 128 : 64;
   int64_t blockKeys = 128;
-  // wgmma. The mma.sync kernel (sm_80 .. sm_89) is taken only when asked
-  // for (mla-fuse-prefill mma=sync) until it has run on a GPU against the
-  // reference: elsewhere the op stays generic (docs/prefill-kernel.md).
-  MmaKind mma = MmaKind::Warpgroup;
+  // wgmma where the chip has it, else the mma.sync kernel (sm_80 .. sm_89;
+  // its prefill.test lines passed on an H100, docs/prefill-kernel.md).
+  MmaKind mma =
+      target.chip.warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
   // The kernel's shared memory (PrefillPlan.h): Q, two stages of K and V
   // and the swizzle's alignment slack (P stays in registers).
   auto tileBytes = [&](int64_t keys) {

@@ -306,7 +306,7 @@ func.func @decode_q_lat_used_twice(%q_nope: tensor<1x1x128x128xbf16>,
 // CHECK-SAME:   -> tensor<1x4096x128x128xbf16>
 // CHECK-NEXT: return %[[O]]
 // A100-LABEL: func.func @prefill_4096
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 64, prefix_chunk = 4096, mma = sync>
 // mma=sync: the mma.sync kernel (cp.async, no producer) with the cost
 // model's tile, on the A100 and on the H100 alike.
 // SYNC-LABEL: func.func @prefill_4096
@@ -359,7 +359,7 @@ func.func @prefill_4096(%q_nope: tensor<1x4096x128x128xbf16>,
 // CHECK-LABEL: func.func @prefill_chunked
 // CHECK: mla.fused_prefill {{.*}} causal tiling <block_queries = 64, block_keys = 128, prefix_chunk = 1024, loads = tma> {config = #{{[^,]*}}, mla.phase = #mla<phase prefill>}
 // A100-LABEL: func.func @prefill_chunked
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 64, prefix_chunk = 1216>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 64, block_keys = 64, prefix_chunk = 1216, mma = sync>
 func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
     %q_pe: tensor<1x64x16x64xbf16>, %wuk: tensor<16x512x128xbf16>,
     %wuv: tensor<16x512x128xbf16>, %cache: tensor<128x64x576xbf16>,
@@ -392,7 +392,7 @@ func.func @prefill_chunked(%q_nope: tensor<1x64x16x128xbf16>,
 // CHECK-LABEL: func.func @prefill_f32
 // CHECK: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 32, prefix_chunk = 4096>
 // A100-LABEL: func.func @prefill_f32
-// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 16, prefix_chunk = 4096>
+// A100: mla.fused_prefill {{.*}} tiling <block_queries = 128, block_keys = 16, prefix_chunk = 4096, mma = sync>
 func.func @prefill_f32(%q_nope: tensor<1x4096x128x128xf32>,
     %q_pe: tensor<1x4096x128x64xf32>, %wuk: tensor<128x512x128xf32>,
     %wuv: tensor<128x512x128xf32>, %cache: tensor<64x64x576xf32>,
