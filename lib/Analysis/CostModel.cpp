@@ -348,8 +348,7 @@ PrefillTilingAttr mla::choosePrefillTiling(const AttentionShape &shape,
   int64_t blockKeys = 128;
   // wgmma where the chip has it, else the mma.sync kernel (sm_80 .. sm_89;
   // its prefill.test lines passed on an H100, docs/prefill-kernel.md).
-  MmaKind mma =
-      target.chip.warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
+  MmaKind mma = target.chip.warpgroupMMA ? MmaKind::Warpgroup : MmaKind::Sync;
   // The kernel's shared memory (PrefillPlan.h): Q, two stages of K and V
   // and the swizzle's alignment slack (P stays in registers).
   auto tileBytes = [&](int64_t keys) {

@@ -537,7 +537,8 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
     };
     SmallVector<Type> rowTypes(2 * columns, b.getF32Type());
     auto mask = scf::IfOp::create(
-        b, rowTypes, a.andi(above(room[0], lastColumn), above(room[1], lastColumn)),
+        b, rowTypes,
+        a.andi(above(room[0], lastColumn), above(room[1], lastColumn)),
         /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -549,8 +550,8 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
       all.clear();
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t i = 0; i < columns; ++i)
-          all.push_back(a.select(above(room[r], 8 * (i / 2) + i % 2),
-                                 raw[r][i], negInf));
+          all.push_back(
+              a.select(above(room[r], 8 * (i / 2) + i % 2), raw[r][i], negInf));
       scf::YieldOp::create(b, all);
     }
     SmallVector<Value> s[2];
@@ -565,7 +566,8 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
     for (int64_t r = 0; r < 2; ++r) {
       Value oldMax = vector::ExtractOp::create(b, adaptor.getMax(), r);
       Value oldSum = vector::ExtractOp::create(b, adaptor.getSum(), r);
-      Value rowMax = treeReduce(s[r], [&](Value x, Value y) { return a.fmax(x, y); });
+      Value rowMax =
+          treeReduce(s[r], [&](Value x, Value y) { return a.fmax(x, y); });
       newMax[r] = a.fmax(oldMax, quadMax(rowMax));
       Value safe = a.select(
           a.fcmp(arith::CmpFPredicate::OEQ, newMax[r], negInf), zero,
@@ -574,7 +576,8 @@ struct SoftmaxUpdateLowering : OpConversionPattern<SoftmaxUpdateOp> {
       alpha[r] = scaledExp2(oldMax, negShift);
       for (Value &v : s[r])
         v = scaledExp2(v, negShift);
-      Value sum = treeReduce(s[r], [&](Value x, Value y) { return a.fadd(x, y); });
+      Value sum =
+          treeReduce(s[r], [&](Value x, Value y) { return a.fadd(x, y); });
       newSum[r] = math::FmaOp::create(b, oldSum, alpha[r], sum);
     }
     SmallVector<Value> results;

@@ -282,7 +282,8 @@ struct Exp2Lowering : OpConversionPattern<Exp2Op> {
   matchAndRewrite(Exp2Op op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getType(), rewriter.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+        op, op.getType(),
+        rewriter.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
         ValueRange{adaptor.getInput()});
     return success();
   }
@@ -785,6 +786,7 @@ void mla_gpu::populateMLAGPUToNVVMConversionPatterns(
                WarpgroupFenceLowering, WarpgroupCommitLowering,
                WarpgroupWaitLowering, WarpgroupDescriptorLowering,
                WarpgroupMmaLowering, WarpgroupMmaRsLowering, WarpMmaLowering,
-               WarpMmaRsLowering, CombineSplitsLowering, Exp2Lowering>(patterns.getContext());
+               WarpMmaRsLowering, CombineSplitsLowering, Exp2Lowering>(
+      patterns.getContext());
   patterns.add<CheckInputLowering>(patterns.getContext(), inputChecks);
 }

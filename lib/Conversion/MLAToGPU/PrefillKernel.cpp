@@ -484,10 +484,10 @@ void PrefillKernelEmitter::emitAttention() {
                               ValueRange scores) -> SmallVector<Value> {
     SoftmaxStep step = softmaxOf(tile, state.take_front(4), scores);
     SmallVector<Value> next = step.stats;
-    llvm::append_range(
-        next, valuesOf(tile, step.probs,
-                       scaleRows(state.drop_front(4), step.alpha),
-                       /*async=*/false));
+    llvm::append_range(next,
+                       valuesOf(tile, step.probs,
+                                scaleRows(state.drop_front(4), step.alpha),
+                                /*async=*/false));
     return next;
   };
   // Tile `tile` has landed: cp.async, this thread's copies (at most
@@ -609,14 +609,14 @@ void PrefillKernelEmitter::emitAttention() {
 /// run — two tiles in flight per consumer, FlashAttention-3's intra-
 /// warpgroup overlap —, then waits for O, releases tile t's stage and
 /// rescales O by tile t + 1's α. Tile 0's S is the first turn, the last
-/// tile's P·V the last. Consumer 1 passes the turn first (an arrival on consumer 0's
-/// barrier) and not after its last turn, so each barrier sees as many
-/// arrivals as syncs. Returns the consumers' state (row max, sum, O); the
+/// tile's P·V the last. Consumer 1 passes the turn first (an arrival on
+/// consumer 0's barrier) and not after its last turn, so each barrier sees as
+/// many arrivals as syncs. Returns the consumers' state (row max, sum, O); the
 /// producer's results are those of `init`.
 void PrefillKernelEmitter::emitSpecializedLoop(
     Value tiles, Value tid, Value consumer, Value fullKeys, Value fullValues,
-    ArrayRef<Value> init,
-    const AttentionSteps &steps, function_ref<void(ArrayRef<Value>)> store) {
+    ArrayRef<Value> init, const AttentionSteps &steps,
+    function_ref<void(ArrayRef<Value>)> store) {
   const int64_t stages = plan.stages;
   constexpr int64_t kConsumerWarps = 8;
   // Q (everyone's cp.async, waited for and fenced) is visible to all after
@@ -735,7 +735,8 @@ void PrefillKernelEmitter::emitSpecializedLoop(
     turn();
     SmallVector<Value> scores =
         steps.scoresOf(a.rem(next, stages), /*async=*/true);
-    SmallVector<Value> values = steps.valuesOf(tile, probs, out, /*async=*/true);
+    SmallVector<Value> values =
+        steps.valuesOf(tile, probs, out, /*async=*/true);
     passTurn();
     // Tile t + 1's softmax as soon as its S is in (its K released), while
     // P·V(t) runs (and the other consumer's MMAs); then O (tile t's V
