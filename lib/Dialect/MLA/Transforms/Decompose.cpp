@@ -87,6 +87,12 @@ std::pair<Value, Value> buildAttention(OpBuilder &rewriter, Location loc,
   return {attention.getResult(), newCache};
 }
 
+/// query_starts[index] as an index.
+Value queryStart(OpBuilder &b, Location loc, Value starts, Value index) {
+  Value start = tensor::ExtractOp::create(b, loc, starts, index);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
+}
+
 /// `cf.assert(condition, message)`.
 void check(OpBuilder &rewriter, Location loc, Value condition,
            const Twine &message) {
@@ -209,9 +215,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value batch = tensor::DimOp::create(rewriter, loc, lens, 0);
     Value rows = tensor::DimOp::create(rewriter, loc, qNope, 1);
-    auto startAt = [&](OpBuilder &b, Value index) -> Value {
-      Value start = tensor::ExtractOp::create(b, loc, starts, index);
-      return arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
+    auto startAt = [&](OpBuilder &b, Value index) {
+      return queryStart(b, loc, starts, index);
     };
     auto cmp = [&](OpBuilder &b, arith::CmpIPredicate predicate, Value lhs,
                    Value rhs) -> Value {
@@ -219,7 +224,7 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     };
 
     // query_starts must cover the X rows exactly: B + 1 entries, 0 first,
-    // X last, never decreasing (checked in the loop).
+    // X last, never decreasing (checked by the scan below).
     Value startsSize = tensor::DimOp::create(rewriter, loc, starts, 0);
     check(rewriter, loc,
           cmp(rewriter, arith::CmpIPredicate::eq, startsSize,
@@ -356,13 +361,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
     Value table = op.getBlockTable(), lens = op.getSeqLens();
     Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
     Value one = arith::ConstantIndexOp::create(builder, loc, 1);
-    auto startAt = [&](OpBuilder &b, Value index) -> Value {
-      Value start = tensor::ExtractOp::create(b, loc, starts, index);
-      return arith::IndexCastOp::create(b, loc, b.getIndexType(), start);
-    };
-    auto cmp = [&](OpBuilder &b, arith::CmpIPredicate predicate, Value lhs,
-                   Value rhs) -> Value {
-      return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+    auto startAt = [&](OpBuilder &b, Value index) {
+      return queryStart(b, loc, starts, index);
     };
     int64_t dynamic = ShapedType::kDynamic;
     int64_t heads = sizes.heads;
@@ -383,7 +383,8 @@ struct DecomposeAttentionBlock : OpRewritePattern<AttentionBlockOp> {
           Value end =
               startAt(b, arith::AddIOp::create(b, loc, index, one).getResult());
           Value count = arith::SubIOp::create(b, loc, end, start);
-          Value any = cmp(b, arith::CmpIPredicate::sgt, count, zero);
+          Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                            count, zero);
           auto body = scf::IfOp::create(
               b, loc, any,
               [&](OpBuilder &b, Location loc) {
