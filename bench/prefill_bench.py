@@ -24,6 +24,13 @@ issue's "kernel ≥ 0.9× cuDNN" column. `+C` in a shape caches C tokens
 before its new ones (chunked prefill); `--shapes issue15` is that issue's
 table.
 
+`HxT1/T2/...` is a batch of uneven requests (T1, T2, ... new tokens each,
+e.g. 128x4096/512/2048/1024): mla runs one fused prefill per request in one
+call — what a varlen block's mixed-count path launches (docs/aot.md) —, the
+kernel column sums their attention launches; PyTorch's prefill and SDPA run
+request by request; FlexAttention runs once over the packed tokens with a
+document mask (its varlen form).
+
 TFLOP/s count the attention's causal FLOPs, 2·B·H·Σ_s(visible keys)·(N+R+V).
 
 Each variant of --block-keys — the attention kernel's key tile, with
@@ -61,18 +68,29 @@ PRESETS = {"issue15": ",".join(
     + [f"128x4x{t}" for t in (512, 2048, 4096)]
     + [f"16x1x{t}" for t in (512, 4096, 16384)]
     + [f"16x4x{t}" for t in (512, 2048)]
-    + ["128x1x2048+8192", "128x1x2048+32768"])}
+    + ["128x1x2048+8192", "128x1x2048+32768"]
+    + ["128x4096/512/2048/1024", "16x4096/512/2048/1024"])}
 
 
 def parse_shape(text, cached):
-    """'HxBxT' or 'HxBxT+C' (C tokens cached before the T new ones; else
-    `cached`) → (heads, batch, tokens, cached)."""
+    """'HxBxT', 'HxBxT+C' (C tokens cached before the T new ones of each
+    request; else `cached`) or 'HxT1/T2/...' (uneven requests, each with its
+    own count) → (heads, [new tokens of each request], cached)."""
     shape, plus, prefix = text.partition("+")
     try:
-        heads, batch, tokens = (int(x) for x in shape.split("x"))
-        return heads, batch, tokens, int(prefix) if plus else cached
+        fields = shape.split("x")
+        if len(fields) == 2 and "/" in fields[1]:
+            counts = [int(t) for t in fields[1].split("/")]
+        else:
+            heads, batch, tokens = (int(x) for x in fields)
+            counts = [tokens] * batch
+        heads, cached = int(fields[0]), int(prefix) if plus else cached
     except ValueError:
-        raise SystemExit(f"bad shape '{text}': heads x batch x new tokens [+ cached]") from None
+        raise SystemExit(f"bad shape '{text}': heads x batch x new tokens [+ cached], "
+                         "or heads x T1/T2/...") from None
+    if min(counts) < 1 or min(heads, len(counts)) < 1 or cached < 0:
+        raise SystemExit(f"bad shape '{text}': counts and heads must be positive")
+    return heads, counts, cached
 
 
 def parse_variant(text):
@@ -84,45 +102,75 @@ def parse_variant(text):
     return int(keys), "async_copy" if not form else "tma", form == "producer"
 
 
-def prefill_module(cfg, heads, batch, tokens, pages, width, block_keys, loads="async_copy",
+def groups_of(counts):
+    """Requests with equal counts as one fused prefill: [(batch, tokens)] —
+    one group for a uniform batch, one per request for uneven ones."""
+    if len(set(counts)) == 1:
+        return [(len(counts), counts[0])]
+    return [(1, t) for t in counts]
+
+
+def prefill_module(cfg, heads, groups, pages, widths, block_keys, loads="async_copy",
                    producer=False):
-    """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens) -> o:
-    one mla.fused_prefill, `block_keys` keys per attention tile loaded by
-    `loads` (async_copy or tma), warp-specialised with `producer`."""
+    """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens, then
+    q_nope, q_pe, table, lens of each further group) -> (o, ...): one
+    mla.fused_prefill per group (batch, tokens) of `groups`, `block_keys`
+    keys per attention tile loaded by `loads` (async_copy or tma),
+    warp-specialised with `producer`."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
     config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
               f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
               f"v_head_dim = {v}>")
-    block_queries = 128 if tokens >= 128 else 64
-    types = (f"tensor<{batch}x{tokens}x{heads}x{n}xbf16>, tensor<{batch}x{tokens}x{heads}x{r}xbf16>, "
-             f"tensor<{heads}x{l}x{n}xbf16>, tensor<{heads}x{l}x{v}xbf16>, "
-             f"tensor<{pages}x{PAGE}x{l + r}xbf16>, tensor<{batch}x{width}xi32>, "
-             f"tensor<{batch}xi32>")
-    result = f"tensor<{batch}x{tokens}x{heads}x{v}xbf16>"
+    weights = (f"%wuk: tensor<{heads}x{l}x{n}xbf16>, %wuv: tensor<{heads}x{l}x{v}xbf16>, "
+               f"%cache: tensor<{pages}x{PAGE}x{l + r}xbf16>")
+    params, ops, results, names = [], [], [], []
+    for i, ((batch, tokens), width) in enumerate(zip(groups, widths)):
+        qn, qpe = f"tensor<{batch}x{tokens}x{heads}x{n}xbf16>", f"tensor<{batch}x{tokens}x{heads}x{r}xbf16>"
+        table, lens = f"tensor<{batch}x{width}xi32>", f"tensor<{batch}xi32>"
+        result = f"tensor<{batch}x{tokens}x{heads}x{v}xbf16>"
+        params.append(f"%qn{i}: {qn}, %qpe{i}: {qpe}" + (f", {weights}" if i == 0 else "")
+                      + f", %bt{i}: {table}, %lens{i}: {lens}")
+        block_queries = 128 if tokens >= 128 else 64
+        ops.append(
+            f"  %o{i} = mla.fused_prefill %qn{i}, %qpe{i} weights(%wuk, %wuv) over "
+            f"%cache[%bt{i}, %lens{i}] causal\n"
+            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, "
+            f"block_keys = {block_keys}, prefix_chunk = 1073741824, loads = {loads}, "
+            f"producer = {str(producer).lower()}> {{config = #cfg}}\n"
+            f"      : ({qn}, {qpe}, tensor<{heads}x{l}x{n}xbf16>, tensor<{heads}x{l}x{v}xbf16>, "
+            f"tensor<{pages}x{PAGE}x{l + r}xbf16>, {table}, {lens}) -> {result}\n")
+        results.append(result)
+        names.append(f"%o{i}")
     return (f"#cfg = {config}\n"
-            f"func.func @prefill(%qn: tensor<{batch}x{tokens}x{heads}x{n}xbf16>, "
-            f"%qpe: tensor<{batch}x{tokens}x{heads}x{r}xbf16>, %wuk: tensor<{heads}x{l}x{n}xbf16>, "
-            f"%wuv: tensor<{heads}x{l}x{v}xbf16>, %cache: tensor<{pages}x{PAGE}x{l + r}xbf16>, "
-            f"%bt: tensor<{batch}x{width}xi32>, %lens: tensor<{batch}xi32>) -> {result} {{\n"
-            f"  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] causal\n"
-            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, block_keys = {block_keys}, "
-            f"prefix_chunk = 1073741824, loads = {loads}, producer = {str(producer).lower()}> "
-            f"{{config = #cfg}}\n"
-            f"      : ({types}) -> {result}\n"
-            f"  return %o : {result}\n}}\n")
+            f"func.func @prefill({', '.join(params)}) -> ({', '.join(results)}) {{\n"
+            + "".join(ops)
+            + f"  return {', '.join(names)} : {', '.join(results)}\n}}\n")
 
 
-def write_inputs(inputs, batch, keys):
-    """The block table (every request's pages, shuffled) and lengths (every
-    request full, `keys` tokens) as mla-run's arg5/arg6: (pages, table
-    width, table, lengths)."""
-    width = (keys + PAGE - 1) // PAGE
-    pages = batch * width
-    table = np.random.default_rng(0).permutation(pages).reshape(batch, width).astype(np.int32)
-    lens = np.full(batch, keys, dtype=np.int32)
-    np.save(inputs / "arg5.npy", table)
-    np.save(inputs / "arg6.npy", lens)
-    return pages, width, table, lens
+def table_args(groups):
+    """mla-run's argument numbers of each group's (table, lens): 5 and 6 for
+    the first group, after its q_nope, q_pe, W_UK, W_UV and cache; then 4
+    per further group (q_nope, q_pe, table, lens)."""
+    return [(5, 6)] + [(7 + 4 * i + 2, 7 + 4 * i + 3) for i in range(len(groups) - 1)]
+
+
+def write_inputs(inputs, groups, cached):
+    """Each group's block table (its requests' pages, drawn from one
+    shuffled pool) and lengths (every request full: `cached` + its new
+    tokens) as mla-run's argument files: (pages, [table width],
+    [(table, lengths)])."""
+    widths = [(cached + tokens + PAGE - 1) // PAGE for _, tokens in groups]
+    pages = sum(batch * width for (batch, _), width in zip(groups, widths))
+    pool = np.random.default_rng(0).permutation(pages).astype(np.int32)
+    tables, start = [], 0
+    for ((batch, tokens), width, (t_arg, l_arg)) in zip(groups, widths, table_args(groups)):
+        table = pool[start:start + batch * width].reshape(batch, width)
+        start += batch * width
+        lens = np.full(batch, cached + tokens, dtype=np.int32)
+        np.save(inputs / f"arg{t_arg}.npy", table)
+        np.save(inputs / f"arg{l_arg}.npy", lens)
+        tables.append((table, lens))
+    return pages, widths, tables
 
 
 def run_mla(mla_run, module, work, repeat, inputs):
@@ -156,56 +204,79 @@ def bench_torch(fn, repeat, warm=3):
     return float(np.median(times))
 
 
-def torch_rows(cfg, heads, batch, tokens, cached, table, lens, repeat):
-    """PyTorch's whole prefill attention and SDPA alone, µs."""
+def torch_rows(cfg, heads, groups, cached, tables, repeat):
+    """PyTorch's whole prefill attention and SDPA alone (group by group),
+    FlexAttention (one call: uneven requests packed with a document mask),
+    µs."""
     import torch
     import torch.nn.functional as F
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
-    keys = cached + tokens
     bf = torch.bfloat16
     g = torch.Generator(device="cuda").manual_seed(0)
     rnd = lambda *s: torch.randn(*s, generator=g, device="cuda").to(bf)
-    q_nope, q_pe = rnd(batch, heads, tokens, n), rnd(batch, heads, tokens, r)
     w_kv = rnd(l, heads * (n + v)) * l ** -0.5
-    cache = rnd(int(table.max()) + 1, PAGE, l + r)
-    table_t = torch.from_numpy(table).cuda().long()
+    cache = rnd(max(int(t.max()) for t, _ in tables) + 1, PAGE, l + r)
     scale = cfg.softmax_scale_effective()
-    mask = None
-    if cached:
+    work = []  # per group: (batch, tokens, keys, q_nope, q_pe, table, mask, q, k, v)
+    for (batch, tokens), (table, _) in zip(groups, tables):
+        keys = cached + tokens
+        q_nope, q_pe = rnd(batch, heads, tokens, n), rnd(batch, heads, tokens, r)
         # New token s sees every cached key and the new ones up to itself.
-        mask = torch.ones(tokens, keys, dtype=torch.bool, device="cuda").tril(cached)
+        mask = (torch.ones(tokens, keys, dtype=torch.bool, device="cuda").tril(cached)
+                if cached else None)
+        work.append(dict(batch=batch, tokens=tokens, keys=keys, q_nope=q_nope, q_pe=q_pe,
+                         table=torch.from_numpy(table).cuda().long(), mask=mask,
+                         q=torch.cat([q_nope, q_pe], -1), k=rnd(batch, heads, keys, n + r),
+                         v=rnd(batch, heads, keys, v)))
 
-    def attention(q, k, val):
+    def attention(q, k, val, mask):
         if mask is None:
             return F.scaled_dot_product_attention(q, k, val, is_causal=True, scale=scale)
         return F.scaled_dot_product_attention(q, k, val, attn_mask=mask, scale=scale)
 
     def whole():
-        c = cache[table_t].view(batch, -1, l + r)[:, :keys]
-        kv = (c[..., :l] @ w_kv).view(batch, keys, heads, n + v)
-        k_nope, val = kv[..., :n], kv[..., n:]
-        k_pe = c[..., l:].unsqueeze(2).expand(batch, keys, heads, r)
-        k = torch.cat([k_nope, k_pe], -1).transpose(1, 2)
-        q = torch.cat([q_nope, q_pe], -1)
-        return attention(q, k, val.transpose(1, 2))
+        for w in work:
+            batch, keys = w["batch"], w["keys"]
+            c = cache[w["table"]].view(batch, -1, l + r)[:, :keys]
+            kv = (c[..., :l] @ w_kv).view(batch, keys, heads, n + v)
+            k_nope, val = kv[..., :n], kv[..., n:]
+            k_pe = c[..., l:].unsqueeze(2).expand(batch, keys, heads, r)
+            k = torch.cat([k_nope, k_pe], -1).transpose(1, 2)
+            q = torch.cat([w["q_nope"], w["q_pe"]], -1)
+            attention(q, k, val.transpose(1, 2), w["mask"])
 
-    q = torch.cat([q_nope, q_pe], -1)
-    k = rnd(batch, heads, keys, n + r)
-    val = rnd(batch, heads, keys, v)
-    out = dict(torch_us=bench_torch(whole, repeat),
-               sdpa_us=bench_torch(lambda: attention(q, k, val), repeat))
+    def sdpa():
+        for w in work:
+            attention(w["q"], w["k"], w["v"], w["mask"])
+
+    out = dict(torch_us=bench_torch(whole, repeat), sdpa_us=bench_torch(sdpa, repeat))
     # FlexAttention (torch.compile) on the same q, k, v: the causal mask
-    # (new token s sees cached + s + 1 keys) as a block mask.
+    # (new token s sees cached + s + 1 keys) as a block mask; uneven
+    # requests packed into one sequence, a key seen only from its own
+    # request (a document mask: FlexAttention's varlen form).
     try:
         from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-        block_mask = create_block_mask(lambda b, h, qi, ki: ki <= qi + cached, None, None,
-                                       tokens, keys, device="cuda")
         flex = torch.compile(flex_attention)
+        if len(work) == 1:
+            w = work[0]
+            block_mask = create_block_mask(lambda b, h, qi, ki: ki <= qi + cached, None, None,
+                                           w["tokens"], w["keys"], device="cuda")
+            q, k, val = w["q"], w["k"], w["v"]
+        else:
+            if cached:
+                raise ValueError("packed requests with a cached prefix")
+            doc = torch.cat([torch.full((w["tokens"],), i, device="cuda")
+                             for i, w in enumerate(work)])
+            total = int(doc.numel())
+            block_mask = create_block_mask(
+                lambda b, h, qi, ki: (doc[qi] == doc[ki]) & (ki <= qi), None, None, total, total,
+                device="cuda")
+            q, k, val = (torch.cat([w[x] for w in work], 2) for x in ("q", "k", "v"))
         out["flex_us"] = bench_torch(lambda: flex(q, k, val, block_mask=block_mask,
                                                   scale=scale), repeat)
     except Exception as error:  # an older torch, or a shape it refuses
         out["flex_status"] = f"{type(error).__name__}: {str(error)[:120]}"
-    del q, k, val, cache, w_kv, q_nope, q_pe
+    del work, cache, w_kv
     torch.cuda.empty_cache()
     return out
 
@@ -232,17 +303,18 @@ def main():
     cfg = MLAConfig.from_hf(args.config)
     rows = []
     for shape in PRESETS.get(args.shapes, args.shapes).split(","):
-        heads, batch, tokens, cached = parse_shape(shape, args.cached)
-        keys = cached + tokens
-        row = dict(heads=heads, batch=batch, tokens=tokens, cached=cached)
+        heads, counts, cached = parse_shape(shape, args.cached)
+        groups = groups_of(counts)
+        row = dict(heads=heads, batch=len(counts), cached=cached,
+                   tokens=counts[0] if len(groups) == 1 else None, counts=counts)
         with tempfile.TemporaryDirectory(prefix="mla-prefill-") as folder:
             work = Path(folder)
             inputs = work / "in"
             inputs.mkdir()
-            pages, width, table, lens = write_inputs(inputs, batch, keys)
+            pages, widths, tables = write_inputs(inputs, groups, cached)
             timings = {}
             for variant in args.block_keys.split(","):
-                module = prefill_module(cfg, heads, batch, tokens, pages, width,
+                module = prefill_module(cfg, heads, groups, pages, widths,
                                         *parse_variant(variant))
                 us, status = run_mla(args.mla_run, module, work, args.repeat, inputs)
                 timings[variant] = dict(us=us, status=status)
@@ -259,9 +331,9 @@ def main():
             row["fastest"] = fastest[0]
         row.update(mla_us=us, status=status, block_keys={k: t["us"] for k, t in timings.items()})
         if not args.skip_torch:
-            row.update(torch_rows(cfg, heads, batch, tokens, cached, table, lens, args.repeat))
-        visible = sum(min(keys, cached + s + 1) for s in range(tokens))
-        flops = 2.0 * batch * heads * visible * (cfg.qk_nope_dim + cfg.qk_rope_dim + cfg.v_head_dim)
+            row.update(torch_rows(cfg, heads, groups, cached, tables, args.repeat))
+        visible = sum(cached + s + 1 for t in counts for s in range(t))
+        flops = 2.0 * heads * visible * (cfg.qk_nope_dim + cfg.qk_rope_dim + cfg.v_head_dim)
         row["flops"] = flops
         for key in ("mla_us", "torch_us", "sdpa_us", "flex_us"):
             if row.get(key):
@@ -278,12 +350,15 @@ def main():
     for r in rows:
         mla = f"{r['mla_us']:.1f}" if r["mla_us"] else f"– ({r['status'][:60]})"
         ratio = f"{r['torch_us'] / r['mla_us']:.2f}" if r["mla_us"] and r.get("torch_us") else "–"
-        # The fastest variant's prefill_attention launch, as Nsight Compute timed it.
-        kernel = next((us for name, us in r.get("kernels_us", {}).get(r.get("fastest"), [])
-                       if name == "prefill_attention"), None)
+        # The fastest variant's prefill_attention launches (one per group of
+        # equal counts), as Nsight Compute timed them.
+        kernel = sum(us for name, us in r.get("kernels_us", {}).get(r.get("fastest"), [])
+                     if name == "prefill_attention") or None
         vs_sdpa = f"{r['sdpa_us'] / kernel:.2f}" if kernel and r.get("sdpa_us") else "–"
         flex = f"{r['flex_us']:.1f}" if r.get("flex_us") else f"– ({r.get('flex_status', '')[:40]})"
-        print(f"| {r['heads']} × {r['batch']} × {r['tokens']} ({r['cached']}) | {mla} | "
+        shape = (f"{r['batch']} × {r['tokens']}" if r["tokens"] else
+                 "/".join(str(t) for t in r["counts"]))
+        print(f"| {r['heads']} × {shape} ({r['cached']}) | {mla} | "
               f"{r.get('mla_tflops', 0):.0f} | {r.get('torch_us', 0):.1f} | {ratio} | "
               f"{f'{kernel:.1f}' if kernel else '–'} | {r.get('sdpa_us', 0):.1f} | {vs_sdpa} | "
               f"{r.get('sdpa_tflops', 0):.0f} | {flex} | {r.get('flex_tflops', 0):.0f} |")
@@ -298,7 +373,7 @@ def tuning_file(rows, target):
     (mla/Analysis/Tuning.h): the shape's key, the tiling, the time."""
     entries = []
     for r in rows:
-        if not r.get("fastest"):
+        if not r.get("fastest") or not r["tokens"]:  # uneven requests: no one shape
             continue
         block_keys, loads, producer = parse_variant(r["fastest"])
         keys = r["cached"] + r["tokens"]

@@ -97,6 +97,26 @@ def _cache(rng: np.random.Generator, cfg: MLAConfig, lens: np.ndarray, tokens: n
     return cache
 
 
+def paged_cache(cfg: MLAConfig, lens: Sequence[int], page_size: int, pages: int,
+                max_pages: int, dtype: Any = np.float32,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A paged cache holding `lens[b]` tokens of each request, as an
+    attention over the cache reads it (its new tokens already appended):
+    (block table [B, max_pages] i32 — each request's pages from one random
+    permutation, unused entries -1 or a random page —, cache [pages,
+    page_size, L + R] with N(0, 1) in the slots of the `lens[b]` tokens and
+    NaN in every other)."""
+    rng = np.random.default_rng(seed)
+    lens = np.asarray(lens, dtype=np.int64)
+    if np.any(lens < 0) or np.any(lens > max_pages * page_size) or \
+            np.sum(-(-lens // page_size)) > pages:
+        raise ValueError(f"paged_cache: lengths {lens.tolist()} do not fit {pages} pages "
+                         f"of {page_size} (at most {max_pages} per request)")
+    table = _block_tables(rng, lens, page_size, pages, max_pages).astype(np.int32)
+    cache = _cache(rng, cfg, lens, np.zeros_like(lens), table, pages, page_size)
+    return table, cache.astype(dtype)
+
+
 def varlen_counts(tokens: int | Sequence[int], batch: int) -> np.ndarray | None:
     """The new tokens of each request when `tokens` is a list of counts (a
     varlen block; None for one count), checked: `batch` of them, none

@@ -192,6 +192,9 @@ FailureOr<PrefillKernelPlan> prefillPlanFor(OpTy op,
   PrefillProblem problem = PrefillProblem::get(
       op.getConfig(), cast<ShapedType>(op.getQNope().getType()),
       cast<ShapedType>(op.getCache().getType()), op.getCausal());
+  // Varlen: each request has its own count, known on the device only.
+  if (op.isVarlen())
+    problem.queries = 0;
   return planPrefillKernels(problem, op.getTiling(), target, reason);
 }
 
@@ -214,18 +217,20 @@ struct FusedPrefillToKernels : OpRewritePattern<FusedPrefillOp> {
     // q_nope read where the query product wrote it, as the decode does.
     Value queryNope = stridedRowsBuffer(b, op.getQNope());
     auto resultType = cast<RankedTensorType>(op.getType());
+    // [B, S] or (varlen) [X] leading the heads.
     SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < 2; ++d)
+    for (int64_t d = 0; d + 2 < resultType.getRank(); ++d)
       if (resultType.isDynamicDim(d))
         dynamicSizes.push_back(memref::DimOp::create(b, queryNope, d));
     Value output = memref::AllocOp::create(
         b, MemRefType::get(resultType.getShape(), plan->elementType),
         dynamicSizes);
+    Value starts = op.getQueryStarts() ? buffer(op.getQueryStarts()) : Value();
     PrefillKernelOp::create(b, queryNope, buffer(op.getQPe()),
                             buffer(op.getWUk()), buffer(op.getWUv()),
                             buffer(op.getCache()), buffer(op.getBlockTable()),
-                            buffer(op.getKvLens()), output, op.getCausal(),
-                            op.getTiling(), op.getConfig());
+                            buffer(op.getKvLens()), starts, output,
+                            op.getCausal(), op.getTiling(), op.getConfig());
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
         op, resultType, output, b.getUnitAttr(), b.getUnitAttr());
     return success();
@@ -281,6 +286,7 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
     ops.cache = op.getCache();
     ops.blockTable = op.getBlockTable();
     ops.lengths = op.getKvLens();
+    ops.queryStarts = op.getQueryStarts();
     ops.output = op.getOutput();
     ops.batch = memref::DimOp::create(b, ops.blockTable, 0);
     ops.capacity = arith::MulIOp::create(
@@ -304,7 +310,8 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
     if (plan->tma())
       createPrefillTensorMaps(b, *plan, ops);
     b.restoreInsertionPoint(kernels);
-    ops.queries = memref::DimOp::create(b, ops.queryNope, 1);
+    // S, or (varlen) X: every request's rows.
+    ops.queries = memref::DimOp::create(b, ops.queryNope, op.isVarlen() ? 0 : 1);
     emitPrefillKernels(b, *plan, ops);
     for (Value buffer : {ops.latent, ops.keys, ops.values})
       memref::DeallocOp::create(b, buffer);

@@ -138,6 +138,55 @@ private:
     return memref::SubViewOp::create(b, viewType, ops.latent, offsets, sizes,
                                      strides);
   }
+  /// A varlen CTA's work: its request, its query block in the request, and
+  /// the request's rows in the packed buffers (first, count).
+  struct QueryBlock {
+    Value request, block, firstRow, count;
+  };
+  /// The (request, block) of grid slot `slot` of a varlen launch: one pass
+  /// over query_starts, request b owning the ⌈n_b / rows⌉ slots after its
+  /// predecessors' (its blocks last to first: under causal masking the
+  /// last sees the most keys). Every entry is checked (0 first, never
+  /// decreasing, none past X, X last; mla_gpu.check_input) and clamped into
+  /// [0, X]. A slot past the last request's blocks gets count 0.
+  QueryBlock findQueryBlock(Value slot, int64_t rows) {
+    Value zero = a.idx(0), one = a.idx(1);
+    auto start = [&](Value index) {
+      return a.toIndex(
+          memref::LoadOp::create(b, ops.queryStarts, ValueRange{index}));
+    };
+    Value last = a.sub(ops.batch, one);
+    // (slots before request b, request, block, first row, count)
+    SmallVector<Value> init = {zero, zero, zero, zero, zero};
+    auto scan = scf::ForOp::create(b, zero, ops.batch, one, init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(scan.getBody());
+      Value index = scan.getInductionVar();
+      ValueRange carried = scan.getRegionIterArgs();
+      Value first = start(index), end = start(a.add(index, one));
+      Value ok = a.andi(a.le(first, end), a.le(end, ops.queries));
+      ok = a.andi(ok, a.ori(a.lt(zero, index), a.eq(first, 0)));
+      ok = a.andi(ok, a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
+      mla_gpu::CheckInputOp::create(b, ok,
+                                    mla_gpu::BadInput::PrefillQueryStarts,
+                                    index, end, ops.queries);
+      first = a.min(a.max(first, zero), ops.queries);
+      end = a.min(a.max(end, first), ops.queries);
+      Value count = a.sub(end, first);
+      Value blocks = a.ceilDiv(count, rows);
+      Value before = carried[0];
+      Value mine = a.andi(a.le(before, slot), a.lt(slot, a.add(before, blocks)));
+      Value block = a.sub(a.sub(blocks, one), a.sub(slot, before));
+      scf::YieldOp::create(
+          b, ValueRange{a.add(before, blocks), a.select(mine, index, carried[1]),
+                        a.select(mine, block, carried[2]),
+                        a.select(mine, first, carried[3]),
+                        a.select(mine, count, carried[4])});
+    }
+    return {scan.getResult(1), scan.getResult(2), scan.getResult(3),
+            scan.getResult(4)};
+  }
   /// Request `request`'s length, clamped into [0, M·G]; one outside is
   /// reported (mla_gpu.check_input) where `kind` is given.
   Value requestLength(Value request,
@@ -256,13 +305,50 @@ void PrefillKernelEmitter::emitAttention() {
   // DRAM: measured 1.23× slower at 4096 tokens), and run last to first:
   // under causal masking the last block sees the most keys, so each head's
   // longest CTAs start first and the grid ends on short ones.
-  Value queryBlocks = a.ceilDiv(ops.queries, rowsPerCta);
+  //
+  // Varlen: the grid's x runs over ⌈X / rows⌉ + B − 1 slots, at least the
+  // Σ_b ⌈n_b / rows⌉ query blocks of all requests; each CTA finds its
+  // request and block on the device (findQueryBlock). No launch without
+  // rows or requests.
+  const bool varlen = static_cast<bool>(ops.queryStarts);
+  Value gridX, gridZ;
+  if (varlen) {
+    gridX = a.max(a.add(a.ceilDiv(ops.queries, rowsPerCta),
+                        a.sub(ops.batch, a.idx(1))),
+                  a.idx(1));
+    gridZ = a.idx(1);
+    auto any = scf::IfOp::create(
+        b, a.andi(a.lt(a.idx(0), ops.queries), a.lt(a.idx(0), ops.batch)));
+    b.setInsertionPointToStart(any.thenBlock());
+  } else {
+    gridX = a.ceilDiv(ops.queries, rowsPerCta);
+    gridZ = ops.batch;
+  }
   gpu::LaunchOp kernel =
-      launch("prefill_attention", queryBlocks, a.idx(plan.heads), ops.batch,
-             threads, plan.sharedBytes());
-  Value head = kernel.getBlockIds().y, request = kernel.getBlockIds().z;
-  Value queryBlock =
-      a.sub(a.sub(queryBlocks, a.idx(1)), kernel.getBlockIds().x);
+      launch("prefill_attention", gridX, a.idx(plan.heads), gridZ, threads,
+             plan.sharedBytes());
+  Value head = kernel.getBlockIds().y;
+  // The CTA's request, its query block, and the request's rows: first and
+  // count (S of the [B, S] queries; varlen, rows qs[b] .. qs[b + 1] of the
+  // packed ones).
+  Value request, queryBlock, firstRow = a.idx(0), count = ops.queries;
+  if (varlen) {
+    QueryBlock found = findQueryBlock(kernel.getBlockIds().x, rowsPerCta);
+    request = found.request;
+    queryBlock = found.block;
+    firstRow = found.firstRow;
+    count = found.count;
+  } else {
+    request = kernel.getBlockIds().z;
+    queryBlock = a.sub(a.sub(gridX, a.idx(1)), kernel.getBlockIds().x);
+  }
+  // Head `head`'s rows of the request in a query-shaped buffer: [count, D].
+  auto queryRows = [&](Value memref) {
+    if (!varlen)
+      return headRows(memref, request, head);
+    return rowsOf(memref, {firstRow, head, b.getIndexAttr(0)}, 0, count,
+                  ShapedType::kDynamic);
+  };
   Value tid = kernel.getThreadIds().x;
   // The warpgroup of query rows (with a producer, the CTA's first
   // warpgroup is the producer's: the rows' are the next ones).
@@ -279,12 +365,19 @@ void PrefillKernelEmitter::emitAttention() {
   // The keys this CTA's rows see: all `length` cached, or with causal
   // masking up to its last row's position len − S + s.
   Value length = requestLength(request);
+  if (varlen)
+    mla_gpu::CheckInputOp::create(b, a.le(count, length),
+                                  mla_gpu::BadInput::PrefillNewTokens, request,
+                                  length, count);
   Value keysEnd = length;
   if (plan.causal) {
-    Value lastRow = a.min(ops.queries, a.add(rowBase, rowsPerCta));
-    keysEnd = a.min(length, a.max(a.idx(0), a.add(a.sub(length, ops.queries),
-                                                   lastRow)));
+    Value lastRow = a.min(count, a.add(rowBase, rowsPerCta));
+    keysEnd = a.min(length,
+                    a.max(a.idx(0), a.add(a.sub(length, count), lastRow)));
   }
+  // A varlen slot past every request's blocks attends no rows.
+  if (varlen)
+    keysEnd = a.select(a.lt(a.idx(0), count), keysEnd, a.idx(0));
   Value tiles = a.ceilDiv(keysEnd, keys);
 
   // Shared memory: with wgmma Q [atoms, rows, 64], K [stages, atoms, keys,
@@ -335,10 +428,10 @@ void PrefillKernelEmitter::emitAttention() {
     mla_gpu::LoadTileOp::create(b, source, ValueRange{first, a.idx(0)}, buffer,
                                 at, valid, rows, cols, threads, swizzle);
   };
-  loadRows(headRows(ops.queryNope, request, head), rowBase, query,
-           columnAt({}, 0), rowsPerCta, plan.nope, Value());
-  loadRows(headRows(ops.queryRope, request, head), rowBase, query,
-           columnAt({}, plan.nope), rowsPerCta, plan.rope, Value());
+  loadRows(queryRows(ops.queryNope), rowBase, query, columnAt({}, 0),
+           rowsPerCta, plan.nope, Value());
+  loadRows(queryRows(ops.queryRope), rowBase, query, columnAt({}, plan.nope),
+           rowsPerCta, plan.rope, Value());
   commitGroup();
   // With TMA, a stage's mbarrier completes a phase when the three loads
   // into it (K_nope, k_pe, V) have arrived with their bytes.
@@ -414,8 +507,7 @@ void PrefillKernelEmitter::emitAttention() {
       continue;
     }
     Value row = a.add(a.add(rowBase, warpRow), a.add(quadRow, 8 * r));
-    limits[r] = a.min(length, a.add(a.sub(length, ops.queries),
-                                    a.add(row, 1)));
+    limits[r] = a.min(length, a.add(a.sub(length, count), a.add(row, 1)));
   }
   // S = Q·Kᵀ of the key tile in `stage` for the warpgroup's 64 rows: step k
   // reads dims 16k.. (atom k / 4, 32·(k mod 4) bytes into its rows). With
@@ -518,7 +610,7 @@ void PrefillKernelEmitter::emitAttention() {
   auto store = [&](ArrayRef<Value> state) {
     Value sums = pair(quadSum(state[2]), quadSum(state[3]));
     mla_gpu::StoreFragmentsOp::create(b, state.drop_front(4), /*scale=*/Value(),
-                                      sums, headRows(ops.output, request, head),
+                                      sums, queryRows(ops.output),
                                       a.add(rowBase, warpRow), a.idx(0),
                                       /*limit=*/Value());
   };

@@ -16,15 +16,16 @@ namespace mlir::mla {
 
 /// Buffers (memrefs) and sizes (index values) of one prefill.
 struct PrefillKernelOperands {
-  Value queryNope;   // [B, S, H, N]
-  Value queryRope;   // [B, S, H, R]
+  Value queryNope;   // [B, S, H, N], or varlen [X, H, N]
+  Value queryRope;   // [B, S, H, R], or varlen [X, H, R]
   Value keyWeight;   // W_UK [H, L, N]
   Value valueWeight; // W_UV [H, L, V]
   Value cache;       // [P, G, L + R]
   Value blockTable;  // [B, M] integers
   Value lengths;     // [B] integers
-  Value output;      // [B, S, H, V], written
-  Value batch, queries, capacity; // B, S and M·G
+  Value queryStarts; // varlen: [B + 1] integers (request b: rows qs[b]..)
+  Value output;      // [B, S, H, V], or varlen [X, H, V], written
+  Value batch, queries, capacity; // B, S (varlen: X) and M·G
   // Workspace.
   Value latent; // [B, M·G, L + R]: each request's cached rows, gathered
   Value keys;   // [H, B·M·G, N]: latent · W_UK per head

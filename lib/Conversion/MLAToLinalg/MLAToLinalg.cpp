@@ -313,27 +313,180 @@ struct FusedDecodeLowering : MLALowering<FusedDecodeOp> {
 };
 
 /// The decompressed form in one piece, f32 throughout, the cached prefix cut
-/// into chunks of `prefix_chunk` tokens merged by log-sum-exp.
+/// into chunks of `prefix_chunk` tokens merged by log-sum-exp. Varlen: the
+/// same request by request.
 struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
   using MLALowering::MLALowering;
   SmallVector<Value> lower(ImplicitLocOpBuilder &b, FusedPrefillOp op,
                            OpAdaptor adaptor) const override {
+    if (op.isVarlen())
+      return {lowerVarlen(b, op, adaptor)};
+    return {lowerBatch(b, op, adaptor.getQNope(), adaptor.getQPe(),
+                       adaptor.getWUk(), adaptor.getWUv(), adaptor.getCache(),
+                       adaptor.getBlockTable(), adaptor.getKvLens())};
+  }
+
+  /// The attention of a batch of queries [B, S, H, ·]: [B, S, H, V] in f32.
+  static Value lowerBatch(ImplicitLocOpBuilder &b, FusedPrefillOp op,
+                          Value queryNope, Value queryRope, Value keyWeight,
+                          Value valueWeight, Value cache, Value blockTable,
+                          Value lengths, bool runtimeChecks) {
     ConfigAttr config = op.getConfig();
-    GatheredCache rows =
-        emitGatheredCache(b, adaptor.getCache(), adaptor.getBlockTable(),
-                          adaptor.getKvLens(), config, runtimeChecks);
+    GatheredCache rows = emitGatheredCache(b, cache, blockTable, lengths,
+                                           config, runtimeChecks);
     Value keys =
-        einsum(b, "btl,hln->bthn", rows.latent, toF32(b, adaptor.getWUk()));
+        einsum(b, "btl,hln->bthn", rows.latent, toF32(b, keyWeight));
     Value values =
-        einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, adaptor.getWUv()));
-    Value scores =
-        emitScores(b, "bshn,bthn->bsht", toF32(b, adaptor.getQNope()), keys,
-                   toF32(b, adaptor.getQPe()), rows.ropeKeys);
+        einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, valueWeight));
+    Value scores = emitScores(b, "bshn,bthn->bsht", toF32(b, queryNope), keys,
+                              toF32(b, queryRope), rows.ropeKeys);
     OpFoldResult chunk = b.getIndexAttr(op.getTiling().getPrefixChunk());
     OpFoldResult chunks = ceilDivSizes(b, sizesOf(b, scores)[3], chunk);
-    return {emitChunkedAttention(b, scores, adaptor.getKvLens(), op.getCausal(),
-                                 config.getEffectiveSoftmaxScale(), values,
-                                 chunks, chunk, "bshkc,bkchv->bshkv")};
+    return emitChunkedAttention(b, scores, lengths, op.getCausal(),
+                                config.getEffectiveSoftmaxScale(), values,
+                                chunks, chunk, "bshkc,bkchv->bshkv");
+  }
+  Value lowerBatch(ImplicitLocOpBuilder &b, FusedPrefillOp op, Value queryNope,
+                   Value queryRope, Value keyWeight, Value valueWeight,
+                   Value cache, Value blockTable, Value lengths) const {
+    return lowerBatch(b, op, queryNope, queryRope, keyWeight, valueWeight,
+                      cache, blockTable, lengths, runtimeChecks);
+  }
+
+  /// Varlen: an scf.for over the requests; request b's rows qs[b] ..
+  /// qs[b + 1] of the packed queries as a batch of one [1, n_b, H, ·] with
+  /// its block-table row and length, inserted into the [X, H, V] result (a
+  /// request without rows skipped). The starts are checked first (0 first,
+  /// never decreasing, X last; each request's length at least its rows):
+  /// cf.assert with runtime checks, else clamped into [0, X].
+  Value lowerVarlen(ImplicitLocOpBuilder &b, FusedPrefillOp op,
+                    OpAdaptor adaptor) const {
+    Value starts = adaptor.getQueryStarts();
+    Value queryNope = adaptor.getQNope(), queryRope = adaptor.getQPe();
+    Value table = adaptor.getBlockTable(), lengths = adaptor.getKvLens();
+    Value zero = constantIndex(b, 0), one = constantIndex(b, 1);
+    Value batch = tensor::DimOp::create(b, lengths, 0);
+    Value rows = tensor::DimOp::create(b, queryNope, 0);
+    int64_t heads = op.getConfig().getHeads();
+    int64_t valueDim = op.getConfig().getVHeadDim();
+    int64_t dynamic = ShapedType::kDynamic;
+    auto startAt = [&](ImplicitLocOpBuilder &b, Value index) {
+      return extractIndex(b, starts, index);
+    };
+    auto cmp = [&](ImplicitLocOpBuilder &b, arith::CmpIPredicate predicate,
+                   Value lhs, Value rhs) -> Value {
+      return arith::CmpIOp::create(b, predicate, lhs, rhs);
+    };
+    Value output = linalg::FillOp::create(
+                       b, constantF32(b, 0.0),
+                       tensor::EmptyOp::create(
+                           b, ArrayRef<OpFoldResult>{OpFoldResult(rows),
+                                                     b.getIndexAttr(heads),
+                                                     b.getIndexAttr(valueDim)},
+                           b.getF32Type())
+                           .getResult())
+                       .getResult(0);
+    auto loop = scf::ForOp::create(
+        b, zero, batch, one, ValueRange{output},
+        [&](OpBuilder &builder, Location loc, Value index, ValueRange carried) {
+          ImplicitLocOpBuilder b(loc, builder);
+          Value first = startAt(b, index);
+          Value end = startAt(b, arith::AddIOp::create(b, index, one));
+          Value last = arith::SubIOp::create(b, batch, one);
+          Value firstOk = arith::OrIOp::create(
+              b, cmp(b, arith::CmpIPredicate::sgt, index, zero),
+              cmp(b, arith::CmpIPredicate::eq, first, zero));
+          first = guardIndex(b, first, firstOk, zero,
+                             "mla.fused_prefill: query_starts[0] must be 0",
+                             runtimeChecks);
+          Value endOk = arith::AndIOp::create(
+              b, cmp(b, arith::CmpIPredicate::sle, first, end),
+              cmp(b, arith::CmpIPredicate::sle, end, rows));
+          end = guardIndex(b, end, endOk, first,
+                           "mla.fused_prefill: query_starts must not decrease "
+                           "nor pass the packed rows",
+                           runtimeChecks);
+          Value lastOk = arith::OrIOp::create(
+              b, cmp(b, arith::CmpIPredicate::slt, index, last),
+              cmp(b, arith::CmpIPredicate::eq, end, rows));
+          end = guardIndex(b, end, lastOk, end,
+                           "mla.fused_prefill: query_starts[batch] must be "
+                           "the number of packed rows",
+                           runtimeChecks);
+          Value count = arith::SubIOp::create(b, end, first);
+          Value length = extractIndex(b, lengths, index);
+          count = guardIndex(
+              b, count, cmp(b, arith::CmpIPredicate::sle, count, length),
+              count,
+              "mla.fused_prefill: a sequence length is smaller than its "
+              "request's new tokens",
+              runtimeChecks);
+          auto any = scf::IfOp::create(
+              b, cmp(b, arith::CmpIPredicate::sgt, count, zero),
+              [&](OpBuilder &builder, Location loc) {
+                ImplicitLocOpBuilder b(loc, builder);
+                // Rows [first, end) of a packed [X, H, D] as [1, n_b, H, D].
+                auto requestRows = [&](Value packed) -> Value {
+                  auto type = cast<RankedTensorType>(packed.getType());
+                  int64_t width = type.getDimSize(2);
+                  Value slice = tensor::ExtractSliceOp::create(
+                      b,
+                      RankedTensorType::get({dynamic, heads, width},
+                                            type.getElementType()),
+                      packed,
+                      ArrayRef<OpFoldResult>{first, b.getIndexAttr(0),
+                                             b.getIndexAttr(0)},
+                      ArrayRef<OpFoldResult>{count, b.getIndexAttr(heads),
+                                             b.getIndexAttr(width)},
+                      SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+                  return tensor::ExpandShapeOp::create(
+                      b,
+                      RankedTensorType::get({1, dynamic, heads, width},
+                                            type.getElementType()),
+                      slice, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}},
+                      ArrayRef<OpFoldResult>{b.getIndexAttr(1), count,
+                                             b.getIndexAttr(heads),
+                                             b.getIndexAttr(width)});
+                };
+                auto tableType = cast<RankedTensorType>(table.getType());
+                Value tableRow = tensor::ExtractSliceOp::create(
+                    b,
+                    RankedTensorType::get({1, tableType.getDimSize(1)},
+                                          tableType.getElementType()),
+                    table, ArrayRef<OpFoldResult>{index, b.getIndexAttr(0)},
+                    ArrayRef<OpFoldResult>{b.getIndexAttr(1),
+                                           sizesOf(b, table)[1]},
+                    SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+                auto lengthsType = cast<RankedTensorType>(lengths.getType());
+                Value length = tensor::ExtractSliceOp::create(
+                    b, RankedTensorType::get({1}, lengthsType.getElementType()),
+                    lengths, ArrayRef<OpFoldResult>{index},
+                    ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+                    ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+                Value o = lowerBatch(b, op, requestRows(queryNope),
+                                     requestRows(queryRope), adaptor.getWUk(),
+                                     adaptor.getWUv(), adaptor.getCache(),
+                                     tableRow, length);
+                Value flat = tensor::CollapseShapeOp::create(
+                    b,
+                    RankedTensorType::get({dynamic, heads, valueDim},
+                                          b.getF32Type()),
+                    o, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+                Value inserted = tensor::InsertSliceOp::create(
+                    b, flat, carried[0],
+                    ArrayRef<OpFoldResult>{first, b.getIndexAttr(0),
+                                           b.getIndexAttr(0)},
+                    ArrayRef<OpFoldResult>{count, b.getIndexAttr(heads),
+                                           b.getIndexAttr(valueDim)},
+                    SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+                scf::YieldOp::create(b, inserted);
+              },
+              [&](OpBuilder &builder, Location loc) {
+                scf::YieldOp::create(builder, loc, carried);
+              });
+          scf::YieldOp::create(b, any.getResults());
+        });
+    return loop.getResult(0);
   }
 };
 

@@ -1754,6 +1754,60 @@ func.func @case(%q_nope: tensor<2x1x2x8xf32>, %q_pe: tensor<2x1x2x4xf32>, %wuk: 
 
 // -----
 
+// fused_prefill, varlen: the packed queries are [X, H, N].
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<1x6x2x8xf32>, %q_pe: tensor<6x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>, %qs: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.fused_prefill' op expects q_nope to be a rank-3 tensor [X, H, N], found rank 4}}
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 16>
+      {config = #c}
+      : (tensor<1x6x2x8xf32>, tensor<6x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<2xi32>,
+         tensor<3xi32>) -> tensor<6x2x8xf32>
+  return
+}
+
+// -----
+
+// fused_prefill, varlen: the result has a row per packed query.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<6x2x8xf32>, %q_pe: tensor<6x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>, %qs: tensor<3xi32>) {
+  // expected-error @+1 {{'mla.fused_prefill' op expects result dim 0 (X: new tokens of all requests) to be 6 as in q_nope, found 5}}
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 16>
+      {config = #c}
+      : (tensor<6x2x8xf32>, tensor<6x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<2xi32>,
+         tensor<3xi32>) -> tensor<5x2x8xf32>
+  return
+}
+
+// -----
+
+// fused_prefill, varlen: query_starts has batch + 1 entries.
+#c = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                 qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+
+func.func @case(%q_nope: tensor<6x2x8xf32>, %q_pe: tensor<6x2x4xf32>, %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>, %cache: tensor<?x4x20xf32>, %bt: tensor<2x?xi32>, %lens: tensor<2xi32>, %qs: tensor<2xi32>) {
+  // expected-error @+1 {{'mla.fused_prefill' op expects query_starts dim 0 (B+1: batch + 1) to be 3, found 2}}
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 16>
+      {config = #c}
+      : (tensor<6x2x8xf32>, tensor<6x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<?x4x20xf32>, tensor<2x?xi32>, tensor<2xi32>,
+         tensor<2xi32>) -> tensor<6x2x8xf32>
+  return
+}
+
+// -----
+
 // mla.decode_below must be an integer (a query count).
 // expected-error @+1 {{expects 'mla.decode_below' to be a positive signless integer (a query count), found 2.500000e+00 : f64}}
 func.func @case() attributes {mla.decode_below = 2.5} {

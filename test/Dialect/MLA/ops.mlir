@@ -653,6 +653,29 @@ func.func @fused_prefill_not_causal(
   return %0 : tensor<2x?x2x8xf16>
 }
 
+// Varlen: the requests' rows packed [X, H, ·], request b's from
+// query_starts[b].
+// CHECK-LABEL: func.func @fused_prefill_varlen
+// CHECK-SAME: (%[[QNOPE:.*]]: tensor<?x128x128xbf16>, %[[QPE:.*]]: tensor<?x128x64xbf16>, %[[WUK:.*]]: tensor<128x512x128xbf16>, %[[WUV:.*]]: tensor<128x512x128xbf16>, %[[C:.*]]: tensor<?x64x576xbf16>, %[[BT:.*]]: tensor<4x64xi32>, %[[LENS:.*]]: tensor<4xi32>, %[[QS:.*]]: tensor<5xi32>)
+// CHECK: %[[R:.*]] = mla.fused_prefill %[[QNOPE]], %[[QPE]] weights(%[[WUK]], %[[WUV]]) over %[[C]][%[[BT]], %[[LENS]]] query_starts(%[[QS]]) causal tiling <block_queries = 128, block_keys = 128, prefix_chunk = 4096> {config = #[[$V3]]}
+// CHECK-SAME: -> tensor<?x128x128xbf16>
+// CHECK: return %[[R]]
+func.func @fused_prefill_varlen(
+    %q_nope: tensor<?x128x128xbf16>, %q_pe: tensor<?x128x64xbf16>,
+    %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+    %cache: tensor<?x64x576xbf16>, %bt: tensor<4x64xi32>, %lens: tensor<4xi32>,
+    %qs: tensor<5xi32>) -> tensor<?x128x128xbf16> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+      {config = #v3}
+      : (tensor<?x128x128xbf16>, tensor<?x128x64xbf16>,
+         tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+         tensor<?x64x576xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>)
+      -> tensor<?x128x128xbf16>
+  return %0 : tensor<?x128x128xbf16>
+}
+
 // The weight folds of mla-fold-weights.
 #fold = #mla.config<heads = 2, hidden = 8, q_lora_rank = 4, kv_lora_rank = 16,
                     qk_nope_dim = 64, qk_rope_dim = 4, v_head_dim = 64>
@@ -706,6 +729,26 @@ func.func @prefill_kernel(%q_nope: memref<?x?x128x128xbf16, strided<[?, 24576, 1
       : memref<?x?x128x128xbf16, strided<[?, 24576, 192, 1], offset: ?>>, memref<?x?x128x64xbf16>,
         memref<128x512x128xbf16>, memref<128x512x128xbf16>, memref<?x64x576xbf16>,
         memref<?x?xi32>, memref<?xi32>, memref<?x?x128x128xbf16>
+  return
+}
+
+// Varlen: query_starts between the lengths and the output.
+// CHECK-LABEL: func.func @prefill_kernel_varlen
+// CHECK: mla.prefill_kernel %{{.*}}, %{{.*}} weights(%{{.*}}, %{{.*}}) over %{{.*}}[%{{.*}}, %{{.*}}] query_starts(%[[QS:.*]]) into %{{.*}} causal
+// CHECK-SAME: memref<?xi32>, memref<?xi32>, memref<?x128x128xbf16>
+func.func @prefill_kernel_varlen(%q_nope: memref<?x128x128xbf16, strided<[?, 192, 1], offset: ?>>,
+                                 %q_pe: memref<?x128x64xbf16>,
+                                 %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
+                                 %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>,
+                                 %lens: memref<?xi32>, %qs: memref<?xi32>,
+                                 %out: memref<?x128x128xbf16>) {
+  mla.prefill_kernel %q_nope, %q_pe weights(%wuk, %wuv) over %cache[%bt, %lens]
+      query_starts(%qs) into %out causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+      {config = #v3k}
+      : memref<?x128x128xbf16, strided<[?, 192, 1], offset: ?>>, memref<?x128x64xbf16>,
+        memref<128x512x128xbf16>, memref<128x512x128xbf16>, memref<?x64x576xbf16>,
+        memref<?x?xi32>, memref<?xi32>, memref<?xi32>, memref<?x128x128xbf16>
   return
 }
 

@@ -198,7 +198,17 @@ FailureOr<StringRef> checkQueryCompression(Operation *op, ConfigAttr config,
 template <typename OpTy>
 LogicalResult verifyShapes(OpTy op) {
   ShapeChecker checker(op, op.getConfig());
-  return checkShapes(checker, op.getShapeSignature());
+  if (failed(checkShapes(checker, op.getShapeSignature())))
+    return failure();
+  // Varlen: B + 1 starts. The letter B+1 is bound on its own; it must
+  // follow B.
+  std::optional<int64_t> batch = checker.lookup("B");
+  std::optional<int64_t> starts = checker.lookup("B+1");
+  if (batch && starts && *starts != *batch + 1)
+    return op.emitOpError(
+               "expects query_starts dim 0 (B+1: batch + 1) to be ")
+           << *batch + 1 << ", found " << *starts;
+  return success();
 }
 
 } // namespace
@@ -247,18 +257,7 @@ SmallVector<ShapeSpec> AttentionBlockOp::getShapeSignature() {
 LogicalResult AttentionBlockOp::verify() {
   if (failed(checkQueryCompression(*this, getConfig(), getWDq(), getQNorm())))
     return failure();
-  ShapeChecker checker(*this, getConfig());
-  if (failed(checkShapes(checker, getShapeSignature())))
-    return failure();
-  if (!isVarlen())
-    return success();
-  // B + 1 starts: the letter B+1 is bound on its own; it must follow B.
-  std::optional<int64_t> batch = checker.lookup("B");
-  std::optional<int64_t> starts = checker.lookup("B+1");
-  if (batch && starts && *starts != *batch + 1)
-    return emitOpError("expects query_starts dim 0 (B+1: batch + 1) to be ")
-           << *batch + 1 << ", found " << *starts;
-  return success();
+  return verifyShapes(*this);
 }
 
 //===----------------------------------------------------------------------===//
@@ -525,32 +524,49 @@ SmallVector<ShapeSpec> LatentAttentionOp::getShapeSignature() {
 
 LogicalResult LatentAttentionOp::verify() { return verifyShapes(*this); }
 
-SmallVector<ShapeSpec> DecodeKernelOp::getShapeSignature() {
-  return {
-      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
-      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
-      {"w_uk", getWUk(), {"H", "L", "N"}},
-      {"w_uv", getWUv(), {"H", "L", "V"}},
-      {"cache", getCache(), {"P", "G", "L+R"}},
-      {"block_table", getBlockTable(), {"B", "M"}},
-      {"kv_lens", getKvLens(), {"B"}},
-      {"output", getOutput(), {"B", "S", "H", "V"}},
+/// The operand shapes of the attention ops on the cache (fused and kernel,
+/// decode and prefill): q_nope, q_pe and the output [B, S, H, ·], or with
+/// `queryStarts` (a varlen prefill) [X, H, ·] and the starts [B + 1].
+static SmallVector<ShapeSpec>
+attentionSignature(Value queryNope, Value queryRope, Value keyWeight,
+                 Value valueWeight, Value cache, Value blockTable,
+                 Value lengths, Value queryStarts, StringRef outputName,
+                 Value output) {
+  SmallVector<StringRef> rows =
+      queryStarts ? SmallVector<StringRef>{"X"}
+                  : SmallVector<StringRef>{"B", "S"};
+  auto withRows = [&](StringRef last) {
+    SmallVector<StringRef> letters(rows);
+    letters.append({"H", last});
+    return letters;
   };
+  SmallVector<ShapeSpec> specs = {
+      {"q_nope", queryNope, withRows("N")},
+      {"q_pe", queryRope, withRows("R")},
+      {"w_uk", keyWeight, {"H", "L", "N"}},
+      {"w_uv", valueWeight, {"H", "L", "V"}},
+      {"cache", cache, {"P", "G", "L+R"}},
+      {"block_table", blockTable, {"B", "M"}},
+      {"kv_lens", lengths, {"B"}},
+  };
+  if (queryStarts)
+    specs.push_back({"query_starts", queryStarts, {"B+1"}});
+  specs.push_back({outputName, output, withRows("V")});
+  return specs;
+}
+
+SmallVector<ShapeSpec> DecodeKernelOp::getShapeSignature() {
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(),
+                            getCache(), getBlockTable(), getKvLens(), Value(),
+                            "output", getOutput());
 }
 
 LogicalResult DecodeKernelOp::verify() { return verifyShapes(*this); }
 
 SmallVector<ShapeSpec> PrefillKernelOp::getShapeSignature() {
-  return {
-      {"q_nope", getQNope(), {"B", "S", "H", "N"}},
-      {"q_pe", getQPe(), {"B", "S", "H", "R"}},
-      {"w_uk", getWUk(), {"H", "L", "N"}},
-      {"w_uv", getWUv(), {"H", "L", "V"}},
-      {"cache", getCache(), {"P", "G", "L+R"}},
-      {"block_table", getBlockTable(), {"B", "M"}},
-      {"kv_lens", getKvLens(), {"B"}},
-      {"output", getOutput(), {"B", "S", "H", "V"}},
-  };
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(), getCache(),
+                          getBlockTable(), getKvLens(), getQueryStarts(),
+                          "output", getOutput());
 }
 
 LogicalResult PrefillKernelOp::verify() { return verifyShapes(*this); }
@@ -605,27 +621,16 @@ LogicalResult KVAppendKernelOp::verify() {
 // Fused ops
 //===----------------------------------------------------------------------===//
 
-/// The operand shapes both fused attention ops share.
-template <typename FusedOp>
-static SmallVector<ShapeSpec> fusedAttentionSignature(FusedOp op) {
-  return {
-      {"q_nope", op.getQNope(), {"B", "S", "H", "N"}},
-      {"q_pe", op.getQPe(), {"B", "S", "H", "R"}},
-      {"w_uk", op.getWUk(), {"H", "L", "N"}},
-      {"w_uv", op.getWUv(), {"H", "L", "V"}},
-      {"cache", op.getCache(), {"P", "G", "L+R"}},
-      {"block_table", op.getBlockTable(), {"B", "M"}},
-      {"kv_lens", op.getKvLens(), {"B"}},
-      {"result", op.getResult(), {"B", "S", "H", "V"}},
-  };
-}
-
 SmallVector<ShapeSpec> FusedDecodeOp::getShapeSignature() {
-  return fusedAttentionSignature(*this);
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(),
+                            getCache(), getBlockTable(), getKvLens(), Value(),
+                            "result", getResult());
 }
 
 SmallVector<ShapeSpec> FusedPrefillOp::getShapeSignature() {
-  return fusedAttentionSignature(*this);
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(), getCache(),
+                          getBlockTable(), getKvLens(), getQueryStarts(),
+                          "result", getResult());
 }
 
 LogicalResult FusedDecodeOp::verify() {

@@ -235,8 +235,8 @@ struct FuseDecompressedPrefill : OpRewritePattern<DecompressedAttentionOp> {
     auto fused = rewriter.replaceOpWithNewOp<FusedPrefillOp>(
         op, op.getType(), op.getQNope(), op.getQPe(), form->key.getWeight(),
         form->value.getWeight(), form->gather.getCache(),
-        form->gather.getBlockTable(), op.getKvLens(), op.getCausal(), choice,
-        op.getConfig());
+        form->gather.getBlockTable(), op.getKvLens(), /*query_starts=*/Value(),
+        op.getCausal(), choice, op.getConfig());
     fused->setAttr(MLADialect::kPhaseAttrName,
                    PhaseAttr::get(getContext(), Phase::Prefill));
     return success();

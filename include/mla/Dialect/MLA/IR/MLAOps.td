@@ -553,6 +553,27 @@ def MLA_FusedPrefillOp : MLA_Op<"fused_prefill"> {
     independently and merged by log-sum-exp (the chunked-prefill merge).
     Operands as `mla.fused_decode`; result [B, S, H, V].
 
+    **Varlen.** With `query_starts(%qs)` each request has its own number of
+    new tokens, packed as `mla.attention_block`'s varlen form packs them:
+    `q_nope` [X, H, N], `q_pe` [X, H, R] and the result [X, H, V] hold
+    every request's rows back to back, request b's being rows qs[b] ..
+    qs[b + 1] (`query_starts` [B + 1], i32: qs[0] = 0, qs[B] = X, never
+    decreasing; a request may have none). They are request b's last n_b =
+    qs[b + 1] − qs[b] tokens: `kv_lens[b]` counts them. On the GPU one
+    launch of the attention kernel serves every request (its CTAs find
+    their request on the device, docs/prefill-kernel.md).
+
+    ```mlir
+    %o = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+        over %cache[%bt, %lens] query_starts(%qs) causal
+        tiling #mla.prefill_tiling<block_queries = 128, block_keys = 128, prefix_chunk = 4096>
+        {config = #v3}
+        : (tensor<?x128x128xbf16>, tensor<?x128x64xbf16>,
+           tensor<128x512x128xbf16>, tensor<128x512x128xbf16>,
+           tensor<?x64x576xbf16>, tensor<4x64xi32>, tensor<4xi32>,
+           tensor<5xi32>) -> tensor<?x128x128xbf16>
+    ```
+
     ```mlir
     %o = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
         over %cache[%bt, %lens] causal
@@ -567,13 +588,20 @@ def MLA_FusedPrefillOp : MLA_Op<"fused_prefill"> {
   let arguments = (ins MLA_FloatTensor:$q_nope, MLA_FloatTensor:$q_pe,
                        MLA_FloatTensor:$w_uk, MLA_FloatTensor:$w_uv,
                        MLA_FloatTensor:$cache, MLA_IndexTensor:$block_table,
-                       MLA_IndexTensor:$kv_lens, UnitAttr:$causal,
-                       MLA_PrefillTilingAttr:$tiling, MLA_ConfigAttr:$config);
+                       MLA_IndexTensor:$kv_lens,
+                       Optional<MLA_IndexTensor>:$query_starts,
+                       UnitAttr:$causal, MLA_PrefillTilingAttr:$tiling,
+                       MLA_ConfigAttr:$config);
   let results = (outs MLA_FloatTensor:$result);
   let assemblyFormat = [{
     $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)`
-    `over` $cache `[` $block_table `,` $kv_lens `]` (`causal` $causal^)?
+    `over` $cache `[` $block_table `,` $kv_lens `]`
+    (`query_starts` `(` $query_starts^ `)`)? (`causal` $causal^)?
     `tiling` $tiling attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// Whether the new tokens are packed with `query_starts` (varlen).
+    bool isVarlen() { return static_cast<bool>(getQueryStarts()); }
   }];
 }
 
@@ -592,7 +620,9 @@ def MLA_DecodeKernelOp : Op<MLA_Dialect, "decode_kernel",
     computation on buffers — `q_nope` [B, S, H, N], `q_pe` [B, S, H, R],
     W_UK [H, L, N], W_UV [H, L, V], the paged `cache` [P, G, L+R] read
     through `block_table` [B, M] and `kv_lens` [B] — written into `output`
-    [B, S, H, V], with the tiling the cost model chose. It lives between
+    [B, S, H, V], with the tiling the cost model chose (varlen, with
+    `query_starts` [B + 1]: `q_nope`, `q_pe` and `output` [X, H, ·], as
+    `mla.fused_prefill`'s). It lives between
     bufferization and `mla-gpu-expand-kernels`, which replaces it by the
     kernels' `gpu.launch`es (the two per-head products, the attention, the
     split combine); until then it declares its memory effects, so that
@@ -638,7 +668,9 @@ def MLA_PrefillKernelOp : Op<MLA_Dialect, "prefill_kernel",
     computation on buffers — `q_nope` [B, S, H, N], `q_pe` [B, S, H, R],
     W_UK [H, L, N], W_UV [H, L, V], the paged `cache` [P, G, L+R] read
     through `block_table` [B, M] and `kv_lens` [B] — written into `output`
-    [B, S, H, V], with the tiling the cost model chose. It lives between
+    [B, S, H, V], with the tiling the cost model chose (varlen, with
+    `query_starts` [B + 1]: `q_nope`, `q_pe` and `output` [X, H, ·], as
+    `mla.fused_prefill`'s). It lives between
     bufferization and `mla-gpu-expand-kernels`, which replaces it by the
     gather of each request's cached latents, the two decompression GEMMs
     and the flash-attention kernel (docs/prefill-kernel.md); until then it
@@ -664,14 +696,18 @@ def MLA_PrefillKernelOp : Op<MLA_Dialect, "prefill_kernel",
       Arg<MLA_KernelFloatBuffer, "", [MemRead]>:$cache,
       Arg<MLA_IndexBuffer, "", [MemRead]>:$block_table,
       Arg<MLA_IndexBuffer, "", [MemRead]>:$kv_lens,
+      Arg<Optional<MLA_IndexBuffer>, "", [MemRead]>:$query_starts,
       Arg<MLA_KernelFloatBuffer, "", [MemWrite]>:$output,
       UnitAttr:$causal, MLA_PrefillTilingAttr:$tiling, MLA_ConfigAttr:$config);
   let assemblyFormat = [{
     $q_nope `,` $q_pe `weights` `(` $w_uk `,` $w_uv `)` `over` $cache `[`
-    $block_table `,` $kv_lens `]` `into` $output (`causal` $causal^)?
-    `tiling` $tiling attr-dict `:` type($q_nope) `,` type($q_pe) `,`
-    type($w_uk) `,` type($w_uv) `,` type($cache) `,` type($block_table) `,`
-    type($kv_lens) `,` type($output)
+    $block_table `,` $kv_lens `]` (`query_starts` `(` $query_starts^ `)`)?
+    `into` $output (`causal` $causal^)?
+    `tiling` $tiling attr-dict `:` type(operands)
+  }];
+  let extraClassDeclaration = [{
+    /// Whether the new tokens are packed with `query_starts` (varlen).
+    bool isVarlen() { return static_cast<bool>(getQueryStarts()); }
   }];
   let hasVerifier = 1;
 }

@@ -45,7 +45,9 @@ def MLAGPU_BadInput : I32EnumAttr<"BadInput",
     I32EnumAttrCase<"AppendLength", 4, "append_length">,
     I32EnumAttrCase<"AppendBeforeStart", 5, "append_before_start">,
     I32EnumAttrCase<"PrefillPage", 6, "prefill_page">,
-    I32EnumAttrCase<"PrefillLength", 7, "prefill_length">
+    I32EnumAttrCase<"PrefillLength", 7, "prefill_length">,
+    I32EnumAttrCase<"PrefillQueryStarts", 8, "prefill_query_starts">,
+    I32EnumAttrCase<"PrefillNewTokens", 9, "prefill_new_tokens">
   ]> {
   let cppNamespace = "::mlir::mla_gpu";
   let description = [{
@@ -59,7 +61,11 @@ def MLAGPU_BadInput : I32EnumAttr<"BadInput",
     `append_before_start` a sequence length smaller than the new tokens it
     includes (value: the length, limit: the new tokens); `prefill_page` and
     `prefill_length` as the attention's, found by the prefill's gather of
-    the cached latents.
+    the cached latents; a varlen prefill's `prefill_query_starts` an entry
+    qs[b + 1] of `query_starts` below qs[b] or past the packed rows, qs[0]
+    not 0 or qs[B] not the rows (value: the entry, limit: the rows), and
+    `prefill_new_tokens` a sequence length smaller than the request's new
+    tokens (value: the length, limit: the new tokens).
   }];
 }
 
