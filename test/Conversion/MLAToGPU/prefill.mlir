@@ -33,6 +33,34 @@ func.func @prefill(%qn: tensor<1x256x128x128xbf16>, %qpe: tensor<1x256x128x64xbf
 
 // -----
 
+// Varlen: the packed [X, H, V] result, X from q_nope; query_starts passed on.
+#v3 = #mla.config<heads = 128, hidden = 7168, q_lora_rank = 1536,
+                  kv_lora_rank = 512, qk_nope_dim = 128, qk_rope_dim = 64,
+                  v_head_dim = 128>
+// CHECK-LABEL: func.func @prefill_varlen
+// CHECK-SAME:  %[[QN:[a-z0-9]+]]: tensor<?x128x128xbf16>
+// CHECK:       %[[QNB:.*]] = bufferization.to_buffer %[[QN]]
+// CHECK:       %[[X:.*]] = memref.dim %[[QNB]], %c0
+// CHECK:       %[[OUT:.*]] = memref.alloc(%[[X]]) : memref<?x128x128xbf16>
+// CHECK:       %[[QS:.*]] = bufferization.to_buffer %arg7 read_only : tensor<3xi32> to memref<3xi32>
+// CHECK:       mla.prefill_kernel {{.*}} query_starts(%[[QS]]) into %[[OUT]] causal
+// CHECK:       bufferization.to_tensor %[[OUT]]
+// CHECK-NOT:   mla.fused_prefill
+func.func @prefill_varlen(%qn: tensor<?x128x128xbf16>, %qpe: tensor<?x128x64xbf16>,
+                          %wuk: tensor<128x512x128xbf16>, %wuv: tensor<128x512x128xbf16>,
+                          %cache: tensor<8x64x576xbf16>, %bt: tensor<2x4xi32>,
+                          %lens: tensor<2xi32>, %qs: tensor<3xi32>) -> tensor<?x128x128xbf16> {
+  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling #mla.prefill_tiling<block_queries = 128, block_keys = 64, prefix_chunk = 4096>
+      {config = #v3}
+      : (tensor<?x128x128xbf16>, tensor<?x128x64xbf16>, tensor<128x512x128xbf16>,
+         tensor<128x512x128xbf16>, tensor<8x64x576xbf16>, tensor<2x4xi32>, tensor<2xi32>,
+         tensor<3xi32>) -> tensor<?x128x128xbf16>
+  return %o : tensor<?x128x128xbf16>
+}
+
+// -----
+
 // f32 has no tensor-core kernel.
 #small = #mla.config<heads = 2, hidden = 64, q_lora_rank = 0,
                      kv_lora_rank = 64, qk_nope_dim = 64, qk_rope_dim = 64,

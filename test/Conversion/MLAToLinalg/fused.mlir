@@ -319,3 +319,42 @@ func.func @fused_prefill_not_causal(%q_nope: tensor<1x3x2x8xbf16>,
          tensor<1xi32>) -> tensor<1x3x2x8xbf16>
   return %0 : tensor<1x3x2x8xbf16>
 }
+
+// -----
+
+// Varlen: request by request. The starts are checked (cf.assert) before a
+// request's rows [qs[b], qs[b + 1]) are sliced out of the packed queries as
+// a batch of one; its result goes back into the same rows of the
+// [X, H, V] output; a request without rows is skipped.
+#small = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                     qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+// CHECK-LABEL: func.func @fused_prefill_varlen
+// CHECK:       %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x2x8xf32>
+// CHECK:       scf.for %[[B:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[ACC:.*]] = %[[INIT]])
+// CHECK:         %[[FIRST:.*]] = tensor.extract %arg7[%[[B]]] : tensor<3xi32>
+// CHECK:         cf.assert %{{.*}}, "mla.fused_prefill: query_starts[0] must be 0"
+// CHECK:         cf.assert %{{.*}}, "mla.fused_prefill: query_starts must not decrease nor pass the packed rows"
+// CHECK:         cf.assert %{{.*}}, "mla.fused_prefill: query_starts[batch] must be the number of packed rows"
+// CHECK:         cf.assert %{{.*}}, "mla.fused_prefill: a sequence length is smaller than its request's new tokens"
+// CHECK:         %[[ANY:.*]] = arith.cmpi sgt, %[[COUNT:.*]], %c0
+// CHECK:         scf.if %[[ANY]] -> (tensor<?x2x8xf32>) {
+// CHECK:           tensor.extract_slice %arg5[%[[B]], 0] [1, 2] [1, 1] : tensor<2x2xi32> to tensor<1x2xi32>
+// CHECK:           %[[ROWS:.*]] = tensor.extract_slice %arg0[%[[START:.*]], 0, 0] [%[[COUNT]], 2, 8] [1, 1, 1]
+// CHECK:           tensor.expand_shape %[[ROWS]] {{\[\[}}0, 1], [2], [3]] output_shape [1, %[[COUNT]], 2, 8]
+// CHECK:           math.log
+// CHECK:           %[[O:.*]] = tensor.insert_slice %{{.*}} into %[[ACC]][%[[START]], 0, 0] [%[[COUNT]], 2, 8]
+// CHECK:           scf.yield %[[O]]
+// CHECK:         } else {
+// CHECK:           scf.yield %[[ACC]]
+func.func @fused_prefill_varlen(%q_nope: tensor<?x2x8xf32>, %q_pe: tensor<?x2x4xf32>,
+                                %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+                                %cache: tensor<4x4x20xf32>, %bt: tensor<2x2xi32>,
+                                %lens: tensor<2xi32>, %qs: tensor<3xi32>) -> tensor<?x2x8xf32> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling #mla.prefill_tiling<block_queries = 64, block_keys = 16, prefix_chunk = 4>
+      {config = #small}
+      : (tensor<?x2x8xf32>, tensor<?x2x4xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>,
+         tensor<4x4x20xf32>, tensor<2x2xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<?x2x8xf32>
+  return %0 : tensor<?x2x8xf32>
+}
