@@ -25,9 +25,10 @@ before its new ones (chunked prefill); `--shapes issue15` is that issue's
 table.
 
 `HxT1/T2/...` is a batch of uneven requests (T1, T2, ... new tokens each,
-e.g. 128x4096/512/2048/1024): mla runs one fused prefill per request in one
-call — what a varlen block's mixed-count path launches (docs/aot.md) —, the
-kernel column sums their attention launches; PyTorch's prefill and SDPA run
+e.g. 128x4096/512/2048/1024): mla runs it twice, one fused prefill per
+request in one call (`/each`) and one varlen fused prefill (`/varlen`:
+query_starts, one attention launch for all), the faster the row's; the
+kernel column sums a run's attention launches; PyTorch's prefill and SDPA run
 request by request; FlexAttention runs once over the packed tokens with a
 document mask (its varlen form).
 
@@ -94,9 +95,10 @@ def parse_shape(text, cached):
 
 
 def parse_variant(text):
-    """'128', '128:tma' or '128:producer' (warp-specialised, TMA) →
-    (block_keys, loads, producer)."""
-    keys, _, form = text.partition(":")
+    """'128', '128:tma' or '128:producer' (warp-specialised, TMA), with
+    '/each' or '/varlen' for uneven requests → (block_keys, loads,
+    producer)."""
+    keys, _, form = text.split("/")[0].partition(":")
     if form not in ("", "tma", "producer"):
         raise SystemExit(f"unknown kernel form '{form}' in '{text}' (tma, producer)")
     return int(keys), "async_copy" if not form else "tma", form == "producer"
@@ -171,6 +173,51 @@ def write_inputs(inputs, groups, cached):
         np.save(inputs / f"arg{l_arg}.npy", lens)
         tables.append((table, lens))
     return pages, widths, tables
+
+
+def varlen_module(cfg, heads, rows, batch, pages, width, block_keys, loads="async_copy",
+                  producer=False):
+    """func @prefill(q_nope [X, H, N], q_pe, W_UK, W_UV, cache, table, lens,
+    query_starts) -> o [X, H, V]: one varlen mla.fused_prefill (every
+    request's rows in one attention launch)."""
+    n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
+    config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
+              f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
+              f"v_head_dim = {v}>")
+    types = [f"tensor<{rows}x{heads}x{n}xbf16>", f"tensor<{rows}x{heads}x{r}xbf16>",
+             f"tensor<{heads}x{l}x{n}xbf16>", f"tensor<{heads}x{l}x{v}xbf16>",
+             f"tensor<{pages}x{PAGE}x{l + r}xbf16>", f"tensor<{batch}x{width}xi32>",
+             f"tensor<{batch}xi32>", f"tensor<{batch + 1}xi32>"]
+    result = f"tensor<{rows}x{heads}x{v}xbf16>"
+    params = ", ".join(f"%a{i}: {t}" for i, t in enumerate(types))
+    return (f"#cfg = {config}\n"
+            f"func.func @prefill({params}) -> {result} {{\n"
+            f"  %o = mla.fused_prefill %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] "
+            f"query_starts(%a7) causal\n"
+            f"      tiling #mla.prefill_tiling<block_queries = 128, block_keys = {block_keys}, "
+            f"prefix_chunk = 1073741824, loads = {loads}, producer = {str(producer).lower()}> "
+            f"{{config = #cfg}}\n"
+            f"      : ({', '.join(types)}) -> {result}\n"
+            f"  return %o : {result}\n}}\n")
+
+
+def write_varlen_inputs(inputs, counts, cached):
+    """A varlen call's table (every request's pages, shuffled, rows as wide
+    as the longest request's), lengths and query_starts as mla-run's
+    arg5..arg7: (pages, table width)."""
+    lens = np.array([cached + t for t in counts], dtype=np.int32)
+    need = [(k + PAGE - 1) // PAGE for k in lens]
+    width, pages = max(need), sum(need)
+    pool = np.random.default_rng(0).permutation(pages).astype(np.int32)
+    table = np.full((len(counts), width), -1, dtype=np.int32)
+    start = 0
+    for b, k in enumerate(need):
+        table[b, :k] = pool[start:start + k]
+        start += k
+    np.save(inputs / "arg5.npy", table)
+    np.save(inputs / "arg6.npy", lens)
+    np.save(inputs / "arg7.npy", np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    return pages, width
 
 
 def run_mla(mla_run, module, work, repeat, inputs):
@@ -312,14 +359,27 @@ def main():
             inputs = work / "in"
             inputs.mkdir()
             pages, widths, tables = write_inputs(inputs, groups, cached)
-            timings = {}
+            # Uneven requests: one fused prefill per request ("/each", what a
+            # varlen block's mixed-count path ran before) and the varlen
+            # fused prefill ("/varlen": one attention launch), same rows.
+            modules = []
             for variant in args.block_keys.split(","):
-                module = prefill_module(cfg, heads, groups, pages, widths,
-                                        *parse_variant(variant))
-                us, status = run_mla(args.mla_run, module, work, args.repeat, inputs)
+                modules.append((variant if len(groups) == 1 else f"{variant}/each", inputs,
+                                prefill_module(cfg, heads, groups, pages, widths,
+                                               *parse_variant(variant))))
+                if len(groups) > 1:
+                    varlen_inputs = work / "varlen"
+                    varlen_inputs.mkdir(exist_ok=True)
+                    varlen_pages, width = write_varlen_inputs(varlen_inputs, counts, cached)
+                    modules.append((f"{variant}/varlen", varlen_inputs,
+                                    varlen_module(cfg, heads, sum(counts), len(counts),
+                                                  varlen_pages, width, *parse_variant(variant))))
+            timings = {}
+            for variant, folder_in, module in modules:
+                us, status = run_mla(args.mla_run, module, work, args.repeat, folder_in)
                 timings[variant] = dict(us=us, status=status)
                 if args.ncu and us:
-                    kernels = profile(args.mla_run, work / "prefill.mlir", inputs, ())
+                    kernels = profile(args.mla_run, work / "prefill.mlir", folder_in, ())
                     row.setdefault("kernels_us", {})[variant] = kernels
                     for name, kernel_us in kernels:
                         print(f"  {variant} {name}: {kernel_us:.1f} us", flush=True)

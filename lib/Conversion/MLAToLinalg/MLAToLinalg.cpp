@@ -340,8 +340,22 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
         einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, valueWeight));
     Value scores = emitScores(b, "bshn,bthn->bsht", toF32(b, queryNope), keys,
                               toF32(b, queryRope), rows.ropeKeys);
-    OpFoldResult chunk = b.getIndexAttr(op.getTiling().getPrefixChunk());
-    OpFoldResult chunks = ceilDivSizes(b, sizesOf(b, scores)[3], chunk);
+    // A chunk longer than the keys is one chunk of all of them (a tiling's
+    // "never split", 2^30, would otherwise size the buffers).
+    int64_t chunkSize = op.getTiling().getPrefixChunk();
+    OpFoldResult keyCount = sizesOf(b, scores)[3];
+    OpFoldResult chunk = b.getIndexAttr(chunkSize);
+    if (std::optional<int64_t> known = getConstantIntValue(keyCount)) {
+      chunk = b.getIndexAttr(std::max<int64_t>(std::min(chunkSize, *known), 1));
+    } else {
+      chunk = arith::MaxSIOp::create(
+                  b,
+                  arith::MinSIOp::create(b, constantIndex(b, chunkSize),
+                                         indexOf(b, keyCount)),
+                  constantIndex(b, 1))
+                  .getResult();
+    }
+    OpFoldResult chunks = ceilDivSizes(b, keyCount, chunk);
     return emitChunkedAttention(b, scores, lengths, op.getCausal(),
                                 config.getEffectiveSoftmaxScale(), values,
                                 chunks, chunk, "bshkc,bkchv->bshkv");
