@@ -311,7 +311,8 @@ struct PrefillKernelToLaunches : OpRewritePattern<PrefillKernelOp> {
       createPrefillTensorMaps(b, *plan, ops);
     b.restoreInsertionPoint(kernels);
     // S, or (varlen) X: every request's rows.
-    ops.queries = memref::DimOp::create(b, ops.queryNope, op.isVarlen() ? 0 : 1);
+    ops.queries =
+        memref::DimOp::create(b, ops.queryNope, op.isVarlen() ? 0 : 1);
     emitPrefillKernels(b, *plan, ops);
     for (Value buffer : {ops.latent, ops.keys, ops.values})
       memref::DeallocOp::create(b, buffer);

@@ -167,7 +167,8 @@ private:
       Value first = start(index), end = start(a.add(index, one));
       Value ok = a.andi(a.le(first, end), a.le(end, ops.queries));
       ok = a.andi(ok, a.ori(a.lt(zero, index), a.eq(first, 0)));
-      ok = a.andi(ok, a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
+      ok = a.andi(ok,
+                  a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
       mla_gpu::CheckInputOp::create(b, ok,
                                     mla_gpu::BadInput::PrefillQueryStarts,
                                     index, end, ops.queries);
@@ -176,13 +177,14 @@ private:
       Value count = a.sub(end, first);
       Value blocks = a.ceilDiv(count, rows);
       Value before = carried[0];
-      Value mine = a.andi(a.le(before, slot), a.lt(slot, a.add(before, blocks)));
+      Value mine =
+          a.andi(a.le(before, slot), a.lt(slot, a.add(before, blocks)));
       Value block = a.sub(a.sub(blocks, one), a.sub(slot, before));
-      scf::YieldOp::create(
-          b, ValueRange{a.add(before, blocks), a.select(mine, index, carried[1]),
-                        a.select(mine, block, carried[2]),
-                        a.select(mine, first, carried[3]),
-                        a.select(mine, count, carried[4])});
+      scf::YieldOp::create(b, ValueRange{a.add(before, blocks),
+                                         a.select(mine, index, carried[1]),
+                                         a.select(mine, block, carried[2]),
+                                         a.select(mine, first, carried[3]),
+                                         a.select(mine, count, carried[4])});
     }
     return {scan.getResult(1), scan.getResult(2), scan.getResult(3),
             scan.getResult(4)};
@@ -313,9 +315,9 @@ void PrefillKernelEmitter::emitAttention() {
   const bool varlen = static_cast<bool>(ops.queryStarts);
   Value gridX, gridZ;
   if (varlen) {
-    gridX = a.max(a.add(a.ceilDiv(ops.queries, rowsPerCta),
-                        a.sub(ops.batch, a.idx(1))),
-                  a.idx(1));
+    gridX = a.max(
+        a.add(a.ceilDiv(ops.queries, rowsPerCta), a.sub(ops.batch, a.idx(1))),
+        a.idx(1));
     gridZ = a.idx(1);
     auto any = scf::IfOp::create(
         b, a.andi(a.lt(a.idx(0), ops.queries), a.lt(a.idx(0), ops.batch)));
@@ -324,9 +326,8 @@ void PrefillKernelEmitter::emitAttention() {
     gridX = a.ceilDiv(ops.queries, rowsPerCta);
     gridZ = ops.batch;
   }
-  gpu::LaunchOp kernel =
-      launch("prefill_attention", gridX, a.idx(plan.heads), gridZ, threads,
-             plan.sharedBytes());
+  gpu::LaunchOp kernel = launch("prefill_attention", gridX, a.idx(plan.heads),
+                                gridZ, threads, plan.sharedBytes());
   Value head = kernel.getBlockIds().y;
   // The CTA's request, its query block, and the request's rows: first and
   // count (S of the [B, S] queries; varlen, rows qs[b] .. qs[b + 1] of the
@@ -372,8 +373,8 @@ void PrefillKernelEmitter::emitAttention() {
   Value keysEnd = length;
   if (plan.causal) {
     Value lastRow = a.min(count, a.add(rowBase, rowsPerCta));
-    keysEnd = a.min(length,
-                    a.max(a.idx(0), a.add(a.sub(length, count), lastRow)));
+    keysEnd =
+        a.min(length, a.max(a.idx(0), a.add(a.sub(length, count), lastRow)));
   }
   // A varlen slot past every request's blocks attends no rows.
   if (varlen)

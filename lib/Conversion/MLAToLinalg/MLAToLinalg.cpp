@@ -332,10 +332,9 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
                           Value valueWeight, Value cache, Value blockTable,
                           Value lengths, bool runtimeChecks) {
     ConfigAttr config = op.getConfig();
-    GatheredCache rows = emitGatheredCache(b, cache, blockTable, lengths,
-                                           config, runtimeChecks);
-    Value keys =
-        einsum(b, "btl,hln->bthn", rows.latent, toF32(b, keyWeight));
+    GatheredCache rows =
+        emitGatheredCache(b, cache, blockTable, lengths, config, runtimeChecks);
+    Value keys = einsum(b, "btl,hln->bthn", rows.latent, toF32(b, keyWeight));
     Value values =
         einsum(b, "btl,hlv->bthv", rows.latent, toF32(b, valueWeight));
     Value scores = emitScores(b, "bshn,bthn->bsht", toF32(b, queryNope), keys,
@@ -394,9 +393,10 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
     Value output = linalg::FillOp::create(
                        b, constantF32(b, 0.0),
                        tensor::EmptyOp::create(
-                           b, ArrayRef<OpFoldResult>{OpFoldResult(rows),
-                                                     b.getIndexAttr(heads),
-                                                     b.getIndexAttr(valueDim)},
+                           b,
+                           ArrayRef<OpFoldResult>{OpFoldResult(rows),
+                                                  b.getIndexAttr(heads),
+                                                  b.getIndexAttr(valueDim)},
                            b.getF32Type())
                            .getResult())
                        .getResult(0);
@@ -430,8 +430,7 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
           Value count = arith::SubIOp::create(b, end, first);
           Value length = extractIndex(b, lengths, index);
           count = guardIndex(
-              b, count, cmp(b, arith::CmpIPredicate::sle, count, length),
-              count,
+              b, count, cmp(b, arith::CmpIPredicate::sle, count, length), count,
               "mla.fused_prefill: a sequence length is smaller than its "
               "request's new tokens",
               runtimeChecks);

@@ -205,8 +205,7 @@ LogicalResult verifyShapes(OpTy op) {
   std::optional<int64_t> batch = checker.lookup("B");
   std::optional<int64_t> starts = checker.lookup("B+1");
   if (batch && starts && *starts != *batch + 1)
-    return op.emitOpError(
-               "expects query_starts dim 0 (B+1: batch + 1) to be ")
+    return op.emitOpError("expects query_starts dim 0 (B+1: batch + 1) to be ")
            << *batch + 1 << ", found " << *starts;
   return success();
 }
@@ -529,12 +528,11 @@ LogicalResult LatentAttentionOp::verify() { return verifyShapes(*this); }
 /// `queryStarts` (a varlen prefill) [X, H, ·] and the starts [B + 1].
 static SmallVector<ShapeSpec>
 attentionSignature(Value queryNope, Value queryRope, Value keyWeight,
-                 Value valueWeight, Value cache, Value blockTable,
-                 Value lengths, Value queryStarts, StringRef outputName,
-                 Value output) {
-  SmallVector<StringRef> rows =
-      queryStarts ? SmallVector<StringRef>{"X"}
-                  : SmallVector<StringRef>{"B", "S"};
+                   Value valueWeight, Value cache, Value blockTable,
+                   Value lengths, Value queryStarts, StringRef outputName,
+                   Value output) {
+  SmallVector<StringRef> rows = queryStarts ? SmallVector<StringRef>{"X"}
+                                            : SmallVector<StringRef>{"B", "S"};
   auto withRows = [&](StringRef last) {
     SmallVector<StringRef> letters(rows);
     letters.append({"H", last});
@@ -564,9 +562,9 @@ SmallVector<ShapeSpec> DecodeKernelOp::getShapeSignature() {
 LogicalResult DecodeKernelOp::verify() { return verifyShapes(*this); }
 
 SmallVector<ShapeSpec> PrefillKernelOp::getShapeSignature() {
-  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(), getCache(),
-                          getBlockTable(), getKvLens(), getQueryStarts(),
-                          "output", getOutput());
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(),
+                            getCache(), getBlockTable(), getKvLens(),
+                            getQueryStarts(), "output", getOutput());
 }
 
 LogicalResult PrefillKernelOp::verify() { return verifyShapes(*this); }
@@ -628,9 +626,9 @@ SmallVector<ShapeSpec> FusedDecodeOp::getShapeSignature() {
 }
 
 SmallVector<ShapeSpec> FusedPrefillOp::getShapeSignature() {
-  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(), getCache(),
-                          getBlockTable(), getKvLens(), getQueryStarts(),
-                          "result", getResult());
+  return attentionSignature(getQNope(), getQPe(), getWUk(), getWUv(),
+                            getCache(), getBlockTable(), getKvLens(),
+                            getQueryStarts(), "result", getResult());
 }
 
 LogicalResult FusedDecodeOp::verify() {
