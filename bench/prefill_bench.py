@@ -89,7 +89,7 @@ def parse_shape(text, cached):
     except ValueError:
         raise SystemExit(f"bad shape '{text}': heads x batch x new tokens [+ cached], "
                          "or heads x T1/T2/...") from None
-    if min(counts) < 1 or min(heads, len(counts)) < 1 or cached < 0:
+    if not counts or min(counts) < 1 or heads < 1 or cached < 0:
         raise SystemExit(f"bad shape '{text}': counts and heads must be positive")
     return heads, counts, cached
 
