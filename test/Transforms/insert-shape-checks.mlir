@@ -83,3 +83,31 @@ func.func @static(%x: tensor<2x1x4xf32>, %pos: tensor<2x1xi32>) -> tensor<2x1x4x
   %0 = mla.rope %x, %pos {config = #c} : tensor<2x1x4xf32>, tensor<2x1xi32>
   return %0 : tensor<2x1x4xf32>
 }
+
+// -----
+
+#c = #mla.config<heads = 2, hidden = 32, kv_lora_rank = 16, qk_nope_dim = 8,
+                 qk_rope_dim = 4, v_head_dim = 8>
+
+// Varlen: query_starts has one entry more than the requests (the lengths'
+// count here), checked where either is dynamic.
+// CHECK-LABEL: func.func @varlen_starts
+// CHECK-SAME:    %[[BT:[^:]*]]: tensor<?x?xi32>, %[[LENS:[^:]*]]: tensor<?xi32>, %[[QS:[^:]*]]: tensor<?xi32>)
+// CHECK:         cf.assert %{{.*}}, "'mla.fused_prefill' expects query_starts (argument #7 of @varlen_starts) dim 0 (B+1: batch + 1) to be non-zero"
+// CHECK:         %[[S:.*]] = tensor.dim %[[QS]], %{{.*}} : tensor<?xi32>
+// CHECK:         %[[B:.*]] = tensor.dim %[[BT]], %{{.*}} : tensor<?x?xi32>
+// CHECK-NEXT:    %[[B1:.*]] = arith.addi %[[B]], %{{.*}} : index
+// CHECK-NEXT:    %[[EQ:.*]] = arith.cmpi eq, %[[S]], %[[B1]] : index
+// CHECK:         cf.assert %[[EQ]], "'mla.fused_prefill' expects query_starts (argument #7 of @varlen_starts) dim 0 (B+1: batch + 1) to equal block_table (argument #5 of @varlen_starts) dim 0 + 1"
+// CHECK:         mla.fused_prefill
+func.func @varlen_starts(%qn: tensor<?x2x8xf32>, %qpe: tensor<?x2x4xf32>,
+                         %wuk: tensor<2x16x8xf32>, %wuv: tensor<2x16x8xf32>,
+                         %cache: tensor<8x4x20xf32>, %bt: tensor<?x?xi32>,
+                         %lens: tensor<?xi32>, %qs: tensor<?xi32>) -> tensor<?x2x8xf32> {
+  %o = mla.fused_prefill %qn, %qpe weights(%wuk, %wuv) over %cache[%bt, %lens] query_starts(%qs) causal
+      tiling #mla.prefill_tiling<block_queries = 64, block_keys = 16, prefix_chunk = 8>
+      {config = #c}
+      : (tensor<?x2x8xf32>, tensor<?x2x4xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>,
+         tensor<8x4x20xf32>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>) -> tensor<?x2x8xf32>
+  return %o : tensor<?x2x8xf32>
+}

@@ -221,6 +221,25 @@ struct MLAInsertShapeChecksPass
                message);
         }
       }
+      // Varlen: B + 1 starts, where either size is dynamic.
+      auto batch = reference.find("B"), starts = reference.find("B+1");
+      if (batch == reference.end() || starts == reference.end())
+        return;
+      Dim b = batch->second, s = starts->second;
+      if ((b.isDynamic() || s.isDynamic()) &&
+          seenPairs.insert({s.value, s.dim, b.value, b.dim}).second)
+        emit(op, {s.value, b.value},
+             [&](OpBuilder &builder, Location loc) {
+               Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+               return arith::CmpIOp::create(
+                   builder, loc, arith::CmpIPredicate::eq,
+                   dimOf(builder, loc, s.value, s.dim),
+                   arith::AddIOp::create(builder, loc,
+                                         dimOf(builder, loc, b.value, b.dim),
+                                         one));
+             },
+             prefix + describe(s) + " " + describeLetter("B+1") +
+                 " to equal " + describe(b) + " + 1");
     });
   }
 };
