@@ -3,12 +3,13 @@
 
 // A varlen fused prefill (V2-Lite, bf16, any rows and requests) down to
 // PTX: the gather over every request's cache, the two decompression GEMMs,
-// and one attention launch (guarded: none without rows or requests; its
-// scan of query_starts is checked in Conversion/MLAToGPU/expand-prefill.mlir):
-// warp-specialised with TMA, and the mma.sync kernel.
+// and one attention launch on the same stream, with no host-side branch
+// (its scan of query_starts is checked in
+// Conversion/MLAToGPU/expand-prefill.mlir): warp-specialised with TMA, and
+// the mma.sync kernel.
 
 // CHECK:       gpu.launch_func {{.*}} @prefill_gather::@prefill_gather
-// CHECK:       llvm.cond_br
+// CHECK-NOT:   llvm.cond_br
 // CHECK:       gpu.launch_func {{.*}} @prefill_attention::@prefill_attention
 // CHECK:       gpu.binary @prefill_attention {{.*}}.maxntid 384, 1, 1{{.*}}setmaxnreg.{{.*}}cp.async.bulk.tensor.3d{{.*}}wgmma.mma_async
 // SYNC:        gpu.binary @prefill_attention {{.*}}.maxntid 256, 1, 1{{.*}}ldmatrix.sync.aligned{{.*}}mma.sync.aligned.m16n8k16

@@ -165,13 +165,16 @@ private:
       Value index = scan.getInductionVar();
       ValueRange carried = scan.getRegionIterArgs();
       Value first = start(index), end = start(a.add(index, one));
+      // qs[0] is 0; then each qs[b + 1] in [qs[b], X], the last X. The
+      // report names the entry at fault: qs[0] or qs[b + 1].
+      Value firstOk = a.ori(a.lt(zero, index), a.eq(first, 0));
       Value ok = a.andi(a.le(first, end), a.le(end, ops.queries));
-      ok = a.andi(ok, a.ori(a.lt(zero, index), a.eq(first, 0)));
       ok = a.andi(ok,
                   a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
-      mla_gpu::CheckInputOp::create(b, ok,
+      mla_gpu::CheckInputOp::create(b, a.andi(firstOk, ok),
                                     mla_gpu::BadInput::PrefillQueryStarts,
-                                    index, end, ops.queries);
+                                    index, a.select(firstOk, end, first),
+                                    ops.queries);
       first = a.min(a.max(first, zero), ops.queries);
       end = a.min(a.max(end, first), ops.queries);
       Value count = a.sub(end, first);
@@ -310,8 +313,10 @@ void PrefillKernelEmitter::emitAttention() {
   //
   // Varlen: the grid's x runs over ⌈X / rows⌉ + B − 1 slots, at least the
   // Σ_b ⌈n_b / rows⌉ query blocks of all requests; each CTA finds its
-  // request and block on the device (findQueryBlock). No launch without
-  // rows or requests.
+  // request and block on the device (findQueryBlock). X and B are not 0
+  // (mla-insert-shape-checks); the launch is not guarded on the host,
+  // where a region around it would cut the stream in two
+  // (gpu-async-region synchronises at it).
   const bool varlen = static_cast<bool>(ops.queryStarts);
   Value gridX, gridZ;
   if (varlen) {
@@ -319,9 +324,6 @@ void PrefillKernelEmitter::emitAttention() {
         a.add(a.ceilDiv(ops.queries, rowsPerCta), a.sub(ops.batch, a.idx(1))),
         a.idx(1));
     gridZ = a.idx(1);
-    auto any = scf::IfOp::create(
-        b, a.andi(a.lt(a.idx(0), ops.queries), a.lt(a.idx(0), ops.batch)));
-    b.setInsertionPointToStart(any.thenBlock());
   } else {
     gridX = a.ceilDiv(ops.queries, rowsPerCta);
     gridZ = ops.batch;
@@ -366,10 +368,14 @@ void PrefillKernelEmitter::emitAttention() {
   // The keys this CTA's rows see: all `length` cached, or with causal
   // masking up to its last row's position len − S + s.
   Value length = requestLength(request);
-  if (varlen)
-    mla_gpu::CheckInputOp::create(b, a.le(count, length),
+  if (varlen) {
+    // The length as given (the clamped one decides the loop).
+    Value given = a.toIndex(
+        memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
+    mla_gpu::CheckInputOp::create(b, a.le(count, given),
                                   mla_gpu::BadInput::PrefillNewTokens, request,
-                                  length, count);
+                                  given, count);
+  }
   Value keysEnd = length;
   if (plan.causal) {
     Value lastRow = a.min(count, a.add(rowBase, rowsPerCta));

@@ -370,8 +370,9 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
   /// qs[b + 1] of the packed queries as a batch of one [1, n_b, H, ·] with
   /// its block-table row and length, inserted into the [X, H, V] result (a
   /// request without rows skipped). The starts are checked first (0 first,
-  /// never decreasing, X last; each request's length at least its rows):
-  /// cf.assert with runtime checks, else clamped into [0, X].
+  /// never decreasing, X last; each request's length at least its rows)
+  /// with cf.assert where runtime checks are on; each request's rows are
+  /// clamped into [0, X] either way.
   Value lowerVarlen(ImplicitLocOpBuilder &b, FusedPrefillOp op,
                     OpAdaptor adaptor) const {
     Value starts = adaptor.getQueryStarts();
@@ -427,6 +428,12 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
                            "mla.fused_prefill: query_starts[batch] must be "
                            "the number of packed rows",
                            runtimeChecks);
+          // Without runtime checks, clamped as the GPU kernel does: [first,
+          // end) inside [0, X].
+          first = arith::MinSIOp::create(
+              b, arith::MaxSIOp::create(b, first, zero), rows);
+          end = arith::MinSIOp::create(
+              b, arith::MaxSIOp::create(b, end, first), rows);
           Value count = arith::SubIOp::create(b, end, first);
           Value length = extractIndex(b, lengths, index);
           count = guardIndex(

@@ -336,8 +336,8 @@ void reportBadInput() {
       {kPrefill, kPage},
       {kPrefill, kLength},
       {"mla.fused_prefill (the varlen attention kernel)",
-       "query_starts entry %lld is out of order or outside [0, %lld] (the "
-       "packed rows; 0 first, the rows last)"},
+       "a query_starts entry (%lld) is out of order or outside [0, %lld] "
+       "(the packed rows; 0 first, the rows last)"},
       {"mla.fused_prefill (the varlen attention kernel)",
        "sequence length %lld is smaller than its %lld new tokens"},
   };

@@ -247,11 +247,11 @@ func.func @prefill_producer(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x
 }
 
 // Varlen (query_starts): one attention launch for every request. Its grid
-// has ⌈X / 128⌉ + B − 1 slots (at least Σ_b ⌈n_b / 128⌉) per head, none
-// without rows or requests; each CTA finds its request and query block in
-// one pass over the starts (every entry checked), checks the request's
-// length against its rows, and reads Q and writes O in the request's rows
-// of the packed [X, H, ·] buffers.
+// has ⌈X / 128⌉ + B − 1 slots (at least Σ_b ⌈n_b / 128⌉) per head; each CTA
+// finds its request and query block in one pass over the starts (every
+// entry checked), checks the request's length against its rows, sees keys
+// up to len − n_b + its last row (none in a slot without rows), and reads
+// Q and writes O in the request's rows of the packed [X, H, ·] buffers.
 // CHECK-LABEL: func.func @prefill_varlen
 // CHECK-SAME:  %[[QS:[a-z0-9]+]]: memref<?xi32>, %[[OUT:[a-z0-9]+]]: memref<?x128x128xbf16>
 // CHECK:       %[[ROWS:.*]] = memref.dim %arg0, %c0
@@ -261,23 +261,26 @@ func.func @prefill_producer(%qn: memref<2x?x128x128xbf16>, %qpe: memref<2x?x128x
 // CHECK-NEXT:  %[[BM1:.*]] = arith.subi %[[B:.*]], %c1
 // CHECK-NEXT:  %[[SLOTS0:.*]] = arith.addi %[[ROWBLOCKS]], %[[BM1]]
 // CHECK-NEXT:  %[[SLOTS:.*]] = arith.maxsi %[[SLOTS0]], %c1
-// CHECK-NEXT:  %[[ANYROWS:.*]] = arith.cmpi sgt, %[[ROWS]], %c0
-// CHECK-NEXT:  %[[ANYREQ:.*]] = arith.cmpi sgt, %[[B]], %c0
-// CHECK-NEXT:  %[[ANY:.*]] = arith.andi %[[ANYROWS]], %[[ANYREQ]]
-// CHECK-NEXT:  scf.if %[[ANY]] {
-// CHECK-NEXT:    gpu.launch blocks(%[[SLOT:.*]], %[[HEAD:.*]], %{{.*}}) in (%{{.*}} = %[[SLOTS]], %{{.*}} = %c128, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c384{{.*}}) dynamic_shared_memory_size %{{.*}} function(@prefill_attention)
-// CHECK:           %[[FOUND:.*]]:5 = scf.for %[[REQ:.*]] = %c0 to %[[B]] step %c1 iter_args(
-// CHECK:             memref.load %[[QS]][%[[REQ]]] : memref<?xi32>
-// CHECK:             memref.load %[[QS]][%{{.*}}] : memref<?xi32>
-// CHECK:             mla_gpu.check_input %{{.*}}, prefill_query_starts(request %[[REQ]], value %{{.*}}, limit %[[ROWS]])
-// CHECK:             arith.cmpi sle, %{{.*}}, %[[SLOT]]
-// CHECK:             scf.yield
-// CHECK:           mla_gpu.check_input %{{.*}}, prefill_new_tokens(request %[[FOUND]]#1, value %{{.*}}, limit %[[FOUND]]#4)
-// CHECK:           memref.subview %arg0[%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 128] [1, 1, 1] : memref<?x128x128xbf16> to memref<?x128xbf16, strided<[16384, 1], offset: ?>>
-// CHECK:           memref.subview %arg1[%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 64] [1, 1, 1]
-// CHECK:           memref.subview %[[OUT]][%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 128] [1, 1, 1]
-// CHECK:           mla_gpu.store_fragments
-// CHECK:         } {mla.kernel = "prefill_attention"}
+// CHECK-NEXT:  gpu.launch blocks(%[[SLOT:.*]], %[[HEAD:.*]], %{{.*}}) in (%{{.*}} = %[[SLOTS]], %{{.*}} = %c128, %{{.*}} = %c1) threads({{.*}}) in (%{{.*}} = %c384{{.*}}) dynamic_shared_memory_size %{{.*}} function(@prefill_attention)
+// CHECK:         %[[FOUND:.*]]:5 = scf.for %[[REQ:.*]] = %c0 to %[[B]] step %c1 iter_args(
+// CHECK:           memref.load %[[QS]][%[[REQ]]] : memref<?xi32>
+// CHECK:           memref.load %[[QS]][%{{.*}}] : memref<?xi32>
+// CHECK:           mla_gpu.check_input %{{.*}}, prefill_query_starts(request %[[REQ]], value %{{.*}}, limit %[[ROWS]])
+// CHECK:           arith.cmpi sle, %{{.*}}, %[[SLOT]]
+// CHECK:           scf.yield
+// The keys: up to len − n_b + the block's last row, none without rows.
+// CHECK:         %[[GIVEN:.*]] = memref.load %arg6[%[[FOUND]]#1]
+// CHECK:         mla_gpu.check_input %{{.*}}, prefill_new_tokens(request %[[FOUND]]#1, value %{{.*}}, limit %[[FOUND]]#4)
+// CHECK:         %[[LASTROW:.*]] = arith.minsi %[[FOUND]]#4, %{{.*}}
+// CHECK:         %[[PREFIX:.*]] = arith.subi %[[LEN:.*]], %[[FOUND]]#4
+// CHECK-NEXT:    %[[SEEN:.*]] = arith.addi %[[PREFIX]], %[[LASTROW]]
+// CHECK:         %[[HASROWS:.*]] = arith.cmpi sgt, %[[FOUND]]#4, %c0
+// CHECK-NEXT:    arith.select %[[HASROWS]], %{{.*}}, %c0
+// CHECK:         memref.subview %arg0[%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 128] [1, 1, 1] : memref<?x128x128xbf16> to memref<?x128xbf16, strided<[16384, 1], offset: ?>>
+// CHECK:         memref.subview %arg1[%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 64] [1, 1, 1]
+// CHECK:         memref.subview %[[OUT]][%[[FOUND]]#3, %[[HEAD]], 0] [%[[FOUND]]#4, 1, 128] [1, 1, 1]
+// CHECK:         mla_gpu.store_fragments
+// CHECK:       } {mla.kernel = "prefill_attention"}
 func.func @prefill_varlen(%qn: memref<?x128x128xbf16>, %qpe: memref<?x128x64xbf16>,
                           %wuk: memref<128x512x128xbf16>, %wuv: memref<128x512x128xbf16>,
                           %cache: memref<?x64x576xbf16>, %bt: memref<?x?xi32>,

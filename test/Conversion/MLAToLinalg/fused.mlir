@@ -358,3 +358,43 @@ func.func @fused_prefill_varlen(%q_nope: tensor<?x2x8xf32>, %q_pe: tensor<?x2x4x
          tensor<4x4x20xf32>, tensor<2x2xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<?x2x8xf32>
   return %0 : tensor<?x2x8xf32>
 }
+
+// -----
+
+// A prefix chunk longer than the keys is one chunk of all of them (2^30,
+// "never split", must not size the buffers): static keys, then dynamic
+// ones (table width ?: the chunk is min(chunk, M·G)).
+#small = #mla.config<heads = 2, hidden = 32, q_lora_rank = 16, kv_lora_rank = 16,
+                     qk_nope_dim = 8, qk_rope_dim = 4, v_head_dim = 8>
+// CHECK-LABEL: func.func @fused_prefill_one_chunk
+// CHECK:       linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x2x1x12xf32>)
+// CHECK-LABEL: func.func @fused_prefill_one_chunk_dynamic
+// CHECK:       %[[MIN:.*]] = arith.minsi %c1073741824, %{{.*}} : index
+// CHECK:       %[[CHUNK:.*]] = arith.maxsi %[[MIN]], %c1{{.*}} : index
+// CHECK-NEXT:  arith.ceildivui %{{.*}}, %[[CHUNK]] : index
+func.func @fused_prefill_one_chunk(%q_nope: tensor<1x3x2x8xf32>,
+    %q_pe: tensor<1x3x2x4xf32>, %wuk: tensor<2x16x8xf32>,
+    %wuv: tensor<2x16x8xf32>, %cache: tensor<8x4x20xf32>,
+    %bt: tensor<1x3xi32>, %lens: tensor<1xi32>) -> tensor<1x3x2x8xf32> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 1073741824>
+      {config = #small}
+      : (tensor<1x3x2x8xf32>, tensor<1x3x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<8x4x20xf32>, tensor<1x3xi32>,
+         tensor<1xi32>) -> tensor<1x3x2x8xf32>
+  return %0 : tensor<1x3x2x8xf32>
+}
+func.func @fused_prefill_one_chunk_dynamic(%q_nope: tensor<1x3x2x8xf32>,
+    %q_pe: tensor<1x3x2x4xf32>, %wuk: tensor<2x16x8xf32>,
+    %wuv: tensor<2x16x8xf32>, %cache: tensor<8x4x20xf32>,
+    %bt: tensor<1x?xi32>, %lens: tensor<1xi32>) -> tensor<1x3x2x8xf32> {
+  %0 = mla.fused_prefill %q_nope, %q_pe weights(%wuk, %wuv)
+      over %cache[%bt, %lens]
+      tiling <block_queries = 64, block_keys = 16, prefix_chunk = 1073741824>
+      {config = #small}
+      : (tensor<1x3x2x8xf32>, tensor<1x3x2x4xf32>, tensor<2x16x8xf32>,
+         tensor<2x16x8xf32>, tensor<8x4x20xf32>, tensor<1x?xi32>,
+         tensor<1xi32>) -> tensor<1x3x2x8xf32>
+  return %0 : tensor<1x3x2x8xf32>
+}
