@@ -171,10 +171,9 @@ private:
       Value ok = a.andi(a.le(first, end), a.le(end, ops.queries));
       ok = a.andi(ok,
                   a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
-      mla_gpu::CheckInputOp::create(b, a.andi(firstOk, ok),
-                                    mla_gpu::BadInput::PrefillQueryStarts,
-                                    index, a.select(firstOk, end, first),
-                                    ops.queries);
+      mla_gpu::CheckInputOp::create(
+          b, a.andi(firstOk, ok), mla_gpu::BadInput::PrefillQueryStarts, index,
+          a.select(firstOk, end, first), ops.queries);
       first = a.min(a.max(first, zero), ops.queries);
       end = a.min(a.max(end, first), ops.queries);
       Value count = a.sub(end, first);
@@ -370,8 +369,8 @@ void PrefillKernelEmitter::emitAttention() {
   Value length = requestLength(request);
   if (varlen) {
     // The length as given (the clamped one decides the loop).
-    Value given = a.toIndex(
-        memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
+    Value given =
+        a.toIndex(memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
     mla_gpu::CheckInputOp::create(b, a.le(count, given),
                                   mla_gpu::BadInput::PrefillNewTokens, request,
                                   given, count);

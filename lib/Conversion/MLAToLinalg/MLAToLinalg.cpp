@@ -432,8 +432,8 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
           // end) inside [0, X].
           first = arith::MinSIOp::create(
               b, arith::MaxSIOp::create(b, first, zero), rows);
-          end = arith::MinSIOp::create(
-              b, arith::MaxSIOp::create(b, end, first), rows);
+          end = arith::MinSIOp::create(b, arith::MaxSIOp::create(b, end, first),
+                                       rows);
           Value count = arith::SubIOp::create(b, end, first);
           Value length = extractIndex(b, lengths, index);
           count = guardIndex(

@@ -228,18 +228,18 @@ struct MLAInsertShapeChecksPass
       Dim b = batch->second, s = starts->second;
       if ((b.isDynamic() || s.isDynamic()) &&
           seenPairs.insert({s.value, s.dim, b.value, b.dim}).second)
-        emit(op, {s.value, b.value},
-             [&](OpBuilder &builder, Location loc) {
-               Value one = arith::ConstantIndexOp::create(builder, loc, 1);
-               return arith::CmpIOp::create(
-                   builder, loc, arith::CmpIPredicate::eq,
-                   dimOf(builder, loc, s.value, s.dim),
-                   arith::AddIOp::create(builder, loc,
-                                         dimOf(builder, loc, b.value, b.dim),
-                                         one));
-             },
-             prefix + describe(s) + " " + describeLetter("B+1") +
-                 " to equal " + describe(b) + " + 1");
+        emit(
+            op, {s.value, b.value},
+            [&](OpBuilder &builder, Location loc) {
+              Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+              return arith::CmpIOp::create(
+                  builder, loc, arith::CmpIPredicate::eq,
+                  dimOf(builder, loc, s.value, s.dim),
+                  arith::AddIOp::create(
+                      builder, loc, dimOf(builder, loc, b.value, b.dim), one));
+            },
+            prefix + describe(s) + " " + describeLetter("B+1") + " to equal " +
+                describe(b) + " + 1");
     });
   }
 };
