@@ -175,11 +175,12 @@ def write_inputs(inputs, groups, cached):
     return pages, widths, tables
 
 
-def varlen_module(cfg, heads, rows, batch, pages, width, block_keys, loads="async_copy",
-                  producer=False):
+def varlen_module(cfg, heads, rows, batch, longest, pages, width, block_keys,
+                  loads="async_copy", producer=False):
     """func @prefill(q_nope [X, H, N], q_pe, W_UK, W_UV, cache, table, lens,
     query_starts) -> o [X, H, V]: one varlen mla.fused_prefill (every
-    request's rows in one attention launch)."""
+    request's rows in one attention launch; `longest` the most rows of a
+    request)."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
     config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
               f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
@@ -190,13 +191,16 @@ def varlen_module(cfg, heads, rows, batch, pages, width, block_keys, loads="asyn
              f"tensor<{batch}xi32>", f"tensor<{batch + 1}xi32>"]
     result = f"tensor<{rows}x{heads}x{v}xbf16>"
     params = ", ".join(f"%a{i}: {t}" for i, t in enumerate(types))
+    # As one fused prefill per request would: 64-row blocks when no request
+    # fills 128.
+    block_queries = 128 if longest >= 128 else 64
     return (f"#cfg = {config}\n"
             f"func.func @prefill({params}) -> {result} {{\n"
             f"  %o = mla.fused_prefill %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] "
             f"query_starts(%a7) causal\n"
-            f"      tiling #mla.prefill_tiling<block_queries = 128, block_keys = {block_keys}, "
-            f"prefix_chunk = 1073741824, loads = {loads}, producer = {str(producer).lower()}> "
-            f"{{config = #cfg}}\n"
+            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, "
+            f"block_keys = {block_keys}, prefix_chunk = 1073741824, loads = {loads}, "
+            f"producer = {str(producer).lower()}> {{config = #cfg}}\n"
             f"      : ({', '.join(types)}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
 
@@ -373,7 +377,8 @@ def main():
                     varlen_pages, width = write_varlen_inputs(varlen_inputs, counts, cached)
                     modules.append((f"{variant}/varlen", varlen_inputs,
                                     varlen_module(cfg, heads, sum(counts), len(counts),
-                                                  varlen_pages, width, *parse_variant(variant))))
+                                                  max(counts), varlen_pages, width,
+                                                  *parse_variant(variant))))
             timings = {}
             for variant, folder_in, module in modules:
                 us, status = run_mla(args.mla_run, module, work, args.repeat, folder_in)

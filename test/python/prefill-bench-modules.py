@@ -67,5 +67,5 @@ for shape in ("16x2x256", "16x1x128+192", "16x300/0/129", "16x300/64/129"):
             pages, width = write_varlen_inputs(varlen, counts, cached)
             starts = np.load(varlen / "arg7.npy").tolist()
             compiled(f"{shape}/varlen", varlen_module(cfg, heads, sum(counts), len(counts),
-                                                      pages, width, *variant), varlen,
-                     f", starts {starts}")
+                                                      max(counts), pages, width, *variant),
+                     varlen, f", starts {starts}")
