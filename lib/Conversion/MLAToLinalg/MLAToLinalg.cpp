@@ -327,10 +327,9 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
   }
 
   /// The attention of a batch of queries [B, S, H, ·]: [B, S, H, V] in f32.
-  static Value lowerBatch(ImplicitLocOpBuilder &b, FusedPrefillOp op,
-                          Value queryNope, Value queryRope, Value keyWeight,
-                          Value valueWeight, Value cache, Value blockTable,
-                          Value lengths, bool runtimeChecks) {
+  Value lowerBatch(ImplicitLocOpBuilder &b, FusedPrefillOp op, Value queryNope,
+                   Value queryRope, Value keyWeight, Value valueWeight,
+                   Value cache, Value blockTable, Value lengths) const {
     ConfigAttr config = op.getConfig();
     GatheredCache rows =
         emitGatheredCache(b, cache, blockTable, lengths, config, runtimeChecks);
@@ -359,13 +358,6 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
                                 config.getEffectiveSoftmaxScale(), values,
                                 chunks, chunk, "bshkc,bkchv->bshkv");
   }
-  Value lowerBatch(ImplicitLocOpBuilder &b, FusedPrefillOp op, Value queryNope,
-                   Value queryRope, Value keyWeight, Value valueWeight,
-                   Value cache, Value blockTable, Value lengths) const {
-    return lowerBatch(b, op, queryNope, queryRope, keyWeight, valueWeight,
-                      cache, blockTable, lengths, runtimeChecks);
-  }
-
   /// Varlen: an scf.for over the requests; request b's rows qs[b] ..
   /// qs[b + 1] of the packed queries as a batch of one [1, n_b, H, ·] with
   /// its block-table row and length, inserted into the [X, H, V] result (a
@@ -384,63 +376,51 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
     int64_t heads = op.getConfig().getHeads();
     int64_t valueDim = op.getConfig().getVHeadDim();
     int64_t dynamic = ShapedType::kDynamic;
-    auto startAt = [&](ImplicitLocOpBuilder &b, Value index) {
-      return extractIndex(b, starts, index);
-    };
     auto cmp = [&](ImplicitLocOpBuilder &b, arith::CmpIPredicate predicate,
                    Value lhs, Value rhs) -> Value {
       return arith::CmpIOp::create(b, predicate, lhs, rhs);
     };
-    Value output = linalg::FillOp::create(
-                       b, constantF32(b, 0.0),
-                       tensor::EmptyOp::create(
-                           b,
-                           ArrayRef<OpFoldResult>{OpFoldResult(rows),
-                                                  b.getIndexAttr(heads),
-                                                  b.getIndexAttr(valueDim)},
-                           b.getF32Type())
-                           .getResult())
-                       .getResult(0);
+    Value output = filled(b,
+                          {OpFoldResult(rows), b.getIndexAttr(heads),
+                           b.getIndexAttr(valueDim)},
+                          constantF32(b, 0.0));
     auto loop = scf::ForOp::create(
         b, zero, batch, one, ValueRange{output},
         [&](OpBuilder &builder, Location loc, Value index, ValueRange carried) {
           ImplicitLocOpBuilder b(loc, builder);
-          Value first = startAt(b, index);
-          Value end = startAt(b, arith::AddIOp::create(b, index, one));
+          // The checks see the starts as given; the rows are then clamped
+          // into [0, X] (what runs without runtime checks, as on the GPU).
+          auto require = [&](Value ok, StringRef message) {
+            if (runtimeChecks)
+              cf::AssertOp::create(b, ok, message);
+          };
+          Value first = extractIndex(b, starts, index);
+          Value next = arith::AddIOp::create(b, index, one);
+          Value end = extractIndex(b, starts, next);
           Value last = arith::SubIOp::create(b, batch, one);
-          Value firstOk = arith::OrIOp::create(
-              b, cmp(b, arith::CmpIPredicate::sgt, index, zero),
-              cmp(b, arith::CmpIPredicate::eq, first, zero));
-          first = guardIndex(b, first, firstOk, zero,
-                             "mla.fused_prefill: query_starts[0] must be 0",
-                             runtimeChecks);
-          Value endOk = arith::AndIOp::create(
-              b, cmp(b, arith::CmpIPredicate::sle, first, end),
-              cmp(b, arith::CmpIPredicate::sle, end, rows));
-          end = guardIndex(b, end, endOk, first,
-                           "mla.fused_prefill: query_starts must not decrease "
-                           "nor pass the packed rows",
-                           runtimeChecks);
-          Value lastOk = arith::OrIOp::create(
-              b, cmp(b, arith::CmpIPredicate::slt, index, last),
-              cmp(b, arith::CmpIPredicate::eq, end, rows));
-          end = guardIndex(b, end, lastOk, end,
-                           "mla.fused_prefill: query_starts[batch] must be "
-                           "the number of packed rows",
-                           runtimeChecks);
-          // Without runtime checks, clamped as the GPU kernel does: [first,
-          // end) inside [0, X].
+          require(arith::OrIOp::create(
+                      b, cmp(b, arith::CmpIPredicate::sgt, index, zero),
+                      cmp(b, arith::CmpIPredicate::eq, first, zero)),
+                  "mla.fused_prefill: query_starts[0] must be 0");
+          require(arith::AndIOp::create(
+                      b, cmp(b, arith::CmpIPredicate::sle, first, end),
+                      cmp(b, arith::CmpIPredicate::sle, end, rows)),
+                  "mla.fused_prefill: query_starts must not decrease nor pass "
+                  "the packed rows");
+          require(arith::OrIOp::create(
+                      b, cmp(b, arith::CmpIPredicate::slt, index, last),
+                      cmp(b, arith::CmpIPredicate::eq, end, rows)),
+                  "mla.fused_prefill: query_starts[batch] must be the number "
+                  "of packed rows");
           first = arith::MinSIOp::create(
               b, arith::MaxSIOp::create(b, first, zero), rows);
           end = arith::MinSIOp::create(b, arith::MaxSIOp::create(b, end, first),
                                        rows);
           Value count = arith::SubIOp::create(b, end, first);
-          Value length = extractIndex(b, lengths, index);
-          count = guardIndex(
-              b, count, cmp(b, arith::CmpIPredicate::sle, count, length), count,
-              "mla.fused_prefill: a sequence length is smaller than its "
-              "request's new tokens",
-              runtimeChecks);
+          require(cmp(b, arith::CmpIPredicate::sle, count,
+                      extractIndex(b, lengths, index)),
+                  "mla.fused_prefill: a sequence length is smaller than its "
+                  "request's new tokens");
           auto any = scf::IfOp::create(
               b, cmp(b, arith::CmpIPredicate::sgt, count, zero),
               [&](OpBuilder &builder, Location loc) {
