@@ -44,6 +44,7 @@ Usage: prefill_bench.py --mla-run PATH [--shapes 128x1x4096,128x1x2048+8192,...|
 """
 
 import argparse
+import dataclasses
 import json
 import re
 import subprocess
@@ -112,6 +113,12 @@ def groups_of(counts):
     return [(1, t) for t in counts]
 
 
+def tiling(block_queries, block_keys, loads, producer):
+    """The #mla.prefill_tiling of one variant (the prefix never split)."""
+    return (f"#mla.prefill_tiling<block_queries = {block_queries}, block_keys = {block_keys}, "
+            f"prefix_chunk = 1073741824, loads = {loads}, producer = {str(producer).lower()}>")
+
+
 def prefill_module(cfg, heads, groups, pages, widths, block_keys, loads="async_copy",
                    producer=False):
     """func @prefill(q_nope, q_pe, W_UK, W_UV, cache, table, lens, then
@@ -120,9 +127,6 @@ def prefill_module(cfg, heads, groups, pages, widths, block_keys, loads="async_c
     keys per attention tile loaded by `loads` (async_copy or tma),
     warp-specialised with `producer`."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
-    config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
-              f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
-              f"v_head_dim = {v}>")
     weights = (f"%wuk: tensor<{heads}x{l}x{n}xbf16>, %wuv: tensor<{heads}x{l}x{v}xbf16>, "
                f"%cache: tensor<{pages}x{PAGE}x{l + r}xbf16>")
     params, ops, results, names = [], [], [], []
@@ -136,14 +140,13 @@ def prefill_module(cfg, heads, groups, pages, widths, block_keys, loads="async_c
         ops.append(
             f"  %o{i} = mla.fused_prefill %qn{i}, %qpe{i} weights(%wuk, %wuv) over "
             f"%cache[%bt{i}, %lens{i}] causal\n"
-            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, "
-            f"block_keys = {block_keys}, prefix_chunk = 1073741824, loads = {loads}, "
-            f"producer = {str(producer).lower()}> {{config = #cfg}}\n"
+            f"      tiling {tiling(block_queries, block_keys, loads, producer)} "
+            f"{{config = #cfg}}\n"
             f"      : ({qn}, {qpe}, tensor<{heads}x{l}x{n}xbf16>, tensor<{heads}x{l}x{v}xbf16>, "
             f"tensor<{pages}x{PAGE}x{l + r}xbf16>, {table}, {lens}) -> {result}\n")
         results.append(result)
         names.append(f"%o{i}")
-    return (f"#cfg = {config}\n"
+    return (f"#cfg = {dataclasses.replace(cfg, heads=heads).to_mlir()}\n"
             f"func.func @prefill({', '.join(params)}) -> ({', '.join(results)}) {{\n"
             + "".join(ops)
             + f"  return {', '.join(names)} : {', '.join(results)}\n}}\n")
@@ -182,9 +185,6 @@ def varlen_module(cfg, heads, rows, batch, longest, pages, width, block_keys,
     request's rows in one attention launch; `longest` the most rows of a
     request)."""
     n, r, v, l = cfg.qk_nope_dim, cfg.qk_rope_dim, cfg.v_head_dim, cfg.kv_lora_rank
-    config = (f"#mla.config<heads = {heads}, hidden = {cfg.hidden}, q_lora_rank = "
-              f"{cfg.q_lora_rank}, kv_lora_rank = {l}, qk_nope_dim = {n}, qk_rope_dim = {r}, "
-              f"v_head_dim = {v}>")
     types = [f"tensor<{rows}x{heads}x{n}xbf16>", f"tensor<{rows}x{heads}x{r}xbf16>",
              f"tensor<{heads}x{l}x{n}xbf16>", f"tensor<{heads}x{l}x{v}xbf16>",
              f"tensor<{pages}x{PAGE}x{l + r}xbf16>", f"tensor<{batch}x{width}xi32>",
@@ -194,13 +194,12 @@ def varlen_module(cfg, heads, rows, batch, longest, pages, width, block_keys,
     # As one fused prefill per request would: 64-row blocks when no request
     # fills 128.
     block_queries = 128 if longest >= 128 else 64
-    return (f"#cfg = {config}\n"
+    return (f"#cfg = {dataclasses.replace(cfg, heads=heads).to_mlir()}\n"
             f"func.func @prefill({params}) -> {result} {{\n"
             f"  %o = mla.fused_prefill %a0, %a1 weights(%a2, %a3) over %a4[%a5, %a6] "
             f"query_starts(%a7) causal\n"
-            f"      tiling #mla.prefill_tiling<block_queries = {block_queries}, "
-            f"block_keys = {block_keys}, prefix_chunk = 1073741824, loads = {loads}, "
-            f"producer = {str(producer).lower()}> {{config = #cfg}}\n"
+            f"      tiling {tiling(block_queries, block_keys, loads, producer)} "
+            f"{{config = #cfg}}\n"
             f"      : ({', '.join(types)}) -> {result}\n"
             f"  return %o : {result}\n}}\n")
 
