@@ -169,8 +169,7 @@ private:
       // report names the entry at fault: qs[0] or qs[b + 1].
       Value firstOk = a.ori(a.lt(zero, index), a.eq(first, 0));
       Value ok = a.andi(a.le(first, end), a.le(end, ops.queries));
-      ok = a.andi(ok,
-                  a.ori(a.lt(index, last), a.eq(a.sub(end, ops.queries), 0)));
+      ok = a.andi(ok, a.ori(a.lt(index, last), a.eq(end, ops.queries)));
       mla_gpu::CheckInputOp::create(
           b, a.andi(firstOk, ok), mla_gpu::BadInput::PrefillQueryStarts, index,
           a.select(firstOk, end, first), ops.queries);
@@ -192,15 +191,21 @@ private:
             scan.getResult(4)};
   }
   /// Request `request`'s length, clamped into [0, M·G]; one outside is
-  /// reported (mla_gpu.check_input) where `kind` is given.
+  /// reported (mla_gpu.check_input) where `kind` is given, and one below
+  /// `rows` (a varlen request's new tokens) where they are given.
   Value requestLength(Value request,
-                      std::optional<mla_gpu::BadInput> kind = std::nullopt) {
+                      std::optional<mla_gpu::BadInput> kind = std::nullopt,
+                      Value rows = Value()) {
     Value length =
         a.toIndex(memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
     if (kind)
       mla_gpu::CheckInputOp::create(
           b, a.andi(a.ge(length, a.idx(0)), a.le(length, ops.capacity)), *kind,
           request, length, ops.capacity);
+    if (rows)
+      mla_gpu::CheckInputOp::create(b, a.le(rows, length),
+                                    mla_gpu::BadInput::PrefillNewTokens,
+                                    request, length, rows);
     return a.min(a.max(length, a.idx(0)), ops.capacity);
   }
 };
@@ -366,15 +371,8 @@ void PrefillKernelEmitter::emitAttention() {
 
   // The keys this CTA's rows see: all `length` cached, or with causal
   // masking up to its last row's position len − S + s.
-  Value length = requestLength(request);
-  if (varlen) {
-    // The length as given (the clamped one decides the loop).
-    Value given =
-        a.toIndex(memref::LoadOp::create(b, ops.lengths, ValueRange{request}));
-    mla_gpu::CheckInputOp::create(b, a.le(count, given),
-                                  mla_gpu::BadInput::PrefillNewTokens, request,
-                                  given, count);
-  }
+  Value length =
+      requestLength(request, std::nullopt, varlen ? count : Value());
   Value keysEnd = length;
   if (plan.causal) {
     Value lastRow = a.min(count, a.add(rowBase, rowsPerCta));

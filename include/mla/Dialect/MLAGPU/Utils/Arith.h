@@ -39,9 +39,10 @@ struct Arith {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
   }
   Value lt(Value x, int64_t y) { return lt(x, idx(y)); }
-  Value eq(Value x, int64_t y) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, idx(y));
+  Value eq(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, y);
   }
+  Value eq(Value x, int64_t y) { return eq(x, idx(y)); }
   Value le(Value x, Value y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, x, y);
   }
