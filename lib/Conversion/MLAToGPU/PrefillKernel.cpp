@@ -371,8 +371,7 @@ void PrefillKernelEmitter::emitAttention() {
 
   // The keys this CTA's rows see: all `length` cached, or with causal
   // masking up to its last row's position len − S + s.
-  Value length =
-      requestLength(request, std::nullopt, varlen ? count : Value());
+  Value length = requestLength(request, std::nullopt, varlen ? count : Value());
   Value keysEnd = length;
   if (plan.causal) {
     Value lastRow = a.min(count, a.add(rowBase, rowsPerCta));

@@ -380,10 +380,10 @@ struct FusedPrefillLowering : MLALowering<FusedPrefillOp> {
                    Value lhs, Value rhs) -> Value {
       return arith::CmpIOp::create(b, predicate, lhs, rhs);
     };
-    Value output = filled(b,
-                          {OpFoldResult(rows), b.getIndexAttr(heads),
-                           b.getIndexAttr(valueDim)},
-                          constantF32(b, 0.0));
+    Value output = filled(
+        b,
+        {OpFoldResult(rows), b.getIndexAttr(heads), b.getIndexAttr(valueDim)},
+        constantF32(b, 0.0));
     auto loop = scf::ForOp::create(
         b, zero, batch, one, ValueRange{output},
         [&](OpBuilder &builder, Location loc, Value index, ValueRange carried) {
